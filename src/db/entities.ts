@@ -1,0 +1,30 @@
+import { Team } from '../modules/team/team.entity';
+import { Rep } from '../modules/rep/rep.entity';
+import { Account } from '../modules/account/account.entity';
+import { Product } from '../modules/product/product.entity';
+import { PipelineStage } from '../modules/pipeline/stage.entity';
+import { Lead } from '../modules/lead/lead.entity';
+import { Deal } from '../modules/deal/deal.entity';
+import { DealStageChange } from '../modules/deal/stage-change.entity';
+import { Activity } from '../modules/activity/activity.entity';
+import { Order } from '../modules/order/order.entity';
+import { Spend } from '../modules/spend/spend.entity';
+import { Target } from '../modules/target/target.entity';
+import { BaseEntity } from '../shared/base.entity';
+
+/** Every persisted entity. Feature modules add theirs here. */
+export const ENTITIES = [
+  BaseEntity,
+  Team,
+  Rep,
+  Account,
+  Product,
+  PipelineStage,
+  Lead,
+  Deal,
+  DealStageChange,
+  Activity,
+  Order,
+  Spend,
+  Target,
+];

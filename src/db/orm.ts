@@ -1,0 +1,57 @@
+import { MikroORM, type Options } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../shared/paths';
+import type { DatabaseConfig } from '../config';
+import { ENTITIES } from './entities';
+import { sqliteMigrations } from './migrations/sqlite';
+import { postgresqlMigrations } from './migrations/postgresql';
+
+export type Orm = MikroORM;
+export type Em = EntityManager;
+
+/** Source folder of the committed migrations of one dialect (used when creating a new migration). */
+export const migrationsDir = (kind: DatabaseConfig['kind']) =>
+  path.join(PROJECT_ROOT, 'src', 'db', 'migrations', kind);
+
+export function ormOptions(db: DatabaseConfig, debug = false): Options {
+  const common: Options = {
+    entities: ENTITIES,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: true },
+    allowGlobalContext: false,
+    forceUndefined: false,
+    debug,
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: migrationsDir(db.kind),
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: false,
+      silent: true,
+      migrationsList: db.kind === 'postgresql' ? postgresqlMigrations : sqliteMigrations,
+    },
+  };
+  if (db.kind === 'postgresql') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgreSqlDriver } = require('@mikro-orm/postgresql');
+    return { ...common, driver: PostgreSqlDriver, clientUrl: db.url, pool: { min: 0, max: db.poolSize } };
+  }
+  if (db.url !== ':memory:') fs.mkdirSync(path.dirname(db.url), { recursive: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BetterSqliteDriver } = require('@mikro-orm/better-sqlite');
+  return { ...common, driver: BetterSqliteDriver, dbName: db.url };
+}
+
+export async function createOrm(db: DatabaseConfig, debug = false): Promise<Orm> {
+  return MikroORM.init(ormOptions(db, debug));
+}
+
+/** Applies pending migrations; returns their names. */
+export async function migrate(orm: Orm): Promise<string[]> {
+  const done = await orm.getMigrator().up();
+  return done.map((m) => m.name);
+}

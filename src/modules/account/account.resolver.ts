@@ -1,0 +1,66 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root } from 'type-graphql';
+import { MaxLength } from 'class-validator';
+import type { Context } from '../../graphql/context';
+import { Connection, PageArgs } from '../../graphql/connection';
+import { paginate } from '../../graphql/paginate';
+import { loadRef } from '../../graphql/loaders';
+import { AccountSegment, DealStatus } from '../../shared/enums';
+import { findOrFail } from '../../shared/ids';
+import { escapeLike } from '../deal/deal.service';
+import { Deal } from '../deal/deal.entity';
+import { Order } from '../order/order.entity';
+import { LatestArgs } from '../rep/rep.resolver';
+import { Account } from './account.entity';
+
+export const AccountConnection = Connection(Account);
+
+@InputType()
+class AccountFilter {
+  @Field(() => [AccountSegment], { nullable: true }) segments?: AccountSegment[];
+  @Field(() => [String], { nullable: true }) sectors?: string[];
+  @Field(() => [String], { nullable: true }) countries?: string[];
+  @Field({ nullable: true, description: 'Case-insensitive text in the name.' }) @MaxLength(200) search?: string;
+}
+
+@ArgsType()
+class AccountQueryArgs {
+  @Field(() => AccountFilter, { nullable: true }) filter?: AccountFilter;
+}
+
+@ArgsType()
+class AccountDealsArgs extends LatestArgs {
+  @Field(() => [DealStatus], { nullable: true }) statuses?: DealStatus[];
+}
+
+@Resolver(() => Account)
+export class AccountResolver {
+  @Query(() => AccountConnection, { description: 'Customer and prospect companies, by name.' })
+  accounts(@Args() page: PageArgs, @Args() { filter = {} }: AccountQueryArgs, @Ctx() ctx: Context) {
+    const where: Record<string, unknown> = {};
+    if (filter.segments?.length) where.segment = { $in: filter.segments };
+    if (filter.sectors?.length) where.sector = { $in: filter.sectors };
+    if (filter.countries?.length) where.country = { $in: filter.countries };
+    if (filter.search) where.name = { $like: `%${escapeLike(filter.search)}%` };
+    return paginate(ctx.em, Account, where, { name: 'asc' }, page, ctx.config.maxPageSize);
+  }
+
+  @Query(() => Account)
+  account(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return findOrFail(ctx.em, Account, id, 'id');
+  }
+
+  @FieldResolver(() => Account, { nullable: true })
+  parent(@Root() account: Account, @Ctx() ctx: Context) {
+    return loadRef(ctx.loaders, Account, account.parent);
+  }
+
+  @FieldResolver(() => [Deal], { description: 'The newest deals with this account.' })
+  deals(@Root() account: Account, @Args() { first, statuses }: AccountDealsArgs, @Ctx() ctx: Context) {
+    return ctx.loaders.latestChildren(Deal, 'account', first, statuses?.length ? { status: statuses } : {}).load(account.id);
+  }
+
+  @FieldResolver(() => [Order], { description: 'The newest orders of this account.' })
+  orders(@Root() account: Account, @Args() { first }: LatestArgs, @Ctx() ctx: Context) {
+    return ctx.loaders.latestChildren(Order, 'account', first).load(account.id);
+  }
+}

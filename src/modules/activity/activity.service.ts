@@ -1,0 +1,53 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { Em } from '../../db/orm';
+import { BadInputError } from '../../shared/errors';
+import { LeadStatus, OUTBOUND_ACTIVITY_TYPES } from '../../shared/enums';
+import { findOptional, findOrFail, parseId } from '../../shared/ids';
+import { Deal } from '../deal/deal.entity';
+import { Lead } from '../lead/lead.entity';
+import { Rep } from '../rep/rep.entity';
+import { Activity } from './activity.entity';
+import type { ActivityFilter, LogActivityInput } from './activity.inputs';
+
+/** Clock skew allowance for "not in the future". */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+export function activityWhere(filter: ActivityFilter = {}): FilterQuery<Activity> {
+  const where: Record<string, unknown> = {};
+  if (filter.repIds?.length) where.rep = { $in: filter.repIds.map((id) => parseId(id, 'filter.repIds')) };
+  if (filter.teamId) where.rep = { ...(where.rep as object), team: parseId(filter.teamId, 'filter.teamId') };
+  if (filter.leadId) where.lead = parseId(filter.leadId, 'filter.leadId');
+  if (filter.dealId) where.deal = parseId(filter.dealId, 'filter.dealId');
+  if (filter.types?.length) where.type = { $in: filter.types };
+  if (filter.outcomes?.length) where.outcome = { $in: filter.outcomes };
+  if (filter.from || filter.to) where.at = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
+  return where as FilterQuery<Activity>;
+}
+
+export async function logActivity(em: Em, input: LogActivityInput): Promise<Activity> {
+  if (!input.leadId && !input.dealId) throw new BadInputError('leadId', 'An activity is logged on a lead or a deal: give leadId or dealId');
+  const at = input.at ?? new Date();
+  if (at.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new BadInputError('at', 'An activity cannot be logged in the future');
+  return em.transactional(async (tx) => {
+    const [rep, lead, deal] = await Promise.all([
+      findOrFail(tx, Rep, input.repId, 'repId'),
+      findOptional(tx, Lead, input.leadId, 'leadId'),
+      findOptional(tx, Deal, input.dealId, 'dealId'),
+    ]);
+    const activity = tx.create(Activity, {
+      type: input.type,
+      rep,
+      lead: lead ?? null,
+      deal: deal ?? null,
+      at,
+      outcome: input.outcome,
+      notes: input.notes ?? null,
+    } as never);
+    // First outbound touch starts the lead's clock (speed to lead) and moves NEW to CONTACTED.
+    if (lead && OUTBOUND_ACTIVITY_TYPES.includes(input.type)) {
+      if (!lead.firstContactedAt || at < lead.firstContactedAt) lead.firstContactedAt = at;
+      if (lead.status === LeadStatus.NEW) lead.status = LeadStatus.CONTACTED;
+    }
+    return activity;
+  });
+}

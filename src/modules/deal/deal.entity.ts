@@ -1,0 +1,95 @@
+import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { BaseEntity } from '../../shared/base.entity';
+import { DealStatus, ForecastCategory } from '../../shared/enums';
+import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
+import { Account } from '../account/account.entity';
+import { Rep } from '../rep/rep.entity';
+import { Product } from '../product/product.entity';
+import { PipelineStage } from '../pipeline/stage.entity';
+import type { Lead } from '../lead/lead.entity';
+
+@ObjectType({ description: 'A sales opportunity moving through the pipeline.' })
+@Entity({ tableName: 'deals' })
+@Index({ properties: ['status', 'closedAt'] })
+@Index({ properties: ['owner', 'status'] })
+@Index({ properties: ['stage', 'status'] })
+export class Deal extends BaseEntity {
+  @Field()
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @ManyToOne(() => Account, { nullable: true, deleteRule: 'set null' })
+  account?: Rel<Account> | null;
+
+  @ManyToOne(() => Rep, { nullable: true, deleteRule: 'set null' })
+  owner?: Rel<Rep> | null;
+
+  @ManyToOne(() => Product, { nullable: true, deleteRule: 'set null' })
+  product?: Rel<Product> | null;
+
+  @Property({ type: new BigIntType('number') })
+  amountCents!: number;
+
+  @Field({ description: 'ISO 4217 code. KPIs assume one reporting currency.' })
+  @Property({ type: 'string', length: 3 })
+  currency: string = 'EUR';
+
+  @ManyToOne(() => PipelineStage)
+  stage!: Rel<PipelineStage>;
+
+  /** Mirrors the stage's won/lost flags so open-pipeline queries use an index. */
+  @Field(() => DealStatus)
+  @Enum({ items: () => DealStatus })
+  status: DealStatus = DealStatus.OPEN;
+
+  /** The opportunity's creation date in the CRM; null when an import had none (dates unknown). */
+  @Field(() => Date, { nullable: true, description: 'When the opportunity was opened; null when unknown (imported without dates).' })
+  @Property({ type: 'datetime', nullable: true, index: true })
+  openedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'First qualified contact: start of the sales cycle.' })
+  @Property({ type: 'datetime', nullable: true })
+  engagedAt?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  expectedCloseDate?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  closedAt?: Date | null;
+
+  /** When the deal entered its current stage (denormalised from the stage history for time-in-stage). */
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  stageEnteredAt?: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'string', length: 120, nullable: true, index: true })
+  lossReason?: string | null;
+
+  @ManyToOne('Lead', { nullable: true, deleteRule: 'set null' })
+  sourceLead?: Rel<Lead> | null;
+
+  @Field(() => String, { nullable: true, description: 'Lead source of the lead this deal came from.' })
+  @Property({ type: 'string', length: 80, nullable: true, index: true })
+  source?: string | null;
+
+  @Field(() => ForecastCategory, { nullable: true, description: 'Rep override of the forecast category.' })
+  @Enum({ items: () => ForecastCategory, nullable: true })
+  forecastCategory?: ForecastCategory | null;
+
+  @Field(() => String, { nullable: true, description: 'Identifier in the source CRM.' })
+  @Property({ type: 'string', length: 120, nullable: true, unique: true })
+  externalId?: string | null;
+
+  @Field(() => Int, { description: 'Optimistic-lock version: send it back with updates.' })
+  @Property({ type: 'integer', version: true })
+  version!: number;
+
+  @Field(() => MoneyScalar, { name: 'amount' })
+  get amount(): number {
+    return toMajor(this.amountCents);
+  }
+}

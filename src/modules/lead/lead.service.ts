@@ -1,0 +1,142 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { Em } from '../../db/orm';
+import { toMinor } from '../../graphql/money.scalar';
+import { BadInputError, ConflictError } from '../../shared/errors';
+import { LeadStatus } from '../../shared/enums';
+import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
+import { Account } from '../account/account.entity';
+import { Rep } from '../rep/rep.entity';
+import { Product } from '../product/product.entity';
+import { createDeal, escapeLike } from '../deal/deal.service';
+import { Deal } from '../deal/deal.entity';
+import { Lead } from './lead.entity';
+import type { ConvertLeadInput, CreateLeadInput, LeadFilter, UpdateLeadInput } from './lead.inputs';
+
+export function leadWhere(filter: LeadFilter = {}): FilterQuery<Lead> {
+  const where: Record<string, unknown> = {};
+  if (filter.ownerIds?.length) where.owner = { $in: filter.ownerIds.map((id) => parseId(id, 'filter.ownerIds')) };
+  if (filter.teamId) where.owner = { ...(where.owner as object), team: parseId(filter.teamId, 'filter.teamId') };
+  if (filter.statuses?.length) where.status = { $in: filter.statuses };
+  if (filter.sources?.length) where.source = { $in: filter.sources };
+  if (filter.createdFrom || filter.createdTo) {
+    where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
+  }
+  if (filter.search) {
+    const like = { $like: `%${escapeLike(filter.search)}%` };
+    where.$or = [{ name: like }, { company: like }, { email: like }];
+  }
+  return where as FilterQuery<Lead>;
+}
+
+/** Custom fields must stay flat scalars: they become model features and CSV columns. */
+export function validateAttributes(attributes: Record<string, unknown>): Record<string, string | number | boolean | null> {
+  const entries = Object.entries(attributes);
+  if (entries.length > 100) throw new BadInputError('attributes', 'At most 100 custom fields');
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 100) throw new BadInputError('attributes', `Custom field names are 1..100 characters: "${key.slice(0, 40)}"`);
+    const ok = value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 1000);
+    if (!ok) throw new BadInputError('attributes', `Custom field "${key}" must be a string (≤ 1000 chars), finite number, boolean or null`);
+  }
+  return attributes as Record<string, string | number | boolean | null>;
+}
+
+async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLeadInput, prefix: string) {
+  const [account, owner] = await Promise.all([
+    findOptional(em, Account, input.accountId, `${prefix}accountId`),
+    findOptional(em, Rep, input.ownerId, `${prefix}ownerId`),
+  ]);
+  if (input.name !== undefined) lead.name = input.name.trim();
+  for (const key of ['email', 'phone', 'title', 'company', 'source', 'hasAuthority', 'hasNeed', 'timelineMonths'] as const) {
+    if (input[key] !== undefined) (lead as unknown as Record<string, unknown>)[key] = input[key];
+  }
+  if (account !== undefined) lead.account = account;
+  if (owner !== undefined) lead.owner = owner;
+  if (input.budget !== undefined) lead.budgetCents = input.budget == null ? null : toMinor(input.budget);
+  if (input.attributes !== undefined) lead.attributes = validateAttributes(input.attributes ?? {});
+}
+
+export async function createLead(em: Em, input: CreateLeadInput): Promise<Lead> {
+  return em.transactional(async (tx) => {
+    const lead = tx.create(Lead, { name: input.name.trim(), status: LeadStatus.NEW, attributes: {} } as never);
+    await applyFields(tx, lead, input, 'input.');
+    return lead;
+  });
+}
+
+export async function updateLead(em: Em, id: string, version: number, input: UpdateLeadInput): Promise<Lead> {
+  return em.transactional(async (tx) => {
+    const lead = await findOrFail(tx, Lead, id, 'id');
+    assertVersion(lead, version, 'Lead');
+    await applyFields(tx, lead, input, 'input.');
+    return lead;
+  });
+}
+
+const CLOSED = new Set([LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED]);
+
+function assertOpen(lead: Lead, action: string) {
+  if (CLOSED.has(lead.status)) throw new ConflictError(`Lead ${lead.id} is ${lead.status}; it cannot be ${action}`);
+}
+
+export async function qualifyLead(em: Em, id: string, version: number): Promise<Lead> {
+  return em.transactional(async (tx) => {
+    const lead = await findOrFail(tx, Lead, id, 'id');
+    assertVersion(lead, version, 'Lead');
+    assertOpen(lead, 'qualified');
+    if (lead.status === LeadStatus.QUALIFIED) throw new ConflictError(`Lead ${lead.id} is already qualified`);
+    lead.status = LeadStatus.QUALIFIED;
+    lead.sqlAt = new Date();
+    return lead;
+  });
+}
+
+export async function disqualifyLead(em: Em, id: string, version: number, reason: string): Promise<Lead> {
+  return em.transactional(async (tx) => {
+    const lead = await findOrFail(tx, Lead, id, 'id');
+    assertVersion(lead, version, 'Lead');
+    assertOpen(lead, 'disqualified');
+    if (!reason.trim()) throw new BadInputError('reason', 'Say why the lead is disqualified');
+    if (reason.length > 200) throw new BadInputError('reason', 'The reason is at most 200 characters');
+    lead.status = LeadStatus.DISQUALIFIED;
+    lead.disqualificationReason = reason.trim();
+    lead.closedAt = new Date();
+    return lead;
+  });
+}
+
+/** Creates the deal (and the account if the lead has none) and closes the lead as CONVERTED, atomically. */
+export async function convertLead(em: Em, input: ConvertLeadInput): Promise<Lead> {
+  return em.transactional(async (tx) => {
+    const lead = await findOrFail(tx, Lead, input.leadId, 'leadId');
+    assertVersion(lead, input.version, 'Lead');
+    assertOpen(lead, 'converted');
+    let account = lead.account ? await tx.findOne(Account, lead.account.id) : null;
+    if (!account) {
+      const company = lead.company?.trim();
+      if (!company) throw new BadInputError('leadId', 'The lead has neither an account nor a company name to create one from');
+      account = (await tx.findOne(Account, { name: company })) ?? tx.create(Account, { name: company } as never);
+      await tx.flush();
+      lead.account = account;
+    }
+    const product = await findOptional(tx, Product, input.productId, 'productId');
+    const deal = await createDeal(tx, {
+      name: input.dealName ?? [company(lead, account), product?.name].filter(Boolean).join(' - '),
+      accountId: String(account.id),
+      ownerId: input.ownerId,
+      productId: input.productId,
+      amount: input.amount,
+      currency: input.currency,
+      expectedCloseDate: input.expectedCloseDate,
+      source: lead.source ?? undefined,
+    });
+    deal.sourceLead = lead;
+    const now = new Date();
+    lead.status = LeadStatus.CONVERTED;
+    lead.sqlAt ??= now;
+    lead.closedAt = now;
+    lead.convertedDeal = tx.getReference(Deal, deal.id);
+    return lead;
+  });
+}
+
+const company = (lead: Lead, account: Account) => account.name || lead.company || lead.name;
