@@ -25,7 +25,7 @@ function argumentName(argType: unknown, info: GraphQLResolveInfo): string {
  * Validates decorated inputs (class-validator) and fails with BAD_USER_INPUT naming the field at fault.
  * Missing properties are skipped: GraphQL's own non-null checks cover required fields.
  */
-export async function validateInput(argValue: unknown, argType: unknown, resolverData: ResolverData<unknown>): Promise<void> {
+export async function validateInput(argValue: unknown, argType: unknown, resolverData: ResolverData<object>): Promise<void> {
   if (argValue === null || typeof argValue !== 'object') return;
   const values = Array.isArray(argValue) ? argValue : [argValue];
   const prefix = argumentName(argType, resolverData.info);

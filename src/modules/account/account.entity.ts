@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { AccountSegment } from '../../shared/enums';
@@ -7,6 +7,8 @@ import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
 @ObjectType({ description: 'A customer or prospect company.' })
 @Entity({ tableName: 'accounts' })
 export class Account extends BaseEntity {
+  [OptionalProps]?: 'annualRevenue' | 'createdAt' | 'updatedAt';
+
   @Field()
   @Property({ type: 'string', length: 200, index: true })
   name!: string;

@@ -1,12 +1,12 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
+import { contains } from '../../shared/search';
 import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
 import { AccountSegment, DealStatus } from '../../shared/enums';
 import { findOrFail } from '../../shared/ids';
-import { escapeLike } from '../deal/deal.service';
 import { Deal } from '../deal/deal.entity';
 import { Order } from '../order/order.entity';
 import { LatestArgs } from '../rep/rep.resolver';
@@ -40,7 +40,7 @@ export class AccountResolver {
     if (filter.segments?.length) where.segment = { $in: filter.segments };
     if (filter.sectors?.length) where.sector = { $in: filter.sectors };
     if (filter.countries?.length) where.country = { $in: filter.countries };
-    if (filter.search) where.name = { $like: `%${escapeLike(filter.search)}%` };
+    if (filter.search) where.name = contains(ctx.em, filter.search);
     return paginate(ctx.em, Account, where, { name: 'asc' }, page, ctx.config.maxPageSize);
   }
 

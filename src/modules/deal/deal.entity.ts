@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { DealStatus, ForecastCategory } from '../../shared/enums';
@@ -15,6 +15,8 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['stage', 'status'] })
 export class Deal extends BaseEntity {
+  [OptionalProps]?: 'amount' | 'status' | 'currency' | 'createdAt' | 'updatedAt';
+
   @Field()
   @Property({ type: 'string', length: 200 })
   name!: string;

@@ -24,7 +24,7 @@ export class DealResolver {
   deals(@Args() page: PageArgs, @Args() { filter, sort }: DealQueryArgs, @Ctx() ctx: Context) {
     const field = sort?.field ?? DealSortField.ID;
     const direction = (sort?.direction ?? SortDirection.DESC) === SortDirection.ASC ? 'asc' : 'desc';
-    return paginate(ctx.em, Deal, deals.dealWhere(filter), { [field]: direction }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Deal, deals.dealWhere(ctx.em, filter), { [field]: direction }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Deal)

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
 import { toMinor } from '../../graphql/money.scalar';
+import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { DealStatus } from '../../shared/enums';
 import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
@@ -13,7 +14,7 @@ import { Deal } from './deal.entity';
 import type { CloseDealInput, CreateDealInput, DealFilter, MoveDealStageInput, UpdateDealInput } from './deal.inputs';
 import { DealStageChange } from './stage-change.entity';
 
-export function dealWhere(filter: DealFilter = {}): FilterQuery<Deal> {
+export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
   const where: Record<string, unknown> = {};
   if (filter.ownerIds?.length) where.owner = { $in: filter.ownerIds.map((id) => parseId(id, 'filter.ownerIds')) };
   if (filter.teamId) where.owner = { ...(where.owner as object), team: parseId(filter.teamId, 'filter.teamId') };
@@ -32,12 +33,9 @@ export function dealWhere(filter: DealFilter = {}): FilterQuery<Deal> {
       ...(filter.amountMax != null && { $lte: toMinor(filter.amountMax) }),
     };
   }
-  if (filter.search) where.name = { $like: `%${escapeLike(filter.search)}%` };
+  if (filter.search) where.name = contains(em, filter.search);
   return where as FilterQuery<Deal>;
 }
-
-/** LIKE treats % and _ as wildcards: a user typing them means the characters. */
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 async function firstOpenStage(em: Em): Promise<PipelineStage> {
   const stage = await em.findOne(PipelineStage, { isWon: false, isLost: false }, { orderBy: { position: 'asc' } });

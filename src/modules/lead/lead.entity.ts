@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { BaseEntity } from '../../shared/base.entity';
@@ -13,6 +13,8 @@ import type { Deal } from '../deal/deal.entity';
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['status', 'createdAt'] })
 export class Lead extends BaseEntity {
+  [OptionalProps]?: 'budget' | 'status' | 'attributes' | 'createdAt' | 'updatedAt';
+
   @Field()
   @Property({ type: 'string', length: 160, index: true })
   name!: string;

@@ -21,7 +21,7 @@ export class LeadResolver {
   leads(@Args() page: PageArgs, @Args() { filter, sort }: LeadQueryArgs, @Ctx() ctx: Context) {
     const field = sort?.field ?? LeadSortField.ID;
     const direction = (sort?.direction ?? SortDirection.DESC) === SortDirection.ASC ? 'asc' : 'desc';
-    return paginate(ctx.em, Lead, leads.leadWhere(filter), { [field]: direction }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Lead, leads.leadWhere(ctx.em, filter), { [field]: direction }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Lead)

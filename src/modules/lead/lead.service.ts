@@ -1,18 +1,19 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
 import { toMinor } from '../../graphql/money.scalar';
+import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { LeadStatus } from '../../shared/enums';
 import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
 import { Rep } from '../rep/rep.entity';
 import { Product } from '../product/product.entity';
-import { createDeal, escapeLike } from '../deal/deal.service';
+import { createDeal } from '../deal/deal.service';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from './lead.entity';
 import type { ConvertLeadInput, CreateLeadInput, LeadFilter, UpdateLeadInput } from './lead.inputs';
 
-export function leadWhere(filter: LeadFilter = {}): FilterQuery<Lead> {
+export function leadWhere(em: Em, filter: LeadFilter = {}): FilterQuery<Lead> {
   const where: Record<string, unknown> = {};
   if (filter.ownerIds?.length) where.owner = { $in: filter.ownerIds.map((id) => parseId(id, 'filter.ownerIds')) };
   if (filter.teamId) where.owner = { ...(where.owner as object), team: parseId(filter.teamId, 'filter.teamId') };
@@ -22,7 +23,7 @@ export function leadWhere(filter: LeadFilter = {}): FilterQuery<Lead> {
     where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
   }
   if (filter.search) {
-    const like = { $like: `%${escapeLike(filter.search)}%` };
+    const like = contains(em, filter.search);
     where.$or = [{ name: like }, { company: like }, { email: like }];
   }
   return where as FilterQuery<Lead>;

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
@@ -11,6 +11,8 @@ import { Deal } from '../deal/deal.entity';
 @Index({ properties: ['account', 'orderedAt'] })
 @Index({ properties: ['orderedAt'] })
 export class Order extends BaseEntity {
+  [OptionalProps]?: 'amount' | 'cost' | 'createdAt' | 'updatedAt';
+
   @ManyToOne(() => Account, { deleteRule: 'cascade' })
   account!: Rel<Account>;
 

@@ -1,10 +1,12 @@
-import { Entity, Property } from '@mikro-orm/core';
+import { Entity, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 
 @ObjectType({ description: 'A step of the sales pipeline. Stages are data: a company can rename or add them.' })
 @Entity({ tableName: 'pipeline_stages' })
 export class PipelineStage extends BaseEntity {
+  [OptionalProps]?: 'isClosed' | 'isWon' | 'isLost' | 'createdAt' | 'updatedAt';
+
   @Field()
   @Property({ type: 'string', length: 80, unique: true })
   name!: string;

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
@@ -6,6 +6,8 @@ import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
 @ObjectType({ description: 'Something the company sells.' })
 @Entity({ tableName: 'products' })
 export class Product extends BaseEntity {
+  [OptionalProps]?: 'listPrice' | 'unitCost' | 'grossMarginRate' | 'createdAt' | 'updatedAt';
+
   @Field()
   @Property({ type: 'string', length: 160, unique: true })
   name!: string;

@@ -1,12 +1,12 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { Max, MaxLength, Min } from 'class-validator';
+import { contains } from '../../shared/search';
 import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
 import { DealStatus, LeadStatus, RepRole } from '../../shared/enums';
 import { findOrFail, parseId } from '../../shared/ids';
-import { escapeLike } from '../deal/deal.service';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from '../lead/lead.entity';
 import { Team } from '../team/team.entity';
@@ -55,7 +55,7 @@ export class RepResolver {
     if (filter.roles?.length) where.role = { $in: filter.roles };
     if (filter.active != null) where.active = filter.active;
     if (filter.search) {
-      const like = { $like: `%${escapeLike(filter.search)}%` };
+      const like = contains(ctx.em, filter.search);
       where.$or = [{ name: like }, { email: like }];
     }
     return paginate(ctx.em, Rep, where, { name: 'asc' }, page, ctx.config.maxPageSize);

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { SpendCategory } from '../../shared/enums';
@@ -8,6 +8,8 @@ import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
 @Entity({ tableName: 'spend' })
 @Index({ properties: ['periodStart', 'periodEnd'] })
 export class Spend extends BaseEntity {
+  [OptionalProps]?: 'amount' | 'createdAt' | 'updatedAt';
+
   @Field(() => Date, { description: 'Inclusive start of the period the spend covers.' })
   @Property({ type: 'datetime' })
   periodStart!: Date;
