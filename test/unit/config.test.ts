@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { ConfigError, loadConfig, parseDatabaseUrl } from '../../src/config';
+
+describe('parseDatabaseUrl', () => {
+  it('selects PostgreSQL for postgres:// and postgresql:// URLs', () => {
+    expect(parseDatabaseUrl('postgres://u:p@db:5432/sales', 7)).toEqual({ kind: 'postgresql', url: 'postgres://u:p@db:5432/sales', poolSize: 7 });
+    expect(parseDatabaseUrl('postgresql://db/sales').kind).toBe('postgresql');
+  });
+
+  it('treats anything else as an SQLite file, resolved to an absolute path, with one connection', () => {
+    expect(parseDatabaseUrl('sqlite:./x.db')).toEqual({ kind: 'sqlite', url: path.resolve('x.db'), poolSize: 1 });
+    expect(parseDatabaseUrl(':memory:').url).toBe(':memory:');
+    expect(parseDatabaseUrl(undefined).url.endsWith(path.join('data', 'pipewise.db'))).toBe(true);
+  });
+});
+
+describe('loadConfig', () => {
+  it('defaults to port 4000, development, seeding an empty database', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ env: 'development', port: 4000, seedDemoWhenEmpty: true, maxPageSize: 100 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('does not seed demo data in production unless asked', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).seedDemoWhenEmpty).toBe(false);
+  });
+
+  it('rejects a malformed PORT with a message naming it', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be an integer between 0 and 65535/);
+  });
+});
