@@ -2,7 +2,8 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { LeadStatus, OUTBOUND_ACTIVITY_TYPES } from '../../shared/enums';
-import { findOptional, findOrFail, parseId } from '../../shared/ids';
+import { findOrFail, parseId } from '../../shared/ids';
+import { AccessScope } from '../auth/access.policy';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from '../lead/lead.entity';
 import { Rep } from '../rep/rep.entity';
@@ -24,15 +25,22 @@ export function activityWhere(filter: ActivityFilter = {}): FilterQuery<Activity
   return where as FilterQuery<Activity>;
 }
 
-export async function logActivity(em: Em, input: LogActivityInput): Promise<Activity> {
+/** The activities query's WHERE: the filters narrowed to the caller's slice (the one place activity lists are scoped). */
+export function visibleActivityWhere(access: AccessScope, filter?: ActivityFilter): Promise<FilterQuery<Activity>> {
+  return access.scoped<Activity>('Activity', activityWhere(filter));
+}
+
+/** A rep logs their own activities (a MANAGER: their team's) on leads and deals they can see. */
+export async function logActivity(em: Em, input: LogActivityInput, access = AccessScope.system()): Promise<Activity> {
+  await access.assertCanAssign(input.repId, 'repId');
   if (!input.leadId && !input.dealId) throw new BadInputError('leadId', 'An activity is logged on a lead or a deal: give leadId or dealId');
   const at = input.at ?? new Date();
   if (at.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new BadInputError('at', 'An activity cannot be logged in the future');
   return em.transactional(async (tx) => {
     const [rep, lead, deal] = await Promise.all([
       findOrFail(tx, Rep, input.repId, 'repId'),
-      findOptional(tx, Lead, input.leadId, 'leadId'),
-      findOptional(tx, Deal, input.dealId, 'dealId'),
+      access.findOptional(tx, Lead, input.leadId, 'leadId'),
+      access.findOptional(tx, Deal, input.dealId, 'dealId'),
     ]);
     const activity = tx.create(Activity, {
       type: input.type,
@@ -42,7 +50,7 @@ export async function logActivity(em: Em, input: LogActivityInput): Promise<Acti
       at,
       outcome: input.outcome,
       notes: input.notes ?? null,
-    } as never);
+    });
     // First outbound touch starts the lead's clock (speed to lead) and moves NEW to CONTACTED.
     if (lead && OUTBOUND_ACTIVITY_TYPES.includes(input.type)) {
       if (!lead.firstContactedAt || at < lead.firstContactedAt) lead.firstContactedAt = at;

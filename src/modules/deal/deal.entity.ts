@@ -15,7 +15,7 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['stage', 'status'] })
 export class Deal extends BaseEntity {
-  [OptionalProps]?: 'amount' | 'status' | 'currency' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'amount' | 'status' | 'currency' | 'version' | 'createdAt' | 'updatedAt';
 
   @Field()
   @Property({ type: 'string', length: 200 })

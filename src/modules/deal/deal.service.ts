@@ -11,6 +11,7 @@ import { PipelineStage } from '../pipeline/stage.entity';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Deal } from './deal.entity';
+import { AccessScope } from '../auth/access.policy';
 import type { CloseDealInput, CreateDealInput, DealFilter, MoveDealStageInput, UpdateDealInput } from './deal.inputs';
 import { DealStageChange } from './stage-change.entity';
 
@@ -37,6 +38,11 @@ export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
   return where as FilterQuery<Deal>;
 }
 
+/** The deals query's WHERE: the filters narrowed to the caller's slice (the one place deal lists are scoped). */
+export function visibleDealWhere(em: Em, access: AccessScope, filter?: DealFilter): Promise<FilterQuery<Deal>> {
+  return access.scoped<Deal>('Deal', dealWhere(em, filter));
+}
+
 async function firstOpenStage(em: Em): Promise<PipelineStage> {
   const stage = await em.findOne(PipelineStage, { isWon: false, isLost: false }, { orderBy: { position: 'asc' } });
   if (!stage) throw new ConflictError('The pipeline has no open stage');
@@ -49,7 +55,9 @@ function recordStageChange(em: Em, deal: Deal, from: PipelineStage | null, to: P
   deal.stageEnteredAt = at;
 }
 
-export async function createDeal(em: Em, input: CreateDealInput): Promise<Deal> {
+/** `access` is the caller's scope; in-process callers (import, seeds, CLI) run as the system identity. */
+export async function createDeal(em: Em, input: CreateDealInput, access = AccessScope.system()): Promise<Deal> {
+  await access.assertCanOwnDeals(input.ownerId, 'ownerId');
   return em.transactional(async (tx) => {
     const [account, owner, product] = await Promise.all([
       findOrFail(tx, Account, input.accountId, 'accountId'),
@@ -72,15 +80,16 @@ export async function createDeal(em: Em, input: CreateDealInput): Promise<Deal> 
       expectedCloseDate: input.expectedCloseDate ?? null,
       source: input.source ?? null,
       forecastCategory: input.forecastCategory ?? null,
-    } as never);
+    });
     recordStageChange(tx, deal, null, stage, now, owner);
     return deal;
   });
 }
 
-export async function updateDeal(em: Em, id: string, version: number, input: UpdateDealInput): Promise<Deal> {
+export async function updateDeal(em: Em, id: string, version: number, input: UpdateDealInput, access = AccessScope.system()): Promise<Deal> {
+  if (input.ownerId != null) await access.assertCanOwnDeals(input.ownerId, 'input.ownerId');
   return em.transactional(async (tx) => {
-    const deal = await findOrFail(tx, Deal, id, 'id');
+    const deal = await access.findOrFail(tx, Deal, id, 'id');
     assertVersion(deal, version, 'Deal');
     const [account, owner, product] = await Promise.all([
       findOptional(tx, Account, input.accountId, 'input.accountId'),
@@ -99,9 +108,9 @@ export async function updateDeal(em: Em, id: string, version: number, input: Upd
   });
 }
 
-export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep | null = null): Promise<Deal> {
+export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep | null = null, access = AccessScope.system()): Promise<Deal> {
   return em.transactional(async (tx) => {
-    const deal = await findOrFail(tx, Deal, input.dealId, 'dealId');
+    const deal = await access.findOrFail(tx, Deal, input.dealId, 'dealId');
     assertVersion(deal, input.version, 'Deal');
     if (deal.status !== DealStatus.OPEN) throw new ConflictError(`Deal ${deal.id} is closed (${deal.status}); its stage can no longer change`);
     const to = await findOrFail(tx, PipelineStage, input.stageId, 'stageId');
@@ -117,9 +126,9 @@ export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep |
   });
 }
 
-export async function closeDeal(em: Em, input: CloseDealInput): Promise<Deal> {
+export async function closeDeal(em: Em, input: CloseDealInput, access = AccessScope.system()): Promise<Deal> {
   return em.transactional(async (tx) => {
-    const deal = await findOrFail(tx, Deal, input.dealId, 'dealId');
+    const deal = await access.findOrFail(tx, Deal, input.dealId, 'dealId');
     assertVersion(deal, input.version, 'Deal');
     if (deal.status !== DealStatus.OPEN) throw new ConflictError(`Deal ${deal.id} is already closed (${deal.status})`);
     if (!input.won && !input.lossReason?.trim()) throw new BadInputError('lossReason', 'A lost deal needs a loss reason');
@@ -148,5 +157,5 @@ async function recordFirstOrder(em: Em, deal: Deal, at: Date): Promise<void> {
     amountCents: deal.amountCents,
     costCents: Math.round(deal.amountCents * costRatio),
     orderedAt: at,
-  } as never);
+  });
 }

@@ -13,7 +13,7 @@ import type { Deal } from '../deal/deal.entity';
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['status', 'createdAt'] })
 export class Lead extends BaseEntity {
-  [OptionalProps]?: 'budget' | 'status' | 'attributes' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'budget' | 'status' | 'attributes' | 'version' | 'createdAt' | 'updatedAt';
 
   @Field()
   @Property({ type: 'string', length: 160, index: true })

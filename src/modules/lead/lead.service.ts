@@ -11,6 +11,7 @@ import { Product } from '../product/product.entity';
 import { createDeal } from '../deal/deal.service';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from './lead.entity';
+import { AccessScope } from '../auth/access.policy';
 import type { ConvertLeadInput, CreateLeadInput, LeadFilter, UpdateLeadInput } from './lead.inputs';
 
 export function leadWhere(em: Em, filter: LeadFilter = {}): FilterQuery<Lead> {
@@ -27,6 +28,11 @@ export function leadWhere(em: Em, filter: LeadFilter = {}): FilterQuery<Lead> {
     where.$or = [{ name: like }, { company: like }, { email: like }];
   }
   return where as FilterQuery<Lead>;
+}
+
+/** The leads query's WHERE: the filters narrowed to the caller's slice (the one place lead lists are scoped). */
+export function visibleLeadWhere(em: Em, access: AccessScope, filter?: LeadFilter): Promise<FilterQuery<Lead>> {
+  return access.scoped<Lead>('Lead', leadWhere(em, filter));
 }
 
 /** Custom fields must stay flat scalars: they become model features and CSV columns. */
@@ -56,17 +62,22 @@ async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLe
   if (input.attributes !== undefined) lead.attributes = validateAttributes(input.attributes ?? {});
 }
 
-export async function createLead(em: Em, input: CreateLeadInput): Promise<Lead> {
+/** `access` is the caller's scope; in-process callers (import, seeds, CLI) run as the system identity. */
+export async function createLead(em: Em, input: CreateLeadInput, access = AccessScope.system()): Promise<Lead> {
+  if (input.ownerId != null) await access.assertCanAssign(input.ownerId, 'input.ownerId');
+  // A rep creating a lead without naming an owner works it themselves (otherwise they could not see it).
+  if (input.ownerId === undefined && access.identity.repId != null) input = { ...input, ownerId: String(access.identity.repId) } as CreateLeadInput;
   return em.transactional(async (tx) => {
-    const lead = tx.create(Lead, { name: input.name.trim(), status: LeadStatus.NEW, attributes: {} } as never);
+    const lead = tx.create(Lead, { name: input.name.trim(), status: LeadStatus.NEW, attributes: {} });
     await applyFields(tx, lead, input, 'input.');
     return lead;
   });
 }
 
-export async function updateLead(em: Em, id: string, version: number, input: UpdateLeadInput): Promise<Lead> {
+export async function updateLead(em: Em, id: string, version: number, input: UpdateLeadInput, access = AccessScope.system()): Promise<Lead> {
+  if (input.ownerId != null) await access.assertCanAssign(input.ownerId, 'input.ownerId');
   return em.transactional(async (tx) => {
-    const lead = await findOrFail(tx, Lead, id, 'id');
+    const lead = await access.findOrFail(tx, Lead, id, 'id');
     assertVersion(lead, version, 'Lead');
     await applyFields(tx, lead, input, 'input.');
     return lead;
@@ -79,9 +90,9 @@ function assertOpen(lead: Lead, action: string) {
   if (CLOSED.has(lead.status)) throw new ConflictError(`Lead ${lead.id} is ${lead.status}; it cannot be ${action}`);
 }
 
-export async function qualifyLead(em: Em, id: string, version: number): Promise<Lead> {
+export async function qualifyLead(em: Em, id: string, version: number, access = AccessScope.system()): Promise<Lead> {
   return em.transactional(async (tx) => {
-    const lead = await findOrFail(tx, Lead, id, 'id');
+    const lead = await access.findOrFail(tx, Lead, id, 'id');
     assertVersion(lead, version, 'Lead');
     assertOpen(lead, 'qualified');
     if (lead.status === LeadStatus.QUALIFIED) throw new ConflictError(`Lead ${lead.id} is already qualified`);
@@ -91,9 +102,9 @@ export async function qualifyLead(em: Em, id: string, version: number): Promise<
   });
 }
 
-export async function disqualifyLead(em: Em, id: string, version: number, reason: string): Promise<Lead> {
+export async function disqualifyLead(em: Em, id: string, version: number, reason: string, access = AccessScope.system()): Promise<Lead> {
   return em.transactional(async (tx) => {
-    const lead = await findOrFail(tx, Lead, id, 'id');
+    const lead = await access.findOrFail(tx, Lead, id, 'id');
     assertVersion(lead, version, 'Lead');
     assertOpen(lead, 'disqualified');
     if (!reason.trim()) throw new BadInputError('reason', 'Say why the lead is disqualified');
@@ -105,17 +116,20 @@ export async function disqualifyLead(em: Em, id: string, version: number, reason
   });
 }
 
-/** Creates the deal (and the account if the lead has none) and closes the lead as CONVERTED, atomically. */
-export async function convertLead(em: Em, input: ConvertLeadInput): Promise<Lead> {
+/**
+ * Creates the deal (and the account if the lead has none) and closes the lead as CONVERTED, atomically.
+ * Whoever may edit the lead may convert it; the new deal's owner can be any rep (the SDR-to-AE hand-off).
+ */
+export async function convertLead(em: Em, input: ConvertLeadInput, access = AccessScope.system()): Promise<Lead> {
   return em.transactional(async (tx) => {
-    const lead = await findOrFail(tx, Lead, input.leadId, 'leadId');
+    const lead = await access.findOrFail(tx, Lead, input.leadId, 'leadId');
     assertVersion(lead, input.version, 'Lead');
     assertOpen(lead, 'converted');
     let account = lead.account ? await tx.findOne(Account, lead.account.id) : null;
     if (!account) {
       const company = lead.company?.trim();
       if (!company) throw new BadInputError('leadId', 'The lead has neither an account nor a company name to create one from');
-      account = (await tx.findOne(Account, { name: company })) ?? tx.create(Account, { name: company } as never);
+      account = (await tx.findOne(Account, { name: company })) ?? tx.create(Account, { name: company });
       await tx.flush();
       lead.account = account;
     }
