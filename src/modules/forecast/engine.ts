@@ -1,0 +1,196 @@
+/**
+ * The forecast of one period as of a date, by group, and the backtest that replays it over past periods with
+ * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
+ */
+import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
+import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, categoryTotals } from './metrics';
+import { type DealOutlook, type HistoryModel, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals } from './model';
+import { estimateNewBusiness } from './new-business';
+import { type Period, shiftPeriod } from './period';
+import { percentiles, simulate } from './monte-carlo';
+import { DEFAULT_WEIGHT_OPTIONS, type WeightOptions } from './stage-weights';
+
+export interface ForecastOptions {
+  simulations: number;
+  seed: number;
+  topDeals: number;
+  weightOptions?: WeightOptions;
+  /** Seam for the deal-win model: per-deal P(win) replacing the stage weights. */
+  winFn?: WinProbabilityFn;
+}
+export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = { simulations: 10_000, seed: 42, topDeals: 10 };
+
+export interface DealContribution extends DealOutlook {
+  dealId: number;
+  amount: number;
+  expectedValue: number;
+  category: CategoryName;
+  override: CategoryName | null;
+}
+
+export interface GroupForecast {
+  key: number;
+  expected: number;
+  p10: number;
+  p50: number;
+  p90: number;
+  /** Expected revenue from deals open at asOf. */
+  pipeline: number;
+  /** Expected revenue from deals not yet created. */
+  newBusiness: number;
+  closedWon: number;
+  openDeals: number;
+  openAmount: number;
+  categories: CategoryTotals[];
+  categoriesWithOverrides: CategoryTotals[];
+  topDeals: DealContribution[];
+}
+
+export interface ForecastResult {
+  period: Period;
+  asOf: number;
+  model: HistoryModel;
+  total: GroupForecast;
+  groups: GroupForecast[];
+  newBusinessAnalogues: number;
+  warnings: string[];
+}
+
+export function computeForecast(
+  t: FactTable,
+  period: Period,
+  asOf: number,
+  groupOf: (i: number) => number,
+  include: (i: number) => boolean,
+  options: ForecastOptions = DEFAULT_FORECAST_OPTIONS,
+  model: HistoryModel = buildHistoryModel(t, asOf, options.weightOptions ?? DEFAULT_WEIGHT_OPTIONS),
+): ForecastResult {
+  const keys = new Map<number, number>();
+  const slot = (key: number) => {
+    let g = keys.get(key);
+    if (g === undefined) keys.set(key, (g = keys.size));
+    return g;
+  };
+  const contributions: DealContribution[] = [];
+  for (const i of openDeals(t, asOf, include)) {
+    const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
+    const amount = t.amount[i];
+    const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
+    contributions.push({ ...o, dealId: t.id[i], amount, expectedValue: amount * o.probability, category: categoryOf(o.probability), override });
+    slot(groupOf(i));
+  }
+  const closedWon = new Map<number, number>();
+  for (let i = 0; i < t.n; i++) {
+    if (t.outcome[i] === Outcome.WON && t.closed[i] >= period.start && t.closed[i] < Math.min(asOf, period.end) && include(i)) {
+      const g = groupOf(i);
+      slot(g);
+      closedWon.set(g, (closedWon.get(g) ?? 0) + t.amount[i]);
+    }
+  }
+  const nb = asOf < period.end ? estimateNewBusiness(t, period, asOf, groupOf, include) : null;
+  for (const g of nb?.byGroup.keys() ?? []) slot(g);
+  const groupKeys = [...keys.keys()];
+  const G = groupKeys.length;
+  const base = new Float64Array(G);
+  const nbMean = new Float64Array(G);
+  const nbSd = new Float64Array(G);
+  groupKeys.forEach((key, g) => {
+    base[g] = closedWon.get(key) ?? 0;
+    nbMean[g] = nb?.byGroup.get(key)?.mean ?? 0;
+    nbSd[g] = nb?.byGroup.get(key)?.sd ?? 0;
+  });
+  const sims = simulate({
+    probabilities: contributions.map((c) => c.probability),
+    amounts: contributions.map((c) => c.amount),
+    groups: contributions.map((c) => keys.get(groupOf(c.index))!),
+    groupCount: G,
+    base,
+    newBusinessMean: nbMean,
+    newBusinessSd: nbSd,
+    simulations: options.simulations,
+    seed: options.seed,
+  });
+  const perGroup: DealContribution[][] = Array.from({ length: G }, () => []);
+  for (const c of contributions) perGroup[keys.get(groupOf(c.index))!].push(c);
+  const summarize = (key: number, deals: DealContribution[], closed: number, nbValue: number, sorted: Float64Array): GroupForecast => {
+    const pipeline = deals.reduce((s, c) => s + c.expectedValue, 0);
+    return {
+      key,
+      expected: closed + pipeline + nbValue,
+      ...percentiles(sorted),
+      pipeline,
+      newBusiness: nbValue,
+      closedWon: closed,
+      openDeals: deals.length,
+      openAmount: deals.reduce((s, c) => s + c.amount, 0),
+      categories: categoryTotals(deals, false),
+      categoriesWithOverrides: categoryTotals(deals, true),
+      topDeals: [...deals].sort((a, b) => b.expectedValue - a.expectedValue).slice(0, options.topDeals),
+    };
+  };
+  const groups = groupKeys.map((key, g) => summarize(key, perGroup[g], base[g], nbMean[g], sims.byGroup[g]));
+  const total = summarize(
+    -1,
+    contributions,
+    base.reduce((s, v) => s + v, 0),
+    nbMean.reduce((s, v) => s + v, 0),
+    sims.total,
+  );
+  const warnings = [...model.warnings];
+  if (nb && nb.analogues < 3) warnings.push(`New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.`);
+  if (model.closedDeals < 100) warnings.push(`Only ${model.closedDeals} closed deal(s) before the as-of date: the forecast leans on default stage probabilities.`);
+  const defaults = contributions.filter((c) => c.usedDefaultWeight).length;
+  if (defaults) warnings.push(`${defaults} open deal(s) use a default stage probability (thin history).`);
+  const stale = contributions.filter((c) => c.stale).length;
+  if (stale) warnings.push(`${stale} open deal(s) are older than any historical win and were decayed.`);
+  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, warnings };
+}
+
+export interface BacktestRow {
+  period: Period;
+  actual: number;
+  model: { expected: number; p10: number; p50: number; p90: number };
+  runRate: number | null;
+  fixedWeight: number;
+}
+
+/** Won revenue closed inside the period (the truth a backtest compares with). */
+export function actualWon(t: FactTable, period: Period, include: (i: number) => boolean = () => true): number {
+  let sum = 0;
+  for (let i = 0; i < t.n; i++) if (t.outcome[i] === Outcome.WON && t.closed[i] >= period.start && t.closed[i] < period.end && include(i)) sum += t.amount[i];
+  return sum;
+}
+
+/**
+ * Textbook baseline: default stage probability x amount over deals open at asOf that the CRM expects to close in
+ * the period (deals with no expected close date count too: a fixed-weight pipeline has no timing model).
+ */
+export function fixedWeightForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean = () => true): number {
+  let sum = 0;
+  for (let i = 0; i < t.n; i++) {
+    if (!isOpenAt(t, i, asOf) || !include(i)) continue;
+    const ec = t.expectedClose[i];
+    if (!Number.isNaN(ec) && (ec < period.start || ec >= period.end)) continue;
+    sum += t.stages[stageAt(t, i, asOf).stage].defaultProbability * t.amount[i];
+  }
+  return sum;
+}
+
+/** Each period forecast as of its start with only what was known then, against what actually closed won. */
+export function runBacktest(t: FactTable, periods: Period[], options: ForecastOptions, include: (i: number) => boolean = () => true): BacktestRow[] {
+  let earliest = Infinity;
+  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+  return periods.map((period) => {
+    const asOf = period.start;
+    const f = computeForecast(t, period, asOf, () => 0, include, { ...options, topDeals: 0 });
+    const previous = [1, 2, 3].map((k) => shiftPeriod(period, k));
+    const runRate = previous[2].start >= earliest ? previous.reduce((s, p) => s + actualWon(t, p, include), 0) / 3 : null;
+    return {
+      period,
+      actual: actualWon(t, period, include),
+      model: { expected: f.total.expected, p10: f.total.p10, p50: f.total.p50, p90: f.total.p90 },
+      runRate,
+      fixedWeight: fixedWeightForecast(t, period, asOf, include),
+    };
+  });
+}

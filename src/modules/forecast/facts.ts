@@ -1,0 +1,171 @@
+/**
+ * Per-deal facts the forecast works on, held column-wise (typed arrays) so a million deals fit in memory, and the
+ * as-of views that make backtests honest: at `asOf` a deal exists if it was created before, is closed only if it
+ * closed before, and sits in the stage it had most recently entered before. Pure: no database imports.
+ */
+
+export const DAY_MS = 86_400_000;
+
+export interface OpenStage {
+  id: number;
+  name: string;
+  /** Textbook probability (the fixed-weight baseline, and the fallback when history is too thin). */
+  defaultProbability: number;
+}
+
+export enum Outcome { OPEN = 0, WON = 1, LOST = 2 }
+export const CATEGORY_CODES = [null, 'COMMIT', 'BEST_CASE', 'PIPELINE', 'OMITTED'] as const;
+
+/** One deal as loaded from the database (times in epoch ms; entries = first entry time per open stage, or null). */
+export interface DealFactRow {
+  id: number;
+  openedAt: number | null;
+  closedAt: number | null;
+  outcome: Outcome;
+  amountCents: number;
+  teamId: number | null;
+  repId: number | null;
+  productId: number | null;
+  family: string | null;
+  forecastCategory: string | null;
+  expectedCloseAt: number | null;
+  /** Index of the current stage among open stages, or -1 when the deal is in a won/lost stage. */
+  currentStage: number;
+  stageEnteredAt: number | null;
+  entries: Array<number | null>;
+}
+
+export interface FactTable {
+  stages: OpenStage[];
+  n: number;
+  id: Float64Array;
+  /** Creation time: openedAt, else the first stage entry; NaN when the deal has no date at all. */
+  created: Float64Array;
+  closed: Float64Array;
+  outcome: Uint8Array;
+  amount: Float64Array;
+  team: Int32Array;
+  rep: Int32Array;
+  product: Int32Array;
+  family: Int32Array;
+  families: string[];
+  category: Uint8Array;
+  expectedClose: Float64Array;
+  /** n x stages.length first-entry times (NaN = never entered, as far as the history knows). */
+  entries: Float64Array;
+}
+
+export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {
+  const n = rows.length;
+  const k = stages.length;
+  const t: FactTable = {
+    stages,
+    n,
+    id: new Float64Array(n),
+    created: new Float64Array(n),
+    closed: new Float64Array(n),
+    outcome: new Uint8Array(n),
+    amount: new Float64Array(n),
+    team: new Int32Array(n),
+    rep: new Int32Array(n),
+    product: new Int32Array(n),
+    family: new Int32Array(n),
+    families: [],
+    category: new Uint8Array(n),
+    expectedClose: new Float64Array(n),
+    entries: new Float64Array(n * k).fill(NaN),
+  };
+  const familyIndex = new Map<string, number>();
+  rows.forEach((r, i) => {
+    t.id[i] = r.id;
+    let first = NaN;
+    let any = false;
+    for (let s = 0; s < k; s++) {
+      const e = r.entries[s];
+      if (e != null) {
+        t.entries[i * k + s] = e;
+        any = true;
+        if (!(e >= first)) first = e;
+      }
+    }
+    // A deal whose history holds no open stage (imported with only its current stage): use what the row says.
+    if (!any && r.currentStage >= 0) {
+      const at = r.stageEnteredAt ?? r.openedAt;
+      if (at != null) {
+        t.entries[i * k + r.currentStage] = at;
+        first = at;
+      }
+    }
+    t.created[i] = r.openedAt ?? first;
+    t.closed[i] = r.outcome !== Outcome.OPEN && r.closedAt != null ? r.closedAt : NaN;
+    t.outcome[i] = r.outcome;
+    t.amount[i] = r.amountCents;
+    t.team[i] = r.teamId ?? 0;
+    t.rep[i] = r.repId ?? 0;
+    t.product[i] = r.productId ?? 0;
+    if (r.family == null) t.family[i] = -1;
+    else {
+      let f = familyIndex.get(r.family);
+      if (f === undefined) {
+        f = t.families.length;
+        familyIndex.set(r.family, f);
+        t.families.push(r.family);
+      }
+      t.family[i] = f;
+    }
+    t.category[i] = Math.max(0, CATEGORY_CODES.indexOf(r.forecastCategory as never));
+    t.expectedClose[i] = r.expectedCloseAt ?? NaN;
+  });
+  return t;
+}
+
+/** Known at asOf: created strictly before it. Deals with no date at all are never part of an as-of view. */
+export const existsAt = (t: FactTable, i: number, asOf: number) => t.created[i] < asOf;
+
+/** Closed (won or lost) strictly before asOf. A closed deal without a close date is never "closed before" anything. */
+export const closedBefore = (t: FactTable, i: number, asOf: number) => t.closed[i] < asOf;
+
+/** Open at asOf: created before it and not closed before it (whatever happened later). */
+export function isOpenAt(t: FactTable, i: number, asOf: number): boolean {
+  if (!existsAt(t, i, asOf) || closedBefore(t, i, asOf)) return false;
+  // closed, but we do not know when: cannot be placed in time
+  return !(t.outcome[i] !== Outcome.OPEN && Number.isNaN(t.closed[i]));
+}
+
+/** Stage index and entry time of the stage most recently entered before asOf (stage 0 from creation if none). */
+export function stageAt(t: FactTable, i: number, asOf: number): { stage: number; enteredAt: number } {
+  const k = t.stages.length;
+  let stage = -1;
+  let enteredAt = -Infinity;
+  for (let s = 0; s < k; s++) {
+    const e = t.entries[i * k + s];
+    if (e < asOf && e >= enteredAt) {
+      stage = s;
+      enteredAt = e;
+    }
+  }
+  return stage < 0 ? { stage: 0, enteredAt: t.created[i] } : { stage, enteredAt };
+}
+
+/**
+ * Highest stage a deal reached before asOf. Imports often lack full history; a deal seen in stage j is taken to
+ * have passed every earlier stage (pipelines are ordered), and every deal is taken to have reached the first one.
+ */
+export function reachedMax(t: FactTable, i: number, asOf: number): number {
+  const k = t.stages.length;
+  for (let s = k - 1; s > 0; s--) if (t.entries[i * k + s] < asOf) return s;
+  return 0;
+}
+
+/** Days spent in stage s by a closed deal (entry to next entry or close); NaN when the entry time is unknown. */
+export function daysInStage(t: FactTable, i: number, s: number, until: number): number {
+  const k = t.stages.length;
+  const e = t.entries[i * k + s];
+  if (Number.isNaN(e)) return NaN;
+  let next = until;
+  for (let j = 0; j < k; j++) {
+    const x = t.entries[i * k + j];
+    if (j !== s && x > e && x < next) next = x;
+  }
+  return (next - e) / DAY_MS;
+}

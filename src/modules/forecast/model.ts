@@ -1,0 +1,179 @@
+/**
+ * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
+ * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
+ */
+import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, reachedMax, stageAt } from './facts';
+import { type SurvivalCurve, conditionalCloseProbability, conditionalQuantileTime, kaplanMeier } from './survival';
+import {
+  DEFAULT_WEIGHT_OPTIONS,
+  type StageWeight,
+  type WeightOptions,
+  invLogit,
+  learnStageWeights,
+  logit,
+  shrink,
+  sizeBandBounds,
+  sizeBandOf,
+  weightForAge,
+} from './stage-weights';
+
+/** Segment dimensions whose effect on winning is learned per stage: team, product family, size band. */
+const DIMENSIONS = ['team', 'family', 'band'] as const;
+
+export interface HistoryModel {
+  asOf: number;
+  weights: StageWeight[];
+  /** Per dimension, per key: logit shift of the shrunk segment weight from the company weight, per stage. */
+  segmentShift: Record<(typeof DIMENSIONS)[number], Map<number, Float64Array>>;
+  bandBounds: [number, number];
+  curves: SurvivalCurve[];
+  /** Longest creation-to-win cycle seen (days); open deals much older than this are decayed. */
+  maxWonCycleDays: number | null;
+  closedDeals: number;
+  warnings: string[];
+}
+
+/** The seam for the deal-win model (scoring issue): return P(win) for an open deal, or null to use the stage model. */
+export type WinProbabilityFn = (dealId: number, t: FactTable, i: number) => number | null;
+
+export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): HistoryModel {
+  const k = t.stages.length;
+  const weights = learnStageWeights(t, asOf, options);
+  const bandBounds = sizeBandBounds(t, asOf);
+  const keyOf = {
+    team: (i: number) => t.team[i],
+    family: (i: number) => t.family[i],
+    band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
+  };
+  const counts = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  const events: number[][] = Array.from({ length: k }, () => []);
+  const censored: number[][] = Array.from({ length: k }, () => []);
+  let maxWonCycle = -Infinity;
+  let closedDeals = 0;
+  for (let i = 0; i < t.n; i++) {
+    if (closedBefore(t, i, asOf)) {
+      closedDeals++;
+      const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
+      if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
+      const top = reachedMax(t, i, asOf);
+      for (const dim of DIMENSIONS) {
+        const key = keyOf[dim](i);
+        let c = counts[dim].get(key);
+        if (!c) counts[dim].set(key, (c = new Float64Array(2 * k)));
+        for (let s = 0; s <= top; s++) {
+          c[2 * s]++;
+          c[2 * s + 1] += isWon;
+        }
+      }
+      for (let s = 0; s < k; s++) {
+        const e = t.entries[i * k + s];
+        if (e < asOf) events[s].push((t.closed[i] - e) / DAY_MS);
+      }
+    } else if (isOpenAt(t, i, asOf)) {
+      for (let s = 0; s < k; s++) {
+        const e = t.entries[i * k + s];
+        if (e < asOf) censored[s].push((asOf - e) / DAY_MS);
+      }
+    }
+  }
+  const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  for (const dim of DIMENSIONS) {
+    for (const [key, c] of counts[dim]) {
+      const shift = new Float64Array(k);
+      for (let s = 0; s < k; s++) {
+        const w = weights[s].weight;
+        if (w != null) shift[s] = logit(shrink(c[2 * s + 1], c[2 * s], w, options.shrinkage)) - logit(w);
+      }
+      segmentShift[dim].set(key, shift);
+    }
+  }
+  const warnings: string[] = [];
+  for (const w of weights) {
+    if (w.status === 'INSUFFICIENT_HISTORY') {
+      warnings.push(
+        `Stage "${t.stages[w.stage].name}": only ${w.reached} closed deal(s) reached it (minimum ${options.minSample}); using its default probability ${t.stages[w.stage].defaultProbability}.`,
+      );
+    }
+  }
+  return {
+    asOf,
+    weights,
+    segmentShift,
+    bandBounds,
+    curves: events.map((ev, s) => kaplanMeier(ev, censored[s])),
+    maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
+    closedDeals,
+    warnings,
+  };
+}
+
+export interface DealOutlook {
+  index: number;
+  stage: number;
+  ageInStageDays: number;
+  /** P(won eventually), after segment adjustment and stale decay. */
+  pWin: number;
+  /** P(closes inside the window | still open now). */
+  pTiming: number;
+  /** pWin x pTiming: the chance its amount lands in the period. */
+  probability: number;
+  /** Median expected close time (epoch ms), or null when the history cannot say. */
+  expectedCloseAt: number | null;
+  usedDefaultWeight: boolean;
+  stale: boolean;
+}
+
+/**
+ * Outlook of deal i (open at model.asOf) for the window [from, to). `winFn` lets a per-deal model replace the
+ * stage-based P(win) (timing and staleness still apply).
+ */
+export function dealOutlook(t: FactTable, model: HistoryModel, i: number, from: number, to: number, winFn?: WinProbabilityFn): DealOutlook {
+  const { stage, enteredAt } = stageAt(t, i, model.asOf);
+  const age = (model.asOf - enteredAt) / DAY_MS;
+  const w = model.weights[stage];
+  let pWin: number;
+  let usedDefaultWeight = false;
+  const external = winFn?.(t.id[i], t, i);
+  if (external != null) pWin = external;
+  else {
+    const base = weightForAge(w, age);
+    if (base == null) {
+      pWin = t.stages[stage].defaultProbability;
+      usedDefaultWeight = true;
+    } else {
+      let x = logit(base);
+      x += model.segmentShift.team.get(t.team[i])?.[stage] ?? 0;
+      x += model.segmentShift.family.get(t.family[i])?.[stage] ?? 0;
+      x += model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0;
+      pWin = invLogit(x);
+    }
+  }
+  const totalAge = (model.asOf - t.created[i]) / DAY_MS;
+  const maxCycle = model.maxWonCycleDays;
+  const stale = maxCycle != null && totalAge > maxCycle;
+  if (stale) pWin *= staleDecay(totalAge, maxCycle!);
+  const curve = model.curves[stage];
+  const start = Math.max(from, model.asOf);
+  let pTiming = 0;
+  let expectedCloseAt: number | null = null;
+  if (curve.subjects > 0 && to > start) {
+    pTiming = conditionalCloseProbability(curve, age, (start - enteredAt) / DAY_MS, (to - enteredAt) / DAY_MS);
+    const median = conditionalQuantileTime(curve, age, 0.5);
+    expectedCloseAt = Number.isFinite(median) ? enteredAt + median * DAY_MS : null;
+  }
+  return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
+}
+
+/** Halves P(win) for every quarter of the longest historical win cycle (at least 30 days) beyond it. */
+export function staleDecay(ageDays: number, maxWonCycleDays: number): number {
+  if (ageDays <= maxWonCycleDays) return 1;
+  const halfLife = Math.max(30, 0.25 * maxWonCycleDays);
+  return Math.pow(0.5, (ageDays - maxWonCycleDays) / halfLife);
+}
+
+/** Every deal open at asOf accepted by `include`. */
+export function openDeals(t: FactTable, asOf: number, include: (i: number) => boolean = () => true): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf) && include(i)) out.push(i);
+  return out;
+}

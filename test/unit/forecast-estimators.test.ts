@@ -1,0 +1,274 @@
+import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOpenAt, reachedMax, stageAt } from '../../src/modules/forecast/facts';
+import { conditionalCloseProbability, kaplanMeier, medianTime, survivalAt } from '../../src/modules/forecast/survival';
+import { learnStageWeights, shrink, weightForAge } from '../../src/modules/forecast/stage-weights';
+import { buildHistoryModel, dealOutlook, staleDecay } from '../../src/modules/forecast/model';
+import { estimateNewBusiness } from '../../src/modules/forecast/new-business';
+import { monthPeriod, parsePeriod, periodsBetween, shiftPeriod } from '../../src/modules/forecast/period';
+import { createRng, percentiles, simulate } from '../../src/modules/forecast/monte-carlo';
+import { accuracy, categoryOf, categoryTotals } from '../../src/modules/forecast/metrics';
+import { actualWon, fixedWeightForecast } from '../../src/modules/forecast/engine';
+
+const STAGES: OpenStage[] = [
+  { id: 1, name: 'Qualify', defaultProbability: 0.2 },
+  { id: 2, name: 'Propose', defaultProbability: 0.5 },
+  { id: 3, name: 'Negotiate', defaultProbability: 0.8 },
+];
+const T0 = Date.UTC(2025, 0, 1);
+const day = (d: number) => T0 + d * DAY_MS;
+
+function deal(id: number, entries: Array<number | null>, outcome = Outcome.OPEN, closedDay: number | null = null, extra: Partial<DealFactRow> = {}): DealFactRow {
+  return {
+    id,
+    openedAt: entries[0] == null ? null : day(entries[0]),
+    closedAt: closedDay == null ? null : day(closedDay),
+    outcome,
+    amountCents: 1000,
+    teamId: 1,
+    repId: 1,
+    productId: 1,
+    family: 'Core',
+    forecastCategory: null,
+    expectedCloseAt: null,
+    currentStage: outcome === Outcome.OPEN ? entries.reduce<number>((top, e, s) => (e == null ? top : s), 0) : -1,
+    stageEnteredAt: null,
+    entries: entries.map((e) => (e == null ? null : day(e))),
+    ...extra,
+  };
+}
+
+describe('Kaplan–Meier with censoring', () => {
+  // events at 2, 3, 3, 5 and still-open deals observed for 3 and 4 days
+  const curve = kaplanMeier([2, 3, 3, 5], [3, 4]);
+
+  it('steps down at each event time with the number at risk (events before censorings at a tie)', () => {
+    expect(Array.from(curve.times)).toEqual([2, 3, 5]);
+    // 6 at risk at t=2: 5/6; 5 at risk at t=3 with 2 events: 5/6 * 3/5 = 1/2; 1 left at t=5: 0
+    expect(curve.survival[0]).toBeCloseTo(5 / 6, 12);
+    expect(curve.survival[1]).toBeCloseTo(0.5, 12);
+    expect(curve.survival[2]).toBe(0);
+    expect([curve.events, curve.censored, curve.maxTime]).toEqual([4, 2, 5]);
+    expect(survivalAt(curve, 1.9)).toBe(1);
+    expect(survivalAt(curve, 4.9)).toBeCloseTo(0.5, 12);
+    expect(medianTime(curve)).toBe(3);
+  });
+
+  it('gives the probability of closing inside a window given the time already spent open', () => {
+    // S(2.5)=5/6, S(4)=1/2: (5/6 - 1/2) / (5/6) = 0.4
+    expect(conditionalCloseProbability(curve, 2.5, 2.5, 4)).toBeCloseTo(0.4, 12);
+    expect(conditionalCloseProbability(curve, 0, 0, 10)).toBeCloseTo(1, 12);
+    expect(conditionalCloseProbability(curve, 0, 6, 6)).toBe(0);
+  });
+
+  it('falls back to the tail hazard beyond the data instead of dividing by zero', () => {
+    // times >= q75 (=3): events 3,3,5; exposure (0+0+2) + censored (0+1) = 3 -> hazard 1/day
+    expect(curve.tailHazard).toBeCloseTo(1, 12);
+    expect(conditionalCloseProbability(curve, 6, 6, 7)).toBeCloseTo(1 - Math.exp(-1), 12);
+  });
+});
+
+describe('as-of views', () => {
+  // entered Qualify day 0, Propose day 10, won day 20
+  const t = buildFactTable(STAGES, [deal(1, [0, 10, null], Outcome.WON, 20)]);
+
+  it('places a deal in the stage it had at the as-of date, whatever happened later', () => {
+    expect(isOpenAt(t, 0, day(-1))).toBe(false); // not created yet
+    expect(isOpenAt(t, 0, day(5))).toBe(true);
+    expect(stageAt(t, 0, day(5))).toEqual({ stage: 0, enteredAt: day(0) });
+    expect(stageAt(t, 0, day(15))).toEqual({ stage: 1, enteredAt: day(10) });
+    expect(isOpenAt(t, 0, day(15))).toBe(true); // won on day 20: still open on day 15
+    expect(isOpenAt(t, 0, day(25))).toBe(false);
+  });
+
+  it('takes a deal seen in a later stage to have passed the earlier ones (imports without full history)', () => {
+    const partial = buildFactTable(STAGES, [deal(2, [null, null, 4], Outcome.LOST, 9, { openedAt: day(0) })]);
+    expect(reachedMax(partial, 0, day(30))).toBe(2);
+    expect(stageAt(partial, 0, day(2))).toEqual({ stage: 0, enteredAt: day(0) });
+  });
+});
+
+describe('stage weights', () => {
+  // 30 deals: 10 lost in Qualify, 10 lost in Propose, 10 won from Negotiate; asOf after all of them
+  const rows: DealFactRow[] = [];
+  for (let k = 0; k < 10; k++) rows.push(deal(100 + k, [0, null, null], Outcome.LOST, 5 + k));
+  for (let k = 0; k < 10; k++) rows.push(deal(200 + k, [0, 10, null], Outcome.LOST, 20 + k));
+  for (let k = 0; k < 10; k++) rows.push(deal(300 + k, [0, 10, 20], Outcome.WON, 30 + k, { teamId: 2 }));
+  const t = buildFactTable(STAGES, rows);
+  const asOf = day(100);
+
+  it('estimates P(won | reached stage) and refuses a stage below the minimum sample', () => {
+    const w = learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 });
+    expect(w.map((x) => [x.reached, x.won])).toEqual([[30, 10], [20, 10], [10, 10]]);
+    expect(w[0].weight).toBeCloseTo(1 / 3, 12);
+    expect(w[1].weight).toBeCloseTo(0.5, 12);
+    expect(w[2]).toMatchObject({ weight: null, status: 'INSUFFICIENT_HISTORY', rawRate: 1 });
+  });
+
+  it('shrinks a small segment toward the company weight', () => {
+    const overall = learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 });
+    const team2 = learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 }, (i) => t.team[i] === 2, overall);
+    // team 2: 10 reached Qualify, all won -> (10 + 10 * 1/3) / (10 + 10) = 2/3
+    expect(team2[0]).toMatchObject({ reached: 10, won: 10, status: 'SHRUNK' });
+    expect(team2[0].weight).toBeCloseTo(2 / 3, 12);
+    expect(shrink(10, 10, 1 / 3, 10)).toBeCloseTo(2 / 3, 12);
+    expect(team2[2].status).toBe('INSUFFICIENT_HISTORY');
+  });
+
+  it('conditions on age in stage: deals that sat in Qualify longer won more here', () => {
+    const w = learnStageWeights(t, asOf, { minSample: 5, shrinkage: 0 })[0];
+    // days in Qualify: 5..14 (lost there), 10 x20 (moved on at day 10). median 10
+    expect(w.ageBuckets.map((b) => b.minDays).slice(0, 2)).toEqual([0, 10]);
+    expect(w.ageBuckets[2]).toMatchObject({ reached: 3, weight: null }); // p90 ~11-12 days: only 12, 13, 14 left
+    // >= 10 days: 5 lost-in-Qualify (10..14) + 20 moved on -> 25 reached, 10 won
+    expect(w.ageBuckets[1]).toMatchObject({ reached: 25, won: 10 });
+    expect(weightForAge(w, 3)).toBeCloseTo(1 / 3, 12);
+    expect(weightForAge(w, 12)).toBeCloseTo(0.4, 12);
+    expect(w.maxWonDaysInStage).toBe(10);
+  });
+});
+
+describe('deal outlook and stale deals', () => {
+  it('halves P(win) per quarter of the longest win cycle beyond it (at least 30 days)', () => {
+    expect(staleDecay(90, 100)).toBe(1);
+    expect(staleDecay(130, 100)).toBeCloseTo(0.5, 12);
+    expect(staleDecay(600, 400)).toBeCloseTo(0.25, 12);
+  });
+
+  it('multiplies the stage weight by the chance of closing inside the period', () => {
+    // 40 closed deals in Qualify only: 20 won after 10 days, 20 lost after 20 days -> weight 1/2; one open deal
+    const rows: DealFactRow[] = [];
+    for (let k = 0; k < 20; k++) rows.push(deal(k + 1, [0, null, null], Outcome.WON, 10));
+    for (let k = 0; k < 20; k++) rows.push(deal(k + 21, [0, null, null], Outcome.LOST, 20));
+    rows.push(deal(99, [95, null, null]));
+    const t = buildFactTable(STAGES, rows);
+    const model = buildHistoryModel(t, day(100), { minSample: 30, shrinkage: 20 });
+    expect(model.weights[0].weight).toBe(0.5);
+    // open deal: 5 days in Qualify. S(5)=1; closes in [5, 15) with prob S(5)-S(15) = 1 - 1/2
+    const o = dealOutlook(t, model, 40, day(100), day(110));
+    expect(o.ageInStageDays).toBe(5);
+    expect(o.pTiming).toBeCloseTo(0.5, 12);
+    expect(o.probability).toBeCloseTo(0.25, 12);
+    expect(o.expectedCloseAt).toBe(day(95 + 10));
+    expect(o.stale).toBe(false);
+    // an unknown stage weight falls back to the default probability
+    expect(model.weights[1].status).toBe('INSUFFICIENT_HISTORY');
+    expect(model.warnings[0]).toMatch(/Stage "Propose": only 0 closed deal/);
+  });
+});
+
+describe('new business', () => {
+  it('averages past analogue periods: deals created and won inside a month', () => {
+    const rows: DealFactRow[] = [];
+    // every month of 2025: one deal opened on the 5th and won on the 20th (100.00), plus one opened the month
+    // before and won this month (not new business)
+    for (let m = 0; m < 12; m++) {
+      const opened = Date.UTC(2025, m, 5);
+      rows.push({ ...deal(m + 1, [0, null, null], Outcome.WON, 0), openedAt: opened, entries: [opened, null, null], closedAt: Date.UTC(2025, m, 20), amountCents: 10_000 });
+      rows.push({ ...deal(m + 100, [0, null, null], Outcome.WON, 0), openedAt: Date.UTC(2025, m, 5) - 30 * DAY_MS, entries: [Date.UTC(2025, m, 5) - 30 * DAY_MS, null, null], closedAt: Date.UTC(2025, m, 21), amountCents: 55_500 });
+    }
+    const t = buildFactTable(STAGES, rows);
+    const jan = monthPeriod(2026, 0);
+    const nb = estimateNewBusiness(t, jan, jan.start);
+    expect(nb.mean).toBeCloseTo(10_000, 6);
+    expect(nb.sd).toBe(0);
+    expect(nb.analogues).toBe(6);
+    // as of Jan 10, only deals created after the 10th of their month count: none
+    expect(estimateNewBusiness(t, jan, Date.UTC(2026, 0, 10)).mean).toBe(0);
+  });
+});
+
+describe('periods', () => {
+  it('parses months, quarters and years and steps back through them', () => {
+    expect(parsePeriod('2026-Q4')).toMatchObject({ kind: 'QUARTER', start: Date.UTC(2026, 9, 1), end: Date.UTC(2027, 0, 1) });
+    expect(parsePeriod('2026-02')).toMatchObject({ kind: 'MONTH', start: Date.UTC(2026, 1, 1), end: Date.UTC(2026, 2, 1) });
+    expect(parsePeriod('2026-13')).toBeNull();
+    expect(shiftPeriod(parsePeriod('2026-Q1')!, 1).label).toBe('2025-Q4');
+    expect(shiftPeriod(parsePeriod('2026-01')!, 13).label).toBe('2024-12');
+    expect(periodsBetween(Date.UTC(2025, 10, 15), Date.UTC(2026, 1, 1), 'MONTH').map((p) => p.label)).toEqual(['2025-11', '2025-12', '2026-01']);
+  });
+});
+
+describe('Monte Carlo', () => {
+  it('is reproducible with a seed and lands on the analytic mean', () => {
+    const input = { probabilities: [0.5], amounts: [100], groups: [0], groupCount: 1, simulations: 10_000, seed: 7 };
+    const a = simulate(input);
+    expect(Array.from(a.total)).toEqual(Array.from(simulate(input).total));
+    const mean = a.total.reduce((s, v) => s + v, 0) / a.total.length;
+    expect(Math.abs(mean - 50)).toBeLessThan(1.5); // 3 standard errors: 3 * 50 / sqrt(10000)
+    expect(percentiles(a.total)).toEqual({ p10: 0, p50: expect.any(Number), p90: 100 });
+  });
+
+  it('sums many deals: high and low probabilities, groups, certain revenue and new business', () => {
+    const n = 1000;
+    const probabilities = [...Array(n).fill(0.2), ...Array(n).fill(0.8), 1];
+    const groups = [...Array(n).fill(0), ...Array(n).fill(1), 1];
+    const r = simulate({ probabilities, amounts: Array(2 * n + 1).fill(1), groups, groupCount: 2, base: [5, 0], newBusinessMean: [0, 10], newBusinessSd: [0, 0], simulations: 4000, seed: 1 });
+    const mean = (xs: Float64Array) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    // group 0: 5 + Bin(1000, .2): mean 205, sd 12.65; group 1: 1 + 10 + Bin(1000, .8): mean 811
+    expect(Math.abs(mean(r.byGroup[0]) - 205)).toBeLessThan(1);
+    expect(Math.abs(mean(r.byGroup[1]) - 811)).toBeLessThan(1);
+    const { p10, p90 } = percentiles(r.byGroup[0]);
+    expect(Math.abs(p10 - (205 - 1.2816 * 12.65))).toBeLessThan(1.5);
+    expect(Math.abs(p90 - (205 + 1.2816 * 12.65))).toBeLessThan(1.5);
+    expect(Math.abs(mean(r.total) - 1016)).toBeLessThan(1.5);
+  });
+
+  it('draws uniforms strictly inside (0, 1)', () => {
+    const rng = createRng(3);
+    let min = 1;
+    let max = 0;
+    for (let k = 0; k < 100_000; k++) {
+      const u = rng();
+      min = Math.min(min, u);
+      max = Math.max(max, u);
+    }
+    expect(min).toBeGreaterThan(0);
+    expect(max).toBeLessThan(1);
+    expect(min).toBeLessThan(0.001);
+  });
+});
+
+describe('track-record metrics and categories', () => {
+  it('computes MAPE, WAPE, bias and P10–P90 coverage', () => {
+    const m = accuracy([
+      { forecast: 110, actual: 100, p10: 90, p90: 120 },
+      { forecast: 90, actual: 100, p10: 95, p90: 105 },
+      { forecast: 100, actual: 50, p10: 60, p90: 80 },
+    ]);
+    expect(m.wape).toBeCloseTo(70 / 250, 12);
+    expect(m.mape).toBeCloseTo((0.1 + 0.1 + 1) / 3, 12);
+    expect(m.bias).toBeCloseTo(50 / 250, 12);
+    expect(m.coverage).toBeCloseTo(2 / 3, 12);
+    expect(accuracy([{ forecast: 1, actual: 0 }])).toMatchObject({ mape: null, wape: null, coverage: null });
+  });
+
+  it('puts deals in categories by probability, or by the rep override', () => {
+    expect([0.7, 0.69, 0.4, 0.1, 0.09].map(categoryOf)).toEqual(['COMMIT', 'BEST_CASE', 'BEST_CASE', 'PIPELINE', 'OMITTED']);
+    const rows = categoryTotals([{ probability: 0.8, amount: 100 }, { probability: 0.05, amount: 50, override: 'COMMIT' }], true);
+    expect(rows[0]).toMatchObject({ category: 'COMMIT', deals: 2, amount: 150, expected: 80 + 2.5 });
+  });
+
+  it('baselines: won revenue in a period and the fixed-weight pipeline', () => {
+    const t = buildFactTable(STAGES, [
+      deal(1, [0, 10, null], Outcome.WON, 40, { amountCents: 300 }),
+      deal(2, [0, null, null], Outcome.OPEN, null, { amountCents: 1000 }),
+      deal(3, [0, 5, 8], Outcome.OPEN, null, { amountCents: 100, expectedCloseAt: day(200) }),
+    ]);
+    const period = { label: 'p', kind: 'CUSTOM' as const, start: day(30), end: day(60) };
+    expect(actualWon(t, period)).toBe(300);
+    // as of day 30: deal 1 in Propose (0.5 x 300), deal 2 in Qualify (0.2 x 1000), deal 3 expected later: excluded
+    expect(fixedWeightForecast(t, period, day(30))).toBeCloseTo(150 + 200, 9);
+  });
+});
+
+describe('exponential draws (ziggurat)', () => {
+  it('have mean 1, variance 1 and the exponential tail', async () => {
+    const { exponentialDraws } = await import('../../src/modules/forecast/monte-carlo');
+    const x = exponentialDraws(5, 200_000);
+    const m = x.reduce((s, v) => s + v, 0) / x.length;
+    const v = x.reduce((s, y) => s + (y - m) ** 2, 0) / x.length;
+    const tail = x.filter((y) => y > 3).length / x.length;
+    expect(Math.abs(m - 1)).toBeLessThan(0.01); // sd of the mean: 1/sqrt(200000) = 0.0022
+    expect(Math.abs(v - 1)).toBeLessThan(0.03);
+    expect(Math.abs(tail - Math.exp(-3))).toBeLessThan(0.0025); // sd: sqrt(.0498 * .95 / 200000) = 0.0005
+  });
+});
