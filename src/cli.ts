@@ -7,6 +7,7 @@ import { createOrm, migrate } from './db/orm';
 import { printSdl } from './graphql/schema';
 import { PROJECT_ROOT } from './shared/paths';
 import { serve } from './main';
+import { registerImportCommand } from './modules/import/import.command';
 
 const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 
@@ -17,7 +18,9 @@ export function positiveInt(value: string): number {
 }
 
 /** Commands of feature modules (train, score, import, forecast, ...): each adds its own to the program. */
-const FEATURE_COMMANDS: Array<(program: Command) => void> = [];
+const FEATURE_COMMANDS: Array<(program: Command) => void> = [
+  registerImportCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('pipewise')

@@ -11,6 +11,7 @@ import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
 import { Target } from '../modules/target/target.entity';
 import { BaseEntity } from '../shared/base.entity';
+import { ImportRun } from '../modules/import/import-run.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -27,4 +28,5 @@ export const ENTITIES = [
   Order,
   Spend,
   Target,
+  ImportRun,
 ];

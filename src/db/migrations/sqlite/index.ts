@@ -1,4 +1,10 @@
 import { Migration20261123142137_initial } from './Migration20261123142137_initial';
+import { Migration20261123143148_import } from './Migration20261123143148_import';
+import { Migration20261123143200_auth } from './Migration20261123143200_auth';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
-export const sqliteMigrations = [{ name: 'Migration20261123142137_initial', class: Migration20261123142137_initial }];
+export const sqliteMigrations = [
+  { name: 'Migration20261123142137_initial', class: Migration20261123142137_initial },
+  { name: 'Migration20261123143148_import', class: Migration20261123143148_import },
+  { name: 'Migration20261123143200_auth', class: Migration20261123143200_auth },
+];

@@ -1,0 +1,58 @@
+/**
+ * Activities on a lead or a deal. Deal and lead references are looked up per batch in the database (by
+ * external id, then case-insensitively by id or name), so a million activities do not need every deal id
+ * in memory. An activity whose lead and deal are both unknown has nothing to attach to and is rejected.
+ */
+import { ActivityOutcome } from '../../shared/enums';
+import { writeBatch, type BulkRow } from './bulk';
+import { resolveRef, type ImportContext } from './import-context';
+import { AMBIGUOUS, resolveInDb } from './refs';
+import type { Section } from './section';
+import type { SqlValue } from './sql-writer';
+import { normKey, parseActivityType, parseOutcome } from './values';
+
+export async function loadActivities(ctx: ImportContext, section: Section): Promise<void> {
+  const { db } = ctx;
+  const mapped = (field: string) => field in section.index;
+  const columns = ['created_at', 'updated_at', 'type', 'at', 'external_id', 'rep_id', 'lead_id', 'deal_id'];
+  if (mapped('outcome')) columns.push('outcome');
+  if (mapped('notes')) columns.push('notes');
+
+  for await (const batch of section.batches(ctx.progress)) {
+    const deals = await resolveInDb(db, 'deals', batch.map((r) => r.get('deal')).filter((v): v is string => v != null));
+    const leads = await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null));
+    const items: BulkRow[] = [];
+    for (const row of batch) {
+      const externalId = row.get('externalId');
+      if (mapped('externalId') && !externalId) section.reject(row, 'externalId', null, 'no external id: a re-import could not find this activity again');
+      const type = section.parsed(row, 'type', parseActivityType);
+      const outcome = section.parsed(row, 'outcome', parseOutcome);
+      const at = section.date(row, 'at');
+      if (type === null) section.reject(row, 'type', null, 'an activity needs a type');
+      if (at === null) section.reject(row, 'at', null, 'an activity needs a date');
+      if (row.rejected || !type || !at) continue;
+
+      const ref = (field: 'deal' | 'lead', found: Map<string, number>): number | null => {
+        const value = row.get(field);
+        if (value == null) return null;
+        const id = found.get(normKey(value));
+        if (id == null || id === AMBIGUOUS) section.warn(row, field, value, id == null ? `unknown ${field}: left empty` : `several ${field}s have this name: left empty`);
+        return id == null || id === AMBIGUOUS ? null : id;
+      };
+      const dealId = ref('deal', deals);
+      const leadId = ref('lead', leads);
+      if (dealId == null && leadId == null) {
+        section.reject(row, mapped('deal') ? 'deal' : 'lead', row.get('deal') ?? row.get('lead'), 'no known deal or lead to attach the activity to');
+        continue;
+      }
+      const byColumn: Record<string, SqlValue> = {
+        created_at: db.ts(at), updated_at: db.ts(ctx.runStamp), type, at: db.ts(at), external_id: externalId,
+        rep_id: resolveRef(section, row, 'rep', ctx.reps, 'rep'), lead_id: leadId, deal_id: dealId,
+        outcome: outcome ?? ActivityOutcome.NONE, notes: row.get('notes'),
+      };
+      items.push({ row, externalId, values: columns.map((c) => byColumn[c]) });
+    }
+    if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these activities again');
+    await writeBatch(ctx, section, { table: 'activities', columns }, items);
+  }
+}
