@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
-import { ApolloServer, type GraphQLResponse } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
@@ -11,13 +10,21 @@ import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
 import { createOrm, migrate, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
+import { DatabaseHealth } from './graphql/db-health';
 import { createErrorFormatter } from './graphql/format-error';
+import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/http';
+import { costLimitPlugin, depthLimitRule } from './graphql/limits';
+import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { startScoring } from './modules/scoring/scoring.runtime';
+import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
   logger?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** Extra Apollo plugins (tests use one to hold a request in flight). */
+  plugins?: ApolloServerPlugin<Context>[];
 }
 
 export interface App {
@@ -27,8 +34,13 @@ export interface App {
   server: ApolloServer<Context>;
   http: http.Server;
   logger: Logger;
-  /** Runs one operation through the full Apollo pipeline, as an HTTP request would. */
-  execute<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }>;
+  /** Database availability (fail fast while it is away, recover by itself). */
+  health: DatabaseHealth;
+  /**
+   * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
+   * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
+   */
+  execute<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, identity?: Readonly<Identity>): Promise<{ data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }>;
   listen(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -38,44 +50,61 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database);
   if (options.migrate ?? true) await migrate(orm);
+  const scoring = startScoring(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
   const exposeDetails = config.env === 'development';
+  const health = new DatabaseHealth(orm, config.database, logger);
+  let rateLimiter: RateLimiter | null = null;
 
   const server = new ApolloServer<Context>({
     schema,
-    formatError: createErrorFormatter(logger, exposeDetails),
+    formatError: createErrorFormatter(logger, exposeDetails, (error) => health.markDown(error)),
     includeStacktraceInErrorResponses: exposeDetails,
+    introspection: config.introspection,
+    // Automatic persisted queries are on (Apollo's default, in-memory LRU per instance: a miss costs one retry).
+    validationRules: [depthLimitRule(config.limits.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      ...(config.env === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+      costLimitPlugin(schema, config.limits.maxCost),
+      telemetryPlugin,
+      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      ...(options.plugins ?? []),
     ],
   });
   await server.start();
+  try {
+    rateLimiter = await createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst, redisUrl: config.redisUrl, logger });
+  } catch (error) {
+    await server.stop();
+    await orm.close(true);
+    throw error;
+  }
 
-  const newContext = (requestId: string) => createContext(orm.em as Em, config, logger, requestId);
+  const newContext = (requestId: string, identity: Readonly<Identity>) => createContext(orm.em as Em, config, logger, requestId, identity);
 
+  let draining = false;
   expressApp.disable('x-powered-by');
+  expressApp.set('trust proxy', 'loopback');
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   expressApp.get('/readyz', async (_req, res) => {
-    try {
-      await (orm.em as Em).getConnection().execute('select 1');
-      res.json({ status: 'ready', database: config.database.kind });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: config.database.kind });
-    }
+    if (draining) return void res.status(503).json({ status: 'shutting-down', database: config.database.kind });
+    const ok = await Promise.race([health.check(), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref())]);
+    if (ok) res.json({ status: 'ready', database: config.database.kind });
+    else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
   expressApp.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(server, { context: async ({ req }) => newContext(String(req.headers['x-request-id'] ?? randomUUID())) }),
+    express.json({ limit: config.limits.bodyLimitBytes }),
+    graphqlHandler({ server, config, logger, em: orm.em as Em, health, rateLimiter, newContext }),
   );
+  expressApp.use(httpErrorHandler(logger));
 
-  const execute: App['execute'] = async (query, variables) => {
-    const response: GraphQLResponse = await server.executeOperation({ query, variables }, { contextValue: newContext(randomUUID()) });
+  const execute: App['execute'] = async (query, variables, identity = SYSTEM_IDENTITY) => {
+    const response: GraphQLResponse = await server.executeOperation({ query, variables }, { contextValue: newContext(randomUUID(), identity) });
     if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used by Pipewise');
     return response.body.singleResult as never;
   };
@@ -88,6 +117,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     server,
     http: httpServer,
     logger,
+    health,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -101,7 +131,11 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop(); // drains in-flight requests, closes the HTTP server
+      draining = true;
+      await server.stop(); // stops accepting, drains in-flight requests, closes the HTTP server
+      health.stop();
+      await rateLimiter?.close();
+      await scoring.stop();
       await orm.close(true);
     },
   };

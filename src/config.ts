@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { PROJECT_ROOT } from './shared/paths';
 
 export type DatabaseKind = 'sqlite' | 'postgresql';
@@ -9,6 +11,35 @@ export interface DatabaseConfig {
   url: string;
   /** Connections in the PostgreSQL pool. */
   poolSize: number;
+  /** PostgreSQL: give up connecting / waiting for a pooled connection after this long (default 3 s: fail fast when the database is down). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: statement_timeout of every session (default 30 s), so a runaway query cannot hold a connection. */
+  statementTimeoutMs?: number;
+}
+
+export interface AuthConfig {
+  /** HS256 secret for bearer tokens. Required in production (at least 32 characters). */
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** Lifetime of tokens issued by `pipewise token`, e.g. "8h". */
+  tokenTtl: string;
+  /** Role given to HTTP requests without a token: the clearly logged development identity. Never set in production. */
+  anonymousRole: 'ADMIN' | null;
+}
+
+export interface LimitsConfig {
+  /** Deepest selection nesting accepted. */
+  maxDepth: number;
+  /** Query cost budget (graphql-query-complexity: 1 per field, times `first` for lists; see src/graphql/limits.ts). */
+  maxCost: number;
+  /** Largest request body, in bytes. */
+  bodyLimitBytes: number;
+  /** A request that takes longer is answered 503 TIMEOUT. */
+  requestTimeoutMs: number;
+  /** Requests per minute per token (or per IP without one), with bursts up to `rateLimitBurst`. 0 disables. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
 }
 
 export interface AppConfig {
@@ -23,6 +54,15 @@ export interface AppConfig {
   /** Largest page a connection returns. */
   maxPageSize: number;
   logLevel: string;
+  auth: AuthConfig;
+  limits: LimitsConfig;
+  /** Redis for the shared rate limit (several instances); in-memory when unset. */
+  redisUrl: string | null;
+  /** Schema introspection and the Apollo landing page (off by default in production). */
+  introspection: boolean;
+  landingPage: boolean;
+  /** SIGTERM: wait this long for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +75,34 @@ export function parseDatabaseUrl(url: string | undefined, poolSize = 10): Databa
   if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgresql', url: value, poolSize };
   const file = value.replace(/^sqlite:(\/\/)?/i, '');
   return { kind: 'sqlite', url: file === ':memory:' ? file : path.resolve(file), poolSize: 1 };
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
+}
+
+/**
+ * The token secret. Production refuses to start without JWT_SECRET. Development keeps a random secret in
+ * data/dev-jwt-secret so the server and `pipewise token` agree; tests get a fresh one per process.
+ */
+function jwtSecretFrom(env: NodeJS.ProcessEnv, nodeEnv: AppConfig['env']): string {
+  const given = env.JWT_SECRET?.trim();
+  if (given) {
+    if (given.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+    return given;
+  }
+  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET is required in production (at least 32 random characters)');
+  if (nodeEnv === 'test') return randomBytes(32).toString('base64url');
+  const file = path.join(ROOT, 'data', 'dev-jwt-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
@@ -54,12 +122,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: nodeEnv,
     port: intFrom(env, 'PORT', 4000, 0, 65535),
     host: env.HOST || '0.0.0.0',
-    database: parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
+    database: {
+      ...parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
+      connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
+      statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
+    },
     modelsDir: path.resolve(env.MODELS_DIR || path.join(ROOT, 'models')),
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    auth: {
+      jwtSecret: jwtSecretFrom(env, nodeEnv),
+      jwtIssuer: env.JWT_ISSUER || 'pipewise',
+      jwtAudience: env.JWT_AUDIENCE || 'pipewise-api',
+      tokenTtl: env.TOKEN_TTL || '8h',
+      anonymousRole: anonymousRoleFrom(env, nodeEnv),
+    },
+    limits: {
+      maxDepth: intFrom(env, 'MAX_QUERY_DEPTH', 10, 2, 50),
+      maxCost: intFrom(env, 'MAX_QUERY_COST', 10000, 10, 10_000_000),
+      bodyLimitBytes: intFrom(env, 'MAX_BODY_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+      requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 15000, 100, 600_000),
+      rateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
+      rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 200, 1, 10_000_000),
+    },
+    redisUrl: env.REDIS_URL?.trim() || null,
+    introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    landingPage: boolFrom(env, 'GRAPHQL_LANDING_PAGE', nodeEnv !== 'production'),
+    shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),
     ...overrides,
   };
   return Object.freeze(config);
+}
+
+/** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */
+function anonymousRoleFrom(env: NodeJS.ProcessEnv, nodeEnv: AppConfig['env']): 'ADMIN' | null {
+  const allowed = boolFrom(env, 'AUTH_ANONYMOUS', nodeEnv === 'development');
+  if (allowed && nodeEnv === 'production') throw new ConfigError('AUTH_ANONYMOUS cannot be enabled in production');
+  return allowed ? 'ADMIN' : null;
 }

@@ -21,14 +21,35 @@ export async function serve(): Promise<void> {
 
   const url = await app.listen();
   logger.info({ url, database }, `Pipewise GraphQL at ${url} (${database})`);
+  if (config.auth.anonymousRole) {
+    logger.warn(
+      `development: requests without a token act as the development ${config.auth.anonymousRole} identity (AUTH_ANONYMOUS=off to refuse them). ` +
+        'Get a demo token per role with `node bin/pipewise.js token --role SDR` (or AE, MANAGER, EXEC, ADMIN) and send it as "Authorization: Bearer <token>".',
+    );
+  } else if (config.env !== 'production') {
+    logger.info('every request needs "Authorization: Bearer <token>": `node bin/pipewise.js token --role SDR` prints a demo token');
+  }
 
+  // SIGTERM: stop accepting, let in-flight requests finish (at most shutdownTimeoutMs), close the pool, exit.
+  let shuttingDown = false;
   const shutdown = async (signal: string) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time: exiting anyway');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
     await app.stop();
+    logger.info('stopped cleanly');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 /** Never log a database password. */

@@ -12,6 +12,7 @@ import { Spend } from '../modules/spend/spend.entity';
 import { Target } from '../modules/target/target.entity';
 import { BaseEntity } from '../shared/base.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
+import { ApiKey } from '../modules/auth/api-key.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -29,4 +30,5 @@ export const ENTITIES = [
   Spend,
   Target,
   ImportRun,
+  ApiKey,
 ];

@@ -38,7 +38,14 @@ export function ormOptions(db: DatabaseConfig, debug = false): Options {
   if (db.kind === 'postgresql') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { PostgreSqlDriver } = require('@mikro-orm/postgresql');
-    return { ...common, driver: PostgreSqlDriver, clientUrl: db.url, pool: { min: 0, max: db.poolSize } };
+    return {
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: db.url,
+      // Fail fast while the database is away (no minute-long waits for a connection), recover on the next request.
+      pool: { min: 0, max: db.poolSize, acquireTimeoutMillis: 10_000 }, // a failed connect is reported at once (knex propagates it)
+      driverOptions: { connection: { connectionTimeoutMillis: db.connectTimeoutMs ?? 3000, statement_timeout: db.statementTimeoutMs ?? 30000 } },
+    };
   }
   if (db.url !== ':memory:') fs.mkdirSync(path.dirname(db.url), { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports

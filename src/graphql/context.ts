@@ -1,18 +1,30 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import type { Em } from '../db/orm';
+import { AccessScope } from '../modules/auth/access.policy';
+import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
 import { Loaders } from './loaders';
 
-/** What every resolver receives: a request-scoped entity manager and batched loaders. */
+/** What every resolver receives: a request-scoped entity manager, batched loaders, and who is asking. */
 export interface Context {
   em: Em;
   loaders: Loaders;
   config: Readonly<AppConfig>;
   logger: Logger;
   requestId: string;
+  identity: Readonly<Identity>;
+  /** Row- and field-level rules for this identity (src/modules/auth/access.policy.ts). */
+  access: AccessScope;
 }
 
-export function createContext(em: Em, config: Readonly<AppConfig>, logger: Logger, requestId: string): Context {
+export function createContext(
+  em: Em,
+  config: Readonly<AppConfig>,
+  logger: Logger,
+  requestId: string,
+  identity: Readonly<Identity> = SYSTEM_IDENTITY,
+): Context {
   const requestEm = em.fork({ clear: true }) as Em;
-  return { em: requestEm, loaders: new Loaders(requestEm), config, logger, requestId };
+  const access = new AccessScope(identity, requestEm);
+  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access };
 }

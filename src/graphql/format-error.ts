@@ -1,19 +1,37 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
-  ConnectionException,
+  DriverException,
   ForeignKeyConstraintViolationException,
   NotNullConstraintViolationException,
   OptimisticLockError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from './db-health';
+
+/**
+ * What an unexpected error may put in a log: its type, code and (for non-database errors) a short message.
+ * Database errors carry the SQL with its parameters, i.e. personal data: their message is never logged.
+ */
+export function safeErrorForLog(error: unknown, withStack = false): Record<string, unknown> {
+  const e = error as { name?: string; code?: unknown; sqlState?: unknown; message?: unknown; stack?: unknown } | null;
+  if (!e || typeof e !== 'object') return { type: typeof error };
+  const isDriver = error instanceof DriverException;
+  return {
+    type: e.name,
+    ...(e.code !== undefined && { code: String(e.code) }),
+    ...(e.sqlState !== undefined && { sqlState: String(e.sqlState) }),
+    ...(!isDriver && typeof e.message === 'string' && { message: e.message.slice(0, 200) }),
+    ...(withStack && !isDriver && typeof e.stack === 'string' && { stack: e.stack.split('\n').slice(0, 8).join('\n') }),
+  };
+}
 
 /**
  * Turns every error into `{ message, extensions.code }` a client can act on. Database and programming errors
  * never leak SQL or stack traces outside development.
  */
-export function createErrorFormatter(logger: Logger, exposeDetails: boolean) {
+export function createErrorFormatter(logger: Logger, exposeDetails: boolean, onDatabaseUnavailable: (error: unknown) => void = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code as string | undefined;
@@ -28,15 +46,15 @@ export function createErrorFormatter(logger: Logger, exposeDetails: boolean) {
     if (original instanceof ForeignKeyConstraintViolationException || original instanceof NotNullConstraintViolationException) {
       return { ...base, message: 'The change would break a reference between records', extensions: { code: 'BAD_USER_INPUT' } };
     }
-    if (original instanceof ConnectionException) {
-      logger.error({ err: original }, 'database unavailable');
+    if (isDatabaseUnavailable(original)) {
+      onDatabaseUnavailable(original);
       return { ...base, message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     if (code && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions: exposeDetails ? formatted.extensions : extensions };
     }
-    logger.error({ err: original }, 'unexpected error');
+    logger.error({ err: safeErrorForLog(original, true) }, 'unexpected error');
     return {
       ...base,
       message: exposeDetails ? formatted.message : 'Internal server error',

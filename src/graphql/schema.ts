@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { AccountResolver } from '../modules/account/account.resolver';
 import { ActivityResolver } from '../modules/activity/activity.resolver';
+import { AuthResolver } from '../modules/auth/auth.resolver';
 import { DealResolver, DealStageChangeResolver } from '../modules/deal/deal.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
@@ -16,6 +17,7 @@ import { validateInput } from './validate';
 export const RESOLVERS: NonEmptyArray<Function> = [
   AccountResolver,
   ActivityResolver,
+  AuthResolver,
   DealResolver,
   DealStageChangeResolver,
   LeadResolver,

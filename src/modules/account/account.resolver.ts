@@ -6,7 +6,6 @@ import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
 import { AccountSegment, DealStatus } from '../../shared/enums';
-import { findOrFail } from '../../shared/ids';
 import { Deal } from '../deal/deal.entity';
 import { Order } from '../order/order.entity';
 import { LatestArgs } from '../rep/rep.resolver';
@@ -35,18 +34,18 @@ class AccountDealsArgs extends LatestArgs {
 @Resolver(() => Account)
 export class AccountResolver {
   @Query(() => AccountConnection, { description: 'Customer and prospect companies, by name.' })
-  accounts(@Args() page: PageArgs, @Args() { filter = {} }: AccountQueryArgs, @Ctx() ctx: Context) {
+  async accounts(@Args() page: PageArgs, @Args() { filter = {} }: AccountQueryArgs, @Ctx() ctx: Context) {
     const where: Record<string, unknown> = {};
     if (filter.segments?.length) where.segment = { $in: filter.segments };
     if (filter.sectors?.length) where.sector = { $in: filter.sectors };
     if (filter.countries?.length) where.country = { $in: filter.countries };
     if (filter.search) where.name = contains(ctx.em, filter.search);
-    return paginate(ctx.em, Account, where, { name: 'asc' }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Account, await ctx.access.scoped('Account', where), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Account)
   account(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return findOrFail(ctx.em, Account, id, 'id');
+    return ctx.access.findOrFail(ctx.em, Account, id, 'id');
   }
 
   @FieldResolver(() => Account, { nullable: true })
@@ -55,8 +54,10 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => [Deal], { description: 'The newest deals with this account.' })
-  deals(@Root() account: Account, @Args() { first, statuses }: AccountDealsArgs, @Ctx() ctx: Context) {
-    return ctx.loaders.latestChildren(Deal, 'account', first, statuses?.length ? { status: statuses } : {}).load(account.id);
+  async deals(@Root() account: Account, @Args() { first, statuses }: AccountDealsArgs, @Ctx() ctx: Context) {
+    const owners = await ctx.access.dealOwnerIds(); // an AE sees its own deals with the account, not its colleagues'
+    const where = { ...(statuses?.length && { status: statuses }), ...(owners && { owner: owners }) };
+    return ctx.loaders.latestChildren(Deal, 'account', first, where).load(account.id);
   }
 
   @FieldResolver(() => [Order], { description: 'The newest orders of this account.' })

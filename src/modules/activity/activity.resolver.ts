@@ -8,15 +8,15 @@ import { Lead } from '../lead/lead.entity';
 import { Rep } from '../rep/rep.entity';
 import { Activity } from './activity.entity';
 import { ActivityQueryArgs, LogActivityInput } from './activity.inputs';
-import { activityWhere, logActivity } from './activity.service';
+import { logActivity, visibleActivityWhere } from './activity.service';
 
 export const ActivityConnection = Connection(Activity);
 
 @Resolver(() => Activity)
 export class ActivityResolver {
   @Query(() => ActivityConnection, { description: 'Activities, most recent first.' })
-  activities(@Args() page: PageArgs, @Args() { filter }: ActivityQueryArgs, @Ctx() ctx: Context) {
-    return paginate(ctx.em, Activity, activityWhere(filter), { at: 'desc' }, page, ctx.config.maxPageSize);
+  async activities(@Args() page: PageArgs, @Args() { filter }: ActivityQueryArgs, @Ctx() ctx: Context) {
+    return paginate(ctx.em, Activity, await visibleActivityWhere(ctx.access, filter), { at: 'desc' }, page, ctx.config.maxPageSize);
   }
 
   @FieldResolver(() => Rep, { nullable: true })
@@ -36,6 +36,6 @@ export class ActivityResolver {
 
   @Mutation(() => Activity, { description: 'Logs an activity; the first outbound touch marks a NEW lead CONTACTED.' })
   logActivity(@Arg('input') input: LogActivityInput, @Ctx() ctx: Context) {
-    return logActivity(ctx.em, input);
+    return logActivity(ctx.em, input, ctx.access);
   }
 }

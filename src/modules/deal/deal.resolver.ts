@@ -3,7 +3,6 @@ import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
-import { findOrFail } from '../../shared/ids';
 import { SortDirection } from '../../shared/enums';
 import { Account } from '../account/account.entity';
 import { Activity } from '../activity/activity.entity';
@@ -21,15 +20,15 @@ export const DealConnection = Connection(Deal);
 @Resolver(() => Deal)
 export class DealResolver {
   @Query(() => DealConnection, { description: 'Deals matching the filters, newest first by default.' })
-  deals(@Args() page: PageArgs, @Args() { filter, sort }: DealQueryArgs, @Ctx() ctx: Context) {
+  async deals(@Args() page: PageArgs, @Args() { filter, sort }: DealQueryArgs, @Ctx() ctx: Context) {
     const field = sort?.field ?? DealSortField.ID;
     const direction = (sort?.direction ?? SortDirection.DESC) === SortDirection.ASC ? 'asc' : 'desc';
-    return paginate(ctx.em, Deal, deals.dealWhere(ctx.em, filter), { [field]: direction }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Deal, await deals.visibleDealWhere(ctx.em, ctx.access, filter), { [field]: direction }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Deal)
   deal(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return findOrFail(ctx.em, Deal, id, 'id');
+    return ctx.access.findOrFail(ctx.em, Deal, id, 'id');
   }
 
   @FieldResolver(() => Account, { nullable: true })
@@ -75,7 +74,7 @@ export class DealResolver {
 
   @Mutation(() => Deal, { description: 'Opens a deal in the first (or given) open stage.' })
   createDeal(@Arg('input') input: CreateDealInput, @Ctx() ctx: Context) {
-    return deals.createDeal(ctx.em, input);
+    return deals.createDeal(ctx.em, input, ctx.access);
   }
 
   @Mutation(() => Deal)
@@ -85,17 +84,17 @@ export class DealResolver {
     @Arg('input') input: UpdateDealInput,
     @Ctx() ctx: Context,
   ) {
-    return deals.updateDeal(ctx.em, id, version, input);
+    return deals.updateDeal(ctx.em, id, version, input, ctx.access);
   }
 
   @Mutation(() => Deal, { description: 'Moves an open deal to another open stage and records the move.' })
   moveDealStage(@Arg('input') input: MoveDealStageInput, @Ctx() ctx: Context) {
-    return deals.moveDealStage(ctx.em, input);
+    return deals.moveDealStage(ctx.em, input, null, ctx.access);
   }
 
   @Mutation(() => Deal, { description: 'Wins or loses an open deal. A win records the first order of the account.' })
   closeDeal(@Arg('input') input: CloseDealInput, @Ctx() ctx: Context) {
-    return deals.closeDeal(ctx.em, input);
+    return deals.closeDeal(ctx.em, input, ctx.access);
   }
 }
 

@@ -3,7 +3,6 @@ import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
-import { findOrFail } from '../../shared/ids';
 import { SortDirection } from '../../shared/enums';
 import { Account } from '../account/account.entity';
 import { Activity } from '../activity/activity.entity';
@@ -18,15 +17,15 @@ export const LeadConnection = Connection(Lead);
 @Resolver(() => Lead)
 export class LeadResolver {
   @Query(() => LeadConnection, { description: 'Leads matching the filters, newest first by default.' })
-  leads(@Args() page: PageArgs, @Args() { filter, sort }: LeadQueryArgs, @Ctx() ctx: Context) {
+  async leads(@Args() page: PageArgs, @Args() { filter, sort }: LeadQueryArgs, @Ctx() ctx: Context) {
     const field = sort?.field ?? LeadSortField.ID;
     const direction = (sort?.direction ?? SortDirection.DESC) === SortDirection.ASC ? 'asc' : 'desc';
-    return paginate(ctx.em, Lead, leads.leadWhere(ctx.em, filter), { [field]: direction }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Lead, await leads.visibleLeadWhere(ctx.em, ctx.access, filter), { [field]: direction }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Lead)
   lead(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return findOrFail(ctx.em, Lead, id, 'id');
+    return ctx.access.findOrFail(ctx.em, Lead, id, 'id');
   }
 
   @FieldResolver(() => Rep, { nullable: true, description: 'The SDR working the lead.' })
@@ -51,7 +50,7 @@ export class LeadResolver {
 
   @Mutation(() => Lead)
   createLead(@Arg('input') input: CreateLeadInput, @Ctx() ctx: Context) {
-    return leads.createLead(ctx.em, input);
+    return leads.createLead(ctx.em, input, ctx.access);
   }
 
   @Mutation(() => Lead)
@@ -61,12 +60,12 @@ export class LeadResolver {
     @Arg('input') input: UpdateLeadInput,
     @Ctx() ctx: Context,
   ) {
-    return leads.updateLead(ctx.em, id, version, input);
+    return leads.updateLead(ctx.em, id, version, input, ctx.access);
   }
 
   @Mutation(() => Lead, { description: 'Marks the lead sales-qualified (SQL).' })
   qualifyLead(@Arg('id', () => ID) id: string, @Arg('version', () => Int) version: number, @Ctx() ctx: Context) {
-    return leads.qualifyLead(ctx.em, id, version);
+    return leads.qualifyLead(ctx.em, id, version, ctx.access);
   }
 
   @Mutation(() => Lead)
@@ -76,11 +75,11 @@ export class LeadResolver {
     @Arg('reason') reason: string,
     @Ctx() ctx: Context,
   ) {
-    return leads.disqualifyLead(ctx.em, id, version, reason);
+    return leads.disqualifyLead(ctx.em, id, version, reason, ctx.access);
   }
 
   @Mutation(() => Lead, { description: 'Creates the deal from the lead and marks the lead CONVERTED, in one transaction.' })
   convertLead(@Arg('input') input: ConvertLeadInput, @Ctx() ctx: Context) {
-    return leads.convertLead(ctx.em, input);
+    return leads.convertLead(ctx.em, input, ctx.access);
   }
 }

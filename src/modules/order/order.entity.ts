@@ -5,6 +5,7 @@ import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
 import { Account } from '../account/account.entity';
 import { Product } from '../product/product.entity';
 import { Deal } from '../deal/deal.entity';
+import { Financial } from '../auth/financial.middleware';
 
 @ObjectType({ description: 'A purchase by a customer: the first one comes from a won deal, later ones are repeat orders.' })
 @Entity({ tableName: 'orders' })
@@ -37,8 +38,9 @@ export class Order extends BaseEntity {
     return toMajor(this.amountCents);
   }
 
-  @Field(() => MoneyScalar, { name: 'cost' })
-  get cost(): number {
+  @Field(() => MoneyScalar, { name: 'cost', nullable: true, description: 'Cost of goods sold. Null below MANAGER.' })
+  @Financial()
+  get cost(): number | null {
     return toMajor(this.costCents);
   }
 }

@@ -2,6 +2,7 @@ import { BigIntType, Entity, Property, OptionalProps } from '@mikro-orm/core';
 import { Field, Float, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
+import { Financial } from '../auth/financial.middleware';
 
 @ObjectType({ description: 'Something the company sells.' })
 @Entity({ tableName: 'products' })
@@ -32,12 +33,14 @@ export class Product extends BaseEntity {
     return toMajor(this.listPriceCents);
   }
 
-  @Field(() => MoneyScalar, { name: 'unitCost', nullable: true })
+  @Field(() => MoneyScalar, { name: 'unitCost', nullable: true, description: 'Cost to serve one unit. Null below MANAGER.' })
+  @Financial()
   get unitCost(): number | null {
     return this.unitCostCents == null ? null : toMajor(this.unitCostCents);
   }
 
-  @Field(() => Float, { nullable: true, description: '(list price - unit cost) / list price.' })
+  @Field(() => Float, { nullable: true, description: '(list price - unit cost) / list price. Null below MANAGER.' })
+  @Financial()
   get grossMarginRate(): number | null {
     if (this.unitCostCents == null || !this.listPriceCents) return null;
     return (this.listPriceCents - this.unitCostCents) / this.listPriceCents;

@@ -6,7 +6,7 @@ import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
 import { DealStatus, LeadStatus, RepRole } from '../../shared/enums';
-import { findOrFail, parseId } from '../../shared/ids';
+import { parseId } from '../../shared/ids';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from '../lead/lead.entity';
 import { Team } from '../team/team.entity';
@@ -49,7 +49,7 @@ class RepLeadsArgs extends LatestArgs {
 @Resolver(() => Rep)
 export class RepResolver {
   @Query(() => RepConnection, { description: 'People on the sales team, by name.' })
-  reps(@Args() page: PageArgs, @Args() { filter = {} }: RepQueryArgs, @Ctx() ctx: Context) {
+  async reps(@Args() page: PageArgs, @Args() { filter = {} }: RepQueryArgs, @Ctx() ctx: Context) {
     const where: Record<string, unknown> = {};
     if (filter.teamId) where.team = parseId(filter.teamId, 'filter.teamId');
     if (filter.roles?.length) where.role = { $in: filter.roles };
@@ -58,12 +58,12 @@ export class RepResolver {
       const like = contains(ctx.em, filter.search);
       where.$or = [{ name: like }, { email: like }];
     }
-    return paginate(ctx.em, Rep, where, { name: 'asc' }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Rep, await ctx.access.scoped('Rep', where), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Rep)
   rep(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return findOrFail(ctx.em, Rep, id, 'id');
+    return ctx.access.findOrFail(ctx.em, Rep, id, 'id');
   }
 
   @FieldResolver(() => Team, { nullable: true })
@@ -78,8 +78,10 @@ export class RepResolver {
   }
 
   @FieldResolver(() => [Deal], { description: 'The newest deals this rep owns.' })
-  deals(@Root() rep: Rep, @Args() { first, statuses }: RepDealsArgs, @Ctx() ctx: Context) {
-    return ctx.loaders.latestChildren(Deal, 'owner', first, statuses?.length ? { status: statuses } : {}).load(rep.id);
+  async deals(@Root() rep: Rep, @Args() { first, statuses }: RepDealsArgs, @Ctx() ctx: Context) {
+    const owners = await ctx.access.dealOwnerIds(); // the rep is visible; its deals only to those who see deals
+    const where = { ...(statuses?.length && { status: statuses }), ...(owners && { owner: owners }) };
+    return ctx.loaders.latestChildren(Deal, 'owner', first, where).load(rep.id);
   }
 
   @FieldResolver(() => [Lead], { description: 'The newest leads this rep works.' })

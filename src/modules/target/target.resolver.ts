@@ -26,7 +26,7 @@ class TargetQueryArgs {
 @Resolver(() => Target)
 export class TargetResolver {
   @Query(() => TargetConnection, { description: 'Objectives, most recent period first.' })
-  targets(@Args() page: PageArgs, @Args() args: TargetQueryArgs, @Ctx() ctx: Context) {
+  async targets(@Args() page: PageArgs, @Args() args: TargetQueryArgs, @Ctx() ctx: Context) {
     const where: Record<string, unknown> = {};
     if (args.kpiKey) where.kpiKey = args.kpiKey;
     if (args.scope) where.scope = args.scope;
@@ -34,7 +34,7 @@ export class TargetResolver {
     if (args.repId) where.rep = parseId(args.repId, 'repId');
     if (args.from) where.periodEnd = { $gt: args.from };
     if (args.to) where.periodStart = { $lt: args.to };
-    return paginate(ctx.em, Target, where, { periodStart: 'desc' }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Target, await ctx.access.scoped('Target', where), { periodStart: 'desc' }, page, ctx.config.maxPageSize);
   }
 
   @FieldResolver(() => Team, { nullable: true })
@@ -49,7 +49,7 @@ export class TargetResolver {
 
   @Mutation(() => Target)
   createTarget(@Arg('input') input: CreateTargetInput, @Ctx() ctx: Context) {
-    return createTarget(ctx.em, input);
+    return createTarget(ctx.em, input, ctx.access);
   }
 
   @Mutation(() => Target)
@@ -59,6 +59,6 @@ export class TargetResolver {
     @Arg('input') input: UpdateTargetInput,
     @Ctx() ctx: Context,
   ) {
-    return updateTarget(ctx.em, id, version, input);
+    return updateTarget(ctx.em, id, version, input, ctx.access);
   }
 }

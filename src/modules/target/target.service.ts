@@ -5,6 +5,7 @@ import { assertVersion, findOrFail } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { Team } from '../team/team.entity';
 import { Target } from './target.entity';
+import { AccessScope } from '../auth/access.policy';
 import type { CreateTargetInput, UpdateTargetInput } from './target.inputs';
 
 /** Validators a KPI module can register so targets only name KPIs that exist. */
@@ -19,7 +20,17 @@ function checkPeriodAndValue(start: Date, end: Date, value: number) {
   if (!Number.isFinite(value) || Math.abs(value) > 1e13) throw new BadInputError('value', 'value must be a finite number');
 }
 
-export async function createTarget(em: Em, input: CreateTargetInput): Promise<Target> {
+/** Quotas are set by MANAGERs (their team and its reps) and EXEC/ADMIN (anything, including COMPANY targets). */
+async function assertCanSetTarget(access: AccessScope, input: Pick<CreateTargetInput, 'scope' | 'teamId' | 'repId'>): Promise<void> {
+  access.requireFinancials('Targets and quotas');
+  if (access.unrestricted) return;
+  if (input.scope === TargetScope.COMPANY) access.assertCompanyWide('A company target');
+  if (input.teamId) access.assertTeam(input.teamId, 'teamId');
+  if (input.repId) await access.assertRep(input.repId, 'repId');
+}
+
+export async function createTarget(em: Em, input: CreateTargetInput, access = AccessScope.system()): Promise<Target> {
+  await assertCanSetTarget(access, input);
   if (!isKnownKpi(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
   checkPeriodAndValue(input.periodStart, input.periodEnd, input.value);
   return em.transactional(async (tx) => {
@@ -37,9 +48,11 @@ export async function createTarget(em: Em, input: CreateTargetInput): Promise<Ta
   });
 }
 
-export async function updateTarget(em: Em, id: string, version: number, input: UpdateTargetInput): Promise<Target> {
+export async function updateTarget(em: Em, id: string, version: number, input: UpdateTargetInput, access = AccessScope.system()): Promise<Target> {
+  access.requireFinancials('Targets and quotas');
   return em.transactional(async (tx) => {
-    const target = await findOrFail(tx, Target, id, 'id');
+    const target = await access.findOrFail(tx, Target, id, 'id');
+    await assertCanSetTarget(access, { scope: target.scope, teamId: target.team ? String(target.team.id) : undefined, repId: target.rep ? String(target.rep.id) : undefined });
     assertVersion(target, version, 'Target');
     const start = input.periodStart ?? target.periodStart;
     const end = input.periodEnd ?? target.periodEnd;

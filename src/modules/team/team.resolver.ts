@@ -3,7 +3,6 @@ import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
 import { loadRef } from '../../graphql/loaders';
-import { findOrFail } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { Team } from './team.entity';
 
@@ -12,13 +11,13 @@ export const TeamConnection = Connection(Team);
 @Resolver(() => Team)
 export class TeamResolver {
   @Query(() => TeamConnection, { description: 'Sales teams, by name.' })
-  teams(@Args() page: PageArgs, @Ctx() ctx: Context) {
-    return paginate(ctx.em, Team, {}, { name: 'asc' }, page, ctx.config.maxPageSize);
+  async teams(@Args() page: PageArgs, @Ctx() ctx: Context) {
+    return paginate(ctx.em, Team, await ctx.access.scoped('Team', {}), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
 
   @Query(() => Team)
   team(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return findOrFail(ctx.em, Team, id, 'id');
+    return ctx.access.findOrFail(ctx.em, Team, id, 'id');
   }
 
   @FieldResolver(() => Rep, { nullable: true })

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response, NextFunction } from 'express';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config';
+import type { Em } from '../db/orm';
+import { authenticate } from '../modules/auth/authenticate';
+import type { Identity } from '../modules/auth/identity';
+import type { Context } from './context';
+import type { DatabaseHealth } from './db-health';
+import type { RateLimiter } from './rate-limit';
+
+/** What the access log records of an operation (never variables, tokens, names or emails). */
+interface Telemetry {
+  operationName?: string;
+  operationType?: string;
+  errorCodes: string[];
+}
+const telemetry = new WeakMap<object, Telemetry>();
+
+/** Collects the operation name and error codes for the access log. */
+export const telemetryPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart({ contextValue }) {
+    const entry: Telemetry = { errorCodes: [] };
+    telemetry.set(contextValue, entry);
+    return {
+      async didResolveOperation({ operationName, operation }) {
+        entry.operationName = operationName ?? undefined;
+        entry.operationType = operation?.operation;
+      },
+      async didEncounterErrors({ errors }) {
+        for (const error of errors) entry.errorCodes.push(String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      },
+    };
+  },
+};
+
+/** JSON body in the GraphQL error shape, for answers given before GraphQL runs. */
+export function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  if (res.headersSent) return;
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export interface GraphqlHandlerOptions {
+  server: ApolloServer<Context>;
+  config: Readonly<AppConfig>;
+  logger: Logger;
+  em: Em;
+  health: DatabaseHealth;
+  rateLimiter: RateLimiter | null;
+  newContext: (requestId: string, identity: Identity) => Context;
+}
+
+/**
+ * POST/GET /graphql: request id, authentication, per-token rate limit, fail-fast while the database is away,
+ * the operation under a deadline, and one structured access-log line per request.
+ */
+export function graphqlHandler(options: GraphqlHandlerOptions) {
+  const { server, config, logger, em, health, rateLimiter, newContext } = options;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const log: Record<string, unknown> = { requestId, method: req.method };
+    const finish = (status: number, extra: Record<string, unknown> = {}) => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = status >= 500 ? 'error' : status === 401 || status === 429 ? 'warn' : 'info';
+      logger[level]({ ...log, status, durationMs: Math.round(durationMs * 10) / 10, ...extra }, 'graphql request');
+    };
+
+    try {
+      let identity: Identity;
+      try {
+        identity = await authenticate(req.headers.authorization, config.auth, em);
+      } catch (error) {
+        const message = (error as Error).message;
+        if ((error as { extensions?: { code?: string } }).extensions?.code !== 'UNAUTHENTICATED') throw error;
+        res.setHeader('www-authenticate', 'Bearer');
+        sendError(res, 401, 'UNAUTHENTICATED', message);
+        return finish(401);
+      }
+      log.user = identity.subject;
+      log.role = identity.role;
+
+      if (rateLimiter) {
+        const decision = await rateLimiter.take(identity.subject === 'dev-anonymous' ? `ip:${req.ip}` : identity.subject);
+        if (!decision.allowed) {
+          res.setHeader('retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
+          sendError(res, 429, 'RATE_LIMITED', 'Too many requests: slow down and retry after the Retry-After delay');
+          return finish(429);
+        }
+      }
+
+      if (!health.available) {
+        res.setHeader('retry-after', '1');
+        sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+        return finish(503);
+      }
+
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const contextValue = newContext(requestId, identity);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), config.limits.requestTimeoutMs);
+      });
+      const response = await Promise.race([
+        server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: new URL(req.url, 'http://localhost').search, body: req.body },
+          context: async () => contextValue,
+        }),
+        deadline,
+      ]).finally(() => clearTimeout(timer));
+
+      const seen = telemetry.get(contextValue);
+      log.operation = seen?.operationName ?? seen?.operationType;
+      if (response === 'timeout') {
+        sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.limits.requestTimeoutMs} ms and was abandoned`);
+        return finish(503, { errorCodes: ['TIMEOUT'] });
+      }
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') res.send(response.body.string);
+      else {
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+      finish(res.statusCode, seen?.errorCodes.length ? { errorCodes: [...new Set(seen.errorCodes)] } : {});
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Body-parser and unexpected errors: a clean JSON error, never an HTML page or a stack trace. */
+export function httpErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode ?? 500;
+    const type = (error as { type?: string }).type;
+    if (status === 413 || type === 'entity.too.large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+    if (status === 400 || type === 'entity.parse.failed') return sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+    if (status >= 400 && status < 500) return sendError(res, status, 'BAD_REQUEST', 'The request could not be read');
+    logger.error({ err: { type: (error as Error)?.name, code: (error as { code?: string })?.code }, path: req.path }, 'unhandled HTTP error');
+    sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}
