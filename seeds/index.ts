@@ -7,7 +7,7 @@ import { overallConversion } from './lead-sampler';
 import { Rng } from './random';
 import { openSink, type Sink } from './sink';
 import { DAY, StoryWriter, Tallies, newStoryBuffers, type StoryBuffers } from './story';
-import { SEEDED_TABLES } from './tables';
+import { BULK_TABLES, SEEDED_TABLES } from './tables';
 import { WORLD_TRUTH } from './truth';
 import { buildWorld } from './world';
 import { writeSpend, writeTargets } from './plans';
@@ -41,7 +41,6 @@ export interface SeedReport {
 export class SeedRefusedError extends Error {}
 
 const FLUSH_DEALS = 2_000;
-const CHECKPOINT_EVERY = 50;
 
 /** Generates the deterministic demo world: same seed and options give byte-identical rows. */
 export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promise<SeedReport> {
@@ -85,6 +84,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
   const bar = options.progress ? new SingleBar({ format: 'seeding {bar} {value}/{total} deals | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic) : null;
   try {
     await sink.begin();
+    await sink.deferIndexes(BULK_TABLES);
     const world = await buildWorld(rng, sink, options.deals, start, end);
     phase('organisation');
 
@@ -104,12 +104,10 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
     const slotTime = (u: number) => start + (Math.log(1 + u * scale) / g) * DAY;
     const n = options.deals;
     bar?.start(n, 0);
-    let flushes = 0;
     for (let i = 0; i < n; i++) {
       story.slot(weekday(slotTime((i + rng.float()) / n), end), false);
       if (buffers.deals.length >= FLUSH_DEALS) {
         await flush();
-        if (++flushes % CHECKPOINT_EVERY === 0) await sink.checkpoint();
         bar?.update(i + 1);
       }
     }
@@ -135,8 +133,9 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
         await sink.exec(`select setval(pg_get_serial_sequence('${table}', 'id'), coalesce((select max(id) from "${table}"), 0) + 1, false)`);
       }
     }
+    phase('links');
     await sink.finish();
-    phase('finish');
+    phase('indexes');
 
     const c = story.counts;
     const counts = {

@@ -66,3 +66,6 @@ export const TABLES = {
 export const SEEDED_TABLES = [
   'activities', 'deal_stage_changes', 'orders', 'targets', 'spend', 'leads', 'deals', 'accounts', 'products', 'teams', 'reps', 'pipeline_stages',
 ] as const;
+
+/** Tables with many rows: their secondary indexes are rebuilt after the load. */
+export const BULK_TABLES = ['accounts', 'leads', 'deals', 'deal_stage_changes', 'activities', 'orders', 'targets'] as const;
