@@ -5,6 +5,7 @@ import { AccountResolver } from '../modules/account/account.resolver';
 import { ActivityResolver } from '../modules/activity/activity.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { DealResolver, DealStageChangeResolver } from '../modules/deal/deal.resolver';
+import { KpiResolver } from '../modules/kpi/kpi.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
 import { RepResolver } from '../modules/rep/rep.resolver';
@@ -20,6 +21,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuthResolver,
   DealResolver,
   DealStageChangeResolver,
+  KpiResolver,
   LeadResolver,
   ProductResolver,
   RepResolver,

@@ -1,0 +1,94 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
+import type { KpiScope } from './kpi.engine';
+import { funnel } from './kpi.funnel';
+import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
+import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
+import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
+import { signals } from './kpi.signals';
+
+/**
+ * The slice of the business the caller may see. Access control (a later issue) plugs in here: return
+ * e.g. { teamIds: [3] } and every KPI, dashboard, funnel, signal and leaderboard is narrowed to it.
+ */
+export function kpiScopeFor(_ctx: Context): KpiScope {
+  return {};
+}
+
+@Resolver()
+export class KpiResolver {
+  @Query(() => [KpiDefinition], { description: 'The KPI catalogue: keys, formulas, units, directions and benchmarks.' })
+  kpiDefinitions(@Arg('family', () => KpiFamily, { nullable: true }) family?: KpiFamily): KpiDefinition[] {
+    return kpiDefinitions(family);
+  }
+
+  @Query(() => KpiResult, { description: 'One KPI over a period, optionally filtered, grouped and compared.' })
+  async kpi(
+    @Arg('key', { description: 'KPI key from kpiDefinitions, e.g. "winRate".' }) key: string,
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
+    @Arg('groupBy', () => [KpiDimension], { nullable: true, description: 'Combinable dimensions, at most one time grain (e.g. [TEAM, MONTH]).' })
+    groupBy: KpiDimension[] | undefined,
+    @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<KpiResult> {
+    const [result] = await computeKpis(ctx.em, kpiScopeFor(ctx), [key], { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+    return result;
+  }
+
+  @Query(() => [KpiResult], { description: 'Several KPIs over the same slice, computed together (shared SQL).' })
+  kpis(
+    @Arg('keys', () => [String]) keys: string[],
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
+    @Arg('groupBy', () => [KpiDimension], { nullable: true }) groupBy: KpiDimension[] | undefined,
+    @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<KpiResult[]> {
+    return computeKpis(ctx.em, kpiScopeFor(ctx), keys, { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+  }
+
+  @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })
+  dashboard(
+    @Arg('role', () => DashboardRole) role: DashboardRole,
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
+    @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,
+    @Ctx() ctx: Context,
+  ): Promise<Dashboard> {
+    return dashboard(ctx.em, kpiScopeFor(ctx), role, scope, toPeriod(period), compareTo);
+  }
+
+  @Query(() => Funnel, { description: 'Leads created or deals opened in the period, through their steps: counts, conversions, median and p75 durations.' })
+  funnel(
+    @Arg('cohort', () => FunnelCohort) cohort: FunnelCohort,
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<Funnel> {
+    return funnel(ctx.em, kpiScopeFor(ctx), cohort, toPeriod(period), toFilter(filter));
+  }
+
+  @Query(() => [Signal], { description: 'Stalled deals, accounts at churn risk and KPIs off their targets, as of period.asOf (now by default).' })
+  signals(
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
+    @Arg('limit', () => Int, { defaultValue: 50, description: 'Most signals of each kind.' }) limit: number,
+    @Ctx() ctx: Context,
+  ): Promise<Signal[]> {
+    const filter = toFilter({ teamIds: scope?.teamId ? [scope.teamId] : undefined, repIds: scope?.repId ? [scope.repId] : undefined });
+    return signals(ctx.em, kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
+  }
+
+  @Query(() => Leaderboard, { description: 'Reps ranked by a KPI within a team (or the company), with tenure and territory for context.' })
+  leaderboard(
+    @Arg('kpi') kpi: string,
+    @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
+    @Arg('teamId', () => ID, { nullable: true }) teamId: string | undefined,
+    @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
+    @Ctx() ctx: Context,
+  ): Promise<Leaderboard> {
+    return leaderboard(ctx.em, kpiScopeFor(ctx), kpi, teamId, toPeriod(period), limit);
+  }
+}
