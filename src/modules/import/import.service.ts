@@ -64,7 +64,7 @@ export async function runImport(
   try {
     await em.fork().transactional(async (tx) => {
       const trx = tx.getTransactionContext<Knex.Transaction>()!;
-      const db = new SqlWriter(trx, dialect);
+      const db = await SqlWriter.create(trx, dialect);
       const stages = await ensureDefaultPipeline(tx as Em);
       if (mapping.deals) stageLookup(mapping.deals, stages); // fail on a bad stage mapping before loading anything
       const ctx: ImportContext = {

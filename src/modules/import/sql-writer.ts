@@ -11,8 +11,52 @@ export type SqlValue = string | number | boolean | Date | null;
 /** Bound parameters per statement: below SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
 
+/** The part of a better-sqlite3 connection used here. */
+interface SqliteStatement {
+  reader: boolean;
+  all(params: unknown[]): unknown[];
+  run(params: unknown[]): unknown;
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+/**
+ * [start, end) ranges covering `total` items: full chunks of `max`, then the remainder as powers of two,
+ * so only a handful of distinct statement shapes exist and each is prepared once.
+ */
+export function chunks(total: number, max: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (; start + max <= total; start += max) out.push([start, start + max]);
+  for (let size = 1 << Math.floor(Math.log2(Math.max(1, max))); start < total; size >>= 1) {
+    if (start + size <= total) {
+      out.push([start, start + size]);
+      start += size;
+    }
+  }
+  return out;
+}
+
 export class SqlWriter {
-  constructor(private readonly knex: Knex | Knex.Transaction, readonly dialect: DatabaseKind) {}
+  /** SQLite: prepared statements by SQL text; a full batch reuses one statement instead of recompiling it. */
+  private readonly statements = new Map<string, SqliteStatement>();
+  private sqlite: SqliteConnection | null = null;
+
+  private constructor(private readonly knex: Knex | Knex.Transaction, readonly dialect: DatabaseKind) {}
+
+  /**
+   * On SQLite, statements run on the transaction's better-sqlite3 connection directly: the import runs
+   * thousands of identical statements and knex would re-prepare each one.
+   */
+  static async create(knex: Knex.Transaction, dialect: DatabaseKind): Promise<SqlWriter> {
+    const writer = new SqlWriter(knex, dialect);
+    if (dialect === 'sqlite') {
+      const client = (knex as unknown as { client: { acquireConnection(): Promise<SqliteConnection> } }).client;
+      writer.sqlite = await client.acquireConnection();
+    }
+    return writer;
+  }
 
   /** A datetime as the column stores it. */
   ts(date: Date | null | undefined): SqlValue {
@@ -31,6 +75,15 @@ export class SqlWriter {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    if (this.sqlite) {
+      let statement = this.statements.get(sql);
+      if (!statement) {
+        if (this.statements.size > 200) this.statements.clear();
+        statement = this.sqlite.prepare(sql);
+        this.statements.set(sql, statement);
+      }
+      return statement.reader ? (statement.all(params) as T[]) : (statement.run(params), []);
+    }
     const result = await this.knex.raw(sql, params as Knex.RawBinding[]);
     if (Array.isArray(result)) return result as T[];
     return ((result as { rows?: T[] }).rows ?? []) as T[];
@@ -59,8 +112,8 @@ export class SqlWriter {
     if (options.returning?.length) tail += ` returning ${options.returning.map((c) => `"${c}"`).join(', ')}`;
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const out: T[] = [];
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows.slice(start, start + perStatement);
+    for (const [start, end] of chunks(rows.length, perStatement)) {
+      const chunk = rows.slice(start, end);
       const params: SqlValue[] = [];
       for (const row of chunk) for (const v of row) params.push(v);
       const sql = head + new Array(chunk.length).fill(tuple).join(', ') + tail;
@@ -73,8 +126,8 @@ export class SqlWriter {
   /** `column in (...)` over any number of values, chunked under the parameter limit. */
   async selectIn<T = Record<string, unknown>>(select: string, column: string, values: SqlValue[], extraWhere = ''): Promise<T[]> {
     const out: T[] = [];
-    for (let start = 0; start < values.length; start += MAX_PARAMS) {
-      const chunk = values.slice(start, start + MAX_PARAMS);
+    for (const [start, end] of chunks(values.length, 1024)) {
+      const chunk = values.slice(start, end);
       const sql = `${select} where ${column} in (${chunk.map(() => '?').join(', ')})${extraWhere ? ` and ${extraWhere}` : ''}`;
       out.push(...(await this.query<T>(sql, chunk)));
     }
