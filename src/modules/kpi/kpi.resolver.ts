@@ -9,11 +9,13 @@ import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod
 import { signals } from './kpi.signals';
 
 /**
- * The slice of the business the caller may see. Access control (a later issue) plugs in here: return
- * e.g. { teamIds: [3] } and every KPI, dashboard, funnel, signal and leaderboard is narrowed to it.
+ * The slice of the business the caller may see: the one place access rules reach the KPI engine. Today the
+ * reps of the caller's row-level scope (src/modules/auth/access.policy.ts); every KPI, dashboard, funnel,
+ * signal and leaderboard is narrowed to it (see KpiEngine.restrict).
  */
-export function kpiScopeFor(_ctx: Context): KpiScope {
-  return {};
+export async function kpiScopeFor(ctx: Context): Promise<KpiScope> {
+  const repIds = await ctx.access.repIds();
+  return repIds === null ? {} : { repIds };
 }
 
 @Resolver()
@@ -33,12 +35,12 @@ export class KpiResolver {
     @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
     @Ctx() ctx: Context,
   ): Promise<KpiResult> {
-    const [result] = await computeKpis(ctx.em, kpiScopeFor(ctx), [key], { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx), [key], { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
     return result;
   }
 
   @Query(() => [KpiResult], { description: 'Several KPIs over the same slice, computed together (shared SQL).' })
-  kpis(
+  async kpis(
     @Arg('keys', () => [String]) keys: string[],
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
@@ -46,49 +48,49 @@ export class KpiResolver {
     @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
     @Ctx() ctx: Context,
   ): Promise<KpiResult[]> {
-    return computeKpis(ctx.em, kpiScopeFor(ctx), keys, { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+    return computeKpis(ctx.em, await kpiScopeFor(ctx), keys, { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
   }
 
   @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })
-  dashboard(
+  async dashboard(
     @Arg('role', () => DashboardRole) role: DashboardRole,
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
     @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,
     @Ctx() ctx: Context,
   ): Promise<Dashboard> {
-    return dashboard(ctx.em, kpiScopeFor(ctx), role, scope, toPeriod(period), compareTo);
+    return dashboard(ctx.em, await kpiScopeFor(ctx), role, scope, toPeriod(period), compareTo);
   }
 
   @Query(() => Funnel, { description: 'Leads created or deals opened in the period, through their steps: counts, conversions, median and p75 durations.' })
-  funnel(
+  async funnel(
     @Arg('cohort', () => FunnelCohort) cohort: FunnelCohort,
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
     @Ctx() ctx: Context,
   ): Promise<Funnel> {
-    return funnel(ctx.em, kpiScopeFor(ctx), cohort, toPeriod(period), toFilter(filter));
+    return funnel(ctx.em, await kpiScopeFor(ctx), cohort, toPeriod(period), toFilter(filter));
   }
 
   @Query(() => [Signal], { description: 'Stalled deals, accounts at churn risk and KPIs off their targets, as of period.asOf (now by default).' })
-  signals(
+  async signals(
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
     @Arg('limit', () => Int, { defaultValue: 50, description: 'Most signals of each kind.' }) limit: number,
     @Ctx() ctx: Context,
   ): Promise<Signal[]> {
     const filter = toFilter({ teamIds: scope?.teamId ? [scope.teamId] : undefined, repIds: scope?.repId ? [scope.repId] : undefined });
-    return signals(ctx.em, kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
+    return signals(ctx.em, await kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
   }
 
   @Query(() => Leaderboard, { description: 'Reps ranked by a KPI within a team (or the company), with tenure and territory for context.' })
-  leaderboard(
+  async leaderboard(
     @Arg('kpi') kpi: string,
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('teamId', () => ID, { nullable: true }) teamId: string | undefined,
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
     @Ctx() ctx: Context,
   ): Promise<Leaderboard> {
-    return leaderboard(ctx.em, kpiScopeFor(ctx), kpi, teamId, toPeriod(period), limit);
+    return leaderboard(ctx.em, await kpiScopeFor(ctx), kpi, teamId, toPeriod(period), limit);
   }
 }
