@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Em } from '../src/db/orm';
 import { ensureDefaultPipeline } from '../src/modules/pipeline/stage.service';
 import { DEFAULT_STAGES } from '../src/modules/pipeline/stage.entity';
-import { overallConversion } from './lead-sampler';
+import { roughOverallConversion } from './lead-sampler';
 import { Rng } from './random';
 import { openSink, type Sink } from './sink';
 import { DAY, StoryWriter, Tallies, newStoryBuffers, type StoryBuffers } from './story';
@@ -12,7 +12,8 @@ import { WORLD_TRUTH } from './truth';
 import { buildWorld } from './world';
 import { writeSpend, writeTargets } from './plans';
 
-export { WORLD_TRUTH } from './truth';
+export * from './truth';
+export { channelConversion, overallConversion } from './lead-sampler';
 
 export interface SeedOptions {
   seed: number;
@@ -46,8 +47,7 @@ const FLUSH_DEALS = 2_000;
 export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promise<SeedReport> {
   if (!Number.isInteger(options.deals) || options.deals < 1) throw new RangeError('deals must be a positive integer');
   if (!Number.isInteger(options.seed)) throw new RangeError('seed must be an integer');
-  const end = options.end ? options.end.getTime() : Math.floor(Date.now() / DAY) * DAY;
-  if (!Number.isFinite(end)) throw new RangeError('end must be a valid date');
+  const end = resolveEnd(options.end);
   const activitiesPerDeal = options.activitiesPerDeal ?? WORLD_TRUTH.activities.defaultPerDeal;
   const seconds: Record<string, number> = {};
   const started = performance.now();
@@ -90,7 +90,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
 
     const buffers = newStoryBuffers();
     const tallies = new Tallies();
-    const expectedLeadsPerDeal = 1 / overallConversion();
+    const expectedLeadsPerDeal = 1 / roughOverallConversion();
     const story = new StoryWriter(rng, world, stageIds, buffers, tallies, activitiesPerDeal, expectedLeadsPerDeal, sink.checksForeignKeys);
     const flush = async () => {
       for (const buffer of [buffers.leads, buffers.deals, buffers.stageChanges, buffers.activities, buffers.orders]) await sink.write(buffer);
@@ -166,6 +166,42 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
     await sink.abort();
     throw error;
   }
+}
+
+function resolveEnd(end: Date | undefined): number {
+  const t = end ? end.getTime() : Math.floor(Date.now() / DAY) * DAY;
+  if (!Number.isFinite(t)) throw new RangeError('end must be a valid date');
+  return t;
+}
+
+/** Accepts every write and keeps nothing: replays the world's first draws without a database. */
+const NULL_SINK: Sink = {
+  kind: 'sqlite',
+  checksForeignKeys: false,
+  begin: async () => undefined,
+  deferIndexes: async () => undefined,
+  write: async (buffer) => buffer.clear(),
+  exec: async () => [],
+  finish: async () => undefined,
+  abort: async () => undefined,
+};
+
+export interface RepTruth {
+  id: number;
+  role: 'SDR' | 'AE' | 'MANAGER' | 'EXEC';
+  /** Multiplies the odds of advancing at every stage by skill ^ dealWinDrivers.skillPerStage, and speed by skill ^ skillSpeedElasticity. */
+  skill: number;
+  teamId: number | null;
+}
+
+/**
+ * The hidden skill of every rep in the world `seedDemoWorld` writes for the same seed, deals and end (rep ids as
+ * written): the truth behind rep effects, which the database does not store.
+ */
+export async function repSkills(options: Pick<SeedOptions, 'seed' | 'deals' | 'end'>): Promise<RepTruth[]> {
+  const end = resolveEnd(options.end);
+  const world = await buildWorld(new Rng(options.seed), NULL_SINK, options.deals, end - WORLD_TRUTH.historyDays * DAY, end);
+  return world.reps.map((r) => ({ id: r.id, role: r.role, skill: r.skill, teamId: r.team >= 0 ? world.teams[r.team].id : null }));
 }
 
 /** Moves a Saturday opening to Friday and a Sunday one to Monday (unless that passes `end`). */
