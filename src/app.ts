@@ -16,6 +16,7 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { costLimitPlugin, depthLimitRule } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { startScoring } from './modules/scoring/scoring.runtime';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
@@ -49,6 +50,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database);
   if (options.migrate ?? true) await migrate(orm);
+  const scoring = startScoring(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -133,6 +135,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await server.stop(); // stops accepting, drains in-flight requests, closes the HTTP server
       health.stop();
       await rateLimiter?.close();
+      await scoring.stop();
       await orm.close(true);
     },
   };

@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from './shared/paths';
 import { serve } from './main';
 import { registerImportCommand } from './modules/import/import.command';
 import { registerAuthCommands } from './modules/auth/auth.cli';
+import { registerScoringCommands } from './modules/scoring/scoring.cli';
 
 const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 
@@ -20,6 +21,7 @@ export function positiveInt(value: string): number {
 
 /** Commands of feature modules (train, score, import, forecast, ...): each adds its own to the program. */
 const FEATURE_COMMANDS: Array<(program: Command) => void> = [
+  registerScoringCommands,
   registerImportCommand,
   registerAuthCommands,
 ];

@@ -11,6 +11,7 @@ import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
 import { Target } from '../modules/target/target.entity';
 import { BaseEntity } from '../shared/base.entity';
+import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
 
@@ -29,6 +30,9 @@ export const ENTITIES = [
   Order,
   Spend,
   Target,
+  ModelVersion,
+  LeadScore,
+  DealScore,
   ImportRun,
   ApiKey,
 ];

@@ -12,6 +12,7 @@ import { RepResolver } from '../modules/rep/rep.resolver';
 import { StageResolver } from '../modules/pipeline/stage.resolver';
 import { TargetResolver } from '../modules/target/target.resolver';
 import { TeamResolver } from '../modules/team/team.resolver';
+import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -28,6 +29,10 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   StageResolver,
   TargetResolver,
   TeamResolver,
+  ScoringResolver,
+  LeadScoreResolver,
+  DealScoreResolver,
+  ModelVersionResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -6,7 +6,7 @@
  */
 import seedrandom from 'seedrandom';
 import { applyPlatt, fitPlatt, type Platt } from './calibration';
-import { describePipeline, encode, fitPipeline, canonical, type FeaturePipeline, type RawRecord } from './features';
+import { canonical, describePipeline, encode, fitPipeline, parseNumber, type FeaturePipeline, type RawRecord } from './features';
 import { evaluate, logLoss, rocAuc, tierCutoffs, type BinaryMetrics } from './metrics';
 import { contributions, predictRaw, trainNetwork, type Matrix, type NetworkType, type TrainedNetwork } from './network';
 import { tf } from './tf-backend';
@@ -199,7 +199,6 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
     trained.push({ net, platt, calibratedVal });
   }
   const best = trained.reduce((a, b) => (b.calibratedVal < a.calibratedVal ? b : a));
-  for (const t of trained) if (t !== best) t.net.model.dispose();
   progress(0.9, `kept ${best.net.type} (calibrated validation log loss ${best.calibratedVal.toFixed(4)})`);
 
   const rawTest = predictRaw(best.net.model, xTest);
@@ -209,6 +208,7 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
   const logistic = trained.find((t) => t.net.type === 'logistic')!;
   if (logistic === best) baselines.logistic = withoutCalibration(metrics);
   else baselines.logistic = withoutCalibration(evaluate(Array.from(predictRaw(logistic.net.model, xTest), (p) => applyPlatt(logistic.platt, p)), yTest));
+  for (const t of trained) if (t !== best) t.net.model.dispose();
   if (settings.baselineKey) baselines[`rateBy:${settings.baselineKey}`] = withoutCalibration(evaluate(rateTableBaseline(train, test, settings.baselineKey), yTest));
   // Explanations over the holdout: global importance and per-value direction of each feature.
   const groups = pipeline.features.length;
@@ -265,21 +265,33 @@ function featureEffects(pipeline: FeaturePipeline, rows: Example[], contrib: Flo
       });
       for (const [value, { s, n }] of sums) effects.push({ feature: f.key, label: f.label, value, effect: (scale * s) / n, count: n });
     } else {
-      // Direction of a numeric feature: covariance sign between its encoded value and its contribution.
-      const xs = encode({ ...pipeline, features: [f], columns: pipeline.columns.filter((c) => c.group === g).map((c) => ({ ...c, group: 0 })) }, rows.map((e) => e.record));
-      const w = pipeline.columns.filter((c) => c.group === g).length;
-      let mx = 0, mc = 0, cov = 0, absSum = 0;
-      for (let r = 0; r < rows.length; r++) {
-        mx += xs[r * w];
-        mc += contrib[r * groups + g];
+      // Direction of a numeric feature: sign of the covariance between its value and its contribution over the
+      // rows that have a value; rows without one are reported as "(missing)".
+      let n = 0, mx = 0, mc = 0, absSum = 0, missingSum = 0, missingCount = 0;
+      const xs = rows.map((e) => parseNumber(e.record[f.key]));
+      const value = (x: number) => (f.transform === 'log1p' ? Math.log1p(Math.max(0, x)) : x);
+      rows.forEach((_, r) => {
+        const c = contrib[r * groups + g];
+        if (xs[r] === null) {
+          missingSum += c;
+          missingCount++;
+          return;
+        }
+        n++;
+        mx += value(xs[r]!);
+        mc += c;
+        absSum += Math.abs(c);
+      });
+      if (n > 0) {
+        mx /= n;
+        mc /= n;
+        let cov = 0;
+        rows.forEach((_, r) => {
+          if (xs[r] !== null) cov += (value(xs[r]!) - mx) * (contrib[r * groups + g] - mc);
+        });
+        effects.push({ feature: f.key, label: f.label, value: 'higher', effect: Math.sign(cov) * ((scale * absSum) / n), count: n });
       }
-      mx /= rows.length;
-      mc /= rows.length;
-      for (let r = 0; r < rows.length; r++) {
-        cov += (xs[r * w] - mx) * (contrib[r * groups + g] - mc);
-        absSum += Math.abs(contrib[r * groups + g]);
-      }
-      effects.push({ feature: f.key, label: f.label, value: 'higher', effect: Math.sign(cov) * ((scale * absSum) / rows.length), count: rows.length });
+      if (missingCount > 0) effects.push({ feature: f.key, label: f.label, value: '(missing)', effect: (scale * missingSum) / missingCount, count: missingCount });
     }
   });
   return effects;

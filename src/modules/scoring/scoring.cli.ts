@@ -1,0 +1,109 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Knex } from '@mikro-orm/knex';
+import pino from 'pino';
+import { loadConfig } from '../../config';
+import { createOrm, migrate, type Em } from '../../db/orm';
+import { expectedCalibrationError } from './metrics';
+import type { ModelMetadata } from './scorer';
+import { ModelKind, ModelStatus } from './scoring.entity';
+import { startScoring } from './scoring.runtime';
+import { createTrainingJob, runTrainingJob } from './scoring.service';
+
+const kindOf = (value: string): ModelKind => {
+  const kind = value.toUpperCase();
+  if (kind !== 'LEAD' && kind !== 'DEAL') throw new InvalidArgumentError('expected lead or deal');
+  return kind as ModelKind;
+};
+const count = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+
+async function withRuntime<T>(fn: (runtime: ReturnType<typeof startScoring>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const orm = await createOrm(config.database);
+  const runtime = startScoring(orm, config, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), { sweepMs: 0 });
+  try {
+    await migrate(orm);
+    return await fn(runtime);
+  } finally {
+    await runtime.stop();
+    await orm.close(true);
+  }
+}
+
+const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+export function printSummary(metadata: Omit<ModelMetadata, 'pipeline'> & { pipeline?: unknown }, dir: string, out: (line: string) => void = console.log): void {
+  const m = metadata.metrics;
+  out(`\n${metadata.kind} model ${metadata.version}: ${metadata.algorithm} (kept by calibrated validation log loss), saved in ${dir}`);
+  out(`Data: ${metadata.counts.examples} closed examples (${metadata.counts.positives} positive), ${metadata.dataWindow.from?.slice(0, 10)} .. ${metadata.dataWindow.to?.slice(0, 10)}`);
+  out(`Split (${metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
+  for (const c of metadata.candidates) out(`  candidate ${c.type.padEnd(8)} epochs ${c.epochs} (best ${c.bestEpoch}), validation log loss ${f(c.valLogLossCalibrated, 4)} calibrated, AUC ${f(c.valAuc)}`);
+  out(`Holdout: AUC ${f(m.auc)}  PR AUC ${f(m.prAuc)}  log loss ${f(m.logLoss, 4)}  Brier ${f(m.brier, 4)}  lift@10% ${f(m.lift10, 2)}  lift@20% ${f(m.lift20, 2)}  ECE ${f(expectedCalibrationError(m.calibration), 4)}`);
+  for (const [name, b] of Object.entries(metadata.baselines)) out(`  baseline ${name.padEnd(18)} AUC ${f(b.auc)}  log loss ${f(b.logLoss, 4)}  Brier ${f(b.brier, 4)}  lift@10% ${f(b.lift10, 2)}`);
+  out('Calibration (holdout): predicted -> observed (n)');
+  for (const bin of m.calibration) out(`  ${f(bin.from, 1)}-${f(bin.to, 1)}: ${f(bin.meanPredicted)} -> ${f(bin.observedRate)} (${bin.count})`);
+  out('Top features (mean |contribution| to the log-odds on the holdout):');
+  for (const i of metadata.importance.slice(0, 10)) out(`  ${i.label.padEnd(32)} ${f(i.meanAbsContribution)}`);
+  if (metadata.leakageWarning) out(`WARNING: ${metadata.leakageWarning}`);
+}
+
+export function registerScoringCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train, calibrate and evaluate the lead-conversion or deal-win model, save it under models/ and register it')
+    .addOption(new Option('--model <kind>', 'lead or deal').argParser(kindOf).makeOptionMandatory())
+    .option('--seed <n>', 'random seed', count, 42)
+    .option('--max-epochs <n>', 'epochs per candidate at most (early stopping usually ends sooner)', count, 30)
+    .option('--max-examples <n>', 'newest closed examples to use at most', count, 200_000)
+    .option('--no-activate', 'register the model without making it the active one')
+    .action(async (opts) => {
+      await withRuntime(async (runtime) => {
+        const em = runtime.em() as Em;
+        const job = await createTrainingJob(em, opts.model);
+        const bar = new SingleBar({ format: 'training {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        bar.start(100, 0, { message: 'starting' });
+        const started = performance.now();
+        const row = await runTrainingJob(runtime, job.id, {
+          seed: opts.seed,
+          maxEpochs: opts.maxEpochs,
+          maxExamples: opts.maxExamples,
+          activate: opts.activate ? true : false,
+          onProgress: (fraction, message) => bar.update(Math.round(fraction * 100), { message }),
+        });
+        bar.stop();
+        if (row.status !== ModelStatus.READY) {
+          console.error(row.message);
+          process.exitCode = 1;
+          return;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        printSummary(row.report as never, `${runtime.modelsDir}/${row.path}`);
+        console.log(`Trained in ${seconds.toFixed(1)} s. ${opts.activate ? 'Active now.' : `Not activated (activateModel(version: "${row.version}")).`}`);
+      });
+    });
+
+  program
+    .command('score')
+    .description('score every open lead and deal (or one kind) with the active model and store the scores')
+    .addOption(new Option('--model <kind>', 'lead or deal (default: both)').argParser(kindOf))
+    .action(async (opts) => {
+      await withRuntime(async (runtime) => {
+        const kinds: ModelKind[] = opts.model ? [opts.model] : [ModelKind.LEAD, ModelKind.DEAL];
+        for (const kind of kinds) {
+          const bar = new SingleBar({ format: `${kind.toLowerCase()} scores {value} | {duration}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+          bar.start(0, 0);
+          const result = await runtime.rescoreAll(kind, (done) => bar.update(done));
+          bar.stop();
+          const knex = runtime.em().getKnex() as unknown as Knex;
+          const tiers: Array<{ tier: string; n: unknown }> = await knex(kind === ModelKind.LEAD ? 'lead_scores' : 'deal_scores').groupBy('tier').orderBy('tier').select('tier', knex.raw('count(*) as n'));
+          console.log(`${kind}: scored ${result.scored} open records in ${result.seconds.toFixed(2)} s with ${result.method === 'MODEL' ? 'model' : 'rules'} ${result.modelVersion}; tiers ${tiers.map((t) => `${t.tier}=${t.n}`).join(' ')}`);
+          const scorer = await runtime.scorer(kind);
+          if (scorer.note) console.log(`  ${scorer.note}`);
+        }
+      });
+    });
+}

@@ -1,0 +1,299 @@
+import path from 'node:path';
+import type { Knex } from '@mikro-orm/knex';
+import { Cursor } from '@mikro-orm/core';
+import type { Em } from '../../db/orm';
+import { BadInputError, ConflictError, NotFoundError } from '../../shared/errors';
+import { parseId } from '../../shared/ids';
+import { Lead } from '../lead/lead.entity';
+import {
+  DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
+  type DealRow, type LeadRow,
+} from './dataset';
+import { saveNetwork } from './network';
+import type { Factor, ModelMetadata } from './scorer';
+import { ModelKind, ModelStatus, ModelVersion } from './scoring.entity';
+import { registryFields, scoringOf, type ScoreView, type ScoringRuntime } from './scoring.runtime';
+import { initTensorflow, tf } from './tf-backend';
+import { InsufficientDataError, trainScoringModel, type Example, type TrainResult } from './trainer';
+
+// ---- leadQueue ----------------------------------------------------------------------------------------
+
+export interface QueueScope {
+  ownerId?: string | null;
+  teamId?: string | null;
+  statuses?: string[] | null;
+  sources?: string[] | null;
+  tiers?: string[] | null;
+}
+
+export interface QueueEdge {
+  cursor: string;
+  node: Lead;
+  score: ScoreView & { percentile: number | null };
+}
+
+export interface QueuePage {
+  edges: QueueEdge[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * Who may see which queue is decided here, in one place: today any caller may ask for an owner's or a team's
+ * queue; access control (an SDR sees only their own) will be enforced in this function.
+ */
+function scopeWhere(q: Knex.QueryBuilder, scope: QueueScope): void {
+  if (scope.ownerId) q.where('s.owner_id', parseId(scope.ownerId, 'ownerId'));
+  if (scope.teamId) q.where('s.team_id', parseId(scope.teamId, 'teamId'));
+  if (scope.statuses?.length) {
+    const bad = scope.statuses.find((s) => !OPEN_LEAD_STATUSES.includes(s));
+    if (bad) throw new BadInputError('filter.statuses', `The queue holds open leads only (${OPEN_LEAD_STATUSES.join(', ')}), not ${bad}`);
+    q.whereIn('s.status', scope.statuses);
+  }
+  if (scope.sources?.length) q.whereIn('s.source', scope.sources);
+  if (scope.tiers?.length) q.whereIn('s.tier', scope.tiers);
+}
+
+function decodeQueueCursor(after: string): [number, number, number] {
+  try {
+    const value = Cursor.decode(after) as unknown;
+    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isFinite(v))) return value as [number, number, number];
+  } catch {
+    // fall through
+  }
+  throw new BadInputError('after', 'after is not a cursor returned by leadQueue');
+}
+
+/** Open leads ranked by score, ties by recency: keyset pagination over the stored scores (an index per scope). */
+export async function leadQueue(em: Em, scope: QueueScope, first: number, after: string | undefined, maxPageSize: number): Promise<QueuePage> {
+  if (first < 1 || first > maxPageSize) throw new BadInputError('first', `first must be between 1 and ${maxPageSize}`);
+  const runtime = scoringOf(em);
+  await runtime.ensureQueue(ModelKind.LEAD);
+  const knex = em.getKnex() as unknown as Knex;
+  const q = knex('lead_scores as s')
+    .select('s.lead_id', 's.probability', 's.record_created_at', 's.score', 's.tier', 's.factors', 's.model_version', 's.method', 's.scored_at')
+    .orderBy([{ column: 's.probability', order: 'desc' }, { column: 's.record_created_at', order: 'desc' }, { column: 's.lead_id', order: 'desc' }])
+    .limit(first + 1);
+  scopeWhere(q, scope);
+  if (after) {
+    const [p, createdAt, id] = decodeQueueCursor(after);
+    q.whereRaw('(s.probability, s.record_created_at, s.lead_id) < (?, ?, ?)', [p, runtime.date(createdAt), id]);
+  }
+  const rows: Array<Record<string, unknown>> = await q;
+  const page = rows.slice(0, first);
+  const leads = page.length ? await em.find(Lead, { id: { $in: page.map((r) => Number(r.lead_id)) } }) : [];
+  const byId = new Map(leads.map((l) => [l.id, l]));
+  const scorer = await runtime.scorer(ModelKind.LEAD);
+  const edges: QueueEdge[] = [];
+  for (const r of page) {
+    const node = byId.get(Number(r.lead_id));
+    if (!node) continue; // deleted since scored; the sweep drops the row
+    const createdAt = r.record_created_at instanceof Date ? r.record_created_at.getTime() : Number(r.record_created_at);
+    const probability = Number(r.probability);
+    edges.push({
+      cursor: Cursor.encode([probability, createdAt, node.id]),
+      node,
+      score: { ...storedView(r, scorer.note), percentile: await runtime.percentile(ModelKind.LEAD, probability) },
+    });
+  }
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: Boolean(after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+export function storedView(r: Record<string, unknown>, note: string | null): ScoreView {
+  const scoredAt = r.scored_at instanceof Date ? r.scored_at : new Date(Number(r.scored_at));
+  return {
+    probability: Number(r.probability),
+    score: Number(r.score),
+    tier: String(r.tier),
+    factors: (typeof r.factors === 'string' ? JSON.parse(r.factors) : r.factors) as Factor[],
+    modelVersion: String(r.model_version),
+    method: r.method === 'RULES' ? 'RULES' : 'MODEL',
+    note: r.method === 'RULES' ? note : null,
+    scoredAt,
+  };
+}
+
+/**
+ * Scores of a batch of leads or deals for field resolvers: stored scores when current (same model, scored
+ * after the record last changed), otherwise computed now (and stored when the record is open).
+ */
+export async function scoresFor(em: Em, kind: ModelKind, records: Array<{ id: number; updatedAt: Date }>): Promise<Map<number, ScoreView & { percentile: number | null }>> {
+  const runtime = scoringOf(em);
+  const scorer = await runtime.scorer(kind);
+  const knex = em.getKnex() as unknown as Knex;
+  const [table, key] = kind === ModelKind.LEAD ? ['lead_scores', 'lead_id'] : ['deal_scores', 'deal_id'];
+  const stored: Array<Record<string, unknown>> = await knex(table).whereIn(key, records.map((r) => r.id)).select('*');
+  const result = new Map<number, ScoreView>();
+  for (const row of stored) result.set(Number(row[key]), storedView(row, scorer.note));
+  const missing = records.filter((r) => {
+    const s = result.get(r.id);
+    return !s || s.modelVersion !== scorer.version || s.scoredAt.getTime() < r.updatedAt.getTime();
+  });
+  if (missing.length) {
+    const ids = missing.map((r) => r.id);
+    const fresh = kind === ModelKind.LEAD ? await runtime.scoreLeads(em, ids) : await runtime.scoreDeals(em, ids);
+    for (const [id, view] of fresh) result.set(id, view);
+  }
+  const out = new Map<number, ScoreView & { percentile: number | null }>();
+  for (const [id, view] of result) out.set(id, { ...view, percentile: await runtime.percentile(kind, view.probability) });
+  return out;
+}
+
+// ---- the registry -------------------------------------------------------------------------------------
+
+export function listModels(em: Em, kind?: ModelKind | null): Promise<ModelVersion[]> {
+  return em.find(ModelVersion, kind ? { kind } : {}, { orderBy: { createdAt: 'desc', id: 'desc' } });
+}
+
+export async function findModel(em: Em, version: string): Promise<ModelVersion> {
+  const row = await em.findOne(ModelVersion, { version });
+  if (!row) throw new NotFoundError('ModelVersion', version);
+  return row;
+}
+
+export async function activateModel(em: Em, version: string): Promise<ModelVersion> {
+  const runtime = scoringOf(em);
+  const row = await em.transactional(async (tx) => {
+    const target = await tx.findOne(ModelVersion, { version });
+    if (!target) throw new NotFoundError('ModelVersion', version);
+    if (target.status !== ModelStatus.READY) throw new ConflictError(`Model ${version} is ${target.status}; only a READY model can be activated`);
+    // Loading it first: a model whose files are missing on this server must not become active.
+    await runtime.loadModel(target.path!).catch((error: Error) => {
+      throw new ConflictError(`Model ${version} cannot be loaded from ${target.path}: ${error.message}`);
+    });
+    await tx.nativeUpdate(ModelVersion, { kind: target.kind, active: true }, { active: false });
+    target.active = true;
+    return target;
+  });
+  runtime.invalidate(row.kind);
+  // Stored scores follow the new model in the background (the sweep would get there too).
+  runtime.track(runtime.rescoreAll(row.kind)).catch((error) => runtime.logger.warn({ err: error }, 'scoring: rescore after activation failed'));
+  return row;
+}
+
+// ---- training -----------------------------------------------------------------------------------------
+
+export interface TrainOptions {
+  seed?: number;
+  maxEpochs?: number;
+  /** Use at most this many closed examples, the newest (default 200,000). */
+  maxExamples?: number;
+  /** Activate when READY; by default only when no model of the kind is active. */
+  activate?: boolean;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+/** Closed examples with labels: converted (1) vs disqualified (0) leads, won (1) vs lost (0) deals. */
+export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_000): Promise<Example[]> {
+  const examples: Example[] = [];
+  let afterId = 0;
+  if (kind === ModelKind.LEAD) {
+    while (examples.length < maxExamples) {
+      const rows: LeadRow[] = await loadLeadRows(em, { statuses: ['CONVERTED', 'DISQUALIFIED'] }, afterId, Math.min(10_000, maxExamples - examples.length), true);
+      if (rows.length === 0) break;
+      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.closedAt ?? r.createdAt });
+      afterId = rows.at(-1)!.id;
+    }
+  } else {
+    const stages = await loadStages(em);
+    while (examples.length < maxExamples) {
+      const rows: DealRow[] = await loadDealRows(em, { statuses: ['WON', 'LOST'] }, stages, Date.now(), afterId, Math.min(5_000, maxExamples - examples.length), true);
+      if (rows.length === 0) break;
+      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'WON' ? 1 : 0, at: r.closedAt });
+      afterId = rows.at(-1)!.id;
+    }
+  }
+  return examples;
+}
+
+export function trainSettings(kind: ModelKind, examples: Example[]) {
+  const keys = kind === ModelKind.LEAD ? leadKeys(examples) : Object.keys(DEAL_LABELS);
+  return {
+    kind,
+    keys,
+    labels: labelsFor(keys, kind === ModelKind.LEAD ? LEAD_LABELS : DEAL_LABELS),
+    forceCategorical: FORCE_CATEGORICAL,
+    baselineKey: kind === ModelKind.LEAD ? 'source' : 'stage.name',
+  } as const;
+}
+
+const versionName = (kind: ModelKind, at: Date) => `${kind.toLowerCase()}-${at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+
+/** Creates the registry row (TRAINING) and returns it; `run` trains, saves and marks it READY or FAILED. */
+export async function createTrainingJob(em: Em, kind: ModelKind): Promise<ModelVersion> {
+  const now = new Date();
+  let version = versionName(kind, now);
+  for (let n = 2; await em.findOne(ModelVersion, { version }); n++) version = `${versionName(kind, now)}-${n}`;
+  const row = em.create(ModelVersion, { kind, version, status: ModelStatus.TRAINING, message: 'queued' });
+  await em.flush();
+  return row;
+}
+
+export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, options: TrainOptions = {}): Promise<ModelVersion> {
+  const em = runtime.em();
+  const row = await em.findOneOrFail(ModelVersion, jobId);
+  let lastSaved = 0;
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => (saving = saving.then(() => em.flush()).catch(() => undefined));
+  const progress = (fraction: number, message: string) => {
+    options.onProgress?.(fraction, message);
+    row.progress = Math.round(fraction * 1000) / 1000;
+    row.message = message;
+    if (Date.now() - lastSaved > 1000) {
+      lastSaved = Date.now();
+      void save();
+    }
+  };
+  let result: TrainResult | undefined;
+  try {
+    const backend = await initTensorflow((m) => runtime.logger.info(m));
+    progress(0.01, 'loading closed examples');
+    const examples = await loadExamples(em, row.kind, options.maxExamples);
+    result = await trainScoringModel(examples, { ...trainSettings(row.kind, examples), seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
+    const metadata: ModelMetadata = {
+      ...result.info,
+      formatVersion: 1,
+      version: row.version,
+      createdAt: new Date().toISOString(),
+      libraries: { tfjs: tf.version.tfjs, backend, node: process.version },
+    };
+    const relative = path.posix.join(row.kind.toLowerCase(), row.version);
+    await saveNetwork(result.network, path.join(runtime.modelsDir, relative), metadata);
+    const activeExists = (await em.count(ModelVersion, { kind: row.kind, active: true })) > 0;
+    await saving;
+    em.assign(row, { ...registryFields(metadata, relative), status: ModelStatus.READY, message: 'ready' });
+    await em.flush();
+    if (options.activate ?? !activeExists) await activateModel(em, row.version);
+  } catch (error) {
+    await saving;
+    row.status = ModelStatus.FAILED;
+    row.message = error instanceof InsufficientDataError ? error.message : `Training failed: ${(error as Error).message}`;
+    await em.flush();
+    if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: row.version }, 'scoring: training failed');
+  } finally {
+    result?.network.dispose();
+  }
+  return row;
+}
+
+/** trainModel mutation: the job row now, the training in the background. */
+export async function startTraining(em: Em, kind: ModelKind): Promise<ModelVersion> {
+  const runtime = scoringOf(em);
+  const running = await em.count(ModelVersion, { kind, status: ModelStatus.TRAINING, updatedAt: { $gt: new Date(Date.now() - 30 * 60_000) } });
+  if (running) throw new ConflictError(`A ${kind} model is already training; query models(kind: ${kind}) for its progress`);
+  const row = await createTrainingJob(em, kind);
+  runtime.track(runTrainingJob(runtime, row.id));
+  return row;
+}
+
+export async function rescore(em: Em, kind: ModelKind) {
+  return scoringOf(em).rescoreAll(kind);
+}
+
+export async function findModelById(em: Em, id: string): Promise<ModelVersion> {
+  const row = await em.findOne(ModelVersion, { id: parseId(id, 'id') });
+  if (!row) throw new NotFoundError('ModelVersion', id);
+  return row;
+}
