@@ -1,13 +1,12 @@
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
-import { Target } from '../target/target.entity';
 import { KPI_BY_KEY, type KpiDef } from './kpi.catalogue';
 import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, type TimeGrain } from './kpi.enums';
 import { type Comparison, compare, healthOf, interpolatePercentile, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
 import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
-import { type Dialect, FACTS, type FactDef, factDimensions } from './kpi.sql';
+import { type Dialect, FACTS, type FactDef, factDimensions, ts } from './kpi.sql';
 
 /**
  * The KPI engine: plans the fact queries a set of KPIs needs (one SQL statement per fact and dimension set,
@@ -161,7 +160,7 @@ export class KpiEngine {
         if (def.needsRevenueTarget) targetKeys.add('revenue');
       }
     }
-    const targets = this.appliesTargets(dims, filter) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Target[]>();
+    const targets = this.appliesTargets(dims, filter) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Map<string, TargetWindow[]>>();
 
     for (const { def, refs, unsupported } of plans) {
       if (unsupported) {
@@ -185,7 +184,7 @@ export class KpiEngine {
       if (dims.length === 0) tuples.set('', []);
       const rows: KpiRowData[] = [];
       for (const values of tuples.values()) {
-        for (const bucket of current) {
+        for (const [bucketIndex, bucket] of current.entries()) {
           const ctxDays = bucketDays(bucket);
           const lookup = (prefix: string) => (ref: string) => {
             const m = byRef.get(ref);
@@ -201,7 +200,7 @@ export class KpiEngine {
           const computed = def.compute(lookup(CURRENT), { days: ctxDays, revenueTarget });
           let comparison: Comparison | null = null;
           if (cmp) {
-            const cb = cmp.buckets[current.indexOf(bucket)];
+            const cb = cmp.buckets[bucketIndex];
             const cmpTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, cb, true) : null;
             const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
             comparison = compare(computed.value, previous.value);
@@ -346,21 +345,29 @@ export class KpiEngine {
     return 'COMPANY';
   }
 
-  private targetValue(targets: Target[] | undefined, scopeKey: string, bucket: Pick<Bucket, 'start' | 'end'>, additive: boolean): number | null {
-    if (!targets?.length) return null;
-    const windows: TargetWindow[] = targets
-      .filter((t) => targetScopeKey(t) === scopeKey)
-      .map((t) => ({ start: t.periodStart, end: t.periodEnd, value: t.value }));
-    return windows.length ? targetFor(windows, bucket.start, bucket.end, additive) : null;
+  private targetValue(targets: Map<string, TargetWindow[]> | undefined, scopeKey: string, bucket: Pick<Bucket, 'start' | 'end'>, additive: boolean): number | null {
+    const windows = targets?.get(scopeKey);
+    return windows?.length ? targetFor(windows, bucket.start, bucket.end, additive) : null;
   }
 
-  private async loadTargets(keys: string[], kb: SqlBucket[]): Promise<Map<string, Target[]>> {
-    if (!keys.length || !kb.length) return new Map();
+  /** Targets of the given KPI keys overlapping the buckets, by KPI key then scope key ("REP:12", "TEAM:3", "COMPANY"). */
+  private async loadTargets(keys: string[], kb: SqlBucket[]): Promise<Map<string, Map<string, TargetWindow[]>>> {
+    const out = new Map<string, Map<string, TargetWindow[]>>();
+    if (!keys.length || !kb.length) return out;
     const from = new Date(Math.min(...kb.map((b) => b.start.getTime())));
     const to = new Date(Math.max(...kb.map((b) => b.end.getTime())));
-    const found = await this.em.find(Target, { kpiKey: { $in: keys }, periodStart: { $lt: to }, periodEnd: { $gt: from } });
-    const out = new Map<string, Target[]>();
-    for (const t of found) out.set(t.kpiKey, [...(out.get(t.kpiKey) ?? []), t]);
+    const rows = await this.query(
+      `select kpi_key, scope, team_id, rep_id, period_start, period_end, value from targets where kpi_key in (${keys.map(() => '?').join(', ')}) and period_start < ${ts(this.dialect, to)} and period_end > ${ts(this.dialect, from)}`,
+      keys,
+    );
+    for (const r of rows) {
+      const scope = r.scope === TargetScope.REP ? `REP:${r.rep_id}` : r.scope === TargetScope.TEAM ? `TEAM:${r.team_id}` : 'COMPANY';
+      const byScope = out.get(String(r.kpi_key)) ?? new Map<string, TargetWindow[]>();
+      out.set(String(r.kpi_key), byScope);
+      const list = byScope.get(scope) ?? [];
+      list.push({ start: new Date(r.period_start as number), end: new Date(r.period_end as number), value: Number(r.value) });
+      byScope.set(scope, list);
+    }
     return out;
   }
 
@@ -387,12 +394,6 @@ export class KpiEngine {
       g.label = g.key == null ? '(none)' : tables[g.dimension] ? names.get(`${g.dimension}:${g.key}`) ?? g.key : g.key;
     }
   }
-}
-
-function targetScopeKey(t: Target): string {
-  if (t.scope === TargetScope.REP) return `REP:${t.rep?.id}`;
-  if (t.scope === TargetScope.TEAM) return `TEAM:${t.team?.id}`;
-  return 'COMPANY';
 }
 
 function emptyRow(kpiKey: string, reason: string): KpiRowData {

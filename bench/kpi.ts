@@ -1,0 +1,134 @@
+/**
+ * KPI engine benchmark over the shared 1M-deal worlds (seed 42, end 2026-11-23).
+ *
+ *   npm run build && node dist/bench/kpi.js [sqlite|postgresql ...] [--requests 50]
+ *
+ * For each database whose marker (/tmp/pipewise-bench/READY-<kind>) exists, starts the real server (createApp +
+ * listen on a random port) and measures over HTTP (fetch):
+ *   1. the MANAGER dashboard of one team for one quarter (2026-Q3), p50/p95 over N requests (goal p95 < 250 ms);
+ *   2. `revenue` grouped by REP x MONTH over two years, p50/p95 (goal p95 < 500 ms);
+ *   3. the raw SQL of that same aggregate run directly on the server's connection: GraphQL / SQL ratio (goal < 1.5x).
+ * Server RSS is sampled every 50 ms during the run (the server runs in this process). Prints one JSON line per
+ * database plus a readable table. Env BENCH_SQLITE / BENCH_POSTGRES override the database locations.
+ */
+import fs from 'node:fs';
+import pino from 'pino';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import type { Em } from '../src/db/orm';
+import { KpiDimension } from '../src/modules/kpi/kpi.enums';
+import { buckets, parsePeriod } from '../src/modules/kpi/kpi.period';
+import { buildFactQuery } from '../src/modules/kpi/kpi.query';
+import { FACTS } from '../src/modules/kpi/kpi.sql';
+
+const TARGETS = {
+  sqlite: { marker: '/tmp/pipewise-bench/READY-sqlite', url: process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' },
+  postgresql: {
+    marker: '/tmp/pipewise-bench/READY-postgresql',
+    url: process.env.BENCH_POSTGRES || 'postgres://postgres@127.0.0.1:5432/pipewise_bench_1m',
+  },
+} as const;
+type Kind = keyof typeof TARGETS;
+
+const QUARTER = { from: '2026-07-01', to: '2026-10-01', timeZone: 'Europe/Paris' };
+const TWO_YEARS = { from: '2024-10-01', to: '2026-10-01', timeZone: 'Europe/Paris' };
+
+const DASHBOARD = `query($period: KpiPeriodInput!, $scope: DashboardScopeInput) {
+  dashboard(role: MANAGER, period: $period, scope: $scope) { role kpis { key rows { value numerator denominator reason health
+    comparison { value delta pctChange } target { value attainment pace status } } } } }`;
+const BY_REP_MONTH = `query($period: KpiPeriodInput!) {
+  kpi(key: "revenue", period: $period, groupBy: [REP, MONTH]) { key rows { groups { key label } bucket { key } value } } }`;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+const round = (x: number) => Math.round(x * 10) / 10;
+
+async function timeIt(n: number, fn: () => Promise<void>): Promise<{ p50: number; p95: number; max: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: round(pct(times, 0.5)), p95: round(pct(times, 0.95)), max: round(times[times.length - 1]) };
+}
+
+async function benchOne(kind: Kind, requests: number) {
+  const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: TARGETS[kind].url, SEED_DEMO: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', AUTH_ANONYMOUS: 'true' });
+  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const url = await app.listen(0, '127.0.0.1');
+    const em = app.orm.em.fork() as Em;
+    const [team] = await em.getConnection().execute('select t.id, t.name, count(*) as reps from teams t join reps r on r.team_id = t.id group by t.id, t.name order by t.id limit 1');
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { errors?: unknown[]; data?: unknown };
+      if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+      return body.data;
+    };
+    const dashVars = { period: QUARTER, scope: { teamId: String(team.id) } };
+    const repVars = { period: TWO_YEARS };
+    // Warm up (connections, statement caches, JIT).
+    for (let i = 0; i < 3; i++) {
+      await post(DASHBOARD, dashVars);
+      await post(BY_REP_MONTH, repVars);
+    }
+    const rssBefore = process.memoryUsage().rss;
+    const dashboard = await timeIt(requests, async () => void (await post(DASHBOARD, dashVars)));
+    const byRepMonth = await timeIt(requests, async () => void (await post(BY_REP_MONTH, repVars)));
+    const sample = (await post(BY_REP_MONTH, repVars)) as { kpi: { rows: unknown[] } };
+
+    // The floor: the same aggregate's SQL, run directly on the connection.
+    const period = parsePeriod(TWO_YEARS);
+    const kb = buckets(period, KpiDimension.MONTH).map((b) => ({ ...b, key: `c:${b.key}`, asOfEnd: b.end }));
+    const { sql, params } = buildFactQuery(kind, FACTS.closed, Object.keys(FACTS.closed.aggregates), [KpiDimension.REP], {}, kb);
+    const conn = em.getConnection();
+    const rawSql = await timeIt(requests, async () => void (await conn.execute(sql, params, 'all')));
+    const result = {
+      database: kind,
+      team: { id: team.id, name: team.name },
+      requests,
+      managerDashboardMs: dashboard,
+      revenueByRepMonthMs: byRepMonth,
+      revenueByRepMonthRows: sample.kpi.rows.length,
+      rawSqlMs: rawSql,
+      graphqlToSqlRatioP50: round((byRepMonth.p50 / rawSql.p50) * 100) / 100,
+      rssMb: { beforeRun: Math.round(rssBefore / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
+    };
+    return result;
+  } finally {
+    clearInterval(sampler);
+    await app.stop();
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const n = args.indexOf('--requests');
+  const requests = n >= 0 ? Number(args[n + 1]) : 50;
+  const kinds = (args.filter((a) => a === 'sqlite' || a === 'postgresql') as Kind[]).length
+    ? (args.filter((a) => a === 'sqlite' || a === 'postgresql') as Kind[])
+    : (Object.keys(TARGETS) as Kind[]);
+  for (const kind of kinds) {
+    if (!fs.existsSync(TARGETS[kind].marker) && !process.env[kind === 'sqlite' ? 'BENCH_SQLITE' : 'BENCH_POSTGRES']) {
+      console.log(JSON.stringify({ database: kind, skipped: `marker ${TARGETS[kind].marker} not found: the 1M world is not ready` }));
+      continue;
+    }
+    const r = await benchOne(kind, requests);
+    console.log(JSON.stringify(r));
+    console.log(
+      `${kind}: MANAGER dashboard p50 ${r.managerDashboardMs.p50} ms / p95 ${r.managerDashboardMs.p95} ms (goal < 250) | ` +
+        `revenue REP x MONTH 2y p50 ${r.revenueByRepMonthMs.p50} / p95 ${r.revenueByRepMonthMs.p95} ms (goal < 500, ${r.revenueByRepMonthRows} rows) | ` +
+        `raw SQL p50 ${r.rawSqlMs.p50} ms -> GraphQL/SQL ${r.graphqlToSqlRatioP50}x (goal < 1.5) | RSS peak ${r.rssMb.peak} MB`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
