@@ -13,7 +13,7 @@ import { createContext, type Context } from './graphql/context';
 import { DatabaseHealth } from './graphql/db-health';
 import { createErrorFormatter } from './graphql/format-error';
 import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/http';
-import { costLimitPlugin, depthLimitRule } from './graphql/limits';
+import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { startScoring } from './modules/scoring/scoring.runtime';
@@ -64,10 +64,9 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     includeStacktraceInErrorResponses: exposeDetails,
     introspection: config.introspection,
     // Automatic persisted queries are on (Apollo's default, in-memory LRU per instance: a miss costs one retry).
-    validationRules: [depthLimitRule(config.limits.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      costLimitPlugin(schema, config.limits.maxCost),
+      queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
       ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
       ...(options.plugins ?? []),

@@ -16,13 +16,15 @@ interface Telemetry {
   operationType?: string;
   errorCodes: string[];
 }
-const telemetry = new WeakMap<object, Telemetry>();
+/** Apollo shallow-copies the context per operation: a shared object reached through a symbol survives the copy. */
+const TELEMETRY = Symbol('telemetry');
+const telemetryOf = (contextValue: object): Telemetry | undefined => (contextValue as { [TELEMETRY]?: Telemetry })[TELEMETRY];
 
-/** Collects the operation name and error codes for the access log. */
+/** Collects the operation name and error codes for the access log (requests that came over HTTP). */
 export const telemetryPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart({ contextValue }) {
-    const entry: Telemetry = { errorCodes: [] };
-    telemetry.set(contextValue, entry);
+    const entry = telemetryOf(contextValue);
+    if (!entry) return;
     return {
       async didResolveOperation({ operationName, operation }) {
         entry.operationName = operationName ?? undefined;
@@ -105,6 +107,8 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const contextValue = newContext(requestId, identity);
+      const seen: Telemetry = { errorCodes: [] };
+      Object.assign(contextValue, { [TELEMETRY]: seen });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), config.limits.requestTimeoutMs);
@@ -117,8 +121,7 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         deadline,
       ]).finally(() => clearTimeout(timer));
 
-      const seen = telemetry.get(contextValue);
-      log.operation = seen?.operationName ?? seen?.operationType;
+      log.operation = seen.operationName ?? seen.operationType;
       if (response === 'timeout') {
         sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.limits.requestTimeoutMs} ms and was abandoned`);
         return finish(503, { errorCodes: ['TIMEOUT'] });
@@ -130,7 +133,7 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
       }
-      finish(res.statusCode, seen?.errorCodes.length ? { errorCodes: [...new Set(seen.errorCodes)] } : {});
+      finish(res.statusCode, seen.errorCodes.length ? { errorCodes: [...new Set(seen.errorCodes)] } : {});
     } catch (error) {
       next(error);
     }

@@ -3,11 +3,10 @@ import {
   Kind,
   getNullableType,
   isListType,
-  type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type SelectionSetNode,
-  type ValidationContext,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -35,12 +34,18 @@ const estimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   return 1 + childComplexity;
 };
 
-/** Apollo plugin refusing operations over the cost budget, before anything runs. */
-export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin {
+/** Apollo plugin refusing operations nested deeper than `maxDepth` or over the cost budget, before anything runs. */
+export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          const depth = operationDepth(document, operation?.selectionSet, maxDepth);
+          if (depth > maxDepth) {
+            throw new GraphQLError(`Query depth ${depth > maxDepth + 1 ? `over ${maxDepth}` : depth} is over the limit of ${maxDepth}: ask for fewer nested levels`, {
+              extensions: { code: 'QUERY_TOO_DEEP', maxDepth, http: { status: 400 } },
+            });
+          }
           const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators: [estimator] });
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} is over the budget of ${maxCost}: ask for fewer rows or fields`, {
@@ -53,40 +58,31 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
   };
 }
 
-/** Validation rule: selections nested deeper than `maxDepth` (fragments followed; introspection counted too). */
-export function depthLimitRule(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    const fragmentDepth = new Map<string, number>(); // memo: a fragment's depth does not depend on where it is spread
-    for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-
-    const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
-      if (!set) return 0;
-      let deepest = 0;
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen) : 1);
-        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
-        else {
-          const name = selection.name.value;
-          if (seen.has(name)) continue; // a fragment cycle is reported by the standard rules
-          if (!fragmentDepth.has(name)) fragmentDepth.set(name, depthOf(fragments.get(name)?.selectionSet, new Set([...seen, name])));
-          deepest = Math.max(deepest, fragmentDepth.get(name)!);
-        }
-        if (deepest > maxDepth) return deepest; // stop early on hostile nesting
+/**
+ * Deepest field nesting of an operation, fragments followed (each fragment's depth computed once, so a
+ * "fragment bomb" costs linear time). Stops counting once past `limit`.
+ */
+export function operationDepth(document: DocumentNode, selectionSet: SelectionSetNode | undefined, limit: number): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const fragmentDepth = new Map<string, number>();
+  // `level` is how deep the selection set sits: past limit + 1 there is no need to look further down.
+  const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>, level: number): number => {
+    if (!set) return 0;
+    if (level > limit + 1) return 1;
+    let deepest = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen, level + 1) : 1);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, seen, level));
+      else {
+        const name = selection.name.value;
+        if (seen.has(name)) continue; // cycles are refused by GraphQL validation before this runs
+        if (!fragmentDepth.has(name)) fragmentDepth.set(name, depthOf(fragments.get(name)?.selectionSet, new Set([...seen, name]), 0));
+        deepest = Math.max(deepest, fragmentDepth.get(name)!);
       }
-      return deepest;
-    };
-
-    return {
-      OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet, new Set());
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(`Query depth ${depth} is over the limit of ${maxDepth}`, { nodes: [node], extensions: { code: 'QUERY_TOO_DEEP', maxDepth } }),
-          );
-        }
-      },
-    };
+      if (level + deepest > limit + 1) return deepest;
+    }
+    return deepest;
   };
+  return depthOf(selectionSet, new Set(), 0);
 }
-
