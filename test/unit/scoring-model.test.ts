@@ -102,7 +102,7 @@ describe('insufficient data', () => {
   it('refuses to train below the published minimums and the rule-based score says why', async () => {
     const few = syntheticLeads(600, 'few');
     await expect(trainScoringModel(few, { kind: 'LEAD', keys: KEYS, labels: LABELS })).rejects.toBeInstanceOf(InsufficientDataError);
-    const error = await trainScoringModel(few, { kind: 'LEAD', keys: KEYS, labels: LABELS }).catch((e) => e as InsufficientDataError);
+    const error = (await trainScoringModel(few, { kind: 'LEAD', keys: KEYS, labels: LABELS }).catch((e: unknown) => e)) as InsufficientDataError;
     expect(error.counts.examples).toBe(600);
     expect(error.message).toMatch(/needs at least 1000 with 120 positive/);
 

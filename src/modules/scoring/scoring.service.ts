@@ -7,7 +7,7 @@ import { parseId } from '../../shared/ids';
 import { Lead } from '../lead/lead.entity';
 import {
   DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
-  type DealRow, type LeadRow,
+  toMs, type DealRow, type LeadRow,
 } from './dataset';
 import { saveNetwork } from './network';
 import type { Factor, ModelMetadata } from './scorer';
@@ -87,7 +87,7 @@ export async function leadQueue(em: Em, scope: QueueScope, first: number, after:
   for (const r of page) {
     const node = byId.get(Number(r.lead_id));
     if (!node) continue; // deleted since scored; the sweep drops the row
-    const createdAt = r.record_created_at instanceof Date ? r.record_created_at.getTime() : Number(r.record_created_at);
+    const createdAt = toMs(r.record_created_at)!;
     const probability = Number(r.probability);
     edges.push({
       cursor: Cursor.encode([probability, createdAt, node.id]),
@@ -102,7 +102,7 @@ export async function leadQueue(em: Em, scope: QueueScope, first: number, after:
 }
 
 export function storedView(r: Record<string, unknown>, note: string | null): ScoreView {
-  const scoredAt = r.scored_at instanceof Date ? r.scored_at : new Date(Number(r.scored_at));
+  const scoredAt = new Date(toMs(r.scored_at)!);
   return {
     probability: Number(r.probability),
     score: Number(r.score),
@@ -233,49 +233,50 @@ export async function createTrainingJob(em: Em, kind: ModelKind): Promise<ModelV
 
 export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, options: TrainOptions = {}): Promise<ModelVersion> {
   const em = runtime.em();
-  const row = await em.findOneOrFail(ModelVersion, jobId);
+  const job = await em.findOneOrFail(ModelVersion, jobId);
+  // Progress goes straight to the row (at most once a second), outside the unit of work that writes the result.
   let lastSaved = 0;
-  let saving: Promise<void> = Promise.resolve();
-  const save = () => (saving = saving.then(() => em.flush()).catch(() => undefined));
+  let saving: Promise<unknown> = Promise.resolve();
   const progress = (fraction: number, message: string) => {
     options.onProgress?.(fraction, message);
-    row.progress = Math.round(fraction * 1000) / 1000;
-    row.message = message;
-    if (Date.now() - lastSaved > 1000) {
-      lastSaved = Date.now();
-      void save();
-    }
+    if (Date.now() - lastSaved < 1000) return;
+    lastSaved = Date.now();
+    const values = { progress: Math.round(fraction * 1000) / 1000, message, updatedAt: new Date() };
+    saving = saving.then(() => runtime.em().nativeUpdate(ModelVersion, { id: jobId }, values)).catch(() => undefined);
+  };
+  const finish = async (values: Partial<ModelVersion>) => {
+    await saving;
+    const fresh = runtime.em();
+    const row = await fresh.findOneOrFail(ModelVersion, jobId);
+    fresh.assign(row, values);
+    await fresh.flush();
+    return row;
   };
   let result: TrainResult | undefined;
   try {
     const backend = await initTensorflow((m) => runtime.logger.info(m));
     progress(0.01, 'loading closed examples');
-    const examples = await loadExamples(em, row.kind, options.maxExamples);
-    result = await trainScoringModel(examples, { ...trainSettings(row.kind, examples), seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
+    const examples = await loadExamples(em, job.kind, options.maxExamples);
+    result = await trainScoringModel(examples, { ...trainSettings(job.kind, examples), seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
     const metadata: ModelMetadata = {
       ...result.info,
       formatVersion: 1,
-      version: row.version,
+      version: job.version,
       createdAt: new Date().toISOString(),
       libraries: { tfjs: tf.version.tfjs, backend, node: process.version },
     };
-    const relative = path.posix.join(row.kind.toLowerCase(), row.version);
+    const relative = path.posix.join(job.kind.toLowerCase(), job.version);
     await saveNetwork(result.network, path.join(runtime.modelsDir, relative), metadata);
-    const activeExists = (await em.count(ModelVersion, { kind: row.kind, active: true })) > 0;
-    await saving;
-    em.assign(row, { ...registryFields(metadata, relative), status: ModelStatus.READY, message: 'ready' });
-    await em.flush();
-    if (options.activate ?? !activeExists) await activateModel(em, row.version);
+    const activeExists = (await em.count(ModelVersion, { kind: job.kind, active: true })) > 0;
+    const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message: 'ready' });
+    if (options.activate ?? !activeExists) return await activateModel(runtime.em(), job.version);
+    return row;
   } catch (error) {
-    await saving;
-    row.status = ModelStatus.FAILED;
-    row.message = error instanceof InsufficientDataError ? error.message : `Training failed: ${(error as Error).message}`;
-    await em.flush();
-    if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: row.version }, 'scoring: training failed');
+    if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: job.version }, 'scoring: training failed');
+    return finish({ status: ModelStatus.FAILED, message: error instanceof InsufficientDataError ? error.message : `Training failed: ${(error as Error).message}` });
   } finally {
     result?.network.dispose();
   }
-  return row;
 }
 
 /** trainModel mutation: the job row now, the training in the background. */
