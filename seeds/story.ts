@@ -225,11 +225,10 @@ export class StoryWriter {
     const closedAt = closed ? timeAt[known] : null;
     const expectedCycle = OPEN_STAGES.reduce((acc, s) => acc + T.stageDurationDays[s].median, 0) * durationFactor;
     const expectedClose = Math.floor((openedAt + expectedCycle * DAY) / DAY) * DAY;
-    const forecast = closed ? null : current === 4 ? 'COMMIT' : current === 3 ? 'BEST_CASE' : 'PIPELINE';
-    const product_name = product.name;
+    const forecast = closed || !rng.chance(T.forecastOverrideShare) ? null : current === 4 ? 'COMMIT' : current === 3 ? 'BEST_CASE' : 'PIPELINE';
     this.dealSeq = id;
     this.buffers.deals.push([
-      id, new Date(openedAt), new Date(timeAt[known]), `${accountName(account - 1)} - ${product_name}`, account, owner.id, product.id, amount * 100, 'EUR',
+      id, new Date(openedAt), new Date(timeAt[known]), `${accountName(account - 1)} - ${product.name}`, account, owner.id, product.id, amount * 100, 'EUR',
       this.stages[current], status, new Date(openedAt), new Date(engagedAt), new Date(expectedClose), closedAt === null ? null : new Date(closedAt),
       new Date(timeAt[known]), status === 'LOST' ? lossReason : null, leadId, f.source, forecast, 1 + known,
     ]);
@@ -240,7 +239,7 @@ export class StoryWriter {
 
     // Activities while the deal was worked: until it closed, went stale, or `end`.
     const workedUntil = Math.min(end, closedAt ?? (staleSince >= 0 && staleSince < end ? staleSince : end));
-    const openReached = Math.min(known + 1, stageAt[known] >= 5 ? known : known + 1);
+    const openReached = closed ? known : known + 1; // open stages entered by `end`
     const count = poisson(rng, (this.dealActivityRate * (0.6 + 0.2 * openReached)) / 1.152);
     for (let k = 0; k < count; k++) {
       const at = openedAt + rng.float() * Math.max(0, workedUntil - openedAt);

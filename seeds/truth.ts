@@ -127,11 +127,11 @@ export const WORLD_TRUTH = {
    * Losses happen after `lossDurationFactor` x the drawn duration (deals die a bit faster than they move).
    */
   stageDurationDays: {
-    Prospecting: { median: 6, sigma: 0.6 },
-    Qualification: { median: 10, sigma: 0.6 },
-    'Discovery/Demo': { median: 14, sigma: 0.6 },
-    Proposal: { median: 12, sigma: 0.6 },
-    Negotiation: { median: 9, sigma: 0.6 },
+    Prospecting: { median: 8, sigma: 0.6 },
+    Qualification: { median: 14, sigma: 0.6 },
+    'Discovery/Demo': { median: 21, sigma: 0.6 },
+    Proposal: { median: 18, sigma: 0.6 },
+    Negotiation: { median: 14, sigma: 0.6 },
   } satisfies Record<OpenStage, { median: number; sigma: number }>,
   familyDurationMultiplier: { Platform: 1.3, Analytics: 1.0, Services: 0.8, Support: 0.6 } satisfies Record<ProductFamily, number>,
   amountBandDurationMultiplier: { small: 0.7, medium: 1.0, large: 1.6 },
@@ -167,6 +167,9 @@ export const WORLD_TRUTH = {
 
   /** Deals that would be lost but are never closed by their rep: they stay open in the stage they died in. */
   staleProbability: 0.03,
+
+  /** Share of open deals whose rep set a forecast category (COMMIT in Negotiation, BEST_CASE in Proposal, else PIPELINE). */
+  forecastOverrideShare: 0.25,
 
   /**
    * Quarter-end effect: a win whose natural close falls before the last `lastWeeks` weeks of its quarter is,
