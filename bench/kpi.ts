@@ -8,18 +8,28 @@
  *   1. the MANAGER dashboard of one team for one quarter (2026-Q3), p50/p95 over N requests (goal p95 < 250 ms);
  *   2. `revenue` grouped by REP x MONTH over two years, p50/p95 (goal p95 < 500 ms);
  *   3. the raw SQL of that same aggregate run directly on the server's connection: GraphQL / SQL ratio (goal < 1.5x).
- * Server RSS is sampled every 50 ms during the run (the server runs in this process). Prints one JSON line per
+ * The server runs in production mode, called with bearer tokens (the team's MANAGER for the dashboard, an EXEC for
+ * the company-wide query). Server RSS is sampled every 50 ms during the run (the server runs in this process). Prints one JSON line per
  * database plus a readable table. Env BENCH_SQLITE / BENCH_POSTGRES override the database locations.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import pino from 'pino';
-import { createApp } from '../src/app';
-import { loadConfig } from '../src/config';
 import type { Em } from '../src/db/orm';
-import { KpiDimension } from '../src/modules/kpi/kpi.enums';
-import { buckets, parsePeriod } from '../src/modules/kpi/kpi.period';
-import { buildFactQuery } from '../src/modules/kpi/kpi.query';
-import { FACTS } from '../src/modules/kpi/kpi.sql';
+
+// The server runs as in production: graphql-js reads NODE_ENV when it loads (development mode adds checks
+// on every field), so it is set before the application modules are required below.
+process.env.NODE_ENV = 'production';
+/* eslint-disable @typescript-eslint/no-require-imports */
+const pino = require('pino') as typeof import('pino').default;
+const { createApp } = require('../src/app') as typeof import('../src/app');
+const { loadConfig } = require('../src/config') as typeof import('../src/config');
+const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof import('../src/modules/auth/authenticate');
+const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
+const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
+const { KpiDimension } = require('../src/modules/kpi/kpi.enums') as typeof import('../src/modules/kpi/kpi.enums');
+const { buckets, parsePeriod } = require('../src/modules/kpi/kpi.period') as typeof import('../src/modules/kpi/kpi.period');
+const { buildFactQuery } = require('../src/modules/kpi/kpi.query') as typeof import('../src/modules/kpi/kpi.query');
+const { FACTS } = require('../src/modules/kpi/kpi.sql') as typeof import('../src/modules/kpi/kpi.sql');
 
 const TARGETS = {
   sqlite: { marker: '/tmp/pipewise-bench/READY-sqlite', url: process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' },
@@ -54,7 +64,14 @@ async function timeIt(n: number, fn: () => Promise<void>): Promise<{ p50: number
 }
 
 async function benchOne(kind: Kind, requests: number) {
-  const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: TARGETS[kind].url, SEED_DEMO: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', AUTH_ANONYMOUS: 'true' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    DATABASE_URL: TARGETS[kind].url,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
   const app = await createApp(config, { logger: pino({ level: 'silent' }) });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
@@ -63,9 +80,18 @@ async function benchOne(kind: Kind, requests: number) {
   try {
     const url = await app.listen(0, '127.0.0.1');
     const em = app.orm.em.fork() as Em;
-    const [team] = await em.getConnection().execute('select t.id, t.name, count(*) as reps from teams t join reps r on r.team_id = t.id group by t.id, t.name order by t.id limit 1');
-    const post = async (query: string, variables: Record<string, unknown>) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const [team] = await em.getConnection().execute('select t.id, t.name, t.manager_id from teams t order by t.id limit 1');
+    // Real callers: the team's manager for the dashboard (row-level scope = the team's reps), an exec for the company view.
+    const settings = tokenSettings(config.auth);
+    const managerToken = await signToken(settings, { subject: `rep:${team.manager_id}`, role: AccessRole.MANAGER, repId: Number(team.manager_id), teamId: Number(team.id) });
+    const [exec] = await em.getConnection().execute(`select id, team_id from reps where role = 'EXEC' order by id limit 1`);
+    const execToken = await signToken(settings, { subject: `rep:${exec.id}`, role: AccessRole.EXEC, repId: Number(exec.id), teamId: exec.team_id == null ? null : Number(exec.team_id) });
+    const post = async (query: string, variables: Record<string, unknown>, token = execToken) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.json()) as { errors?: unknown[]; data?: unknown };
       if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
       return body.data;
@@ -74,18 +100,19 @@ async function benchOne(kind: Kind, requests: number) {
     const repVars = { period: TWO_YEARS };
     // Warm up (connections, statement caches, JIT).
     for (let i = 0; i < 3; i++) {
-      await post(DASHBOARD, dashVars);
+      await post(DASHBOARD, dashVars, managerToken);
       await post(BY_REP_MONTH, repVars);
     }
     const rssBefore = process.memoryUsage().rss;
-    const dashboard = await timeIt(requests, async () => void (await post(DASHBOARD, dashVars)));
+    const dashboard = await timeIt(requests, async () => void (await post(DASHBOARD, dashVars, managerToken)));
     const byRepMonth = await timeIt(requests, async () => void (await post(BY_REP_MONTH, repVars)));
     const sample = (await post(BY_REP_MONTH, repVars)) as { kpi: { rows: unknown[] } };
 
     // The floor: the same aggregate's SQL, run directly on the connection.
     const period = parsePeriod(TWO_YEARS);
     const kb = buckets(period, KpiDimension.MONTH).map((b) => ({ ...b, key: `c:${b.key}`, asOfEnd: b.end }));
-    const { sql, params } = buildFactQuery(kind, FACTS.closed, Object.keys(FACTS.closed.aggregates), [KpiDimension.REP], {}, kb);
+    // Exactly the statement the engine sends for `revenue` by REP x MONTH (the closed-deals fact, wonAmount only).
+    const { sql, params } = buildFactQuery(kind, FACTS.closed, ['wonAmount'], [KpiDimension.REP], {}, kb);
     const conn = em.getConnection();
     const rawSql = await timeIt(requests, async () => void (await conn.execute(sql, params, 'all')));
     const result = {

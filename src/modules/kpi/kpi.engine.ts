@@ -86,6 +86,8 @@ const rowKey = (bucketKey: string, groupValues: Array<string | null>) => [bucket
 export class KpiEngine {
   private readonly dialect: Dialect;
   private readonly cache = new Map<string, Promise<MeasureRows>>();
+  /** Aggregates each fact must deliver for the current request: one statement computes them all. */
+  private readonly wanted = new Map<string, Set<string>>();
 
   constructor(
     private readonly em: Em,
@@ -159,6 +161,10 @@ export class KpiEngine {
         targetKeys.add(def.key);
         if (def.needsRevenueTarget) targetKeys.add('revenue');
       }
+    }
+    for (const plan of plans) {
+      if (plan.unsupported) continue;
+      for (const ref of plan.refs) if (!ref.percentile) this.want(ref);
     }
     const targets = this.appliesTargets(dims, filter) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Map<string, TargetWindow[]>>();
 
@@ -259,6 +265,12 @@ export class KpiEngine {
   }
 
   /** One SQL statement per (fact, dimensions): all aggregates of that fact the request needs run together. */
+  private want(ref: Ref): void {
+    const set = this.wanted.get(ref.fact.id) ?? new Set<string>();
+    set.add(ref.name);
+    this.wanted.set(ref.fact.id, set);
+  }
+
   private measure(ref: Ref, dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]): Promise<MeasureRows> {
     const shared = JSON.stringify([ref.fact.id, dims, filter, kb]);
     if (ref.percentile) {
@@ -273,8 +285,9 @@ export class KpiEngine {
     const key = `${shared}#a:${ref.name}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      // Batch: every aggregate of this fact (cheap in SQL once the rows are read).
-      const names = Object.keys(ref.fact.aggregates);
+      // Batch: every aggregate of this fact that the request's KPIs read, in one statement.
+      this.want(ref);
+      const names = [...this.wanted.get(ref.fact.id)!];
       const all = this.runAggregates(ref.fact, names, dims, filter, kb);
       names.forEach((name) => {
         this.cache.set(`${shared}#a:${name}`, all.then((m) => m.get(name)!));
