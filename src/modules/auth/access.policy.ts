@@ -53,43 +53,47 @@ export class AccessScope {
     return isManagerOrAbove(this.identity);
   }
 
-  private database(): Em {
-    if (!this.em) throw new Error('AccessScope needs an entity manager for a restricted identity');
-    return this.em.fork() as Em;
+  /**
+   * Runs a lookup through `em` (inside a mutation: its transaction, so SQLite's single connection is not asked
+   * for twice) or the request's entity manager.
+   */
+  private async rows(em: Em | undefined, build: (knex: ReturnType<Em['getKnex']>) => ReturnType<ReturnType<Em['getKnex']>>): Promise<Array<Record<string, unknown>>> {
+    const db = em ?? this.em;
+    if (!db) throw new Error('AccessScope needs an entity manager for a restricted identity');
+    return db.execute(build(db.getKnex()));
   }
 
   /** The reps whose records the caller sees; null = everyone. */
-  repIds(): Promise<number[] | null> {
+  repIds(em?: Em): Promise<number[] | null> {
     this.repIdsMemo ??= (async () => {
       if (this.unrestricted) return null;
       const own = this.identity.repId == null ? [] : [this.identity.repId];
       if (this.role !== AccessRole.MANAGER || this.identity.teamId == null) return own;
-      const rows = await this.database().getKnex()('reps').select('id').where('team_id', this.identity.teamId);
-      return [...new Set([...own, ...rows.map((row: { id: number | string }) => Number(row.id))])];
+      const rows = await this.rows(em, (knex) => knex('reps').select('id').where('team_id', this.identity.teamId!));
+      return [...new Set([...own, ...rows.map((row) => Number(row.id))])];
     })();
     return this.repIdsMemo;
   }
 
   /** Owners whose deals the caller sees; null = everyone. SDRs work leads, not deals. */
-  async dealOwnerIds(): Promise<number[] | null> {
+  async dealOwnerIds(em?: Em): Promise<number[] | null> {
     if (this.role === AccessRole.SDR) return [];
-    return this.repIds();
+    return this.repIds(em);
   }
 
   /** Accounts the caller sees: those its slice has deals (AE, MANAGER) or leads (SDR, MANAGER) in; null = all. */
-  accountIds(): Promise<number[] | null> {
+  accountIds(em?: Em): Promise<number[] | null> {
     this.accountIdsMemo ??= (async () => {
-      const reps = await this.repIds();
+      const reps = await this.repIds(em);
       if (reps === null) return null;
       if (reps.length === 0) return [];
-      const knex = this.database().getKnex();
       const ids = new Set<number>();
       if (this.role !== AccessRole.SDR) {
-        const rows = await knex('deals').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
+        const rows = await this.rows(em, (knex) => knex('deals').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id'));
         for (const row of rows) ids.add(Number(row.account_id));
       }
       if (this.role !== AccessRole.AE) {
-        const rows = await knex('leads').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
+        const rows = await this.rows(em, (knex) => knex('leads').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id'));
         for (const row of rows) ids.add(Number(row.account_id));
       }
       return [...ids];
@@ -99,18 +103,18 @@ export class AccessScope {
 
   // ---- WHERE filters per entity ({} = no restriction) ----
 
-  async deals(): Promise<FilterQuery<object>> {
-    const owners = await this.dealOwnerIds();
+  async deals(em?: Em): Promise<FilterQuery<object>> {
+    const owners = await this.dealOwnerIds(em);
     return owners === null ? {} : { owner: { $in: owners } };
   }
 
-  async leads(): Promise<FilterQuery<object>> {
-    const reps = await this.repIds();
+  async leads(em?: Em): Promise<FilterQuery<object>> {
+    const reps = await this.repIds(em);
     return reps === null ? {} : { owner: { $in: reps } };
   }
 
-  async activities(): Promise<FilterQuery<object>> {
-    const reps = await this.repIds();
+  async activities(em?: Em): Promise<FilterQuery<object>> {
+    const reps = await this.repIds(em);
     if (reps === null) return {};
     const or: object[] = [{ rep: { $in: reps } }];
     if (this.role !== AccessRole.AE) or.push({ lead: { owner: { $in: reps } } });
@@ -118,60 +122,60 @@ export class AccessScope {
     return { $or: or };
   }
 
-  async accounts(): Promise<FilterQuery<object>> {
-    const ids = await this.accountIds();
+  async accounts(em?: Em): Promise<FilterQuery<object>> {
+    const ids = await this.accountIds(em);
     return ids === null ? {} : { id: { $in: ids } };
   }
 
-  async orders(): Promise<FilterQuery<object>> {
-    const ids = await this.accountIds();
+  async orders(em?: Em): Promise<FilterQuery<object>> {
+    const ids = await this.accountIds(em);
     return ids === null ? {} : { account: { $in: ids } };
   }
 
-  async reps(): Promise<FilterQuery<object>> {
-    const reps = await this.repIds();
+  async reps(em?: Em): Promise<FilterQuery<object>> {
+    const reps = await this.repIds(em);
     return reps === null ? {} : { id: { $in: reps } };
   }
 
-  async teams(): Promise<FilterQuery<object>> {
+  async teams(em?: Em): Promise<FilterQuery<object>> {
     if (this.unrestricted) return {};
     return { id: { $in: this.identity.teamId == null ? [] : [this.identity.teamId] } };
   }
 
   /** Targets are quota data: FORBIDDEN below MANAGER. */
-  async targets(): Promise<FilterQuery<object>> {
+  async targets(em?: Em): Promise<FilterQuery<object>> {
     this.requireFinancials('Targets and quotas');
     if (this.unrestricted) return {};
-    const reps = (await this.repIds()) ?? [];
+    const reps = (await this.repIds(em)) ?? [];
     const or: object[] = [{ scope: TargetScope.COMPANY }, { rep: { $in: reps } }];
     if (this.identity.teamId != null) or.push({ team: this.identity.teamId });
     return { $or: or };
   }
 
   /** The filter for an entity by name; undefined for entities every caller may read. */
-  async filterFor(entityName: string): Promise<FilterQuery<object> | undefined> {
+  async filterFor(entityName: string, em?: Em): Promise<FilterQuery<object> | undefined> {
     switch (entityName) {
-      case 'Deal': return this.deals();
-      case 'Lead': return this.leads();
-      case 'Activity': return this.activities();
-      case 'Account': return this.accounts();
-      case 'Order': return this.orders();
-      case 'Rep': return this.reps();
-      case 'Team': return this.teams();
-      case 'Target': return this.targets();
+      case 'Deal': return this.deals(em);
+      case 'Lead': return this.leads(em);
+      case 'Activity': return this.activities(em);
+      case 'Account': return this.accounts(em);
+      case 'Order': return this.orders(em);
+      case 'Rep': return this.reps(em);
+      case 'Team': return this.teams(em);
+      case 'Target': return this.targets(em);
       default: return undefined;
     }
   }
 
   /** `where` narrowed to the caller's slice of `entityName`. */
-  async scoped<T>(entityName: string, where: FilterQuery<T>): Promise<FilterQuery<T>> {
-    const scope = await this.filterFor(entityName);
+  async scoped<T>(entityName: string, where: FilterQuery<T>, em?: Em): Promise<FilterQuery<T>> {
+    const scope = await this.filterFor(entityName, em);
     return isEmpty(scope) ? where : isEmpty(where) ? (scope as FilterQuery<T>) : ({ $and: [scope, where] } as FilterQuery<T>);
   }
 
   /** Loads a row the caller may see: NOT_FOUND for a missing id and for one outside the slice alike. */
   async findOrFail<T extends object>(em: Em, entity: new (...args: never[]) => T, id: string | number, field: string): Promise<T> {
-    const where = await this.scoped<T>(entity.name, { id: parseId(id, field) } as FilterQuery<T>);
+    const where = await this.scoped<T>(entity.name, { id: parseId(id, field) } as FilterQuery<T>, em);
     const found = await em.findOne(entity, where);
     if (!found) throw new NotFoundError(entity.name, id);
     return found;
@@ -196,8 +200,8 @@ export class AccessScope {
   }
 
   /** A record may be assigned (owner, activity rep) only to a rep in the caller's slice. */
-  async assertCanAssign(repId: string | number, field: string): Promise<void> {
-    const reps = await this.repIds();
+  async assertCanAssign(repId: string | number, field: string, em?: Em): Promise<void> {
+    const reps = await this.repIds(em);
     if (reps !== null && !reps.includes(parseId(repId, field))) {
       throw new ForbiddenError(`${field}: you can only assign records to ${this.role === AccessRole.MANAGER ? 'members of your team' : 'yourself'}`);
     }
@@ -217,8 +221,8 @@ export class AccessScope {
   }
 
   /** Rep-level data (a rep's KPI or forecast): that rep, their manager, EXEC, ADMIN. */
-  async assertRep(repId: string | number, field: string): Promise<void> {
-    const reps = await this.repIds();
+  async assertRep(repId: string | number, field: string, em?: Em): Promise<void> {
+    const reps = await this.repIds(em);
     if (reps !== null && !reps.includes(parseId(repId, field))) throw new ForbiddenError(`${field}: that rep's data is not visible to you`);
   }
 
