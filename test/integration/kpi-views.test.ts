@@ -1,6 +1,7 @@
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { createKpiWorld, type KpiWorld } from '../helpers/kpi-fixture';
 import type { Em } from '../../src/db/orm';
+import { AccessRole, type Identity } from '../../src/modules/auth/identity';
 
 /** Dashboards, funnels, signals, leaderboards and definitions over the hand-computed "Q1 2026" fixture. */
 
@@ -117,6 +118,29 @@ describe.each(DATABASES)('KPI views on %s', (kind) => {
       ['Team', 'EMEA Mid-Market', 'revenue', 'CRITICAL'],
       ['Rep', 'Alex Closer', 'revenue', 'CRITICAL'],
     ]);
+  });
+
+  it("narrows every figure to the caller's access scope", async () => {
+    const mia: Identity = { subject: `rep:${world.manager.id}`, role: AccessRole.MANAGER, repId: world.manager.id, teamId: world.team.id };
+    const q = `query($key: String!, $period: KpiPeriodInput!, $groupBy: [KpiDimension!]) { kpi(key: $key, period: $period, groupBy: $groupBy) { rows { groups { label } value target { value } } } }`;
+    // Mia sees EMEA only: revenue 30,000 (D1 + D2), and her slice is not the company, so no company target.
+    const company = await app.execute<{ kpi: { rows: Array<{ value: number; target: unknown }> } }>(q, { key: 'revenue', period: Q1 }, mia);
+    expect(company.data!.kpi.rows[0]).toEqual({ groups: [], value: 30_000, target: null });
+    // Win rate per rep: Nina (NA) is not visible.
+    const reps = await app.execute<{ kpi: { rows: Array<{ groups: Array<{ label: string }> }> } }>(q, { key: 'winRate', period: Q1, groupBy: ['REP'] }, mia);
+    expect(reps.data!.kpi.rows.map((r) => r.groups[0].label)).toEqual(['Alex Closer']);
+    // Her own team's dashboard keeps the team target (revenue 30,000 of 40,000).
+    const dash = await app.execute<{ dashboard: { kpis: Array<{ key: string; rows: Array<{ target: { attainment: number } | null }> }> } }>(
+      `query($period: KpiPeriodInput!, $scope: DashboardScopeInput) { dashboard(role: MANAGER, period: $period, scope: $scope) { kpis { key rows { target { attainment } } } } }`,
+      { period: Q1, scope: { teamId: String(world.team.id) } },
+      mia,
+    );
+    expect(dash.errors).toBeUndefined();
+    expect(dash.data!.dashboard.kpis.find((k) => k.key === 'revenue')!.rows[0].target).toEqual({ attainment: 0.75 });
+    // Nina (AE) sees her own deals only: D4 lost -> win rate 0 of 1 closed.
+    const nina: Identity = { subject: `rep:${world.nina.id}`, role: AccessRole.AE, repId: world.nina.id, teamId: world.na.id };
+    const own = await app.execute<{ kpi: { rows: Array<{ value: number }> } }>(q, { key: 'winRate', period: Q1 }, nina);
+    expect(own.data!.kpi.rows[0].value).toBe(0);
   });
 
   it('ranks reps by a KPI with tenure and territory', async () => {

@@ -130,7 +130,9 @@ export class KpiEngine {
     if (grains.length > 1) throw new BadInputError('groupBy', 'groupBy takes at most one time grain (DAY, WEEK, MONTH, QUARTER or YEAR)');
     const grain: TimeGrain | null = grains[0] ?? null;
     const dims = groupBy.filter((d) => !isTimeDimension(d));
-    const filter = this.restrict(request.filter ?? {});
+    // Targets follow the slice the caller asked for; the access scope only hides rows inside it.
+    const requested = request.filter ?? {};
+    const filter = this.restrict(requested);
     const period = request.period;
 
     let current: Bucket[];
@@ -166,7 +168,7 @@ export class KpiEngine {
       if (plan.unsupported) continue;
       for (const ref of plan.refs) if (!ref.percentile) this.want(ref);
     }
-    const targets = this.appliesTargets(dims, filter) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Map<string, TargetWindow[]>>();
+    const targets = this.appliesTargets(dims, requested) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Map<string, TargetWindow[]>>();
 
     for (const { def, refs, unsupported } of plans) {
       if (unsupported) {
@@ -201,7 +203,7 @@ export class KpiEngine {
             return found;
           };
           const groups: RowGroup[] = dims.map((dimension, i) => ({ dimension, key: values[i], label: null }));
-          const scopeKey = this.targetScope(dims, values, filter);
+          const scopeKey = this.targetScope(dims, values, requested);
           const revenueTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, bucket, true) : null;
           const computed = def.compute(lookup(CURRENT), { days: ctxDays, revenueTarget });
           let comparison: Comparison | null = null;
@@ -355,7 +357,8 @@ export class KpiEngine {
     const team = pick(KpiDimension.TEAM);
     if (team === null) return null;
     if (team !== undefined) return `TEAM:${team}`;
-    return 'COMPANY';
+    // A restricted caller's "whole company" is only its own slice: the company target does not apply.
+    return this.scope.repIds || this.scope.teamIds ? null : 'COMPANY';
   }
 
   private targetValue(targets: Map<string, TargetWindow[]> | undefined, scopeKey: string, bucket: Pick<Bucket, 'start' | 'end'>, additive: boolean): number | null {

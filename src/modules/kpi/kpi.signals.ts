@@ -23,7 +23,7 @@ export async function signals(em: Em, scope: KpiScope, period: Period, filter: F
   const [stalled, churn, offTrack] = await Promise.all([
     stalledDeals(engine, period, restricted, limit),
     churnRisks(engine, period, restricted, limit),
-    kpisOffTrack(engine, period, restricted),
+    kpisOffTrack(engine, period, filter),
   ]);
   return [...offTrack, ...stalled, ...churn];
 }
@@ -116,7 +116,7 @@ async function churnRisks(engine: KpiEngine, period: Period, filter: FilterValue
     }));
 }
 
-/** Every target overlapping the period whose KPI is not on track, at company, team and rep level. */
+/** Every target overlapping the period whose KPI is not on track, at company, team and rep level (filter as asked; the engine applies the access scope). */
 async function kpisOffTrack(engine: KpiEngine, period: Period, filter: FilterValues): Promise<Signal[]> {
   const d = engine.kind;
   const keyRows = await engine.query(
