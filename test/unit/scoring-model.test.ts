@@ -5,7 +5,7 @@ import seedrandom from 'seedrandom';
 import { initTensorflow } from '../../src/modules/scoring/tf-backend';
 import { loadNetwork, saveNetwork } from '../../src/modules/scoring/network';
 import { InsufficientDataError, trainScoringModel, type Example } from '../../src/modules/scoring/trainer';
-import { ModelScorer, RuleScorer, type ModelMetadata } from '../../src/modules/scoring/scorer';
+import { ModelScorer, RuleScorer, modelFits, type ModelMetadata } from '../../src/modules/scoring/scorer';
 import { expectedCalibrationError } from '../../src/modules/scoring/metrics';
 
 /** 3,000 leads from a known logistic model: Referral +1.5, Paid Ads −1, visits +0.6 per log-visit, need +1. */
@@ -81,6 +81,15 @@ describe('lead model on synthetic data', () => {
     expect(b.map((s) => s.probability)).toEqual(a.map((s) => s.probability));
     expect(b[0].factors).toEqual(a[0].factors);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('serves a model trained elsewhere only where it fits the data', () => {
+    const metadata = { ...result.info, formatVersion: 1, version: 'v', createdAt: '', libraries: { tfjs: '', backend: '', node: '' } } as ModelMetadata;
+    const same = examples.slice(0, 100).map((e) => e.record);
+    expect(modelFits(metadata, same, ['source'])).toEqual({ fits: true, reason: 'fits' });
+    const otherSources = same.map((r) => ({ ...r, source: 'Trade show' }));
+    expect(modelFits(metadata, otherSources, ['source'])).toEqual({ fits: false, reason: '0 % of "Lead source" values are known to the model' });
+    expect(modelFits(metadata, same.slice(0, 10), ['source']).fits).toBe(false);
   });
 
   it('explains a score with readable, signed factors', () => {

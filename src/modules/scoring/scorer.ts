@@ -3,7 +3,7 @@
  * rule-based score when there is not enough history to train one. No database here.
  */
 import { applyPlatt, logit, sigmoid } from './calibration';
-import { describeValue, encode, parseNumber, type RawRecord } from './features';
+import { canonical, describeValue, encode, parseNumber, type RawRecord } from './features';
 import { tierOf } from './metrics';
 import { contributions, predictRaw } from './network';
 import type { tf } from './tf-backend';
@@ -151,4 +151,25 @@ export class RuleScorer implements Scorer {
       return { probability, score: Math.round(probability * 100), tier: tierOf(probability, RULE_CUTOFFS), factors: topFactors(fired) };
     });
   }
+}
+
+/**
+ * Whether a model trained on another database (the committed demo model) describes this one: its custom fields
+ * are present and most values of its key categorical columns are in its vocabularies. Never serve a model
+ * trained on someone else's categories as if it were yours.
+ */
+export function modelFits(metadata: ModelMetadata, records: RawRecord[], keyColumns: string[]): { fits: boolean; reason: string } {
+  if (records.length < 50) return { fits: false, reason: `only ${records.length} records to compare with` };
+  for (const f of metadata.pipeline.features) {
+    if (f.key.startsWith('attr.')) {
+      const present = records.filter((r) => r[f.key] !== undefined).length / records.length;
+      if (present < 0.5) return { fits: false, reason: `custom field "${f.label}" is in ${(present * 100).toFixed(0)} % of the records` };
+    }
+    if (f.kind === 'categorical' && keyColumns.includes(f.key)) {
+      const values = records.map((r) => canonical(r[f.key])).filter((v): v is string => v !== null);
+      const known = values.length ? values.filter((v) => f.categories.includes(v)).length / values.length : 0;
+      if (known < 0.8) return { fits: false, reason: `${(known * 100).toFixed(0)} % of "${f.label}" values are known to the model` };
+    }
+  }
+  return { fits: true, reason: 'fits' };
 }

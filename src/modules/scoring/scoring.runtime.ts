@@ -19,7 +19,7 @@ import { DealStageChange } from '../deal/stage-change.entity';
 import { Lead } from '../lead/lead.entity';
 import { loadDealRows, loadLeadRows, loadStages, OPEN_LEAD_STATUSES, type DealRow, type LeadRow } from './dataset';
 import { loadNetwork } from './network';
-import { ModelScorer, RuleScorer, type Factor, type ModelMetadata, type ScoreMethod, type Scorer } from './scorer';
+import { ModelScorer, RuleScorer, modelFits, type Factor, type ModelMetadata, type ScoreMethod, type Scorer } from './scorer';
 import { ModelKind, ModelStatus, ModelVersion } from './scoring.entity';
 import { initTensorflow } from './tf-backend';
 import { MINIMUMS } from './trainer';
@@ -129,9 +129,27 @@ export class ScoringRuntime implements EventSubscriber {
         if (previous) scorer = previous.scorer;
       }
     }
-    scorer ??= await this.ruleScorer(em, kind);
+    if (!scorer) {
+      const rules = await this.ruleScorer(em, kind);
+      if (rules.enoughData) this.trainInBackground(kind);
+      scorer = rules;
+    }
     this.cache.set(kind, { scorer, checkedAt: Date.now(), version: scorer.method === 'MODEL' ? scorer.version : null });
     return scorer;
+  }
+
+  private trainingStarted = new Set<ModelKind>();
+
+  /** Enough history but no model that fits: train one in the background, once per process (not in tests). */
+  private trainInBackground(kind: ModelKind): void {
+    if (this.config.env === 'test' || this.trainingStarted.has(kind) || this.stopped) return;
+    this.trainingStarted.add(kind);
+    this.logger.info({ kind }, 'scoring: no model fits this database and there is enough history: training one in the background');
+    this.track(
+      import('./scoring.service').then(({ startTraining }) => startTraining(this.em(), kind)).catch((error: Error) => {
+        this.logger.warn({ err: error, kind }, 'scoring: background training could not start');
+      }),
+    );
   }
 
   async loadModel(relativePath: string): Promise<ModelScorer> {
@@ -153,6 +171,15 @@ export class ScoringRuntime implements EventSubscriber {
       .sort((a, b) => (a.metadata.createdAt < b.metadata.createdAt ? 1 : -1));
     if (candidates.length === 0) return null;
     const { version, metadata } = candidates[0];
+    const sample =
+      kind === ModelKind.LEAD
+        ? await loadLeadRows(em, { statuses: [...OPEN_LEAD_STATUSES, 'CONVERTED', 'DISQUALIFIED'] }, 0, 500, true)
+        : await loadDealRows(em, { statuses: ['OPEN', 'WON', 'LOST'] }, await loadStages(em), Date.now(), 0, 500, true);
+    const fit = modelFits(metadata, sample.map((r) => r.record), kind === ModelKind.LEAD ? ['source'] : ['product.name', 'stage.name']);
+    if (!fit.fits) {
+      this.logger.debug({ kind, version, reason: fit.reason }, 'scoring: the committed model does not fit this database');
+      return null;
+    }
     try {
       await em.transactional(async (tx) => {
         const existing = await tx.findOne(ModelVersion, { version });
@@ -167,7 +194,7 @@ export class ScoringRuntime implements EventSubscriber {
     return this.em().findOne(ModelVersion, { kind, active: true });
   }
 
-  private async ruleScorer(em: Em, kind: ModelKind): Promise<RuleScorer> {
+  private async ruleScorer(em: Em, kind: ModelKind): Promise<RuleScorer & { enoughData: boolean }> {
     const knex = em.getKnex() as unknown as Knex;
     const table = kind === ModelKind.LEAD ? 'leads' : 'deals';
     const [pos, neg] = kind === ModelKind.LEAD ? ['CONVERTED', 'DISQUALIFIED'] : ['WON', 'LOST'];
@@ -182,7 +209,7 @@ export class ScoringRuntime implements EventSubscriber {
       ? `No trained ${what} model is active yet (run trainModel(${kind})): rule-based score.`
       : `Insufficient data for a model: ${positives} ${pos.toLowerCase()} and ${negatives} ${neg.toLowerCase()} ${what}; ` +
         `needs at least ${min.examples} closed with ${min.positives} ${pos.toLowerCase()} and ${min.negatives} ${neg.toLowerCase()}. Rule-based score.`;
-    return new RuleScorer(kind, note, positives + negatives > 0 ? positives / (positives + negatives) : null);
+    return Object.assign(new RuleScorer(kind, note, positives + negatives > 0 ? positives / (positives + negatives) : null), { enoughData: enough });
   }
 
   // ---- scoring and storing ----------------------------------------------------------------------------
