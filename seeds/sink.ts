@@ -100,14 +100,17 @@ class SqliteSink implements Sink {
     const width = spec.columns.length;
     const perStatement = Math.floor(SQLITE_MAX_PARAMS / width);
     const kinds = spec.columns.map(([, kind]) => kind);
-    for (let start = 0; start < buffer.length; start += perStatement) {
-      const count = Math.min(perStatement, buffer.length - start);
+    // Only three statement sizes per table (full, 64 rows, 1 row) so the prepared statements stay cached.
+    for (let start = 0; start < buffer.length; ) {
+      const left = buffer.length - start;
+      const count = left >= perStatement ? perStatement : left >= 64 ? 64 : 1;
       const params = new Array(count * width);
       let p = 0;
       for (let r = start; r < start + count; r++) {
         for (let c = 0; c < width; c++) params[p++] = toSqlite(values[c][r], kinds[c]);
       }
       this.statement(spec, count).run(params);
+      start += count;
     }
     buffer.clear();
   }
