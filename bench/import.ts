@@ -96,14 +96,17 @@ async function runOnce(url: string): Promise<void> {
   const timer = setInterval(() => samples.push(process.memoryUsage().rss), 2000);
   const mapping = JSON.parse(fs.readFileSync(path.join(DIR, 'mapping.json'), 'utf8'));
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const report = await runImport(orm.em as never, config.database.kind, mapping, (file) => fileSource(file, path.join(DIR, file)));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(timer);
   await orm.close();
   const mb = (b: number) => Math.round(b / 1e6);
   const quart = [0.25, 0.5, 0.75, 1].map((q) => mb(samples[Math.max(0, Math.ceil(samples.length * q) - 1)] ?? 0));
   console.log(JSON.stringify({
     seconds: Number(seconds.toFixed(1)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1000),
     rssAtQuartersMb: quart,
     counts: report.entities.map((e) => `${e.entity}: ${e.created} created, ${e.rejected} rejected`),
@@ -134,7 +137,7 @@ function main(): void {
     const child = spawnSync(process.execPath, [__filename, '--run', url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`${kind} import failed: ${child.stdout}`);
     const result = JSON.parse(child.stdout.trim().split('\n').pop()!);
-    console.log(`${kind.padEnd(10)} import ${deals} deals: ${result.seconds} s (process ${((Date.now() - t) / 1000).toFixed(1)} s), peak RSS ${result.peakRssMb} MB, RSS at 25/50/75/100% of the run: ${result.rssAtQuartersMb.join('/')} MB`);
+    console.log(`${kind.padEnd(10)} import ${deals} deals: ${result.seconds} s wall, ${result.cpuSeconds} s CPU of the importing process (whole child ${((Date.now() - t) / 1000).toFixed(1)} s), peak RSS ${result.peakRssMb} MB, RSS at 25/50/75/100% of the run: ${result.rssAtQuartersMb.join('/')} MB`);
     console.log(`           ${result.counts.join('; ')}`);
   }
 }

@@ -32,19 +32,21 @@ export async function loadActivities(ctx: ImportContext, section: Section): Prom
       if (at === null) section.reject(row, 'at', null, 'an activity needs a date');
       if (row.rejected || !type || !at) continue;
 
-      const ref = (field: 'deal' | 'lead', found: Map<string, number>): number | null => {
+      const lookup = (field: 'deal' | 'lead', found: Map<string, number>) => {
         const value = row.get(field);
-        if (value == null) return null;
-        const id = found.get(normKey(value));
-        if (id == null || id === AMBIGUOUS) section.warn(row, field, value, id == null ? `unknown ${field}: left empty` : `several ${field}s have this name: left empty`);
-        return id == null || id === AMBIGUOUS ? null : id;
+        const id = value == null ? null : (found.get(normKey(value)) ?? null);
+        return { field, value, id: id === AMBIGUOUS ? null : id, ambiguous: id === AMBIGUOUS };
       };
-      const dealId = ref('deal', deals);
-      const leadId = ref('lead', leads);
-      if (dealId == null && leadId == null) {
-        section.reject(row, mapped('deal') ? 'deal' : 'lead', row.get('deal') ?? row.get('lead'), 'no known deal or lead to attach the activity to');
+      const refs = [lookup('deal', deals), lookup('lead', leads)];
+      if (refs.every((r) => r.id == null)) {
+        const named = refs.find((r) => r.value != null);
+        section.reject(row, named?.field ?? (mapped('deal') ? 'deal' : 'lead'), named?.value ?? null, 'no known deal or lead to attach the activity to');
         continue;
       }
+      for (const r of refs) {
+        if (r.value != null && r.id == null) section.warn(row, r.field, r.value, r.ambiguous ? `several ${r.field}s have this name: left empty` : `unknown ${r.field}: left empty`);
+      }
+      const [dealId, leadId] = refs.map((r) => r.id);
       const byColumn: Record<string, SqlValue> = {
         created_at: db.ts(at), updated_at: db.ts(ctx.runStamp), type, at: db.ts(at), external_id: externalId,
         rep_id: resolveRef(section, row, 'rep', ctx.reps, 'rep'), lead_id: leadId, deal_id: dealId,

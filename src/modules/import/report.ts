@@ -115,6 +115,8 @@ export class ReportBuilder {
   }
 
   finish(status: ImportStatus): ImportReport {
+    const order = new Map(this.report.entities.map((c, i) => [c.entity, i]));
+    this.report.rejected.sort((a, b) => order.get(a.entity)! - order.get(b.entity)! || a.line - b.line);
     this.report.status = status;
     this.report.durationMs = Date.now() - this.report.startedAt.getTime();
     return this.report;

@@ -40,6 +40,7 @@ export class Section {
   readonly index: Record<string, number> = {};
   readonly attributeIndex: Array<{ name: string; index: number }> = [];
   private readonly missing: Set<string>;
+  private readonly longestMissing: number;
   private readonly aliases: Record<string, Map<string, string>> = {};
 
   private constructor(
@@ -49,7 +50,8 @@ export class Section {
     readonly header: CsvHeader,
     private readonly report: ReportBuilder,
   ) {
-    this.missing = new Set(['', ...mapping.missing.map(normKey)]);
+    this.missing = new Set(['', ...mapping.missing.map((m) => m.trim().toLowerCase())]);
+    this.longestMissing = Math.max(0, ...[...this.missing].map((m) => m.length));
     for (const [field, table] of Object.entries(mapping.aliases)) {
       this.aliases[field] = new Map(Object.entries(table).map(([from, to]) => [normKey(from), to.trim()]));
     }
@@ -79,7 +81,7 @@ export class Section {
   clean(field: string | null, raw: string | undefined): string | null {
     if (raw == null) return null;
     const value = raw.trim();
-    if (this.missing.has(normKey(value))) return null;
+    if (value.length <= this.longestMissing && this.missing.has(value.toLowerCase())) return null;
     const alias = field ? this.aliases[field]?.get(normKey(value)) : undefined;
     return alias ?? value;
   }
