@@ -100,6 +100,6 @@ export async function runImport(
 
 /** Lead attribute types recorded by the latest committed import that had attributes (for feature encoding). */
 export async function latestAttributeTypes(em: Em) {
-  const runs = await em.find(ImportRun, {}, { orderBy: { id: 'desc' }, limit: 20 });
+  const runs = await em.fork().find(ImportRun, {}, { orderBy: { id: 'desc' }, limit: 20 });
   return runs.find((r) => r.attributeTypes.length)?.attributeTypes ?? [];
 }
