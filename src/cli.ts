@@ -10,6 +10,7 @@ import { serve } from './main';
 import { registerImportCommand } from './modules/import/import.command';
 import { registerAuthCommands } from './modules/auth/auth.cli';
 import { registerScoringCommands } from './modules/scoring/scoring.cli';
+import { registerForecastCommands } from './modules/forecast/forecast.cli';
 
 const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 
@@ -24,6 +25,7 @@ const FEATURE_COMMANDS: Array<(program: Command) => void> = [
   registerScoringCommands,
   registerImportCommand,
   registerAuthCommands,
+  registerForecastCommands,
 ];
 
 export function buildProgram(): Command {

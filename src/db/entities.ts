@@ -10,6 +10,7 @@ import { Activity } from '../modules/activity/activity.entity';
 import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
 import { Target } from '../modules/target/target.entity';
+import { ForecastAdjustment, ForecastSnapshot } from '../modules/forecast/forecast.entity';
 import { BaseEntity } from '../shared/base.entity';
 import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
@@ -35,4 +36,6 @@ export const ENTITIES = [
   DealScore,
   ImportRun,
   ApiKey,
+  ForecastSnapshot,
+  ForecastAdjustment,
 ];

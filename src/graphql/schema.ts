@@ -12,8 +12,8 @@ import { RepResolver } from '../modules/rep/rep.resolver';
 import { StageResolver } from '../modules/pipeline/stage.resolver';
 import { TargetResolver } from '../modules/target/target.resolver';
 import { TeamResolver } from '../modules/team/team.resolver';
-import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
+import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -30,11 +30,12 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   StageResolver,
   TargetResolver,
   TeamResolver,
-  ImportResolver,
   ScoringResolver,
   LeadScoreResolver,
   DealScoreResolver,
   ModelVersionResolver,
+  ForecastResolver,
+  ForecastAdjustmentResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -1,6 +1,7 @@
 import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOpenAt, reachedMax, stageAt } from '../../src/modules/forecast/facts';
-import { conditionalCloseProbability, kaplanMeier, medianTime, survivalAt } from '../../src/modules/forecast/survival';
-import { learnStageWeights, shrink, weightForAge } from '../../src/modules/forecast/stage-weights';
+import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
+import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
+import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
 import { buildHistoryModel, dealOutlook, staleDecay } from '../../src/modules/forecast/model';
 import { estimateNewBusiness } from '../../src/modules/forecast/new-business';
 import { monthPeriod, parsePeriod, periodsBetween, shiftPeriod } from '../../src/modules/forecast/period';
@@ -66,6 +67,26 @@ describe('Kaplan–Meier with censoring', () => {
   });
 });
 
+describe('timing of wins (competing risks)', () => {
+  // wins at 2 and 5, losses at 3 and 3, still open at 3 and 4
+  const curve = closeCurve([2, 5], [3, 3], [3, 4]);
+
+  it('accumulates the incidence of winning: S(t-) x wins / at risk', () => {
+    // t=2: 1/6; t=3: losses only; t=5: S(5-) = 1/2, 1 at risk, 1 win -> 1/6 + 1/2
+    expect(Array.from(curve.wonIncidence)).toEqual([1 / 6, 1 / 6, 1 / 6 + 1 / 2]);
+    expect(wonIncidenceAt(curve, 4)).toBeCloseTo(1 / 6, 12);
+    expect(wonIncidenceTotal(curve)).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('times a future win by the wins, not by the (earlier) losses', () => {
+    // open at 2.5: the only win still to come is at 5
+    expect(conditionalWinTiming(curve, 2.5, 2.5, 4)).toBe(0);
+    expect(conditionalWinTiming(curve, 2.5, 4, 6)).toBeCloseTo(1, 12);
+    // while any close in [2.5, 4) has probability (5/6 - 1/2) / (5/6) = 0.4
+    expect(conditionalCloseProbability(curve, 2.5, 2.5, 4)).toBeCloseTo(0.4, 12);
+  });
+});
+
 describe('as-of views', () => {
   // entered Qualify day 0, Propose day 10, won day 20
   const t = buildFactTable(STAGES, [deal(1, [0, 10, null], Outcome.WON, 20)]);
@@ -87,7 +108,7 @@ describe('as-of views', () => {
 });
 
 describe('stage weights', () => {
-  // 30 deals: 10 lost in Qualify, 10 lost in Propose, 10 won from Negotiate; asOf after all of them
+  // 30 deals: 10 lost in Qualify, 10 lost in Propose, 10 won from Negotiate (entered day 20, won day 30+k)
   const rows: DealFactRow[] = [];
   for (let k = 0; k < 10; k++) rows.push(deal(100 + k, [0, null, null], Outcome.LOST, 5 + k));
   for (let k = 0; k < 10; k++) rows.push(deal(200 + k, [0, 10, null], Outcome.LOST, 20 + k));
@@ -113,16 +134,33 @@ describe('stage weights', () => {
     expect(team2[2].status).toBe('INSUFFICIENT_HISTORY');
   });
 
-  it('conditions on age in stage: deals that sat in Qualify longer won more here', () => {
-    const w = learnStageWeights(t, asOf, { minSample: 5, shrinkage: 0 })[0];
-    // days in Qualify: 5..14 (lost there), 10 x20 (moved on at day 10). median 10
-    expect(w.ageBuckets.map((b) => b.minDays).slice(0, 2)).toEqual([0, 10]);
-    expect(w.ageBuckets[2]).toMatchObject({ reached: 3, weight: null }); // p90 ~11-12 days: only 12, 13, 14 left
-    // >= 10 days: 5 lost-in-Qualify (10..14) + 20 moved on -> 25 reached, 10 won
-    expect(w.ageBuckets[1]).toMatchObject({ reached: 25, won: 10 });
-    expect(weightForAge(w, 3)).toBeCloseTo(1 / 3, 12);
-    expect(weightForAge(w, 12)).toBeCloseTo(0.4, 12);
-    expect(w.maxWonDaysInStage).toBe(10);
+  it('records the longest time a won deal spent in each stage', () => {
+    const w = learnStageWeights(t, asOf, { minSample: 5, shrinkage: 0 });
+    expect(w.map((x) => x.maxWonDaysInStage)).toEqual([10, 10, 10 + 9]);
+  });
+});
+
+describe('age in stage (in-stage survival with never-closed deals at risk)', () => {
+  // in-stage times: 2 deals lost after 5 days, 2 moved on after 10, 1 still there after 100 (stale)
+  const inStage = closeCurve([10, 10], [5, 5], [100]);
+  // next stage: every deal entering it wins after 4 days
+  const next = closeCurve([4, 4, 4], [], []);
+  const st = buildStageTiming(inStage, next, 120);
+
+  it('gives P(moves on | still in the stage after a days), falling to 0 once only stale deals remain', () => {
+    // KM: t=5 S=3/5; t=10 advance incidence 3/5 x 2/3 = 2/5, S=1/5
+    expect(advanceProbability(st, 0)).toBeCloseTo(2 / 5, 12);
+    expect(advanceProbability(st, 7)).toBeCloseTo(2 / 3, 12); // (2/5) / (3/5)
+    expect(advanceProbability(st, 20)).toBe(0);
+    expect(ageFactor(st, 7)).toBeCloseTo(5 / 3, 12);
+    expect(ageFactor(st, 20)).toBe(0);
+  });
+
+  it('times the win as time left in the stage plus time from the next stage to a win', () => {
+    // a deal 7 days in: moves on at day 10 (grid midpoint 9.5), wins 4 days later (~13.5)
+    expect(winTiming(st, 7, 7, 13).inWindow).toBe(0);
+    expect(winTiming(st, 7, 13, 15).inWindow).toBeCloseTo(1, 12);
+    expect(winTiming(st, 7, 7, 40).medianDays).toBeCloseTo(9.5 + 4, 12);
   });
 });
 
@@ -142,12 +180,14 @@ describe('deal outlook and stale deals', () => {
     const t = buildFactTable(STAGES, rows);
     const model = buildHistoryModel(t, day(100), { minSample: 30, shrinkage: 20 });
     expect(model.weights[0].weight).toBe(0.5);
-    // open deal: 5 days in Qualify. S(5)=1; closes in [5, 15) with prob S(5)-S(15) = 1 - 1/2
+    // open deal: 5 days in Qualify; every win came 10 days after entering it: day 105, inside [100, 110)
     const o = dealOutlook(t, model, 40, day(100), day(110));
     expect(o.ageInStageDays).toBe(5);
-    expect(o.pTiming).toBeCloseTo(0.5, 12);
-    expect(o.probability).toBeCloseTo(0.25, 12);
-    expect(o.expectedCloseAt).toBe(day(95 + 10));
+    expect(o.pTiming).toBeCloseTo(1, 12);
+    expect(o.probability).toBeCloseTo(0.5, 12);
+    expect(o.expectedCloseAt).toBe(day(95) + 9.5 * DAY_MS); // daily grid: the move on day 10 counts at 9.5
+    // a window that ends before day 105 gets nothing, even though losses (day 115) are not in it either
+    expect(dealOutlook(t, model, 40, day(100), day(104)).probability).toBe(0);
     expect(o.stale).toBe(false);
     // an unknown stage weight falls back to the default probability
     expect(model.weights[1].status).toBe('INSUFFICIENT_HISTORY');

@@ -6,6 +6,7 @@ import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, categoryTotals } from './metrics';
 import { type DealOutlook, type HistoryModel, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals } from './model';
 import { estimateNewBusiness } from './new-business';
+import { calendarCorrection } from './calendar';
 import { type Period, shiftPeriod } from './period';
 import { percentiles, simulate } from './monte-carlo';
 import { DEFAULT_WEIGHT_OPTIONS, type WeightOptions } from './stage-weights';
@@ -17,6 +18,8 @@ export interface ForecastOptions {
   weightOptions?: WeightOptions;
   /** Seam for the deal-win model: per-deal P(win) replacing the stage weights. */
   winFn?: WinProbabilityFn;
+  /** Calendar (quarter-end) correction of timing; on unless false. */
+  calendar?: boolean;
 }
 export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = { simulations: 10_000, seed: 42, topDeals: 10 };
 
@@ -53,6 +56,8 @@ export interface ForecastResult {
   total: GroupForecast;
   groups: GroupForecast[];
   newBusinessAnalogues: number;
+  /** Per-stage calendar correction of timing (null when off). */
+  calendarRatios: number[] | null;
   warnings: string[];
 }
 
@@ -72,8 +77,13 @@ export function computeForecast(
     return g;
   };
   const contributions: DealContribution[] = [];
+  const calendar = options.calendar === false ? null : calendarCorrection(t, model, period, asOf, include, options.winFn);
   for (const i of openDeals(t, asOf, include)) {
     const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
+    if (calendar) {
+      o.pTiming = Math.min(1, o.pTiming * calendar.ratio[o.stage]);
+      o.probability = o.pWin * o.pTiming;
+    }
     const amount = t.amount[i];
     const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
     contributions.push({ ...o, dealId: t.id[i], amount, expectedValue: amount * o.probability, category: categoryOf(o.probability), override });
@@ -143,7 +153,7 @@ export function computeForecast(
   if (defaults) warnings.push(`${defaults} open deal(s) use a default stage probability (thin history).`);
   const stale = contributions.filter((c) => c.stale).length;
   if (stale) warnings.push(`${stale} open deal(s) are older than any historical win and were decayed.`);
-  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, warnings };
+  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, warnings };
 }
 
 export interface BacktestRow {

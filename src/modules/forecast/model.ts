@@ -3,7 +3,9 @@
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
 import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, reachedMax, stageAt } from './facts';
-import { type SurvivalCurve, conditionalCloseProbability, conditionalQuantileTime, kaplanMeier } from './survival';
+import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming } from './survival';
+import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
+import { quantileTime, survivalAt as survivalAtDays } from './survival';
 import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
@@ -11,10 +13,11 @@ import {
   invLogit,
   learnStageWeights,
   logit,
+  maturityCutoffs,
+  reachedAt,
   shrink,
   sizeBandBounds,
   sizeBandOf,
-  weightForAge,
 } from './stage-weights';
 
 /** Segment dimensions whose effect on winning is learned per stage: team, product family, size band. */
@@ -26,7 +29,11 @@ export interface HistoryModel {
   /** Per dimension, per key: logit shift of the shrunk segment weight from the company weight, per stage. */
   segmentShift: Record<(typeof DIMENSIONS)[number], Map<number, Float64Array>>;
   bandBounds: [number, number];
+  /** Time from entering each stage to closing, with the incidence of wins. */
   curves: SurvivalCurve[];
+  /** Time spent in each stage (advance vs loss; deals still in it censored). */
+  stageCurves: SurvivalCurve[];
+  timing: StageTiming[];
   /** Longest creation-to-win cycle seen (days); open deals much older than this are decayed. */
   maxWonCycleDays: number | null;
   closedDeals: number;
@@ -46,10 +53,29 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
   };
   const counts = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
-  const events: number[][] = Array.from({ length: k }, () => []);
+  const wonTimes: number[][] = Array.from({ length: k }, () => []);
+  const lostTimes: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
+  const advanced: number[][] = Array.from({ length: k }, () => []);
+  const lostIn: number[][] = Array.from({ length: k }, () => []);
+  const stillIn: number[][] = Array.from({ length: k }, () => []);
+  const inStage = (i: number, closed: boolean, isWon: number) => {
+    for (let s = 0; s < k; s++) {
+      const e = t.entries[i * k + s];
+      if (!(e < asOf)) continue;
+      let next = Infinity;
+      for (let j = 0; j < k; j++) {
+        const x = t.entries[i * k + j];
+        if (j !== s && x > e && x < asOf && x < next) next = x;
+      }
+      if (next < Infinity) advanced[s].push((next - e) / DAY_MS);
+      else if (closed) (isWon ? advanced : lostIn)[s].push((t.closed[i] - e) / DAY_MS);
+      else stillIn[s].push((asOf - e) / DAY_MS);
+    }
+  };
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
+  const cutoff = maturityCutoffs(t, asOf);
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;
@@ -61,19 +87,22 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
         let c = counts[dim].get(key);
         if (!c) counts[dim].set(key, (c = new Float64Array(2 * k)));
         for (let s = 0; s <= top; s++) {
+          if (!(reachedAt(t, i, s) < cutoff[s])) continue;
           c[2 * s]++;
           c[2 * s + 1] += isWon;
         }
       }
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
-        if (e < asOf) events[s].push((t.closed[i] - e) / DAY_MS);
+        if (e < asOf) (isWon ? wonTimes : lostTimes)[s].push((t.closed[i] - e) / DAY_MS);
       }
+      inStage(i, true, isWon);
     } else if (isOpenAt(t, i, asOf)) {
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
         if (e < asOf) censored[s].push((asOf - e) / DAY_MS);
       }
+      inStage(i, false, 0);
     }
   }
   const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
@@ -95,12 +124,17 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       );
     }
   }
+  const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s]));
+  const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s]));
+  const horizon = Math.min(3660, Math.ceil(Math.max(1, ...curves.map((c) => c.maxTime), ...stageCurves.map((c) => c.maxTime))) + 1);
   return {
     asOf,
     weights,
     segmentShift,
     bandBounds,
-    curves: events.map((ev, s) => kaplanMeier(ev, censored[s])),
+    curves,
+    stageCurves,
+    timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,
     warnings,
@@ -113,7 +147,7 @@ export interface DealOutlook {
   ageInStageDays: number;
   /** P(won eventually), after segment adjustment and stale decay. */
   pWin: number;
-  /** P(closes inside the window | still open now). */
+  /** P(the win lands inside the window | it will be won), from the historical timing of wins. */
   pTiming: number;
   /** pWin x pTiming: the chance its amount lands in the period. */
   probability: number;
@@ -127,16 +161,24 @@ export interface DealOutlook {
  * Outlook of deal i (open at model.asOf) for the window [from, to). `winFn` lets a per-deal model replace the
  * stage-based P(win) (timing and staleness still apply).
  */
-export function dealOutlook(t: FactTable, model: HistoryModel, i: number, from: number, to: number, winFn?: WinProbabilityFn): DealOutlook {
-  const { stage, enteredAt } = stageAt(t, i, model.asOf);
-  const age = (model.asOf - enteredAt) / DAY_MS;
+export function dealOutlook(
+  t: FactTable,
+  model: HistoryModel,
+  i: number,
+  from: number,
+  to: number,
+  winFn?: WinProbabilityFn,
+  asOf: number = model.asOf,
+): DealOutlook {
+  const { stage, enteredAt } = stageAt(t, i, asOf);
+  const age = (asOf - enteredAt) / DAY_MS;
   const w = model.weights[stage];
   let pWin: number;
   let usedDefaultWeight = false;
   const external = winFn?.(t.id[i], t, i);
   if (external != null) pWin = external;
   else {
-    const base = weightForAge(w, age);
+    const base = w.weight;
     if (base == null) {
       pWin = t.stages[stage].defaultProbability;
       usedDefaultWeight = true;
@@ -145,21 +187,30 @@ export function dealOutlook(t: FactTable, model: HistoryModel, i: number, from: 
       x += model.segmentShift.team.get(t.team[i])?.[stage] ?? 0;
       x += model.segmentShift.family.get(t.family[i])?.[stage] ?? 0;
       x += model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0;
-      pWin = invLogit(x);
+      // age in stage from the in-stage curve (which keeps never-closed deals at risk), not from closed deals only
+      pWin = Math.min(1, invLogit(x) * ageFactor(model.timing[stage], age));
     }
   }
-  const totalAge = (model.asOf - t.created[i]) / DAY_MS;
+  const totalAge = (asOf - t.created[i]) / DAY_MS;
   const maxCycle = model.maxWonCycleDays;
   const stale = maxCycle != null && totalAge > maxCycle;
   if (stale) pWin *= staleDecay(totalAge, maxCycle!);
-  const curve = model.curves[stage];
-  const start = Math.max(from, model.asOf);
+  const start = Math.max(from, asOf);
   let pTiming = 0;
   let expectedCloseAt: number | null = null;
-  if (curve.subjects > 0 && to > start) {
-    pTiming = conditionalCloseProbability(curve, age, (start - enteredAt) / DAY_MS, (to - enteredAt) / DAY_MS);
-    const median = conditionalQuantileTime(curve, age, 0.5);
-    expectedCloseAt = Number.isFinite(median) ? enteredAt + median * DAY_MS : null;
+  if (to > start) {
+    const t1 = (start - enteredAt) / DAY_MS;
+    const t2 = (to - enteredAt) / DAY_MS;
+    if (model.stageCurves[stage].events > 0) {
+      const timing = winTiming(model.timing[stage], age, t1, t2);
+      pTiming = timing.inWindow;
+      expectedCloseAt = timing.medianDays == null ? null : enteredAt + timing.medianDays * DAY_MS;
+    } else if (model.curves[stage].subjects > 0) {
+      // no stage history at all (imports with only current stages): time from entry to win, conditioned on age
+      pTiming = conditionalWinTiming(model.curves[stage], age, t1, t2);
+      const median = conditionalMedianWinTime(model.curves[stage], age);
+      expectedCloseAt = Number.isFinite(median) ? enteredAt + median * DAY_MS : null;
+    }
   }
   return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
 }
@@ -176,4 +227,27 @@ export function openDeals(t: FactTable, asOf: number, include: (i: number) => bo
   const out: number[] = [];
   for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf) && include(i)) out.push(i);
   return out;
+}
+
+export interface AgeBucket {
+  /** Deals that have been in the stage at least this many days. */
+  minDays: number;
+  /** Deals observed in the stage that long (closed or still open). */
+  atRisk: number;
+  weight: number | null;
+}
+
+/**
+ * The stage weight for deals already `minDays` in the stage, at 0, the median and the 90th percentile of time in
+ * stage: weight x P(moves on | still in the stage after minDays) / P(moves on | just entered).
+ */
+export function ageBuckets(model: HistoryModel, stage: number, weight: number | null): AgeBucket[] {
+  const curve = model.stageCurves[stage];
+  if (!curve.events) return [];
+  const days = [0, quantileTime(curve, 0.5), quantileTime(curve, 0.9)].filter((d): d is number => d != null);
+  return days.map((minDays) => ({
+    minDays,
+    atRisk: Math.round(curve.subjects * survivalAtDays(curve, minDays)),
+    weight: weight == null ? null : Math.min(1, weight * ageFactor(model.timing[stage], minDays)),
+  }));
 }

@@ -1,6 +1,7 @@
 /**
  * Stage weights learned from history: P(won | deal reached stage s), from closed deals, with shrinkage toward a
- * prior where samples are small, conditioned on age in stage, and by segment (team, product family, size band).
+ * prior where samples are small, and by segment (team, product family, size band). Age in stage is handled by
+ * the in-stage survival curves (stage-timing.ts), which also see the deals that never close.
  * Pure: works on a FactTable.
  */
 import { quantileSorted } from 'simple-statistics';
@@ -16,15 +17,6 @@ export interface WeightOptions {
 }
 export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minSample: 30, shrinkage: 20 };
 
-export interface AgeBucket {
-  /** Deals that stayed in the stage at least this many days. */
-  minDays: number;
-  reached: number;
-  won: number;
-  /** Shrunk toward the stage weight; null when the bucket is below the minimum sample. */
-  weight: number | null;
-}
-
 export interface StageWeight {
   stage: number;
   /** Closed deals (before asOf) that reached the stage, and how many of them were won. */
@@ -34,7 +26,6 @@ export interface StageWeight {
   /** The weight to use; null with INSUFFICIENT_HISTORY. */
   weight: number | null;
   status: WeightStatus;
-  ageBuckets: AgeBucket[];
   /** Longest time in this stage of a deal that was eventually won (days): older deals are stale. */
   maxWonDaysInStage: number | null;
 }
@@ -61,21 +52,19 @@ export function learnStageWeights(
   const k = t.stages.length;
   const reached = new Float64Array(k);
   const won = new Float64Array(k);
-  const days: number[][] = Array.from({ length: k }, () => []);
-  const wonFlags: number[][] = Array.from({ length: k }, () => []);
   const maxWon = new Float64Array(k).fill(NaN);
+  const cutoff = maturityCutoffs(t, asOf);
   for (let i = 0; i < t.n; i++) {
     if (!closedBefore(t, i, asOf) || !include(i)) continue;
     const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
     const top = reachedMax(t, i, asOf);
     for (let s = 0; s <= top; s++) {
+      if (!(reachedAt(t, i, s) < cutoff[s])) continue;
       reached[s]++;
       won[s] += isWon;
-      const d = daysInStage(t, i, s, t.closed[i]);
-      if (!Number.isNaN(d)) {
-        days[s].push(d);
-        wonFlags[s].push(isWon);
-        if (isWon && !(d <= maxWon[s])) maxWon[s] = d;
+      if (isWon) {
+        const d = daysInStage(t, i, s, t.closed[i]);
+        if (!(d <= maxWon[s])) maxWon[s] = d;
       }
     }
   }
@@ -98,40 +87,10 @@ export function learnStageWeights(
       rawRate,
       weight,
       status,
-      ageBuckets: weight == null ? [] : ageBuckets(days[s], wonFlags[s], weight, options),
       maxWonDaysInStage: Number.isNaN(maxWon[s]) ? null : maxWon[s],
     });
   }
   return result;
-}
-
-/**
- * P(won | stayed in the stage at least d days) for d = 0, the median and the 90th percentile of time in stage:
- * a deal that has sat in a stage longer than most wins did is less likely to close. Each bucket shrinks toward
- * the stage weight, so where age does not matter in the data the buckets stay close to it.
- */
-function ageBuckets(days: number[], wonFlags: number[], stageWeight: number, options: WeightOptions): AgeBucket[] {
-  if (days.length < options.minSample) return [];
-  const sorted = Float64Array.from(days).sort();
-  const cuts = [0, quantileSorted(Array.from(sorted), 0.5), quantileSorted(Array.from(sorted), 0.9)];
-  return cuts.map((minDays) => {
-    let n = 0;
-    let w = 0;
-    for (let j = 0; j < days.length; j++) {
-      if (days[j] >= minDays) {
-        n++;
-        w += wonFlags[j];
-      }
-    }
-    return { minDays, reached: n, won: w, weight: n >= options.minSample ? shrink(w, n, stageWeight, options.shrinkage) : null };
-  });
-}
-
-/** The weight for a deal `ageDays` into its stage: the oldest age bucket it has passed that has enough data. */
-export function weightForAge(w: StageWeight, ageDays: number): number | null {
-  let chosen = w.weight;
-  for (const b of w.ageBuckets) if (ageDays >= b.minDays && b.weight != null) chosen = b.weight;
-  return chosen;
 }
 
 /** Size bands: terciles of closed-deal amounts, so they fit any currency scale. */
@@ -145,3 +104,31 @@ export function sizeBandBounds(t: FactTable, asOf: number): [number, number] {
 export const SIZE_BANDS = ['SMALL', 'MEDIUM', 'LARGE'] as const;
 export type SizeBandName = (typeof SIZE_BANDS)[number];
 export const sizeBandOf = (amount: number, bounds: [number, number]) => (amount < bounds[0] ? 0 : amount < bounds[1] ? 1 : 2);
+
+/** When deal i reached stage s: its entry time, or its creation when the history does not say. */
+export function reachedAt(t: FactTable, i: number, s: number): number {
+  const e = t.entries[i * t.stages.length + s];
+  return Number.isNaN(e) ? t.created[i] : e;
+}
+
+/**
+ * Only deals that reached a stage long enough before asOf to have had time to close count toward its weight:
+ * among recent deals, those already closed are mostly quick losses, so counting them would bias the weight down
+ * (wins take longer). The cut-off per stage is asOf minus the 95th percentile of observed stage-to-close times.
+ */
+export function maturityCutoffs(t: FactTable, asOf: number): Float64Array {
+  const k = t.stages.length;
+  const times: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < t.n; i++) {
+    if (!closedBefore(t, i, asOf)) continue;
+    for (let s = 0; s < k; s++) {
+      const e = t.entries[i * k + s];
+      if (!Number.isNaN(e)) times[s].push(t.closed[i] - e);
+    }
+  }
+  return Float64Array.from(times, (x) => {
+    if (!x.length) return asOf;
+    const sorted = Float64Array.from(x).sort();
+    return asOf - sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))];
+  });
+}

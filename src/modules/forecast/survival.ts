@@ -9,6 +9,8 @@ export interface SurvivalCurve {
   times: Float64Array;
   /** S(t) just after each event time. */
   survival: Float64Array;
+  /** Cumulative incidence of a WIN by each event time (competing risks: a loss ends the deal too). */
+  wonIncidence: Float64Array;
   subjects: number;
   events: number;
   censored: number;
@@ -16,6 +18,8 @@ export interface SurvivalCurve {
   maxTime: number;
   /** Constant hazard fitted on the upper quarter of observed times: extrapolates S beyond maxTime. */
   tailHazard: number;
+  /** Share of wins among the events in that upper quarter: how the extrapolated closes split. */
+  tailWinShare: number;
 }
 
 /**
@@ -23,56 +27,83 @@ export interface SurvivalCurve {
  * far). At a tie, events come before censorings (the usual convention).
  */
 export function kaplanMeier(eventTimes: ArrayLike<number>, censoredTimes: ArrayLike<number>): SurvivalCurve {
-  const ev = Float64Array.from(eventTimes).sort();
+  return closeCurve([], eventTimes, censoredTimes);
+}
+
+/**
+ * Kaplan–Meier of time to close (won or lost) plus the cumulative incidence of winning (Aalen–Johansen):
+ * CIF_won(t) = sum over event times t_j <= t of S(t_j-) x wins(t_j) / at risk(t_j).
+ */
+export function closeCurve(wonTimes: ArrayLike<number>, lostTimes: ArrayLike<number>, censoredTimes: ArrayLike<number>): SurvivalCurve {
+  const won = Float64Array.from(wonTimes).sort();
+  const lost = Float64Array.from(lostTimes).sort();
   const ce = Float64Array.from(censoredTimes).sort();
-  const total = ev.length + ce.length;
+  const events = won.length + lost.length;
+  const total = events + ce.length;
   const times: number[] = [];
   const survival: number[] = [];
+  const incidence: number[] = [];
   let atRisk = total;
   let s = 1;
+  let cif = 0;
   let i = 0;
+  let l = 0;
   let j = 0;
-  while (i < ev.length) {
-    const t = ev[i];
+  while (i < won.length || l < lost.length) {
+    const t = Math.min(i < won.length ? won[i] : Infinity, l < lost.length ? lost[l] : Infinity);
     while (j < ce.length && ce[j] < t) {
       atRisk--;
       j++;
     }
-    let d = 0;
-    while (i < ev.length && ev[i] === t) {
-      d++;
+    let dw = 0;
+    let dl = 0;
+    while (i < won.length && won[i] === t) {
+      dw++;
       i++;
     }
-    s *= 1 - d / atRisk;
-    atRisk -= d;
+    while (l < lost.length && lost[l] === t) {
+      dl++;
+      l++;
+    }
+    cif += (s * dw) / atRisk;
+    s *= 1 - (dw + dl) / atRisk;
+    atRisk -= dw + dl;
     times.push(t);
     survival.push(s);
+    incidence.push(cif);
   }
-  const maxTime = Math.max(ev.length ? ev[ev.length - 1] : 0, ce.length ? ce[ce.length - 1] : 0);
+  const last = (a: Float64Array) => (a.length ? a[a.length - 1] : 0);
+  const maxTime = Math.max(last(won), last(lost), last(ce));
+  const tail = tailFit(won, lost, ce);
   return {
     times: Float64Array.from(times),
     survival: Float64Array.from(survival),
+    wonIncidence: Float64Array.from(incidence),
     subjects: total,
-    events: ev.length,
+    events,
     censored: ce.length,
     maxTime,
-    tailHazard: tailHazard(ev, ce),
+    tailHazard: tail.hazard,
+    tailWinShare: tail.winShare,
   };
 }
 
 /** Events per unit of exposure among subjects observed beyond the 75th percentile of all observed times. */
-function tailHazard(ev: Float64Array, ce: Float64Array): number {
-  const all = new Float64Array(ev.length + ce.length);
-  all.set(ev);
-  all.set(ce, ev.length);
-  if (!all.length) return 0;
+function tailFit(won: Float64Array, lost: Float64Array, ce: Float64Array): { hazard: number; winShare: number } {
+  const all = new Float64Array(won.length + lost.length + ce.length);
+  all.set(won);
+  all.set(lost, won.length);
+  all.set(ce, won.length + lost.length);
+  if (!all.length) return { hazard: 0, winShare: 0 };
   all.sort();
   const q = all[Math.floor(0.75 * (all.length - 1))];
+  let wins = 0;
   let events = 0;
   let exposure = 0;
-  for (const t of ev) if (t >= q) { events++; exposure += t - q; }
+  for (const t of won) if (t >= q) { wins++; events++; exposure += t - q; }
+  for (const t of lost) if (t >= q) { events++; exposure += t - q; }
   for (const t of ce) if (t >= q) exposure += t - q;
-  return exposure > 0 ? events / exposure : 0;
+  return { hazard: exposure > 0 ? events / exposure : 0, winShare: events ? wins / events : 0 };
 }
 
 /** S(t): probability of still being open at time t (t measured from the same origin as the data). */
@@ -134,4 +165,71 @@ export function medianTime(curve: SurvivalCurve): number | null {
 export function quantileTime(curve: SurvivalCurve, q: number): number | null {
   for (let i = 0; i < curve.times.length; i++) if (curve.survival[i] <= 1 - q) return curve.times[i];
   return null;
+}
+
+/** CIF_won(t), extrapolated beyond the data with the tail hazard and the tail's win share. */
+export function wonIncidenceAt(curve: SurvivalCurve, t: number): number {
+  const { times, wonIncidence } = curve;
+  if (t < 0 || !times.length) return 0;
+  if (t > curve.maxTime) {
+    const atMax = wonIncidence[wonIncidence.length - 1];
+    return atMax + curve.tailWinShare * (survivalAt(curve, curve.maxTime) - survivalAt(curve, t));
+  }
+  let lo = 0;
+  let hi = times.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? 0 : wonIncidence[found];
+}
+
+/** Eventual CIF_won (all the mass that will ever close as a win, tail included). */
+export function wonIncidenceTotal(curve: SurvivalCurve): number {
+  if (!curve.times.length) return 0;
+  return curve.wonIncidence[curve.wonIncidence.length - 1] + curve.tailWinShare * survivalAt(curve, curve.maxTime);
+}
+
+/**
+ * P(a win lands in [t1, t2) | the deal, open at age a, will be won): the timing of wins, which is not the timing
+ * of closes (losses come sooner). Falls back to the timing of any close when the history holds no win after `a`.
+ */
+export function conditionalWinTiming(curve: SurvivalCurve, a: number, t1: number, t2: number): number {
+  if (t2 <= t1) return 0;
+  const remaining = wonIncidenceTotal(curve) - wonIncidenceAt(curve, a);
+  if (remaining > 1e-12) return Math.min(1, Math.max(0, (wonIncidenceAt(curve, t2) - wonIncidenceAt(curve, t1)) / remaining));
+  return conditionalCloseProbability(curve, a, t1, t2);
+}
+
+/** Median time of a win for a deal open at age a that will be won; Infinity when the history cannot say. */
+export function conditionalMedianWinTime(curve: SurvivalCurve, a: number): number {
+  const base = wonIncidenceAt(curve, a);
+  const remaining = wonIncidenceTotal(curve) - base;
+  if (!(remaining > 1e-12)) return conditionalQuantileTime(curve, a, 0.5);
+  const target = base + remaining / 2;
+  for (let i = 0; i < curve.times.length; i++) if (curve.times[i] >= a && curve.wonIncidence[i] >= target) return curve.times[i];
+  return Infinity;
+}
+
+/**
+ * P(won within the observed horizon | still open at age a) = (CIF_won(maxTime) - CIF_won(a)) / S(a). Deals that
+ * never close (stale) stay in the at-risk set, so this falls with age once the usual win times are past, unlike a
+ * rate computed on closed deals only. No extrapolation beyond the data: a win nobody has seen is not credited.
+ */
+export function winProbabilityAtAge(curve: SurvivalCurve, a: number): number {
+  if (!curve.times.length) return 0;
+  const sa = survivalAt(curve, Math.min(a, curve.maxTime));
+  if (!(sa > 1e-12)) return 0;
+  const end = curve.wonIncidence[curve.wonIncidence.length - 1];
+  return Math.max(0, Math.min(1, (end - wonIncidenceAt(curve, Math.min(a, curve.maxTime))) / sa));
+}
+
+/** How much likelier (< 1: less likely) a win is for a deal `a` days into its stage than for one just entering it. */
+export function ageFactor(curve: SurvivalCurve, a: number): number {
+  const base = winProbabilityAtAge(curve, 0);
+  return base > 0 ? winProbabilityAtAge(curve, a) / base : 1;
 }

@@ -1,0 +1,71 @@
+/**
+ * Calendar correction of the timing model. Durations say how long deals take, not which part of the calendar
+ * they land in, and reps bunch signatures at quarter end: a deal that "should" close mid-August often signs in
+ * late September. Per stage, the ratio of what deals open at the start of the most recent past periods at the
+ * same seasonal position (same month of quarter, same quarter of year) actually won inside those periods, to
+ * what the model predicts for them, corrects each deal's in-period probability (shrunk toward 1, bounded).
+ * Applies to months only (a quarter or a year contains its own quarter end). Uses only deals closed before asOf.
+ * Pure.
+ */
+import { type FactTable, Outcome, isOpenAt } from './facts';
+import { type HistoryModel, type WinProbabilityFn, dealOutlook } from './model';
+import { type Period, shiftPeriod } from './period';
+
+export interface CalendarOptions {
+  /** Past periods at the same seasonal position to compare with. */
+  analogues: number;
+  /** Pseudo-weight of "no correction" (ratio 1), as a share of the expected amount. */
+  shrinkage: number;
+  bounds: [number, number];
+}
+export const DEFAULT_CALENDAR_OPTIONS: CalendarOptions = { analogues: 4, shrinkage: 0.25, bounds: [0.2, 3] };
+
+export interface CalendarCorrection {
+  /** Per open stage: multiplier of the in-period probability. */
+  ratio: Float64Array;
+  periods: number;
+}
+
+export function calendarCorrection(
+  t: FactTable,
+  model: HistoryModel,
+  period: Period,
+  asOf: number,
+  include: (i: number) => boolean,
+  winFn?: WinProbabilityFn,
+  options: CalendarOptions = DEFAULT_CALENDAR_OPTIONS,
+): CalendarCorrection {
+  const k = t.stages.length;
+  // A quarter or a year contains its own quarter end: bunching moves wins inside it, not out of it.
+  if (period.kind !== 'MONTH') return { ratio: new Float64Array(k).fill(1), periods: 0 };
+  const expected = new Float64Array(k);
+  const actual = new Float64Array(k);
+  let earliest = Infinity;
+  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+  const key = calendarKey(period);
+  const offset = Math.max(0, asOf - period.start);
+  let used = 0;
+  for (let step = 1; step <= 48 && used < options.analogues; step++) {
+    const a = shiftPeriod(period, step);
+    if (a.start < earliest) break;
+    if (a.end > asOf || calendarKey(a) !== key) continue;
+    used++;
+    const from = a.start + offset;
+    for (let i = 0; i < t.n; i++) {
+      if (!include(i) || !isOpenAt(t, i, from)) continue;
+      const o = dealOutlook(t, model, i, from, a.end, winFn, from);
+      expected[o.stage] += o.probability * t.amount[i];
+      if (t.outcome[i] === Outcome.WON && t.closed[i] >= from && t.closed[i] < a.end) actual[o.stage] += t.amount[i];
+    }
+  }
+  const [lo, hi] = options.bounds;
+  const ratio = Float64Array.from(expected, (e, s) => {
+    if (!(e > 0)) return 1;
+    const r = (actual[s] + options.shrinkage * e) / (e * (1 + options.shrinkage));
+    return Math.min(hi, Math.max(lo, r));
+  });
+  return { ratio, periods: used };
+}
+
+/** Months differ by their place in the quarter (quarter-end bunching); quarters and years are alike. */
+const calendarKey = (p: Period) => (p.kind === 'MONTH' ? new Date(p.start).getUTCMonth() % 3 : null);

@@ -1,0 +1,414 @@
+/**
+ * Forecast use cases: load the facts as of a date (SQL), run the pure estimators, add names, quotas and
+ * adjustments, store snapshots. Resolvers and the CLI call these.
+ */
+import type { Em } from '../../db/orm';
+import { toMajor, toMinor } from '../../graphql/money.scalar';
+import { BadInputError } from '../../shared/errors';
+import { ForecastCategory, TargetScope } from '../../shared/enums';
+import { assertVersion, findOrFail, parseId } from '../../shared/ids';
+import { Deal } from '../deal/deal.entity';
+import { Product } from '../product/product.entity';
+import { Rep } from '../rep/rep.entity';
+import { Target } from '../target/target.entity';
+import { Team } from '../team/team.entity';
+import { computeForecast, runBacktest, type DealContribution, type GroupForecast } from './engine';
+import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
+import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from './forecast.entity';
+import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
+import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
+import {
+  type Accuracy,
+  type CycleDuration,
+  type Forecast,
+  type ForecastBacktest,
+  type ForecastDeal,
+  type ForecastGroup,
+  type StageWeights,
+  BacktestInterval,
+  SizeBand,
+  WeightStatus,
+} from './forecast.types';
+import { accuracy } from './metrics';
+import { type WinProbabilityFn, ageBuckets, buildHistoryModel } from './model';
+import { type Period, parsePeriod, periodsBetween } from './period';
+import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
+import { kaplanMeier, quantileTime } from './survival';
+
+/** Who the forecast is about. Access control (who may see which team or rep) plugs in here, and only here. */
+export interface ForecastScope {
+  teamId?: number;
+  repId?: number;
+}
+
+export function scopeFilter(t: FactTable, scope: ForecastScope): (i: number) => boolean {
+  const { teamId, repId } = scope;
+  if (repId != null) return (i) => t.rep[i] === repId;
+  if (teamId != null) return (i) => t.team[i] === teamId;
+  return () => true;
+}
+
+export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
+  return {
+    ...(teamId != null && { teamId: parseId(teamId, 'teamId') }),
+    ...(repId != null && { repId: parseId(repId, 'repId') }),
+  };
+}
+
+export function periodOrFail(text: string, field = 'period'): Period {
+  const period = parsePeriod(text);
+  if (!period) throw new BadInputError(field, `${field} must be a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"); got "${text}"`);
+  return period;
+}
+
+export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
+  scope: ForecastScope;
+  /** The deal-win model's P(win), when one is plugged in (scoring issue); stage weights otherwise. */
+  winFn?: WinProbabilityFn;
+}
+
+export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
+  const period = periodOrFail(call.period);
+  const now = new Date();
+  const asOf = call.asOf ?? now;
+  const t = await loadFacts(em, kind, asOf);
+  const include = scopeFilter(t, call.scope);
+  const groupOf = groupFunction(t, call.groupBy);
+  const result = computeForecast(t, period, asOf.getTime(), groupOf, include, {
+    simulations: call.simulations,
+    seed: call.seed,
+    topDeals: call.topDeals,
+    winFn: call.winFn,
+  });
+  const [labels, quotas, adjustments, dealNames] = await Promise.all([
+    groupLabels(em, call.groupBy, result.groups.map((g) => g.key)),
+    loadQuotas(em, period),
+    em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end) }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
+    loadDealNames(em, [...result.total.topDeals, ...result.groups.flatMap((g) => g.topDeals)].map((d) => d.dealId)),
+  ]);
+  const stageName = (s: number) => t.stages[s].name;
+  const totalQuota =
+    call.scope.repId != null ? quotas.get(`REP:${call.scope.repId}`) : call.scope.teamId != null ? quotas.get(`TEAM:${call.scope.teamId}`) : quotas.get('COMPANY:0');
+  const totalAdjustments = adjustments.filter((a) =>
+    call.scope.repId != null
+      ? a.scope === TargetScope.REP && a.rep?.id === call.scope.repId
+      : call.scope.teamId != null
+        ? a.scope === TargetScope.TEAM && a.team?.id === call.scope.teamId
+        : a.scope === TargetScope.COMPANY,
+  );
+  const groupScope = call.groupBy === ForecastGroupBy.TEAM ? TargetScope.TEAM : call.groupBy === ForecastGroupBy.REP ? TargetScope.REP : null;
+  const groups = result.groups
+    .map((g) => {
+      const quota = groupScope ? (quotas.get(`${groupScope}:${g.key}`) ?? null) : call.groupBy === ForecastGroupBy.COMPANY ? (totalQuota ?? null) : null;
+      const own = groupScope
+        ? adjustments.filter((a) => a.scope === groupScope && (groupScope === TargetScope.TEAM ? a.team?.id : a.rep?.id) === g.key)
+        : call.groupBy === ForecastGroupBy.COMPANY
+          ? totalAdjustments
+          : [];
+      return groupView(g, g.key ? String(g.key) : null, labels.get(g.key) ?? 'Unassigned', quota, own, stageName, dealNames);
+    })
+    .sort((a, b) => b.expected - a.expected);
+  const total = groupView(result.total, null, 'Total', totalQuota ?? null, totalAdjustments, stageName, dealNames);
+  const isCurrent = call.asOf == null && now.getTime() >= period.start && now.getTime() < period.end;
+  if (isCurrent) await saveSnapshots(em, period, asOf, call, result.total, result.groups);
+  return {
+    period: period.label,
+    periodStart: new Date(period.start),
+    periodEnd: new Date(period.end),
+    asOf,
+    groupBy: call.groupBy,
+    total,
+    groups,
+    closedDealsInHistory: result.model.closedDeals,
+    newBusinessPeriods: result.newBusinessAnalogues,
+    simulations: call.simulations,
+    seed: call.seed,
+    warnings: result.warnings,
+    snapshotSaved: isCurrent,
+  };
+}
+
+function groupFunction(t: FactTable, groupBy: ForecastGroupBy): (i: number) => number {
+  switch (groupBy) {
+    case ForecastGroupBy.TEAM:
+      return (i) => t.team[i];
+    case ForecastGroupBy.REP:
+      return (i) => t.rep[i];
+    case ForecastGroupBy.PRODUCT:
+      return (i) => t.product[i];
+    default:
+      return () => 0;
+  }
+}
+
+async function groupLabels(em: Em, groupBy: ForecastGroupBy, keys: number[]): Promise<Map<number, string>> {
+  const ids = keys.filter((k) => k > 0);
+  if (groupBy === ForecastGroupBy.COMPANY) return new Map([[0, 'Company']]);
+  if (!ids.length) return new Map();
+  const entity = groupBy === ForecastGroupBy.TEAM ? Team : groupBy === ForecastGroupBy.REP ? Rep : Product;
+  const rows = (await em.find(entity as typeof Team, { id: { $in: ids } }, { fields: ['id', 'name'] })) as Array<{ id: number; name: string }>;
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+async function loadDealNames(em: Em, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await em.find(Deal, { id: { $in: [...new Set(ids)] } }, { fields: ['id', 'name'] });
+  return new Map(rows.map((d) => [d.id, d.name]));
+}
+
+/** `revenue` targets overlapping the period, prorated by overlap, in cents, keyed "SCOPE:id" (COMPANY:0). */
+async function loadQuotas(em: Em, period: Period): Promise<Map<string, number>> {
+  const targets = await em.find(Target, { kpiKey: 'revenue', periodStart: { $lt: new Date(period.end) }, periodEnd: { $gt: new Date(period.start) } });
+  const out = new Map<string, number>();
+  for (const target of targets) {
+    const s = target.periodStart.getTime();
+    const e = target.periodEnd.getTime();
+    if (!(e > s)) continue;
+    const overlap = Math.min(e, period.end) - Math.max(s, period.start);
+    const key = `${target.scope}:${target.scope === TargetScope.TEAM ? target.team?.id : target.scope === TargetScope.REP ? target.rep?.id : 0}`;
+    out.set(key, (out.get(key) ?? 0) + toMinor(target.value) * (overlap / (e - s)));
+  }
+  return out;
+}
+
+function groupView(
+  g: GroupForecast,
+  key: string | null,
+  label: string,
+  quotaCents: number | null,
+  adjustments: ForecastAdjustment[],
+  stageName: (s: number) => string,
+  dealNames: Map<number, string>,
+): ForecastGroup {
+  const remaining = quotaCents == null ? null : quotaCents - g.closedWon;
+  const called = adjustments.find((a) => a.amountCents != null);
+  return {
+    key,
+    label,
+    expected: toMajor(g.expected),
+    p10: toMajor(g.p10),
+    p50: toMajor(g.p50),
+    p90: toMajor(g.p90),
+    pipeline: toMajor(g.pipeline),
+    newBusiness: toMajor(g.newBusiness),
+    closedWon: toMajor(g.closedWon),
+    quota: quotaCents == null ? null : toMajor(Math.round(quotaCents)),
+    gapToQuota: quotaCents == null ? null : toMajor(Math.round(quotaCents - g.expected)),
+    pipelineCoverage: remaining == null ? null : remaining > 0 ? g.openAmount / remaining : null,
+    openDeals: g.openDeals,
+    openPipeline: toMajor(g.openAmount),
+    categories: g.categories.map((c) => ({ ...c, category: c.category as ForecastCategory, amount: toMajor(c.amount), expected: toMajor(c.expected) })),
+    categoriesWithOverrides: g.categoriesWithOverrides.map((c) => ({ ...c, category: c.category as ForecastCategory, amount: toMajor(c.amount), expected: toMajor(c.expected) })),
+    calledAmount: called ? toMajor(called.amountCents) : null,
+    adjustments,
+    topDeals: g.topDeals.map((d) => dealView(d, stageName, dealNames)),
+  };
+}
+
+function dealView(d: DealContribution, stageName: (s: number) => string, names: Map<number, string>): ForecastDeal {
+  return {
+    dealId: String(d.dealId),
+    name: names.get(d.dealId) ?? `Deal ${d.dealId}`,
+    stage: stageName(d.stage),
+    amount: toMajor(d.amount),
+    probability: d.probability,
+    winProbability: d.pWin,
+    timingProbability: d.pTiming,
+    expectedCloseDate: d.expectedCloseAt == null ? null : new Date(d.expectedCloseAt),
+    expectedValue: toMajor(Math.round(d.expectedValue)),
+    daysInStage: Math.round(d.ageInStageDays * 10) / 10,
+    modelCategory: d.category as ForecastCategory,
+    repCategory: d.override as ForecastCategory | null,
+    stale: d.stale,
+    usedDefaultWeight: d.usedDefaultWeight,
+  };
+}
+
+async function saveSnapshots(em: Em, period: Period, asOf: Date, call: ForecastCall, total: GroupForecast, groups: GroupForecast[]): Promise<void> {
+  await em.transactional(async (tx) => {
+    const rows = call.groupBy === ForecastGroupBy.COMPANY ? [{ g: total, key: null }] : [{ g: total, key: null }, ...groups.map((g) => ({ g, key: g.key }))];
+    for (const { g, key } of rows) {
+      tx.create(ForecastSnapshot, {
+        periodLabel: period.label,
+        periodStart: new Date(period.start),
+        periodEnd: new Date(period.end),
+        asOf,
+        groupBy: key == null ? ForecastGroupBy.COMPANY : call.groupBy,
+        groupKey: key == null ? (call.scope.repId ?? call.scope.teamId ?? null) : key,
+        expectedCents: Math.round(g.expected),
+        p10Cents: Math.round(g.p10),
+        p50Cents: Math.round(g.p50),
+        p90Cents: Math.round(g.p90),
+        pipelineCents: Math.round(g.pipeline),
+        newBusinessCents: Math.round(g.newBusiness),
+        closedWonCents: Math.round(g.closedWon),
+        openDeals: g.openDeals,
+        simulations: call.simulations,
+      });
+    }
+  });
+}
+
+function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
+  if (!segment) return () => true;
+  const teamId = segment.teamId != null ? parseId(segment.teamId, 'segment.teamId') : null;
+  const family = segment.productFamily != null ? t.families.indexOf(segment.productFamily) : null;
+  const band = segment.sizeBand != null ? SIZE_BANDS.indexOf(segment.sizeBand) : null;
+  const bounds = sizeBandBounds(t, asOf);
+  return (i) =>
+    (teamId == null || t.team[i] === teamId) && (family == null || t.family[i] === family) && (band == null || sizeBandOf(t.amount[i], bounds) === band);
+}
+
+export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<StageWeights> {
+  const asOf = asOfArg ?? new Date();
+  const t = await loadFacts(em, kind, asOf);
+  const at = asOf.getTime();
+  const model = buildHistoryModel(t, at, DEFAULT_WEIGHT_OPTIONS);
+  const overall = model.weights;
+  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null));
+  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, segmentFilter(t, segment, at), overall) : overall;
+  return {
+    asOf,
+    stages: weights.map((w) => ({
+      stageId: String(t.stages[w.stage].id),
+      stage: t.stages[w.stage].name,
+      reached: w.reached,
+      won: w.won,
+      rawRate: w.rawRate,
+      weight: w.weight,
+      status: w.status as WeightStatus,
+      defaultProbability: t.stages[w.stage].defaultProbability,
+      ageBuckets: ageBuckets(model, w.stage, w.weight),
+      maxWonDaysInStage: w.maxWonDaysInStage,
+    })),
+    sizeBandBounds: sizeBandBounds(t, at).map((b) => (Number.isFinite(b) ? toMajor(Math.round(b)) : 0)),
+    minSample: DEFAULT_WEIGHT_OPTIONS.minSample,
+  };
+}
+
+export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<CycleDuration[]> {
+  const asOf = asOfArg ?? new Date();
+  const t = await loadFacts(em, kind, asOf);
+  const at = asOf.getTime();
+  const include = segmentFilter(t, segment, at);
+  const k = t.stages.length;
+  const events: number[][] = Array.from({ length: k }, () => []);
+  const censored: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < t.n; i++) {
+    if (!include(i)) continue;
+    const closed = closedBefore(t, i, at);
+    if (!closed && !isOpenAt(t, i, at)) continue;
+    for (let s = 0; s < k; s++) {
+      const e = t.entries[i * k + s];
+      if (!(e < at)) continue;
+      (closed ? events : censored)[s].push(((closed ? t.closed[i] : at) - e) / DAY_MS);
+    }
+  }
+  return t.stages.map((stage, s) => {
+    const curve = kaplanMeier(events[s], censored[s]);
+    const step = Math.max(1, Math.ceil(curve.times.length / 40));
+    const curvePoints = [];
+    for (let j = 0; j < curve.times.length; j += step) curvePoints.push({ days: curve.times[j], survival: curve.survival[j] });
+    return {
+      stageId: String(stage.id),
+      stage: stage.name,
+      deals: curve.subjects,
+      closed: curve.events,
+      stillOpen: curve.censored,
+      p25Days: quantileTime(curve, 0.25),
+      medianDays: quantileTime(curve, 0.5),
+      p75Days: quantileTime(curve, 0.75),
+      p90Days: quantileTime(curve, 0.9),
+      curve: curvePoints,
+    };
+  });
+}
+
+const MAX_BACKTEST_PERIODS = 60;
+
+export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope }): Promise<ForecastBacktest> {
+  if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
+  const now = Date.now();
+  const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
+  if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
+  if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
+  // Everything up to the end of the last period; each period then only sees what was known at its start.
+  const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
+  const rows = runBacktest(t, periods, { simulations: args.simulations, seed: args.seed, topDeals: 0 }, scopeFilter(t, args.scope));
+  const view = (m: ReturnType<typeof accuracy>): Accuracy => m;
+  return {
+    interval: args.interval,
+    periods: rows.map((r) => ({
+      period: r.period.label,
+      periodStart: new Date(r.period.start),
+      actual: toMajor(r.actual),
+      expected: toMajor(Math.round(r.model.expected)),
+      p10: toMajor(Math.round(r.model.p10)),
+      p50: toMajor(Math.round(r.model.p50)),
+      p90: toMajor(Math.round(r.model.p90)),
+      runRate: r.runRate == null ? null : toMajor(Math.round(r.runRate)),
+      fixedWeight: toMajor(Math.round(r.fixedWeight)),
+    })),
+    model: view(accuracy(rows.map((r) => ({ forecast: r.model.expected, actual: r.actual, p10: r.model.p10, p90: r.model.p90 })))),
+    runRate: view(accuracy(rows.filter((r) => r.runRate != null).map((r) => ({ forecast: r.runRate!, actual: r.actual })))),
+    fixedWeight: view(accuracy(rows.map((r) => ({ forecast: r.fixedWeight, actual: r.actual })))),
+  };
+}
+
+export async function adjustForecast(em: Em, input: AdjustForecastInput): Promise<ForecastAdjustment> {
+  const period = periodOrFail(input.period, 'input.period');
+  return em.transactional(async (tx) => {
+    const author = await findOrFail(tx, Rep, input.authorId, 'input.authorId');
+    let team: Team | null = null;
+    let rep: Rep | null = null;
+    if (input.scope === TargetScope.TEAM) {
+      if (input.teamId == null) throw new BadInputError('input.teamId', 'TEAM scope needs teamId');
+      team = await findOrFail(tx, Team, input.teamId, 'input.teamId');
+    } else if (input.scope === TargetScope.REP) {
+      if (input.repId == null) throw new BadInputError('input.repId', 'REP scope needs repId');
+      rep = await findOrFail(tx, Rep, input.repId, 'input.repId');
+    }
+    return tx.create(ForecastAdjustment, {
+      periodLabel: period.label,
+      periodStart: new Date(period.start),
+      periodEnd: new Date(period.end),
+      scope: input.scope,
+      team,
+      rep,
+      deal: null,
+      amountCents: toMinor(input.amount),
+      category: null,
+      previousCategory: null,
+      note: input.note.trim(),
+      author,
+    });
+  });
+}
+
+/** Sets (or clears) a deal's forecast category and records who did it, when and why, in one transaction. */
+export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput): Promise<ForecastAdjustment> {
+  const period = periodOrFail(input.period, 'input.period');
+  return em.transactional(async (tx) => {
+    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), findOrFail(tx, Rep, input.authorId, 'input.authorId')]);
+    assertVersion(deal, input.version, 'Deal');
+    if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
+    const previous = deal.forecastCategory ?? null;
+    deal.forecastCategory = input.category ?? null;
+    return tx.create(ForecastAdjustment, {
+      periodLabel: period.label,
+      periodStart: new Date(period.start),
+      periodEnd: new Date(period.end),
+      scope: TargetScope.REP,
+      team: null,
+      rep: deal.owner ?? null,
+      deal,
+      amountCents: null,
+      category: input.category ?? null,
+      previousCategory: previous,
+      note: input.note.trim(),
+      author,
+    });
+  });
+}
+
+export const SIZE_BAND_NAMES = SizeBand;

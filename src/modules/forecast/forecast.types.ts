@@ -1,0 +1,163 @@
+/** GraphQL shapes of forecast results (plain objects built by the service; money in major units). */
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ForecastCategory } from '../../shared/enums';
+import { MoneyScalar } from '../../graphql/money.scalar';
+import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
+
+export enum WeightStatus { OK = 'OK', SHRUNK = 'SHRUNK', INSUFFICIENT_HISTORY = 'INSUFFICIENT_HISTORY' }
+registerEnumType(WeightStatus, {
+  name: 'WeightStatus',
+  description: 'OK: enough closed deals; SHRUNK: a small segment leaning on the company weight; INSUFFICIENT_HISTORY: too few closed deals reached the stage to learn a weight.',
+});
+
+export enum SizeBand { SMALL = 'SMALL', MEDIUM = 'MEDIUM', LARGE = 'LARGE' }
+registerEnumType(SizeBand, { name: 'SizeBand', description: 'Deal size terciles of closed deals (bounds are returned with the weights).' });
+
+export enum BacktestInterval { MONTH = 'MONTH', QUARTER = 'QUARTER' }
+registerEnumType(BacktestInterval, { name: 'BacktestInterval' });
+
+@ObjectType()
+export class ForecastCategoryTotal {
+  @Field(() => ForecastCategory) category!: ForecastCategory;
+  @Field(() => Int) deals!: number;
+  @Field(() => MoneyScalar, { description: 'Unweighted amount of the deals.' }) amount!: number;
+  @Field(() => MoneyScalar, { description: 'Probability-weighted amount.' }) expected!: number;
+}
+
+@ObjectType({ description: 'An open deal and what the model expects of it in the period.' })
+export class ForecastDeal {
+  @Field(() => ID) dealId!: string;
+  @Field() name!: string;
+  @Field() stage!: string;
+  @Field(() => MoneyScalar) amount!: number;
+  @Field(() => Float, { description: 'Chance the deal is won inside the period: winProbability x timingProbability.' }) probability!: number;
+  @Field(() => Float, { description: 'P(won eventually) from its stage, age in stage and segment (after stale decay).' }) winProbability!: number;
+  @Field(() => Float, { description: 'P(closes inside the period | still open), from historical cycle durations.' }) timingProbability!: number;
+  @Field(() => Date, { nullable: true, description: 'Median expected close date from historical durations.' }) expectedCloseDate!: Date | null;
+  @Field(() => MoneyScalar) expectedValue!: number;
+  @Field(() => Float) daysInStage!: number;
+  @Field(() => ForecastCategory, { description: 'Category from the model probability.' }) modelCategory!: ForecastCategory;
+  @Field(() => ForecastCategory, { nullable: true, description: "The rep's override, when set." }) repCategory!: ForecastCategory | null;
+  @Field({ description: 'Older than any historical win: its weight was decayed.' }) stale!: boolean;
+  @Field({ description: 'Its stage had too little history: the default stage probability was used.' }) usedDefaultWeight!: boolean;
+}
+
+@ObjectType({ description: 'The forecast of one group (or the total).' })
+export class ForecastGroup {
+  @Field(() => ID, { nullable: true, description: 'Team, rep or product id; null for the total or for deals without one.' }) key!: string | null;
+  @Field() label!: string;
+  @Field(() => MoneyScalar, { description: 'closedWon + pipeline + newBusiness.' }) expected!: number;
+  @Field(() => MoneyScalar) p10!: number;
+  @Field(() => MoneyScalar) p50!: number;
+  @Field(() => MoneyScalar) p90!: number;
+  @Field(() => MoneyScalar, { description: 'Expected revenue from deals open at the as-of date.' }) pipeline!: number;
+  @Field(() => MoneyScalar, { description: 'Expected revenue from deals not yet created.' }) newBusiness!: number;
+  @Field(() => MoneyScalar, { description: 'Won inside the period before the as-of date.' }) closedWon!: number;
+  @Field(() => MoneyScalar, { nullable: true, description: '`revenue` targets overlapping the period (prorated).' }) quota!: number | null;
+  @Field(() => MoneyScalar, { nullable: true, description: 'quota - expected (positive: short of quota).' }) gapToQuota!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Open pipeline / (quota - closedWon).' }) pipelineCoverage!: number | null;
+  @Field(() => Int) openDeals!: number;
+  @Field(() => MoneyScalar) openPipeline!: number;
+  @Field(() => [ForecastCategoryTotal], { description: 'Open deals by the model category.' }) categories!: ForecastCategoryTotal[];
+  @Field(() => [ForecastCategoryTotal], { description: "Open deals by category with reps' overrides applied." }) categoriesWithOverrides!: ForecastCategoryTotal[];
+  @Field(() => MoneyScalar, { nullable: true, description: 'The latest called amount (adjustment) for this scope, next to the model number.' }) calledAmount!: number | null;
+  @Field(() => [ForecastAdjustment], { description: 'Adjustments for this scope and period, latest first.' }) adjustments!: ForecastAdjustment[];
+  @Field(() => [ForecastDeal]) topDeals!: ForecastDeal[];
+}
+
+@ObjectType({ description: 'Revenue forecast of a period as of a date.' })
+export class Forecast {
+  @Field() period!: string;
+  @Field(() => Date) periodStart!: Date;
+  @Field(() => Date) periodEnd!: Date;
+  @Field(() => Date) asOf!: Date;
+  @Field(() => ForecastGroupBy) groupBy!: ForecastGroupBy;
+  @Field(() => ForecastGroup) total!: ForecastGroup;
+  @Field(() => [ForecastGroup]) groups!: ForecastGroup[];
+  @Field(() => Int, { description: 'Closed deals before the as-of date the model learned from.' }) closedDealsInHistory!: number;
+  @Field(() => Int, { description: 'Past periods the new-business estimate rests on.' }) newBusinessPeriods!: number;
+  @Field(() => Int) simulations!: number;
+  @Field(() => Int) seed!: number;
+  @Field(() => [String], { description: 'Where the history is thin and what the forecast did about it.' }) warnings!: string[];
+  @Field({ description: 'True when this call stored a snapshot (current period, no asOf).' }) snapshotSaved!: boolean;
+}
+
+@ObjectType({ description: 'The stage weight for deals already minDays in the stage (from the in-stage survival curve, which counts deals that never close).' })
+export class AgeBucketWeight {
+  @Field(() => Float) minDays!: number;
+  @Field(() => Int, { description: 'Deals observed in the stage at least that long (closed or still open).' }) atRisk!: number;
+  @Field(() => Float, { nullable: true }) weight!: number | null;
+}
+
+@ObjectType({ description: 'P(won | deal reached this stage), learned from closed deals.' })
+export class StageWeight {
+  @Field(() => ID) stageId!: string;
+  @Field() stage!: string;
+  @Field(() => Int, { description: 'Closed deals that reached the stage (sample size).' }) reached!: number;
+  @Field(() => Int) won!: number;
+  @Field(() => Float, { nullable: true }) rawRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Null with INSUFFICIENT_HISTORY.' }) weight!: number | null;
+  @Field(() => WeightStatus) status!: WeightStatus;
+  @Field(() => Float) defaultProbability!: number;
+  @Field(() => [AgeBucketWeight], { description: 'Weight for deals that stayed in the stage at least minDays.' }) ageBuckets!: AgeBucketWeight[];
+  @Field(() => Float, { nullable: true }) maxWonDaysInStage!: number | null;
+}
+
+@ObjectType()
+export class StageWeights {
+  @Field(() => Date) asOf!: Date;
+  @Field(() => [StageWeight]) stages!: StageWeight[];
+  @Field(() => [MoneyScalar], { description: 'Size band bounds: SMALL < first <= MEDIUM < second <= LARGE.' }) sizeBandBounds!: number[];
+  @Field(() => Int) minSample!: number;
+}
+
+@ObjectType()
+export class SurvivalPoint {
+  @Field(() => Float) days!: number;
+  @Field(() => Float) survival!: number;
+}
+
+@ObjectType({ description: 'Time from entering a stage to closing (Kaplan–Meier; still-open deals are censored).' })
+export class CycleDuration {
+  @Field(() => ID) stageId!: string;
+  @Field() stage!: string;
+  @Field(() => Int) deals!: number;
+  @Field(() => Int) closed!: number;
+  @Field(() => Int, { description: 'Censored: still open at the as-of date.' }) stillOpen!: number;
+  @Field(() => Float, { nullable: true }) p25Days!: number | null;
+  @Field(() => Float, { nullable: true }) medianDays!: number | null;
+  @Field(() => Float, { nullable: true }) p75Days!: number | null;
+  @Field(() => Float, { nullable: true }) p90Days!: number | null;
+  @Field(() => [SurvivalPoint], { description: 'S(t), at most 40 points.' }) curve!: SurvivalPoint[];
+}
+
+@ObjectType()
+export class Accuracy {
+  @Field(() => Int) periods!: number;
+  @Field(() => Float, { nullable: true }) mape!: number | null;
+  @Field(() => Float, { nullable: true, description: 'sum |error| / sum actual.' }) wape!: number | null;
+  @Field(() => Float, { nullable: true, description: 'sum (forecast - actual) / sum actual.' }) bias!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Share of periods whose actual fell inside P10–P90.' }) coverage!: number | null;
+}
+
+@ObjectType()
+export class BacktestPeriod {
+  @Field() period!: string;
+  @Field(() => Date) periodStart!: Date;
+  @Field(() => MoneyScalar) actual!: number;
+  @Field(() => MoneyScalar) expected!: number;
+  @Field(() => MoneyScalar) p10!: number;
+  @Field(() => MoneyScalar) p50!: number;
+  @Field(() => MoneyScalar) p90!: number;
+  @Field(() => MoneyScalar, { nullable: true, description: 'Mean won revenue of the 3 previous periods.' }) runRate!: number | null;
+  @Field(() => MoneyScalar, { description: 'Default stage probabilities x open pipeline expected to close in the period.' }) fixedWeight!: number;
+}
+
+@ObjectType({ description: 'Each past period forecast as of its start with only what was known then, vs what was won.' })
+export class ForecastBacktest {
+  @Field(() => BacktestInterval) interval!: BacktestInterval;
+  @Field(() => [BacktestPeriod]) periods!: BacktestPeriod[];
+  @Field(() => Accuracy) model!: Accuracy;
+  @Field(() => Accuracy) runRate!: Accuracy;
+  @Field(() => Accuracy) fixedWeight!: Accuracy;
+}

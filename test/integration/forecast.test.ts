@@ -1,0 +1,181 @@
+import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
+import type { Em } from '../../src/db/orm';
+import { Deal } from '../../src/modules/deal/deal.entity';
+import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
+import { Target } from '../../src/modules/target/target.entity';
+import { DealStatus, TargetScope } from '../../src/shared/enums';
+
+/*
+ * A world whose forecast a person can compute: 40 deals of 1,000.00 opened every 5 days from 2025-01-01, each in
+ * Prospecting only; the even ones won 10 days after opening, the odd ones lost after 20 days. So P(won | reached
+ * Prospecting) = 20/40 = 0.5, and every win came 10 days after entering the stage. One more deal entered
+ * Prospecting on 2025-12-27 and was won on 2026-01-06.
+ */
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 0, 1);
+
+async function buildHistory(em: Em, world: BasicWorld): Promise<Deal> {
+  const { Prospecting, Won, Lost } = world.stages;
+  const add = (name: string, opened: number, outcome: 'WON' | 'LOST' | null, closed: number | null) => {
+    const deal = em.create(Deal, {
+      name,
+      owner: world.ae,
+      account: world.account,
+      product: world.product,
+      amountCents: 100_000,
+      stage: outcome === 'WON' ? Won : outcome === 'LOST' ? Lost : Prospecting,
+      status: outcome === 'WON' ? DealStatus.WON : outcome === 'LOST' ? DealStatus.LOST : DealStatus.OPEN,
+      openedAt: new Date(opened),
+      closedAt: closed == null ? null : new Date(closed),
+      stageEnteredAt: new Date(closed ?? opened),
+    });
+    em.create(DealStageChange, { deal, fromStage: null, toStage: Prospecting, at: new Date(opened) });
+    if (outcome) em.create(DealStageChange, { deal, fromStage: Prospecting, toStage: outcome === 'WON' ? Won : Lost, at: new Date(closed!) });
+    return deal;
+  };
+  for (let k = 0; k < 40; k++) {
+    const opened = T0 + 5 * k * DAY;
+    add(`History ${k}`, opened, k % 2 === 0 ? 'WON' : 'LOST', opened + (k % 2 === 0 ? 10 : 20) * DAY);
+  }
+  const late = add('Late signer', Date.UTC(2025, 11, 27), 'WON', Date.UTC(2026, 0, 6));
+  em.create(Target, { kpiKey: 'revenue', scope: TargetScope.COMPANY, periodStart: new Date(Date.UTC(2026, 0, 1)), periodEnd: new Date(Date.UTC(2026, 3, 1)), value: 10_000, version: 1 });
+  await em.flush();
+  return late;
+}
+
+const FORECAST = `query($period: String!, $asOf: DateTimeISO, $groupBy: ForecastGroupBy) {
+  forecast(period: $period, asOf: $asOf, groupBy: $groupBy, simulations: 2000, seed: 7) {
+    period asOf closedDealsInHistory warnings snapshotSaved
+    total { expected p10 p50 p90 pipeline newBusiness closedWon quota gapToQuota pipelineCoverage openDeals openPipeline calledAmount
+      categories { category deals amount expected } categoriesWithOverrides { category deals }
+      topDeals { name stage amount probability winProbability timingProbability expectedCloseDate expectedValue modelCategory repCategory stale }
+      adjustments { note amount author { name } } }
+    groups { key label expected }
+  } }`;
+
+describe.each(DATABASES)('forecast on %s', (kind) => {
+  let app: TestApp;
+  let world: BasicWorld;
+  let late: Deal;
+
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+    world = await createBasicWorld(app.orm.em as Em);
+    late = await buildHistory((app.orm.em as Em).fork() as Em, world);
+  });
+  afterAll(async () => app?.close());
+
+  it('forecasts a quarter as of its start with only what was known then', async () => {
+    const res = await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf: '2026-01-01T00:00:00Z' });
+    expect(res.errors).toBeUndefined();
+    const f = res.data!.forecast;
+    expect(f).toMatchObject({ period: '2026-Q1', closedDealsInHistory: 40, snapshotSaved: false });
+    // the late signer was still open on Jan 1 (won on Jan 6): weight 0.5, its win expected 10 days after entry
+    expect(f.total).toMatchObject({ closedWon: 0, openDeals: 1, openPipeline: 1000, pipeline: 500, quota: 10000 });
+    expect(f.total.topDeals).toEqual([
+      expect.objectContaining({ name: 'Late signer', stage: 'Prospecting', amount: 1000, winProbability: 0.5, timingProbability: 1, probability: 0.5, expectedValue: 500, modelCategory: 'BEST_CASE', repCategory: null, stale: false }),
+    ]);
+    // 2025-12-27 + 9.5 days (daily grid)
+    expect(f.total.topDeals[0].expectedCloseDate).toBe('2026-01-05T12:00:00.000Z');
+    expect(f.total.expected).toBeCloseTo(f.total.closedWon + f.total.pipeline + f.total.newBusiness, 1);
+    expect(f.total.gapToQuota).toBeCloseTo(10000 - f.total.expected, 1);
+    expect(f.total.pipelineCoverage).toBeCloseTo(1000 / 10000, 12);
+    expect(f.total.p10).toBeLessThanOrEqual(f.total.p50);
+    expect(f.total.p50).toBeLessThanOrEqual(f.total.p90);
+    expect(f.total.categories.find((c: any) => c.category === 'BEST_CASE')).toEqual({ category: 'BEST_CASE', deals: 1, amount: 1000, expected: 500 });
+    // other stages never reached: the response says so
+    expect(f.warnings.join(' ')).toMatch(/Stage "Qualification": only 0 closed deal/);
+  });
+
+  it('counts a deal as closed only once its close date has passed', async () => {
+    const res = await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf: '2026-02-01T00:00:00Z' });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.forecast.total).toMatchObject({ closedWon: 1000, openDeals: 0, pipeline: 0 });
+    expect(res.data!.forecast.closedDealsInHistory).toBe(41);
+  });
+
+  it('learns stage weights and cycle durations with their sample sizes', async () => {
+    const res = await app.execute<{ stageWeights: any; cycleDurations: any[] }>(
+      `{ stageWeights(asOf: "2026-01-01T00:00:00Z") { minSample stages { stage reached won rawRate weight status } }
+         cycleDurations(asOf: "2026-01-01T00:00:00Z") { stage deals closed stillOpen medianDays } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const [prospecting, qualification] = res.data!.stageWeights.stages;
+    expect(prospecting).toEqual({ stage: 'Prospecting', reached: 40, won: 20, rawRate: 0.5, weight: 0.5, status: 'OK' });
+    expect(qualification).toMatchObject({ stage: 'Qualification', reached: 0, weight: null, status: 'INSUFFICIENT_HISTORY' });
+    // 20 closed after 10 days, 20 after 20, the late signer still open (censored at 5 days)
+    expect(res.data!.cycleDurations[0]).toEqual({ stage: 'Prospecting', deals: 41, closed: 40, stillOpen: 1, medianDays: 10 });
+  });
+
+  it('records adjustments and category overrides next to the model number', async () => {
+    // re-open a deal for the override: a fresh open deal in Prospecting
+    const em = (app.orm.em as Em).fork() as Em;
+    const open = em.create(Deal, { name: 'Open one', owner: world.ae, account: world.account, amountCents: 50_000, stage: world.stages.Prospecting, status: DealStatus.OPEN, openedAt: new Date(Date.UTC(2025, 11, 30)), stageEnteredAt: new Date(Date.UTC(2025, 11, 30)) });
+    em.create(DealStageChange, { deal: open, fromStage: null, toStage: world.stages.Prospecting, at: new Date(Date.UTC(2025, 11, 30)) });
+    await em.flush();
+    const adjust = await app.execute<{ adjustForecast: any }>(
+      `mutation($input: AdjustForecastInput!) { adjustForecast(input: $input) { periodLabel scope amount note author { name } } }`,
+      { input: { period: '2026-Q1', scope: 'COMPANY', amount: 9000, note: 'Two renewals slipping in', authorId: String(world.manager.id) } },
+    );
+    expect(adjust.errors).toBeUndefined();
+    expect(adjust.data!.adjustForecast).toEqual({ periodLabel: '2026-Q1', scope: 'COMPANY', amount: 9000, note: 'Two renewals slipping in', author: { name: 'Mia Manager' } });
+    const override = await app.execute<{ overrideDealForecastCategory: any }>(
+      `mutation($input: OverrideDealCategoryInput!) { overrideDealForecastCategory(input: $input) { category previousCategory deal { name forecastCategory } } }`,
+      { input: { dealId: String(open.id), version: open.version, category: 'COMMIT', period: '2026-Q1', note: 'Verbal yes from the CFO', authorId: String(world.ae.id) } },
+    );
+    expect(override.errors).toBeUndefined();
+    expect(override.data!.overrideDealForecastCategory).toEqual({ category: 'COMMIT', previousCategory: null, deal: { name: 'Open one', forecastCategory: 'COMMIT' } });
+    const res = await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf: '2026-01-01T00:00:00Z' });
+    const total = res.data!.forecast.total;
+    expect(total.calledAmount).toBe(9000);
+    expect(total.adjustments[0]).toEqual({ note: 'Two renewals slipping in', amount: 9000, author: { name: 'Mia Manager' } });
+    expect(total.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(1);
+    expect(total.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBe('COMMIT');
+    // a stale version is refused, nothing half-written
+    const stale = await app.execute(
+      `mutation($input: OverrideDealCategoryInput!) { overrideDealForecastCategory(input: $input) { category } }`,
+      { input: { dealId: String(open.id), version: open.version, category: 'OMITTED', period: '2026-Q1', note: 'not any more', authorId: String(world.ae.id) } },
+    );
+    expect(stale.errors?.[0].extensions?.code).toBe('CONFLICT');
+  });
+
+  it('backtests past quarters against what was actually won, with the baselines', async () => {
+    const res = await app.execute<{ forecastBacktest: any }>(
+      `{ forecastBacktest(from: "2025-04-01T00:00:00Z", to: "2025-10-01T00:00:00Z", interval: QUARTER, simulations: 500) {
+          periods { period actual expected p10 p90 runRate fixedWeight } model { periods wape coverage } runRate { periods } fixedWeight { periods wape } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const b = res.data!.forecastBacktest;
+    // Q2 2025 (days 90..180): wins of deals opened on days 80..170 -> 10 x 1,000; Q3: opened 180, 190 -> 2 x 1,000
+    expect(b.periods.map((p: any) => [p.period, p.actual])).toEqual([['2025-Q2', 10000], ['2025-Q3', 2000]]);
+    // run-rate needs 3 earlier quarters of history: none before 2025
+    expect(b.periods.map((p: any) => p.runRate)).toEqual([null, null]);
+    expect(b.model.periods).toBe(2);
+    expect(b.runRate.periods).toBe(0);
+  });
+
+  it('rejects bad input with the field at fault', async () => {
+    const period = await app.execute(`{ forecast(period: "2026-13") { period } }`);
+    expect(period.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'period' });
+    const sims = await app.execute(`{ forecast(period: "2026-Q1", simulations: 5) { period } }`);
+    expect(sims.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'simulations' });
+    const team = await app.execute(
+      `mutation($input: AdjustForecastInput!) { adjustForecast(input: $input) { id } }`,
+      { input: { period: '2026-Q1', scope: 'TEAM', amount: 1, note: 'call', authorId: String(world.manager.id) } },
+    );
+    expect(team.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.teamId' });
+    const future = await app.execute(`{ forecastBacktest(from: "2025-01-01T00:00:00Z", to: "2099-01-01T00:00:00Z") { model { wape } } }`);
+    expect(future.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('stores a snapshot when forecasting the current period', async () => {
+    const now = new Date();
+    const label = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const res = await app.execute<{ forecast: any }>(`{ forecast(period: "${label}", simulations: 200) { snapshotSaved total { expected } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.forecast.snapshotSaved).toBe(true);
+    const snaps = await app.execute<{ forecastSnapshots: any[] }>(`{ forecastSnapshots(period: "${label}") { periodLabel expected openDeals simulations } }`);
+    expect(snaps.data!.forecastSnapshots).toEqual([{ periodLabel: label, expected: res.data!.forecast.total.expected, openDeals: 1, simulations: 200 }]);
+  });
+});
