@@ -12,6 +12,7 @@ import { RepResolver } from '../modules/rep/rep.resolver';
 import { StageResolver } from '../modules/pipeline/stage.resolver';
 import { TargetResolver } from '../modules/target/target.resolver';
 import { TeamResolver } from '../modules/team/team.resolver';
+import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
 import { validateInput } from './validate';
@@ -30,6 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   StageResolver,
   TargetResolver,
   TeamResolver,
+  ImportResolver,
   ScoringResolver,
   LeadScoreResolver,
   DealScoreResolver,
