@@ -2,7 +2,7 @@ import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
 import { KPI_BY_KEY, type KpiDef } from './kpi.catalogue';
-import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, type TimeGrain } from './kpi.enums';
+import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, type KpiUnit, type TimeGrain } from './kpi.enums';
 import { type Comparison, compare, healthOf, interpolatePercentile, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
 import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
@@ -43,6 +43,7 @@ export interface KpiRowData {
   value: number | null;
   numerator: number | null;
   denominator: number | null;
+  unit: KpiUnit;
   reason: string | null;
   comparison: Comparison | null;
   target: TargetProgress | null;
@@ -172,7 +173,7 @@ export class KpiEngine {
 
     for (const { def, refs, unsupported } of plans) {
       if (unsupported) {
-        const row = emptyRow(def.key, unsupported);
+        const row = emptyRow(def.key, def.unit, unsupported);
         results.push({ key: def.key, definition: def, period, comparisonPeriod: cmp?.period ?? null, rows: [row] });
         continue;
       }
@@ -191,21 +192,26 @@ export class KpiEngine {
       }
       if (dims.length === 0) tuples.set('', []);
       const rows: KpiRowData[] = [];
+      const targetsApply = this.appliesTargets(dims, requested);
+      const refList = [...byRef.values()];
+      const outBuckets = current.map((b) => ({ key: b.key, start: b.start, end: b.end }));
       for (const values of tuples.values()) {
+        // Each measure's key suffix for this tuple (its own dimensions only), computed once per tuple.
+        const suffix = new Map(
+          refList.map((m) => [m.ref.ref, values.filter((_, i) => !m.ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')]),
+        );
+        const scopeKey = targetsApply ? this.targetScope(dims, values, requested) : null;
         for (const [bucketIndex, bucket] of current.entries()) {
-          const ctxDays = bucketDays(bucket);
           const lookup = (prefix: string) => (ref: string) => {
             const m = byRef.get(ref);
             if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
-            const own = values.filter((_, i) => !m.ref.ignore.includes(dims[i]));
-            const found = m.rows.get(rowKey(prefix + bucket.key, own));
+            const found = m.rows.get(prefix + bucket.key + suffix.get(ref)!);
             if (found === undefined) return m.ref.percentile ? null : 0;
             return found;
           };
           const groups: RowGroup[] = dims.map((dimension, i) => ({ dimension, key: values[i], label: null }));
-          const scopeKey = this.targetScope(dims, values, requested);
           const revenueTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, bucket, true) : null;
-          const computed = def.compute(lookup(CURRENT), { days: ctxDays, revenueTarget });
+          const computed = def.compute(lookup(CURRENT), { days: bucketDays(bucket), revenueTarget });
           let comparison: Comparison | null = null;
           if (cmp) {
             const cb = cmp.buckets[bucketIndex];
@@ -218,10 +224,11 @@ export class KpiEngine {
           rows.push({
             kpiKey: def.key,
             groups,
-            bucket: grain ? bucket : null,
+            bucket: grain ? outBuckets[bucketIndex] : null,
             value,
             numerator: computed.numerator ?? null,
             denominator: computed.denominator ?? null,
+            unit: def.unit,
             reason: computed.reason ?? null,
             comparison,
             target:
@@ -412,8 +419,8 @@ export class KpiEngine {
   }
 }
 
-function emptyRow(kpiKey: string, reason: string): KpiRowData {
-  return { kpiKey, groups: [], bucket: null, value: null, numerator: null, denominator: null, reason, comparison: null, target: null, health: null };
+function emptyRow(kpiKey: string, unit: KpiUnit, reason: string): KpiRowData {
+  return { kpiKey, groups: [], bucket: null, value: null, numerator: null, denominator: null, unit, reason, comparison: null, target: null, health: null };
 }
 
 function sortRows(rows: KpiRowData[], current: Bucket[]): KpiRowData[] {

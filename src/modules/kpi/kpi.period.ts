@@ -44,9 +44,13 @@ export class PeriodError extends Error {
   }
 }
 
+const KNOWN_ZONES = new Set<string>(['UTC']);
+
 export function assertTimeZone(timeZone: string, field = 'period.timeZone'): void {
+  if (KNOWN_ZONES.has(timeZone)) return;
   try {
-    new Intl.DateTimeFormat('en', { timeZone }).format(0);
+    new Intl.DateTimeFormat('en', { timeZone }).format(0); // creating a formatter is slow: remember the good ones
+    if (KNOWN_ZONES.size < 1000) KNOWN_ZONES.add(timeZone);
   } catch {
     throw new PeriodError(field, `Unknown time zone "${timeZone}" (use an IANA name such as Europe/Paris)`);
   }
@@ -115,9 +119,25 @@ export function bucketKey(start: Date, grain: TimeGrain, timeZone: string): stri
   }
 }
 
-/** Buckets covering [from, to): calendar units in the time zone, the first and last clipped to the period. */
+const bucketCache = new Map<string, readonly Bucket[]>();
+
+/**
+ * Buckets covering [from, to): calendar units in the time zone, the first and last clipped to the period.
+ * Time-zone arithmetic is slow, and dashboards ask for the same periods again and again: results are cached
+ * (read-only; at most 500 periods).
+ */
 export function buckets(period: Period, grain: TimeGrain | null): Bucket[] {
   if (!grain) return [{ key: 'period', start: period.from, end: period.to }];
+  const cacheKey = `${period.from.getTime()}|${period.to.getTime()}|${period.timeZone}|${grain}`;
+  const hit = bucketCache.get(cacheKey);
+  if (hit) return hit.map((b) => ({ ...b }));
+  const out = computeBuckets(period, grain);
+  if (bucketCache.size >= 500) bucketCache.clear();
+  bucketCache.set(cacheKey, out);
+  return out.map((b) => ({ ...b }));
+}
+
+function computeBuckets(period: Period, grain: TimeGrain): Bucket[] {
   const out: Bucket[] = [];
   let start: Date = START[grain](new TZDate(period.from.getTime(), period.timeZone));
   while (start < period.to) {

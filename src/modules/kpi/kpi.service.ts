@@ -73,9 +73,8 @@ export function toFilter(input?: KpiFilterInput | null): FilterValues {
 
 const periodOut = (p: Period): KpiPeriod => ({ from: p.from, to: p.to, timeZone: p.timeZone, asOf: p.asOf });
 
-function rowOut(def: KpiDef, row: KpiRowData): KpiRow {
-  return { ...row, unit: def.unit, bucket: row.bucket ? { key: row.bucket.key, start: row.bucket.start, end: row.bucket.end } : null };
-}
+/** Engine rows already have the GraphQL shape (no per-row copy: large grouped results have thousands). */
+const rowOut = (_def: KpiDef, row: KpiRowData): KpiRow => row;
 
 export function resultOut(r: KpiResultData): KpiResult {
   return {
