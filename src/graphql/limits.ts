@@ -1,6 +1,8 @@
 import {
+  BREAK,
   GraphQLError,
   Kind,
+  visit,
   getNullableType,
   isListType,
   type DocumentNode,
@@ -40,13 +42,28 @@ export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCo
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are not supported', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
+          const badString = findBadString(request.variables) ?? findBadLiteral(document);
+          if (badString) {
+            throw new GraphQLError(`${badString} is not valid text (a NUL character or broken Unicode)`, { extensions: { code: 'BAD_USER_INPUT', field: badString, http: { status: 400 } } });
+          }
           const depth = operationDepth(document, operation?.selectionSet, maxDepth);
           if (depth > maxDepth) {
             throw new GraphQLError(`Query depth ${depth > maxDepth + 1 ? `over ${maxDepth}` : depth} is over the limit of ${maxDepth}: ask for fewer nested levels`, {
               extensions: { code: 'QUERY_TOO_DEEP', maxDepth, http: { status: 400 } },
             });
           }
-          const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators: [estimator] });
+          let cost: number;
+          try {
+            // The operation Apollo resolved (not the raw operationName a client sent).
+            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operation?.name?.value, estimators: [estimator] });
+          } catch (error) {
+            // Variables that do not coerce: the same error GraphQL execution would give, before anything runs.
+            if (error instanceof GraphQLError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+            throw error;
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} is over the budget of ${maxCost}: ask for fewer rows or fields`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },
@@ -56,6 +73,35 @@ export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCo
       };
     },
   };
+}
+
+/** U+0000 (PostgreSQL refuses it) or a lone surrogate (not Unicode; validators choke on it). */
+const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text that cannot be stored or validated is refused at the edge, naming where it was. */
+function findBadString(value: unknown, path = 'variables', depth = 0): string | null {
+  if (typeof value === 'string') return BAD_TEXT.test(value) ? path : null;
+  if (!value || typeof value !== 'object' || depth > 20) return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (BAD_TEXT.test(key)) return `${path}.<key>`;
+    const found = findBadString(child, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+function findBadLiteral(document: DocumentNode): string | null {
+  let found: string | null = null;
+  visit(document, {
+    StringValue(node) {
+      if (BAD_TEXT.test(node.value)) {
+        found = 'a string in the query';
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /**
