@@ -85,7 +85,7 @@ export class ImportAttributeType {
   @Field(() => [String], { nullable: true }) topValues?: string[] | null;
 }
 
-@ObjectType({ description: 'What an import did: counts per entity, rejected rows (first 1000), grouped warnings.' })
+@ObjectType('ImportReport', { description: 'What an import did: counts per entity, rejected rows (first 1000), grouped warnings.' })
 export class ImportReportType {
   @Field(() => ID, { nullable: true, description: 'The import_runs row of a committed import.' }) runId!: number | null;
   @Field(() => ImportStatusEnum) status!: ImportStatusEnum;
