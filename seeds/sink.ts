@@ -187,7 +187,7 @@ const PG_ARRAY_TYPE: Record<ColumnKind, string> = {
 const quoteElement = (text: string) => `"${text.replace(/[\\"]/g, '\\$&')}"`;
 
 /** A PostgreSQL array literal of one column (faster than the driver's generic array serialisation). */
-function pgArrayLiteral(values: unknown[], kind: ColumnKind): string {
+export function pgArrayLiteral(values: unknown[], kind: ColumnKind): string {
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -219,6 +219,7 @@ class PgSink implements Sink {
     // The app's pool may set a statement_timeout per session; a bulk load needs none. Restored on release.
     const [{ statement_timeout: statementTimeout }] = (await client.query('show statement_timeout')).rows as Array<{ statement_timeout: string }>;
     await client.query('set statement_timeout = 0');
+    await client.query(`set maintenance_work_mem = '256MB'`); // index rebuilds sort in memory
     let checks = true;
     try {
       await client.query('set session_replication_role = replica');
@@ -283,6 +284,7 @@ class PgSink implements Sink {
   private async restoreSession(): Promise<void> {
     await this.client.query('set session_replication_role = default').catch(() => undefined);
     await this.client.query(`select set_config('statement_timeout', $1, false)`, [this.statementTimeout]).catch(() => undefined);
+    await this.client.query('reset maintenance_work_mem').catch(() => undefined);
     await this.release();
   }
 

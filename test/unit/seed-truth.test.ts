@@ -1,6 +1,7 @@
 import { CHANNELS, OPEN_STAGES, WORLD_TRUTH, advanceProbability, amountBand, dealShift, leadLogit, stageWinProbability } from '../../seeds/truth';
 import { channelConversion, overallConversion, sampleLeadFeatures } from '../../seeds/lead-sampler';
 import { Rng } from '../../seeds/random';
+import { pgArrayLiteral } from '../../seeds/sink';
 
 describe('the known truth of the demo world', () => {
   it('stage win probabilities are the products of the advance probabilities (computed by hand)', () => {
@@ -50,5 +51,15 @@ describe('the known truth of the demo world', () => {
     };
     expect(draw(1)).toEqual(draw(1));
     expect(draw(1)).not.toEqual(draw(2));
+  });
+});
+
+describe('PostgreSQL array literals of the seed writer', () => {
+  it('quotes text (quotes, backslashes, commas, the word NULL) and writes nulls, booleans and epoch ms', () => {
+    expect(pgArrayLiteral(['a "b"', 'c\\d', 'e,f', 'NULL', null], 'text')).toBe('{"a \\"b\\"","c\\\\d","e,f","NULL",NULL}');
+    expect(pgArrayLiteral([true, false, null], 'bool')).toBe('{t,f,NULL}');
+    expect(pgArrayLiteral([new Date(Date.UTC(2026, 0, 1)), null], 'date')).toBe('{1767225600000,NULL}');
+    expect(pgArrayLiteral([{ 'Total Visits': 3, Occupation: null }], 'json')).toBe('{"{\\"Total Visits\\":3,\\"Occupation\\":null}"}');
+    expect(pgArrayLiteral([1, null, 12345678901], 'bigint')).toBe('{1,NULL,12345678901}');
   });
 });
