@@ -6,6 +6,7 @@
  *
  *   npm run build && node dist/bench/import.js [deals=1000000]
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/import.js 1000000
+ * BENCH_ONLY=sqlite or BENCH_ONLY=postgresql runs one of the two.
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -123,9 +124,10 @@ function main(): void {
   const targets: Array<[string, string]> = [];
   const sqliteFile = path.join(DIR, 'bench.db');
   for (const f of [sqliteFile, `${sqliteFile}-journal`, `${sqliteFile}-wal`]) fs.rmSync(f, { force: true });
-  targets.push(['sqlite', sqliteFile]);
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'sqlite') targets.push(['sqlite', sqliteFile]);
   const pg = process.env.BENCH_DATABASE_URL;
-  if (pg) {
+  if (pg && (!only || only === 'postgresql')) {
     const dbName = 'pipewise_import_bench';
     execFileSync('psql', [pg, '-qc', `drop database if exists ${dbName}`, '-c', `create database ${dbName}`]);
     const url = new URL(pg);

@@ -7,7 +7,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+
+interface SqliteHandle {
+  prepare(sql: string): { get(): unknown; all(): unknown[] };
+  close(): void;
+}
+// better-sqlite3 (MikroORM's SQLite driver) has no type declarations installed: the two calls used are typed here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database: new (file: string, options?: { readonly?: boolean }) => SqliteHandle = require('better-sqlite3');
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'test/fixtures/import/run-cli.js');
