@@ -20,6 +20,10 @@ interface SqliteStatement {
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
 }
+/** The part of a node-postgres client used here. */
+interface PgClient {
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+}
 
 /**
  * [start, end) ranges covering `total` items: full chunks of `max`, then the remainder as powers of two,
@@ -42,19 +46,20 @@ export class SqlWriter {
   /** SQLite: prepared statements by SQL text; a full batch reuses one statement instead of recompiling it. */
   private readonly statements = new Map<string, SqliteStatement>();
   private sqlite: SqliteConnection | null = null;
+  private pg: PgClient | null = null;
+  private readonly pgColumnTypes = new Map<string, Map<string, string>>();
 
   private constructor(private readonly knex: Knex | Knex.Transaction, readonly dialect: DatabaseKind) {}
 
   /**
-   * On SQLite, statements run on the transaction's better-sqlite3 connection directly: the import runs
-   * thousands of identical statements and knex would re-prepare each one.
+   * Statements run on the transaction's own connection, below knex: on SQLite so that thousands of identical
+   * statements are prepared once; on PostgreSQL so that array parameters (unnest inserts) pass through as is.
    */
   static async create(knex: Knex.Transaction, dialect: DatabaseKind): Promise<SqlWriter> {
     const writer = new SqlWriter(knex, dialect);
-    if (dialect === 'sqlite') {
-      const client = (knex as unknown as { client: { acquireConnection(): Promise<SqliteConnection> } }).client;
-      writer.sqlite = await client.acquireConnection();
-    }
+    const client = (knex as unknown as { client: { acquireConnection(): Promise<unknown> } }).client;
+    if (dialect === 'sqlite') writer.sqlite = (await client.acquireConnection()) as SqliteConnection;
+    else writer.pg = (await client.acquireConnection()) as PgClient;
     return writer;
   }
 
@@ -84,6 +89,11 @@ export class SqlWriter {
       }
       return statement.reader ? (statement.all(params) as T[]) : (statement.run(params), []);
     }
+    if (this.pg) {
+      let n = 0;
+      const result = await this.pg.query(sql.replace(/\?/g, () => `$${++n}`), params);
+      return result.rows as T[];
+    }
     const result = await this.knex.raw(sql, params as Knex.RawBinding[]);
     if (Array.isArray(result)) return result as T[];
     return ((result as { rows?: T[] }).rows ?? []) as T[];
@@ -110,6 +120,7 @@ export class SqlWriter {
       tail += ` on conflict ("${options.upsertOn}") do update set ${[...sets, ...(options.extraUpdate ?? [])].join(', ')}`;
     }
     if (options.returning?.length) tail += ` returning ${options.returning.map((c) => `"${c}"`).join(', ')}`;
+    if (this.pg) return this.insertUnnest<T>(table, columns, rows, head, tail);
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const out: T[] = [];
     for (const [start, end] of chunks(rows.length, perStatement)) {
@@ -121,6 +132,25 @@ export class SqlWriter {
       if (options.returning?.length) out.push(...res);
     }
     return out;
+  }
+
+  /**
+   * PostgreSQL: one array parameter per column (`insert ... select * from unnest($1::int8[], ...)`): a fixed,
+   * small statement instead of a VALUES list with thousands of parameters to parse and plan.
+   */
+  private async insertUnnest<T>(table: string, columns: string[], rows: SqlValue[][], head: string, tail: string): Promise<T[]> {
+    let types = this.pgColumnTypes.get(table);
+    if (!types) {
+      const found = await this.query<{ column_name: string; udt_name: string }>(
+        'select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = ?', [table],
+      );
+      types = new Map(found.map((c) => [c.column_name, c.udt_name]));
+      this.pgColumnTypes.set(table, types);
+    }
+    const casts = columns.map((c) => `?::${types!.get(c) ?? 'text'}[]`);
+    const sql = head.replace(/ values $/, ' ') + `select * from unnest(${casts.join(', ')})` + tail;
+    const arrays = columns.map((_, i) => rows.map((row) => row[i]));
+    return this.query<T>(sql, arrays as unknown as SqlValue[]);
   }
 
   /**
