@@ -4,7 +4,7 @@ import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { initTensorflow } from '../../src/modules/scoring/tf-backend';
 import { loadNetwork, saveNetwork } from '../../src/modules/scoring/network';
-import { InsufficientDataError, trainScoringModel, type Example } from '../../src/modules/scoring/trainer';
+import { InsufficientDataError, stalenessGuard, trainScoringModel, type Example } from '../../src/modules/scoring/trainer';
 import { ModelScorer, RuleScorer, modelFits, type ModelMetadata } from '../../src/modules/scoring/scorer';
 import { expectedCalibrationError } from '../../src/modules/scoring/metrics';
 
@@ -90,6 +90,26 @@ describe('lead model on synthetic data', () => {
     const otherSources = same.map((r) => ({ ...r, source: 'Trade show' }));
     expect(modelFits(metadata, otherSources, ['source'])).toEqual({ fits: false, reason: '0 % of "Lead source" values are known to the model' });
     expect(modelFits(metadata, same.slice(0, 10), ['source']).fits).toBe(false);
+  });
+
+  it('bounds deals open longer than any won deal by the rule of succession', () => {
+    const deal = (id: number, label: 0 | 1, lifeDays: number): Example => ({ id, label, lifeDays, at: id, record: {} });
+    // Won lives 10 and 40 days; lost 5, 50, 60, 70: 3 lost deals lived past the longest win, and 3 of the
+    // open deals (ages 12, 41, 90, 400) are older than 40 days: 0 wins in 6 → P ≤ 1 / 8.
+    const examples = [deal(1, 1, 10), deal(2, 1, 40), deal(3, 0, 5), deal(4, 0, 50), deal(4, 0, 50), deal(5, 0, 60), deal(6, 0, 70)];
+    expect(stalenessGuard(examples, [12, 41, 90, 400])).toEqual({ staleAfterDays: 40, probability: 1 / 8, olderLost: 3, olderOpen: 3 });
+    expect(stalenessGuard(examples)).toEqual({ staleAfterDays: 40, probability: 1 / 5, olderLost: 3, olderOpen: 0 });
+    const metadata = { ...result.info, staleness: { staleAfterDays: 40, probability: 0.2, olderLost: 3, olderOpen: 0 }, formatVersion: 1, version: 'v', createdAt: '', libraries: { tfjs: '', backend: '', node: '' } } as ModelMetadata;
+    const scorer = new ModelScorer(metadata, result.network);
+    const record = { source: 'Referral', visits: '15', need: true };
+    const [fresh, stale] = scorer.score([{ ...record, 'deal.ageDays': 30 }, { ...record, 'deal.ageDays': 400 }]);
+    expect(fresh.probability).toBeGreaterThan(0.2);
+    expect(stale.probability).toBe(0.2);
+    expect(stale.factors.find((f) => f.feature === 'deal.ageDays')).toEqual({
+      feature: 'deal.ageDays',
+      label: 'Open 400 days: longer than any won deal (40 days)',
+      contribution: Math.round((Math.log(0.2 / 0.8) - Math.log(fresh.probability / (1 - fresh.probability))) * 1000) / 1000,
+    });
   });
 
   it('explains a score with readable, signed factors', () => {

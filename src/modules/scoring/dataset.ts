@@ -84,11 +84,15 @@ export interface LeadRow {
 
 export interface DealRow {
   id: number;
+  /** Closed deals: the deal at several moments of its life (training examples). */
+  snapshots?: RawRecord[];
   status: string;
   ownerId: number | null;
   teamId: number | null;
   stageId: number | null;
   createdAt: number;
+  /** Opening time (creation time when the import had none). */
+  openedAt: number;
   closedAt: number | null;
   updatedAt: number;
   record: RawRecord;
@@ -247,39 +251,48 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
     const status = String(r.status);
     const start = toMs(r.opened_at) ?? toMs(r.created_at)!;
     const closedAt = toMs(r.closed_at);
-    let at = asOf;
-    let stageId = toNum(r.stage_id);
-    let enteredAt = toMs(r.stage_entered_at) ?? start;
-    if (status !== 'OPEN' && closedAt != null) {
-      at = start + snapshotFraction(id) * Math.max(0, closedAt - start);
-      const history = (historyOf.get(id) ?? []).filter((c) => !stages.get(Number(c.to_stage_id))?.closed);
-      const current = history.filter((c) => toMs(c.at)! <= at).at(-1) ?? history[0];
-      stageId = current ? Number(current.to_stage_id) : null;
-      enteredAt = current ? Math.min(toMs(current.at)!, at) : start;
-    }
-    const stage = stageId == null ? undefined : stages.get(stageId);
-    const before = (activitiesOf.get(id) ?? []).filter((a) => toMs(a.at)! < at);
-    const countType = (type: string) => before.filter((a) => a.type === type).length;
-    const record: RawRecord = {
-      source: r.source as string | null,
-      owner: r.owner_id == null ? null : String(r.owner_id),
-      'account.sector': r.sector as string | null,
-      'account.country': r.country as string | null,
-      'account.segment': r.segment as string | null,
-      'account.employees': toNum(r.employees),
-      'account.revenue': r.annual_revenue_cents == null ? null : Number(r.annual_revenue_cents) / 100,
-      'product.family': (r.product_family as string | null) ?? null,
-      'product.name': (r.product_name as string | null) ?? null,
-      amount: Number(r.amount_cents) / 100,
-      'stage.name': stage?.name ?? null,
-      'stage.daysInStage': Math.max(0, Math.round((at - enteredAt) / DAY_MS)),
-      'stage.defaultProbability': stage?.defaultProbability ?? null,
-      'deal.ageDays': Math.max(0, Math.round((at - start) / DAY_MS)),
-      'act.calls': countType('CALL'),
-      'act.emails': countType('EMAIL'),
-      'act.meetings': countType('MEETING'),
-      'act.demos': countType('DEMO'),
+    const history = (historyOf.get(id) ?? []).filter((c) => !stages.get(Number(c.to_stage_id))?.closed);
+    const describe = (at: number, stageId: number | null, enteredAt: number): RawRecord => {
+      const stage = stageId == null ? undefined : stages.get(stageId);
+      const before = (activitiesOf.get(id) ?? []).filter((a) => toMs(a.at)! < at);
+      const countType = (type: string) => before.filter((a) => a.type === type).length;
+      return {
+        source: r.source as string | null,
+        owner: r.owner_id == null ? null : String(r.owner_id),
+        'account.sector': r.sector as string | null,
+        'account.country': r.country as string | null,
+        'account.segment': r.segment as string | null,
+        'account.employees': toNum(r.employees),
+        'account.revenue': r.annual_revenue_cents == null ? null : Number(r.annual_revenue_cents) / 100,
+        'product.family': (r.product_family as string | null) ?? null,
+        'product.name': (r.product_name as string | null) ?? null,
+        amount: Number(r.amount_cents) / 100,
+        'stage.name': stage?.name ?? null,
+        'stage.daysInStage': Math.max(0, Math.round((at - enteredAt) / DAY_MS)),
+        'stage.defaultProbability': stage?.defaultProbability ?? null,
+        'deal.ageDays': Math.max(0, Math.round((at - start) / DAY_MS)),
+        'act.calls': countType('CALL'),
+        'act.emails': countType('EMAIL'),
+        'act.meetings': countType('MEETING'),
+        'act.demos': countType('DEMO'),
+      };
     };
+    /** A closed deal as it stood at `at`: the stage it was in then, from its history. */
+    const snapshot = (at: number) => {
+      const current = history.filter((c) => toMs(c.at)! <= at).at(-1) ?? history[0];
+      return describe(at, current ? Number(current.to_stage_id) : null, current ? Math.min(toMs(current.at)!, at) : start);
+    };
+    let record: RawRecord;
+    let snapshots: RawRecord[] | undefined;
+    if (status !== 'OPEN' && closedAt != null) {
+      // One snapshot per started month of the deal's life (at most 6): the open pipeline at any moment holds
+      // long deals in proportion to their length, so training examples must too.
+      const life = Math.max(0, closedAt - start);
+      const k = Math.min(6, Math.max(1, Math.ceil(life / (30 * DAY_MS))));
+      const u = snapshotFraction(id);
+      snapshots = Array.from({ length: k }, (_, i) => snapshot(start + ((i + u * 0.9 + 0.05) / k) * life));
+      record = snapshots[0];
+    } else record = describe(asOf, toNum(r.stage_id), toMs(r.stage_entered_at) ?? start);
     return {
       id,
       status,
@@ -287,9 +300,11 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
       teamId: toNum(r.team_id),
       stageId: toNum(r.stage_id),
       createdAt: toMs(r.created_at)!,
+      openedAt: start,
       closedAt,
       updatedAt: toMs(r.updated_at)!,
       record,
+      snapshots,
     };
   });
 }

@@ -23,6 +23,10 @@ export interface NumericFeature {
   transform: 'none' | 'log1p';
   mean: number;
   std: number;
+  /** 0.5th and 99.5th percentiles of the (transformed) training values: inputs are clamped to them, so the
+   *  model never extrapolates past what it has seen (a deal open for 3 years is treated like the oldest seen). */
+  low?: number;
+  high?: number;
   /** Share of training rows without a value; a missing-indicator column is added when > 0. */
   missingRate: number;
   /** True when most values arrived as text ("12", "3.5") and were parsed. */
@@ -152,8 +156,11 @@ function fitNumeric(key: string, label: string, values: RawValue[], parsedFromTe
   if (raw.std === 0 && missingRate === 0) return { key, label, reason: 'constant' };
   const nonNegative = xs.every((x) => x >= 0);
   const transform = nonNegative && skewness(xs, raw.mean, raw.std) > 1 ? 'log1p' : 'none';
-  const { mean, std } = transform === 'log1p' ? meanStd(xs.map(Math.log1p)) : raw;
-  return { kind: 'numeric', key, label, transform, mean, std: std > 0 ? std : 1, missingRate, parsedFromText };
+  const transformed = transform === 'log1p' ? xs.map(Math.log1p) : xs;
+  const { mean, std } = transform === 'log1p' ? meanStd(transformed) : raw;
+  const sorted = Float64Array.from(transformed).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { kind: 'numeric', key, label, transform, mean, std: std > 0 ? std : 1, low: at(0.005), high: at(0.995), missingRate, parsedFromText };
 }
 
 function fitCategorical(key: string, label: string, values: RawValue[], maxCategories: number, minCount: number): CategoricalFeature | DroppedColumn {
@@ -233,7 +240,8 @@ export function encode(pipeline: FeaturePipeline, records: RawRecord[]): Float32
       if (f.kind === 'numeric') {
         const n = parseNumber(value);
         if (n !== null) {
-          const x = f.transform === 'log1p' ? Math.log1p(Math.max(0, n)) : n;
+          let x = f.transform === 'log1p' ? Math.log1p(Math.max(0, n)) : n;
+          if (f.low !== undefined && f.high !== undefined) x = Math.max(f.low, Math.min(f.high, x));
           out[col] = Math.max(-5, Math.min(5, (x - f.mean) / f.std));
         }
         col++;

@@ -80,9 +80,10 @@ export class ModelScorer implements Scorer {
     const raw = predictRaw(this.network, m);
     const groups = pipeline.features.length;
     const contrib = options.factors === false ? null : contributions(this.network, m, pipeline.baseline, this.groupOf, groups);
+    const guard = this.metadata.staleness;
     return records.map((record, r) => {
-      const probability = applyPlatt(platt, raw[r]);
-      const factors = contrib
+      let probability = applyPlatt(platt, raw[r]);
+      let factors = contrib
         ? topFactors(
             pipeline.features.map((f, g) => ({
               feature: f.key,
@@ -91,6 +92,16 @@ export class ModelScorer implements Scorer {
             })),
           )
         : [];
+      const age = parseNumber(record['deal.ageDays']);
+      if (guard && age !== null && age > guard.staleAfterDays && probability > guard.probability) {
+        const stale = {
+          feature: 'deal.ageDays',
+          label: `Open ${age} days: longer than any won deal (${guard.staleAfterDays} days)`,
+          contribution: Math.round((logit(guard.probability) - logit(probability)) * 1000) / 1000,
+        };
+        probability = guard.probability;
+        factors = [...factors.filter((f) => f.contribution > 0 && f.feature !== 'deal.ageDays'), stale, ...factors.filter((f) => f.contribution < 0)];
+      }
       return { probability, score: Math.round(probability * 100), tier: tierOf(probability, cutoffs), factors };
     });
   }

@@ -6,7 +6,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../../shared/errors
 import { parseId } from '../../shared/ids';
 import { Lead } from '../lead/lead.entity';
 import {
-  DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
+  DAY_MS, DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
   toMs, type DealRow, type LeadRow,
 } from './dataset';
 import { saveNetwork } from './network';
@@ -121,6 +121,7 @@ export function storedView(r: Record<string, unknown>, note: string | null): Sco
  */
 export async function scoresFor(em: Em, kind: ModelKind, records: Array<{ id: number; updatedAt: Date }>): Promise<Map<number, ScoreView & { percentile: number | null }>> {
   const runtime = scoringOf(em);
+  await runtime.ensureQueue(kind); // percentiles need the open queue scored
   const scorer = await runtime.scorer(kind);
   const knex = em.getKnex() as unknown as Knex;
   const [table, key] = kind === ModelKind.LEAD ? ['lead_scores', 'lead_id'] : ['deal_scores', 'deal_id'];
@@ -201,11 +202,21 @@ export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_00
     while (examples.length < maxExamples) {
       const rows: DealRow[] = await loadDealRows(em, { statuses: ['WON', 'LOST'] }, stages, Date.now(), afterId, Math.min(5_000, maxExamples - examples.length), true);
       if (rows.length === 0) break;
-      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'WON' ? 1 : 0, at: r.closedAt });
+      for (const r of rows) {
+        const lifeDays = r.closedAt == null ? undefined : Math.round((r.closedAt - r.openedAt) / DAY_MS);
+        for (const record of r.snapshots ?? [r.record]) examples.push({ id: r.id, record, label: r.status === 'WON' ? 1 : 0, at: r.closedAt, lifeDays });
+      }
       afterId = rows.at(-1)!.id;
     }
   }
   return examples;
+}
+
+/** Days each open deal has been open (for the staleness guard). */
+export async function openDealAges(em: Em): Promise<number[]> {
+  const rows: Array<{ opened_at: unknown; created_at: unknown }> = await (em.getKnex() as unknown as Knex)('deals').where('status', 'OPEN').select('opened_at', 'created_at');
+  const now = Date.now();
+  return rows.map((r) => Math.round((now - (toMs(r.opened_at) ?? toMs(r.created_at)!)) / DAY_MS));
 }
 
 export function trainSettings(kind: ModelKind, examples: Example[]) {
@@ -257,7 +268,8 @@ export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, opt
     const backend = await initTensorflow((m) => runtime.logger.info(m));
     progress(0.01, 'loading closed examples');
     const examples = await loadExamples(em, job.kind, options.maxExamples);
-    result = await trainScoringModel(examples, { ...trainSettings(job.kind, examples), seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
+    const openAgesDays = job.kind === ModelKind.DEAL ? await openDealAges(em) : undefined;
+    result = await trainScoringModel(examples, { ...trainSettings(job.kind, examples), openAgesDays, seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
     const metadata: ModelMetadata = {
       ...result.info,
       formatVersion: 1,

@@ -19,6 +19,32 @@ export interface Example {
   label: 0 | 1;
   /** When the example happened (ms): the holdout is the newest part. Null when the data has no dates. */
   at: number | null;
+  /** Closed deals: days from opening to closing (never a feature; used for the staleness guard). */
+  lifeDays?: number;
+}
+
+export interface StalenessGuard {
+  /** The longest cycle of any won deal in the training history. */
+  staleAfterDays: number;
+  /**
+   * Rule of succession: of the deals that stayed open longer than that (lost ones, and open ones at training
+   * time: censored, still not won), none was won, so P(win) ≤ (0 + 1) / (n + 2).
+   */
+  probability: number;
+  olderLost: number;
+  olderOpen: number;
+}
+
+/** Deals open longer than any deal ever won are outside what the model has seen: bound their probability. */
+export function stalenessGuard(examples: Example[], openAgesDays: number[] = []): StalenessGuard | null {
+  const lives = new Map<number, { won: boolean; life: number }>();
+  for (const e of examples) if (e.lifeDays != null) lives.set(e.id, { won: e.label === 1, life: e.lifeDays });
+  const won = [...lives.values()].filter((l) => l.won).map((l) => l.life);
+  if (won.length === 0) return null;
+  const staleAfterDays = Math.max(...won);
+  const olderLost = [...lives.values()].filter((l) => !l.won && l.life > staleAfterDays).length;
+  const olderOpen = openAgesDays.filter((age) => age > staleAfterDays).length;
+  return { staleAfterDays, probability: 1 / (olderLost + olderOpen + 2), olderLost, olderOpen };
 }
 
 export interface Minimums {
@@ -53,6 +79,8 @@ export interface TrainSettings {
   forceCategorical?: string[];
   /** Raw key of the one-column baseline (conversion rate per value), e.g. the lead source. */
   baselineKey?: string;
+  /** Deals: ages (days) of the deals open now, for the staleness guard. */
+  openAgesDays?: number[];
   seed?: number;
   maxEpochs?: number;
   minimums?: Minimums;
@@ -93,9 +121,10 @@ export interface TrainedModelInfo {
   effects: FeatureEffect[];
   split: { method: 'time' | 'stratified'; train: number; validation: number; holdout: number; holdoutFrom: string | null };
   dataWindow: { from: string | null; to: string | null };
-  counts: { examples: number; positives: number; negatives: number };
+  counts: { examples: number; positives: number; negatives: number; rows: number };
   positiveWeight: number;
   leakageWarning: string | null;
+  staleness: StalenessGuard | null;
 }
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
@@ -109,19 +138,22 @@ function splitExamples(examples: Example[], seed: number): { train: Example[]; v
     const b = Math.floor(n * 0.85);
     return { train: sorted.slice(0, a), val: sorted.slice(a, b), test: sorted.slice(b), method: 'time' };
   }
+  // Stratified by label over records (ids): all rows of one record land in the same part.
   const rng = seedrandom(`split-${seed}`);
+  const rowsOf = new Map<number, Example[]>();
+  for (const e of examples) rowsOf.set(e.id, [...(rowsOf.get(e.id) ?? []), e]);
   const parts = { train: [] as Example[], val: [] as Example[], test: [] as Example[] };
   for (const label of [0, 1]) {
-    const group = examples.filter((e) => e.label === label).sort((x, y) => x.id - y.id);
-    for (let i = group.length - 1; i > 0; i--) {
+    const ids = [...rowsOf.keys()].filter((id) => rowsOf.get(id)![0].label === label).sort((x, y) => x - y);
+    for (let i = ids.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
-      [group[i], group[j]] = [group[j], group[i]];
+      [ids[i], ids[j]] = [ids[j], ids[i]];
     }
-    const a = Math.floor(group.length * 0.7);
-    const b = Math.floor(group.length * 0.85);
-    parts.train.push(...group.slice(0, a));
-    parts.val.push(...group.slice(a, b));
-    parts.test.push(...group.slice(b));
+    const a = Math.floor(ids.length * 0.7);
+    const b = Math.floor(ids.length * 0.85);
+    parts.train.push(...ids.slice(0, a).flatMap((id) => rowsOf.get(id)!));
+    parts.val.push(...ids.slice(a, b).flatMap((id) => rowsOf.get(id)!));
+    parts.test.push(...ids.slice(b).flatMap((id) => rowsOf.get(id)!));
   }
   return { ...parts, method: 'stratified' };
 }
@@ -160,8 +192,10 @@ export interface TrainResult {
 export async function trainScoringModel(examples: Example[], settings: TrainSettings): Promise<TrainResult> {
   const seed = settings.seed ?? 42;
   const minimums = settings.minimums ?? MINIMUMS[settings.kind];
-  const positives = examples.reduce((s, e) => s + e.label, 0);
-  const counts = { examples: examples.length, positives, negatives: examples.length - positives };
+  // Counted per record (a closed deal contributes several snapshots but is one example of the minimums).
+  const labelOf = new Map(examples.map((e) => [e.id, e.label]));
+  const positives = [...labelOf.values()].reduce<number>((s, l) => s + l, 0);
+  const counts = { examples: labelOf.size, positives, negatives: labelOf.size - positives, rows: examples.length };
   if (counts.examples < minimums.examples || counts.positives < minimums.positives || counts.negatives < minimums.negatives) {
     throw new InsufficientDataError(settings.kind, counts, minimums);
   }
@@ -242,6 +276,7 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
     dataWindow: { from: iso(times.length ? Math.min(...times) : null), to: iso(times.length ? Math.max(...times) : null) },
     counts,
     positiveWeight,
+    staleness: settings.kind === 'DEAL' ? stalenessGuard(examples, settings.openAgesDays) : null,
     leakageWarning: auc > 0.97 ? `Holdout AUC ${auc.toFixed(3)} is suspiciously high: check for features only known after the outcome (leakage)` : null,
   };
   progress(1, 'done');
