@@ -8,6 +8,7 @@ import { authenticate } from '../modules/auth/authenticate';
 import type { Identity } from '../modules/auth/identity';
 import type { Context } from './context';
 import type { DatabaseHealth } from './db-health';
+import { textNestingExceeds } from './limits';
 import type { RateLimiter } from './rate-limit';
 
 /** What the access log records of an operation (never variables, tokens, names or emails). */
@@ -100,6 +101,12 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         res.setHeader('retry-after', '1');
         sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
         return finish(503);
+      }
+
+      const text = (req.body as { query?: unknown } | undefined)?.query ?? req.query?.query;
+      if (typeof text === 'string' && textNestingExceeds(text, 3 * config.limits.maxDepth + 10)) {
+        sendError(res, 400, 'QUERY_TOO_DEEP', `Query nesting is over the limit of ${config.limits.maxDepth}`);
+        return finish(400, { errorCodes: ['QUERY_TOO_DEEP'] });
       }
 
       const headers = new HeaderMap();

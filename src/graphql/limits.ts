@@ -75,6 +75,30 @@ export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCo
   };
 }
 
+/**
+ * Bracket nesting of a query text, strings and comments skipped, stopping past `limit`: run before parsing, since
+ * graphql-js parses recursively and thousands of levels would cost a stack overflow per request.
+ */
+export function textNestingExceeds(query: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if (c === '#') {
+      while (i < query.length && query[i] !== '\n') i++;
+    } else if (c === '"' && query.startsWith('"""', i)) {
+      let j = i + 3;
+      while (j < query.length && !(query.startsWith('"""', j) && query[j - 1] !== '\\')) j++;
+      i = j + 2;
+    } else if (c === '"') {
+      i++;
+      while (i < query.length && query[i] !== '"' && query[i] !== '\n') i += query[i] === '\\' ? 2 : 1;
+    } else if (c === '{' || c === '(' || c === '[') {
+      if (++depth > limit) return true;
+    } else if (c === '}' || c === ')' || c === ']') depth--;
+  }
+  return false;
+}
+
 /** U+0000 (PostgreSQL refuses it) or a lone surrogate (not Unicode; validators choke on it). */
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
