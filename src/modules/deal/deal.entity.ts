@@ -14,6 +14,9 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ properties: ['status', 'closedAt'] })
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['stage', 'status'] })
+@Index({ name: 'deals_kpi_closed_index', properties: ['status', 'closedAt', 'owner', 'amountCents', 'engagedAt', 'openedAt'] })
+@Index({ name: 'deals_kpi_owner_closed_index', properties: ['owner', 'status', 'closedAt', 'amountCents', 'engagedAt', 'openedAt'] })
+@Index({ name: 'deals_kpi_owner_opened_index', properties: ['owner', 'openedAt', 'amountCents'] })
 export class Deal extends BaseEntity {
   [OptionalProps]?: 'amount' | 'status' | 'currency' | 'version' | 'createdAt' | 'updatedAt';
 
