@@ -71,7 +71,8 @@ export class ScoringRuntime implements EventSubscriber {
     options: RuntimeOptions = {},
   ) {
     this.registryCheckMs = options.registryCheckMs ?? 5000;
-    const sweepMs = options.sweepMs ?? 60_000;
+    // No background sweep in tests (other features' test apps should not pay for it); the first queue read sweeps.
+    const sweepMs = options.sweepMs ?? (config.env === 'test' ? 0 : 60_000);
     if (sweepMs > 0) {
       this.sweepTimer = setInterval(() => this.track(this.sweep()), sweepMs);
       this.sweepTimer.unref();
