@@ -148,8 +148,8 @@ describe.each(DATABASES)('KPI views on %s', (kind) => {
     const company = (await run<{ leaderboard: { entries: Array<Record<string, any>> } }>(q, { period: Q1 })).leaderboard.entries;
     expect(company.map((e) => [e.rank, e.rep.name, e.row.value, e.region, e.tenureMonths])).toEqual([
       [1, 'Alex Closer', 30_000, 'EMEA', 38], // hired 2023-01-02: 1,185 days to 2026-04-01
-      [2, 'Nina Seller', 0, 'NA', 20], // hired 2024-07-01: 639 days
-      [null, 'Sam Caller', null, 'EMEA', 38],
+      [2, 'Nina Seller', 0, 'NA', 20], // hired 2024-07-01: 639 days; no won deal = 0 revenue
+      [2, 'Sam Caller', 0, 'EMEA', 38],
     ]);
     const emea = (await run<{ leaderboard: { entries: Array<Record<string, any>> } }>(q, { period: Q1, teamId: String(world.team.id) })).leaderboard.entries;
     expect(emea.map((e) => e.rep.name)).toEqual(['Alex Closer', 'Sam Caller']);

@@ -169,7 +169,7 @@ export class KpiEngine {
       if (plan.unsupported) continue;
       for (const ref of plan.refs) if (!ref.percentile) this.want(ref);
     }
-    const targets = this.appliesTargets(dims, requested) ? await this.loadTargets([...targetKeys], kb) : new Map<string, Map<string, TargetWindow[]>>();
+    const targets = this.appliesTargets(dims, requested) ? await this.loadTargets([...targetKeys], kb, dims, requested) : new Map<string, Map<string, TargetWindow[]>>();
 
     for (const { def, refs, unsupported } of plans) {
       if (unsupported) {
@@ -374,13 +374,22 @@ export class KpiEngine {
   }
 
   /** Targets of the given KPI keys overlapping the buckets, by KPI key then scope key ("REP:12", "TEAM:3", "COMPANY"). */
-  private async loadTargets(keys: string[], kb: SqlBucket[]): Promise<Map<string, Map<string, TargetWindow[]>>> {
+  private async loadTargets(keys: string[], kb: SqlBucket[], dims: KpiDimension[], requested: FilterValues): Promise<Map<string, Map<string, TargetWindow[]>>> {
     const out = new Map<string, Map<string, TargetWindow[]>>();
     if (!keys.length || !kb.length) return out;
     const from = new Date(Math.min(...kb.map((b) => b.start.getTime())));
     const to = new Date(Math.max(...kb.map((b) => b.end.getTime())));
+    // Only the scope level the rows can match (see targetScope): REP, TEAM or COMPANY targets.
+    const ids = (dim: KpiDimension) => requested[dim]?.map(Number).join(', ');
+    let scopeSql: string;
+    if (dims.includes(KpiDimension.REP) || requested[KpiDimension.REP]) {
+      scopeSql = `scope = '${TargetScope.REP}'` + (ids(KpiDimension.REP) ? ` and rep_id in (${ids(KpiDimension.REP)})` : '') +
+        (ids(KpiDimension.TEAM) ? ` and rep_id in (select r2.id from reps r2 where r2.team_id in (${ids(KpiDimension.TEAM)}))` : '');
+    } else if (dims.includes(KpiDimension.TEAM) || requested[KpiDimension.TEAM]) {
+      scopeSql = `scope = '${TargetScope.TEAM}'` + (ids(KpiDimension.TEAM) ? ` and team_id in (${ids(KpiDimension.TEAM)})` : '');
+    } else scopeSql = `scope = '${TargetScope.COMPANY}'`;
     const rows = await this.query(
-      `select kpi_key, scope, team_id, rep_id, period_start, period_end, value from targets where kpi_key in (${keys.map(() => '?').join(', ')}) and period_start < ${ts(this.dialect, to)} and period_end > ${ts(this.dialect, from)}`,
+      `select kpi_key, scope, team_id, rep_id, period_start, period_end, value from targets where kpi_key in (${keys.map(() => '?').join(', ')}) and ${scopeSql} and period_start < ${ts(this.dialect, to)} and period_end > ${ts(this.dialect, from)}`,
       keys,
     );
     for (const r of rows) {

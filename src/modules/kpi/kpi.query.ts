@@ -45,7 +45,7 @@ interface Parts {
   params: unknown[];
 }
 
-function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]): Parts {
+function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[], extra: string[] = []): Parts {
   const params: unknown[] = [];
   const neededJoins = new Set<string>();
   const groups = dims.map((dim) => {
@@ -54,7 +54,7 @@ function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterVa
     e.joins.forEach((j) => neededJoins.add(j));
     return e.expr;
   });
-  const conditions: string[] = [...(fact.where?.(d) ?? [])];
+  const conditions: string[] = [...(fact.where?.(d) ?? []), ...extra];
   for (const [dim, rawValues] of Object.entries(filter) as Array<[KpiDimension, ReadonlyArray<string | number>]>) {
     if (!rawValues) continue;
     if (rawValues.length === 0) {
@@ -103,7 +103,9 @@ export function buildFactQuery(
   filter: FilterValues,
   kb: SqlBucket[],
 ): BuiltQuery {
-  const p = parts(d, fact, dims, filter, kb);
+  const only = new Set(aggregates.map((name) => fact.onlyWhen?.[name] ?? null));
+  const [shared] = only;
+  const p = parts(d, fact, dims, filter, kb, only.size === 1 && shared ? [shared] : []);
   const select = [
     'kb.bk as bk',
     ...p.groups.map((g, i) => `${g} as g${i}`),

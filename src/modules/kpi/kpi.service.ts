@@ -140,9 +140,16 @@ export async function leaderboard(em: Em, scope: KpiScope, key: string, teamId: 
   const sign = def.direction === KpiDirection.LOWER_IS_BETTER ? 1 : -1;
   const entries: LeaderboardEntry[] = reps.map((rep) => {
     const row = rowsByRep.get(String(rep.id));
+    // No row: nothing counted for this rep, which is 0 for a count or an amount, and unknown for a ratio.
     const kpiRow: KpiRow = row
       ? rowOut(def, row)
-      : { kpiKey: key, groups: [{ dimension: KpiDimension.REP, key: String(rep.id), label: rep.name }], value: null, unit: def.unit, reason: 'no activity for this KPI in the period' };
+      : {
+          kpiKey: key,
+          groups: [{ dimension: KpiDimension.REP, key: String(rep.id), label: rep.name }],
+          value: def.additive ? 0 : null,
+          unit: def.unit,
+          reason: def.additive ? null : 'nothing to measure for this rep in the period',
+        };
     const end = period.to < period.asOf ? period.to : period.asOf;
     const tenureMonths = Math.max(0, Math.floor((end.getTime() - rep.hiredAt.getTime()) / (30.4375 * 86_400_000)));
     return { rep, teamName: rep.team?.name ?? null, region: rep.team?.region ?? null, tenureMonths, row: kpiRow, rank: null };

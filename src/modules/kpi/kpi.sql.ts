@@ -154,6 +154,11 @@ export interface FactDef {
   extraJoins?: (d: Dialect) => string;
   dims?: Partial<Record<KpiDimension, DimExpr>>;
   aggregates: Record<string, (d: Dialect) => string>;
+  /**
+   * Aggregates that only read rows matching a condition (e.g. won deals). When every aggregate a statement
+   * needs shares the same condition, it moves to WHERE so the database reads fewer rows.
+   */
+  onlyWhen?: Record<string, string>;
   percentiles?: Record<string, PercentileDef>;
 }
 
@@ -177,6 +182,7 @@ export const FACTS = {
       cycleCount: () => `sum(case when ${wonCycle} then 1 else 0 end)`,
       closers: () => 'count(distinct d.owner_id)',
     },
+    onlyWhen: { won: `d.status = ${WON}`, wonAmount: `d.status = ${WON}`, lost: `d.status = ${LOST}` },
     percentiles: {
       cycleMedian: { expr: (d) => days(d, cycleStart, 'd.closed_at'), where: () => wonCycle, p: [1, 2] },
     },
