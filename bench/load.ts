@@ -209,16 +209,28 @@ async function main() {
       accessLogLines: logLines,
       aloneMedianMs: aloneMs,
     };
+    // Graceful shutdown under load: SIGTERM while 8 requests are in flight; all must be answered, exit code 0.
+    const inFlight = mix.slice(0, 8).map((request) => fetch(url, { method: 'POST', headers: request.headers, body: request.body }).then((r) => r.status, (e: Error & { cause?: { code?: string } }) => `error:${e.cause?.code ?? e.message}`));
+    await sleep(150); // connected and being served
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    const drained = await Promise.all(inFlight);
+    const exitCode = await exited;
+    const stoppedCleanly = fs.readFileSync(logFile, 'utf8').includes('"stopped cleanly"');
+    Object.assign(figures, { shutdown: { inFlightStatuses: drained, exitCode, stoppedCleanly } });
     console.log(JSON.stringify(figures));
     console.log(
       `\n${figures.requests} requests in ${DURATION} s (${figures.throughputRps} req/s), ${CONNECTIONS} connections; 5xx: ${fiveXX}; statuses ${JSON.stringify(figures.statusCounts)}\n` +
         `latency p50 ${figures.latencyMs.p50} ms, p95 ${figures.latencyMs.p95} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms\n` +
         `server RSS: ${figures.serverRssMb.first10s} MB (first 10 s) -> ${figures.serverRssMb.last10s} MB (last 10 s), max ${figures.serverRssMb.max} MB\n` +
-        `GraphQL errors: ${JSON.stringify(figures.graphqlErrors)}`,
+        `GraphQL errors: ${JSON.stringify(figures.graphqlErrors)}\n` +
+        `SIGTERM with 8 requests in flight: ${JSON.stringify(drained)}, exit code ${exitCode}, stopped cleanly: ${stoppedCleanly}`,
     );
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
     fs.closeSync(logFd);
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -63,6 +63,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     formatError: createErrorFormatter(logger, exposeDetails, (error) => health.markDown(error)),
     includeStacktraceInErrorResponses: exposeDetails,
     introspection: config.introspection,
+    // main.ts owns SIGTERM (drain, close the pool, exit); Apollo's own handler would stop and re-raise the signal.
+    stopOnTerminationSignals: false,
     // Automatic persisted queries are on (Apollo's default, in-memory LRU per instance: a miss costs one retry).
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -84,7 +86,13 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const newContext = (requestId: string, identity: Readonly<Identity>) => createContext(orm.em as Em, config, logger, requestId, identity);
 
   let draining = false;
+  let lastRequestAt = 0;
   expressApp.disable('x-powered-by');
+  expressApp.use((_req, res, next) => {
+    lastRequestAt = Date.now();
+    if (draining) res.setHeader('connection', 'close'); // clients stop reusing this server's connections
+    next();
+  });
   expressApp.set('trust proxy', 'loopback');
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -131,7 +139,14 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       if (stopped) return;
       stopped = true;
       draining = true;
-      await server.stop(); // stops accepting, drains in-flight requests, closes the HTTP server
+      // Requests already sent on open connections may still sit unread while the event loop is busy: let them
+      // arrive (250 ms without a new request) before the drain closes idle connections, so none is reset.
+      if (httpServer.listening) {
+        lastRequestAt = Date.now(); // at least one quiet period, even if nothing was read yet
+        const giveUpAt = Date.now() + Math.min(5000, config.shutdownTimeoutMs / 2);
+        while (Date.now() - lastRequestAt < 250 && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await server.stop(); // stops accepting, waits for in-flight requests, closes the HTTP server
       health.stop();
       await rateLimiter?.close();
       await scoring.stop();

@@ -170,11 +170,10 @@ describe('HTTP limits that need their own app', () => {
     const app = await createSecurityTestApp('sqlite', {}, { plugins: [slow as never] });
     const url = await app.listen(0, '127.0.0.1');
     const token = await tokenFor(app, { subject: 'admin', role: AccessRole.ADMIN, repId: null, teamId: null });
-    const inFlight = post(url, { query: `{ stages { name } }` }, { authorization: `Bearer ${token}` });
+    const inFlight = Array.from({ length: 6 }, () => post(url, { query: `{ stages { name } }` }, { authorization: `Bearer ${token}` }).then((r) => r.status, () => 'reset'));
     await new Promise((r) => setTimeout(r, 100));
     const stopping = app.close();
-    const res = await inFlight;
-    expect([res.status, res.json?.errors]).toEqual([200, undefined]);
+    expect(await Promise.all(inFlight)).toEqual(Array(6).fill(200));
     await stopping;
     await expect(fetch(url.replace(/\/graphql$/, '/healthz'))).rejects.toThrow();
   });
