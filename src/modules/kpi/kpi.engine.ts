@@ -195,13 +195,19 @@ export class KpiEngine {
       const targetsApply = this.appliesTargets(dims, requested);
       const refList = [...byRef.values()];
       const outBuckets = current.map((b) => ({ key: b.key, start: b.start, end: b.end }));
-      for (const values of tuples.values()) {
-        // Each measure's key suffix for this tuple (its own dimensions only), computed once per tuple.
-        const suffix = new Map(
+      // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
+      const ordered = [...tuples.values()].sort(compareTuples).map((values) => ({
+        values,
+        // Each measure's key suffix for this tuple (its own dimensions only).
+        suffix: new Map(
           refList.map((m) => [m.ref.ref, values.filter((_, i) => !m.ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')]),
-        );
-        const scopeKey = targetsApply ? this.targetScope(dims, values, requested) : null;
-        for (const [bucketIndex, bucket] of current.entries()) {
+        ),
+        scopeKey: targetsApply ? this.targetScope(dims, values, requested) : null,
+      }));
+      for (const [bucketIndex, bucket] of current.entries()) {
+        const days = bucketDays(bucket);
+        const cb = cmp ? cmp.buckets[bucketIndex] : null;
+        for (const { values, suffix, scopeKey } of ordered) {
           const lookup = (prefix: string) => (ref: string) => {
             const m = byRef.get(ref);
             if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
@@ -211,10 +217,9 @@ export class KpiEngine {
           };
           const groups: RowGroup[] = dims.map((dimension, i) => ({ dimension, key: values[i], label: null }));
           const revenueTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, bucket, true) : null;
-          const computed = def.compute(lookup(CURRENT), { days: bucketDays(bucket), revenueTarget });
+          const computed = def.compute(lookup(CURRENT), { days, revenueTarget });
           let comparison: Comparison | null = null;
-          if (cmp) {
-            const cb = cmp.buckets[bucketIndex];
+          if (cb) {
             const cmpTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, cb, true) : null;
             const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
             comparison = compare(computed.value, previous.value);
@@ -238,7 +243,7 @@ export class KpiEngine {
         }
       }
       await this.label(rows);
-      results.push({ key: def.key, definition: def, period, comparisonPeriod: cmp?.period ?? null, rows: sortRows(rows, current) });
+      results.push({ key: def.key, definition: def, period, comparisonPeriod: cmp?.period ?? null, rows });
     }
     return results;
   }
@@ -432,22 +437,16 @@ function emptyRow(kpiKey: string, unit: KpiUnit, reason: string): KpiRowData {
   return { kpiKey, groups: [], bucket: null, value: null, numerator: null, denominator: null, unit, reason, comparison: null, target: null, health: null };
 }
 
-function sortRows(rows: KpiRowData[], current: Bucket[]): KpiRowData[] {
-  const order = new Map(current.map((b, i) => [b.key, i]));
-  const cmpKey = (a: string | null, b: string | null) => {
-    if (a === b) return 0;
-    if (a == null) return 1;
-    if (b == null) return -1;
-    const [na, nb] = [Number(a), Number(b)];
-    return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);
-  };
-  return rows.sort((a, b) => {
-    const byBucket = (a.bucket ? order.get(a.bucket.key)! : 0) - (b.bucket ? order.get(b.bucket.key)! : 0);
-    if (byBucket) return byBucket;
-    for (let i = 0; i < a.groups.length; i++) {
-      const c = cmpKey(a.groups[i].key, b.groups[i].key);
-      if (c) return c;
-    }
-    return 0;
-  });
+/** Group tuples in display order: ids numerically, names alphabetically, "(none)" last. */
+function compareTuples(a: Array<string | null>, b: Array<string | null>): number {
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i], b[i]];
+    if (x === y) continue;
+    if (x == null) return 1;
+    if (y == null) return -1;
+    const [nx, ny] = [Number(x), Number(y)];
+    const c = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
+    if (c) return c;
+  }
+  return 0;
 }
