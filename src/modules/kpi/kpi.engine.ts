@@ -203,11 +203,14 @@ export class KpiEngine {
           refList.map((m) => [m.ref.ref, values.filter((_, i) => !m.ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')]),
         ),
         scopeKey: targetsApply ? this.targetScope(dims, values, requested) : null,
+        // Shared by the tuple's rows in every bucket (labelled once below).
+        groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: null })),
       }));
+      await this.label(ordered.map((t) => t.groups));
       for (const [bucketIndex, bucket] of current.entries()) {
         const days = bucketDays(bucket);
         const cb = cmp ? cmp.buckets[bucketIndex] : null;
-        for (const { values, suffix, scopeKey } of ordered) {
+        for (const { suffix, scopeKey, groups } of ordered) {
           const lookup = (prefix: string) => (ref: string) => {
             const m = byRef.get(ref);
             if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
@@ -215,7 +218,6 @@ export class KpiEngine {
             if (found === undefined) return m.ref.percentile ? null : 0;
             return found;
           };
-          const groups: RowGroup[] = dims.map((dimension, i) => ({ dimension, key: values[i], label: null }));
           const revenueTarget = def.needsRevenueTarget && scopeKey ? this.targetValue(targets.get('revenue'), scopeKey, bucket, true) : null;
           const computed = def.compute(lookup(CURRENT), { days, revenueTarget });
           let comparison: Comparison | null = null;
@@ -242,7 +244,6 @@ export class KpiEngine {
           });
         }
       }
-      await this.label(rows);
       results.push({ key: def.key, definition: def, period, comparisonPeriod: cmp?.period ?? null, rows });
     }
     return results;
@@ -409,7 +410,7 @@ export class KpiEngine {
   }
 
   /** Names for id dimensions (rep, team, product, stage): one query per dimension present. */
-  private async label(rows: KpiRowData[]): Promise<void> {
+  private async label(groupLists: RowGroup[][]): Promise<void> {
     const tables: Partial<Record<KpiDimension, string>> = {
       [KpiDimension.REP]: 'reps',
       [KpiDimension.TEAM]: 'teams',
@@ -417,7 +418,7 @@ export class KpiEngine {
       [KpiDimension.STAGE]: 'pipeline_stages',
     };
     const ids = new Map<KpiDimension, Set<number>>();
-    for (const row of rows) for (const g of row.groups) if (tables[g.dimension] && g.key != null) {
+    for (const groups of groupLists) for (const g of groups) if (tables[g.dimension] && g.key != null) {
       const set = ids.get(g.dimension) ?? new Set<number>();
       set.add(Number(g.key));
       ids.set(g.dimension, set);
@@ -427,7 +428,7 @@ export class KpiEngine {
       const found = await this.query(`select id, name from ${tables[dim]} where id in (${[...set].join(', ')})`);
       for (const r of found) names.set(`${dim}:${r.id}`, String(r.name));
     }
-    for (const row of rows) for (const g of row.groups) {
+    for (const groups of groupLists) for (const g of groups) {
       g.label = g.key == null ? '(none)' : tables[g.dimension] ? names.get(`${g.dimension}:${g.key}`) ?? g.key : g.key;
     }
   }

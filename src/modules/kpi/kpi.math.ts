@@ -72,10 +72,12 @@ export interface TargetWindow {
 export function targetFor(targets: TargetWindow[], start: Date, end: Date, additive: boolean): number | null {
   let total = 0;
   let weight = 0;
+  const [s, e] = [start.getTime(), end.getTime()];
   for (const t of targets) {
-    const overlap = Math.min(end.getTime(), t.end.getTime()) - Math.max(start.getTime(), t.start.getTime());
-    if (overlap <= 0) continue;
-    const share = overlap / (t.end.getTime() - t.start.getTime());
+    const [ts, te] = [t.start.getTime(), t.end.getTime()];
+    if (te <= s || ts >= e) continue;
+    const overlap = Math.min(e, te) - Math.max(s, ts);
+    const share = overlap / (te - ts);
     if (additive) total += t.value * share;
     else total += t.value * overlap;
     weight += overlap;
