@@ -72,9 +72,11 @@ export interface TargetWindow {
 export function targetFor(targets: TargetWindow[], start: Date, end: Date, additive: boolean): number | null {
   let total = 0;
   let weight = 0;
-  const [s, e] = [start.getTime(), end.getTime()];
+  const s = start.getTime();
+  const e = end.getTime();
   for (const t of targets) {
-    const [ts, te] = [t.start.getTime(), t.end.getTime()];
+    const ts = t.start.getTime();
+    const te = t.end.getTime();
     if (te <= s || ts >= e) continue;
     const overlap = Math.min(e, te) - Math.max(s, ts);
     const share = overlap / (te - ts);
