@@ -37,6 +37,10 @@ export interface KpiDef {
 }
 
 const cents = (v: number | null) => (v == null ? null : v / 100);
+/** Deals open at the snapshot: still open, plus those closed after it. */
+const OPEN_REFS = ['openNow.openAmount', 'openNow.openCount', 'closedAfter.openAmount', 'closedAfter.openCount'];
+const openAmount = (v: Values) => (v('openNow.openAmount') ?? 0) + (v('closedAfter.openAmount') ?? 0);
+const openCount = (v: Values) => (v('openNow.openCount') ?? 0) + (v('closedAfter.openCount') ?? 0);
 const count = (ref: string) => (v: Values): Computed => ({ value: v(ref) ?? 0 });
 const rate = (num: string, den: string, reason: string) => (v: Values) => ratio(v(num), v(den), reason);
 
@@ -470,8 +474,8 @@ export const KPI_DEFINITIONS: KpiDef[] = [
     unit: KpiUnit.MONEY,
     direction: HIGHER,
     additive: false,
-    uses: ['openAt.openAmount', 'openAt.openCount'],
-    compute: (v) => ({ value: cents(v('openAt.openAmount') ?? 0), denominator: v('openAt.openCount') ?? 0 }),
+    uses: OPEN_REFS,
+    compute: (v) => ({ value: cents(openAmount(v)), denominator: openCount(v) }),
   },
   {
     key: 'pipelineCoverage',
@@ -485,12 +489,12 @@ export const KPI_DEFINITIONS: KpiDef[] = [
     health: [{ status: WARNING, max: 3 }, { status: HEALTHY, min: 3 }],
     additive: false,
     needsRevenueTarget: true,
-    uses: ['openAt.openAmount', 'closed.wonAmount'],
+    uses: [...OPEN_REFS, 'closed.wonAmount'],
     compute: (v, ctx) => {
       if (ctx.revenueTarget == null) return { value: null, reason: 'no revenue target for this scope and period' };
       const remaining = ctx.revenueTarget - (cents(v('closed.wonAmount')) ?? 0);
-      if (remaining <= 0) return { value: null, numerator: cents(v('openAt.openAmount') ?? 0), denominator: remaining, reason: 'the revenue quota is already reached' };
-      return ratio(cents(v('openAt.openAmount') ?? 0), remaining, 'no remaining quota');
+      if (remaining <= 0) return { value: null, numerator: cents(openAmount(v)), denominator: remaining, reason: 'the revenue quota is already reached' };
+      return ratio(cents(openAmount(v)), remaining, 'no remaining quota');
     },
   },
   {
@@ -519,7 +523,7 @@ export const KPI_DEFINITIONS: KpiDef[] = [
     unit: KpiUnit.MONEY_PER_DAY,
     direction: HIGHER,
     additive: false,
-    uses: ['openAt.openCount', 'closed.wonAmount', 'closed.won', 'closed.closed', 'closed.cycleDays', 'closed.cycleCount'],
+    uses: [...OPEN_REFS, 'closed.wonAmount', 'closed.won', 'closed.closed', 'closed.cycleDays', 'closed.cycleCount'],
     compute: (v) => {
       const won = v('closed.won') ?? 0;
       if (!won) return { value: null, reason: 'no deal was won in the period' };
@@ -527,7 +531,7 @@ export const KPI_DEFINITIONS: KpiDef[] = [
       if (!cycle.value) return { value: null, reason: cycle.reason ?? 'the mean sales cycle is zero days' };
       const avgSize = (cents(v('closed.wonAmount')) ?? 0) / won;
       const winRate = won / (v('closed.closed') ?? won);
-      const numerator = (v('openAt.openCount') ?? 0) * avgSize * winRate;
+      const numerator = openCount(v) * avgSize * winRate;
       return { value: numerator / cycle.value, numerator, denominator: cycle.value };
     },
   },

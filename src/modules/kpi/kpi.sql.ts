@@ -204,12 +204,20 @@ export const FACTS = {
       wonFromCohort: () => `sum(case when d.status = ${WON} then 1 else 0 end)`,
     },
   },
-  openAt: {
-    id: 'openAt',
+  // Open at the snapshot moment ae = min(bucket end, asOf): still open now, or closed after ae. Two facts
+  // (summed by the KPIs) rather than an OR, so each uses an index, per owner or company-wide.
+  openNow: {
+    id: 'openNow',
     source: DEALS,
-    // Open at the snapshot moment ae = min(bucket end, asOf); written so both branches can use (status, closed_at).
-    inBucket: () =>
-      `d.opened_at < kb.ae and (d.status = ${OPEN} or (d.status in (${WON}, ${LOST}) and d.closed_at >= kb.ae))`,
+    inBucket: () => 'd.opened_at < kb.ae',
+    where: () => [`d.status = ${OPEN}`],
+    aggregates: { openCount: () => 'count(*)', openAmount: () => 'sum(d.amount_cents)' },
+  },
+  closedAfter: {
+    id: 'closedAfter',
+    source: DEALS,
+    inBucket: () => 'd.closed_at >= kb.ae and d.opened_at < kb.ae',
+    where: () => [`d.status in (${WON}, ${LOST})`],
     aggregates: { openCount: () => 'count(*)', openAmount: () => 'sum(d.amount_cents)' },
   },
   reach: {
