@@ -209,7 +209,9 @@ export const FACTS = {
   openNow: {
     id: 'openNow',
     source: DEALS,
-    inBucket: () => 'd.opened_at < kb.ae',
+    // SQLite: the unary + keeps the planner off the (owner, opened_at) index, which would read every deal the
+    // owners ever opened; (owner, status, ...) finds the open ones directly.
+    inBucket: (d) => (d === 'sqlite' ? '+d.opened_at < kb.ae' : 'd.opened_at < kb.ae'),
     where: () => [`d.status = ${OPEN}`],
     aggregates: { openCount: () => 'count(*)', openAmount: () => 'sum(d.amount_cents)' },
   },
