@@ -252,6 +252,22 @@ describe('Monte Carlo', () => {
     expect(Math.abs(mean(r.total) - 1016)).toBeLessThan(1.5);
   });
 
+  it('beyond the draw budget, sums the smallest deals through a normal with their exact mean and variance', () => {
+    // 1,000 deals of 1 at p = 0.2 (variance 0.16 each) and one deal of 1,000 at p = 0.5 (variance 250,000)
+    const probabilities = [...Array(1000).fill(0.2), 0.5];
+    const amounts = [...Array(1000).fill(1), 1000];
+    // budget: the big deal's 0.5 x 4,000 = 2,000 draws only
+    const r = simulate({ probabilities, amounts, groups: Array(1001).fill(0), groupCount: 1, simulations: 4000, seed: 3, drawBudget: 2000 });
+    expect(r.approximatedDeals).toBe(1000);
+    const mean = r.total.reduce((s, v) => s + v, 0) / r.total.length;
+    expect(Math.abs(mean - 700)).toBeLessThan(25); // 200 + 500; sd of the mean: sqrt(250,000 + 160) / sqrt(4,000) = 7.9
+    // half the simulations miss the big deal, so P10 is the 20th percentile of the small deals: 200 - 0.8416 x 12.65
+    expect(Math.abs(percentiles(r.total).p10 - 189.4)).toBeLessThan(2);
+    const exact = simulate({ probabilities, amounts, groups: Array(1001).fill(0), groupCount: 1, simulations: 4000, seed: 3 });
+    expect(exact.approximatedDeals).toBe(0);
+    expect(Math.abs(percentiles(exact.total).p10 - 189.4)).toBeLessThan(2);
+  });
+
   it('draws uniforms strictly inside (0, 1)', () => {
     const rng = createRng(3);
     let min = 1;

@@ -86,7 +86,13 @@ export function computeForecast(
     }
     const amount = t.amount[i];
     const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
-    contributions.push({ ...o, dealId: t.id[i], amount, expectedValue: amount * o.probability, category: categoryOf(o.probability), override });
+    const c = o as DealContribution;
+    c.dealId = t.id[i];
+    c.amount = amount;
+    c.expectedValue = amount * o.probability;
+    c.category = categoryOf(o.probability);
+    c.override = override;
+    contributions.push(c);
     slot(groupOf(i));
   }
   const closedWon = new Map<number, number>();
@@ -135,7 +141,7 @@ export function computeForecast(
       openAmount: deals.reduce((s, c) => s + c.amount, 0),
       categories: categoryTotals(deals, false),
       categoriesWithOverrides: categoryTotals(deals, true),
-      topDeals: [...deals].sort((a, b) => b.expectedValue - a.expectedValue).slice(0, options.topDeals),
+      topDeals: topBy(deals, options.topDeals),
     };
   };
   const groups = groupKeys.map((key, g) => summarize(key, perGroup[g], base[g], nbMean[g], sims.byGroup[g]));
@@ -151,9 +157,28 @@ export function computeForecast(
   if (model.closedDeals < 100) warnings.push(`Only ${model.closedDeals} closed deal(s) before the as-of date: the forecast leans on default stage probabilities.`);
   const defaults = contributions.filter((c) => c.usedDefaultWeight).length;
   if (defaults) warnings.push(`${defaults} open deal(s) use a default stage probability (thin history).`);
+  if (sims.approximatedDeals) {
+    warnings.push(`${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.`);
+  }
   const stale = contributions.filter((c) => c.stale).length;
   if (stale) warnings.push(`${stale} open deal(s) are older than any historical win and were decayed.`);
   return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, warnings };
+}
+
+/** The k deals with the largest expected value, largest first (one pass; k is small). */
+function topBy(deals: DealContribution[], k: number): DealContribution[] {
+  const top: DealContribution[] = [];
+  if (k <= 0) return top;
+  for (const d of deals) {
+    if (top.length === k && d.expectedValue <= top[k - 1].expectedValue) continue;
+    let j = top.length < k ? top.length : k - 1;
+    while (j > 0 && top[j - 1].expectedValue < d.expectedValue) {
+      if (j < k) top[j] = top[j - 1];
+      j--;
+    }
+    top[j] = d;
+  }
+  return top;
 }
 
 export interface BacktestRow {

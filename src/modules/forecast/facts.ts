@@ -56,67 +56,96 @@ export interface FactTable {
 }
 
 export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {
-  const n = rows.length;
-  const k = stages.length;
-  const t: FactTable = {
-    stages,
-    n,
-    id: new Float64Array(n),
-    created: new Float64Array(n),
-    closed: new Float64Array(n),
-    outcome: new Uint8Array(n),
-    amount: new Float64Array(n),
-    team: new Int32Array(n),
-    rep: new Int32Array(n),
-    product: new Int32Array(n),
-    family: new Int32Array(n),
-    families: [],
-    category: new Uint8Array(n),
-    expectedClose: new Float64Array(n),
-    entries: new Float64Array(n * k).fill(NaN),
-  };
-  const familyIndex = new Map<string, number>();
-  rows.forEach((r, i) => {
-    t.id[i] = r.id;
-    let first = NaN;
-    let any = false;
-    for (let s = 0; s < k; s++) {
-      const e = r.entries[s];
-      if (e != null) {
-        t.entries[i * k + s] = e;
-        any = true;
-        if (!(e >= first)) first = e;
-      }
-    }
-    // A deal whose history holds no open stage (imported with only its current stage): use what the row says.
-    if (!any && r.currentStage >= 0) {
-      const at = r.stageEnteredAt ?? r.openedAt;
-      if (at != null) {
-        t.entries[i * k + r.currentStage] = at;
-        first = at;
-      }
-    }
-    t.created[i] = r.openedAt ?? first;
-    t.closed[i] = r.outcome !== Outcome.OPEN && r.closedAt != null ? r.closedAt : NaN;
-    t.outcome[i] = r.outcome;
-    t.amount[i] = r.amountCents;
-    t.team[i] = r.teamId ?? 0;
-    t.rep[i] = r.repId ?? 0;
-    t.product[i] = r.productId ?? 0;
-    if (r.family == null) t.family[i] = -1;
-    else {
-      let f = familyIndex.get(r.family);
-      if (f === undefined) {
-        f = t.families.length;
-        familyIndex.set(r.family, f);
-        t.families.push(r.family);
-      }
-      t.family[i] = f;
-    }
-    t.category[i] = Math.max(0, CATEGORY_CODES.indexOf(r.forecastCategory as never));
-    t.expectedClose[i] = r.expectedCloseAt ?? NaN;
-  });
+  const t = createFactTable(stages, rows.length);
+  const families = new Map<string, number>();
+  rows.forEach((r, i) => setFact(t, i, r, families));
   return t;
+}
+
+/** An empty table with room for `capacity` deals (fill with setFact, then finishFactTable). */
+export function createFactTable(stages: OpenStage[], capacity: number): FactTable {
+  return {
+    stages,
+    n: capacity,
+    id: new Float64Array(capacity),
+    created: new Float64Array(capacity),
+    closed: new Float64Array(capacity),
+    outcome: new Uint8Array(capacity),
+    amount: new Float64Array(capacity),
+    team: new Int32Array(capacity),
+    rep: new Int32Array(capacity),
+    product: new Int32Array(capacity),
+    family: new Int32Array(capacity),
+    families: [],
+    category: new Uint8Array(capacity),
+    expectedClose: new Float64Array(capacity),
+    entries: new Float64Array(capacity * stages.length).fill(NaN),
+  };
+}
+
+/** The first n rows of a table filled with setFact (views, no copy). */
+export function finishFactTable(t: FactTable, n: number): FactTable {
+  if (n === t.n) return t;
+  const k = t.stages.length;
+  return {
+    ...t,
+    n,
+    id: t.id.subarray(0, n),
+    created: t.created.subarray(0, n),
+    closed: t.closed.subarray(0, n),
+    outcome: t.outcome.subarray(0, n),
+    amount: t.amount.subarray(0, n),
+    team: t.team.subarray(0, n),
+    rep: t.rep.subarray(0, n),
+    product: t.product.subarray(0, n),
+    family: t.family.subarray(0, n),
+    category: t.category.subarray(0, n),
+    expectedClose: t.expectedClose.subarray(0, n),
+    entries: t.entries.subarray(0, n * k),
+  };
+}
+
+/** Writes deal row r at position i. `familyIndex` maps family names to indexes in t.families (shared across rows). */
+export function setFact(t: FactTable, i: number, r: DealFactRow, familyIndex: Map<string, number>): void {
+  const k = t.stages.length;
+  t.id[i] = r.id;
+  let first = NaN;
+  let any = false;
+  for (let s = 0; s < k; s++) {
+    const e = r.entries[s];
+    t.entries[i * k + s] = e ?? NaN;
+    if (e != null) {
+      any = true;
+      if (!(e >= first)) first = e;
+    }
+  }
+  // A deal whose history holds no open stage (imported with only its current stage): use what the row says.
+  if (!any && r.currentStage >= 0) {
+    const at = r.stageEnteredAt ?? r.openedAt;
+    if (at != null) {
+      t.entries[i * k + r.currentStage] = at;
+      first = at;
+    }
+  }
+  t.created[i] = r.openedAt ?? first;
+  t.closed[i] = r.outcome !== Outcome.OPEN && r.closedAt != null ? r.closedAt : NaN;
+  t.outcome[i] = r.outcome;
+  t.amount[i] = r.amountCents;
+  t.team[i] = r.teamId ?? 0;
+  t.rep[i] = r.repId ?? 0;
+  t.product[i] = r.productId ?? 0;
+  if (r.family == null) t.family[i] = -1;
+  else {
+    let f = familyIndex.get(r.family);
+    if (f === undefined) {
+      f = t.families.length;
+      familyIndex.set(r.family, f);
+      t.families.push(r.family);
+    }
+    t.family[i] = f;
+  }
+  t.category[i] = Math.max(0, CATEGORY_CODES.indexOf(r.forecastCategory as never));
+  t.expectedClose[i] = r.expectedCloseAt ?? NaN;
 }
 
 /** Known at asOf: created strictly before it. Deals with no date at all are never part of an as-of view. */

@@ -6,7 +6,7 @@
 import type { Em } from '../../db/orm';
 import type { DatabaseConfig } from '../../config';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { type DealFactRow, type FactTable, type OpenStage, Outcome, buildFactTable } from './facts';
+import { type DealFactRow, type FactTable, type OpenStage, Outcome, createFactTable, finishFactTable, setFact } from './facts';
 
 export type DatabaseKind = DatabaseConfig['kind'];
 
@@ -49,27 +49,52 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
       left join products p on p.id = d.product_id
     where coalesce(d.opened_at, h.first_at) < ?
     order by d.id`;
-  const rows: Array<Record<string, unknown>> = await em.getConnection().execute(sql, [at, at], 'all');
   const k = shape.open.length;
-  const facts: DealFactRow[] = rows.map((r) => {
-    const entries: Array<number | null> = new Array(k);
-    for (let s = 0; s < k; s++) entries[s] = num(r[`s${s}`]);
-    return {
-      id: Number(r.id),
-      openedAt: num(r.opened),
-      closedAt: num(r.closed),
-      outcome: r.status === 'WON' ? Outcome.WON : r.status === 'LOST' ? Outcome.LOST : Outcome.OPEN,
-      amountCents: Number(r.amount),
-      teamId: num(r.team),
-      repId: num(r.rep),
-      productId: num(r.product),
-      family: (r.family as string | null) ?? null,
-      forecastCategory: (r.fc as string | null) ?? null,
-      expectedCloseAt: num(r.ecd),
-      currentStage: shape.indexById.get(Number(r.stage)) ?? -1,
-      stageEnteredAt: num(r.entered),
-      entries,
-    };
+  const [{ n: capacity }] = await em.getConnection().execute<Array<{ n: number | string }>>('select count(*) as n from deals', [], 'all');
+  const t = createFactTable(shape.open, Number(capacity));
+  const families = new Map<string, number>();
+  // one reused row: a million short-lived objects cost more in garbage collection than the query itself
+  const row: DealFactRow = {
+    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
+    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
+  };
+  let n = 0;
+  await forEachRow(em, kind, sql, [at, at], (r) => {
+    if (n >= t.n) return; // a deal inserted between the count and the query: the next call will see it
+    row.id = Number(r[0]);
+    row.openedAt = num(r[1]);
+    row.closedAt = num(r[2]);
+    row.outcome = r[3] === 'WON' ? Outcome.WON : r[3] === 'LOST' ? Outcome.LOST : Outcome.OPEN;
+    row.amountCents = Number(r[4]);
+    row.repId = num(r[5]);
+    row.teamId = num(r[6]);
+    row.productId = num(r[7]);
+    row.family = (r[8] as string | null) ?? null;
+    row.forecastCategory = (r[9] as string | null) ?? null;
+    row.expectedCloseAt = num(r[10]);
+    row.currentStage = shape.indexById.get(Number(r[11])) ?? -1;
+    row.stageEnteredAt = num(r[12]);
+    for (let s = 0; s < k; s++) row.entries[s] = num(r[13 + s]);
+    setFact(t, n++, row, families);
   });
-  return buildFactTable(shape.open, facts);
+  return finishFactTable(t, n);
+}
+
+/**
+ * Streams rows as arrays (columns in SELECT order). SQLite: better-sqlite3's raw iterator, so a million deals never
+ * exist as a million objects; PostgreSQL: the driver's rows.
+ */
+async function forEachRow(em: Em, kind: DatabaseKind, sql: string, params: unknown[], fn: (row: unknown[]) => void): Promise<void> {
+  if (kind === 'sqlite') {
+    const knex = em.getConnection().getKnex();
+    const db = await knex.client.acquireConnection();
+    try {
+      for (const r of db.prepare(sql).raw(true).iterate(...params)) fn(r as unknown[]);
+    } finally {
+      await knex.client.releaseConnection(db);
+    }
+    return;
+  }
+  const rows: Array<Record<string, unknown>> = await em.getConnection().execute(sql, params, 'all');
+  for (const r of rows) fn(Object.values(r));
 }

@@ -75,13 +75,12 @@ export function categoryTotals(
   deals: Array<{ probability: number; amount: number; override?: CategoryName | null }>,
   useOverrides: boolean,
 ): CategoryTotals[] {
-  const totals = new Map(CATEGORY_ORDER.map((c) => [c, { category: c, deals: 0, amount: 0, expected: 0 }]));
+  const rows = CATEGORY_ORDER.map((category) => ({ category, deals: 0, amount: 0, expected: 0 }));
   for (const d of deals) {
-    const c = (useOverrides && d.override) || categoryOf(d.probability);
-    const row = totals.get(c)!;
+    const row = rows[CATEGORY_ORDER.indexOf((useOverrides && d.override) || categoryOf(d.probability))];
     row.deals++;
     row.amount += d.amount;
     row.expected += d.amount * d.probability;
   }
-  return CATEGORY_ORDER.map((c) => totals.get(c)!);
+  return rows;
 }

@@ -45,7 +45,8 @@ export type WinProbabilityFn = (dealId: number, t: FactTable, i: number) => numb
 
 export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): HistoryModel {
   const k = t.stages.length;
-  const weights = learnStageWeights(t, asOf, options);
+  const cutoff = maturityCutoffs(t, asOf);
+  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff);
   const bandBounds = sizeBandBounds(t, asOf);
   const keyOf = {
     team: (i: number) => t.team[i],
@@ -75,7 +76,6 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   };
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
-  const cutoff = maturityCutoffs(t, asOf);
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;

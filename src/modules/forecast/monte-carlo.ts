@@ -48,13 +48,24 @@ export interface SimulationInput {
   newBusinessSd?: ArrayLike<number>;
   simulations: number;
   seed: number;
+  /**
+   * Most Bernoulli successes drawn exactly (sum of min(p, 1 - p) x simulations). Beyond it, the deals with the
+   * smallest variance are summed per group through a normal with their exact mean and variance: a sum of many
+   * small independent deals is normal to within a rounding error, and 100,000 deals x 10,000 simulations would
+   * otherwise cost hundreds of millions of draws.
+   */
+  drawBudget?: number;
 }
+
+export const DEFAULT_DRAW_BUDGET = 20_000_000;
 
 export interface SimulationResult {
   /** Sorted simulated totals. */
   total: Float64Array;
   /** Sorted simulated totals per group. */
   byGroup: Float64Array[];
+  /** Deals simulated through the per-group normal approximation (0 when every deal was drawn exactly). */
+  approximatedDeals: number;
 }
 
 export function simulate(input: SimulationInput): SimulationResult {
@@ -65,11 +76,21 @@ export function simulate(input: SimulationInput): SimulationResult {
   const total = new Float64Array(n);
   const constant = new Float64Array(G);
   const { probabilities: P, amounts: A, groups } = input;
+  const approximated = pickApproximated(P, A, n, input.drawBudget ?? DEFAULT_DRAW_BUDGET);
+  const approxMean = new Float64Array(G);
+  const approxVar = new Float64Array(G);
+  for (const d of approximated) {
+    const p = Math.min(1, Math.max(0, P[d]));
+    approxMean[groups[d]] += A[d] * p;
+    approxVar[groups[d]] += A[d] * A[d] * p * (1 - p);
+  }
+  const skip = new Uint8Array(P.length);
+  for (const d of approximated) skip[d] = 1;
   const gen = new Xoshiro(input.seed);
   for (let d = 0; d < P.length; d++) {
     const p = P[d];
     const amount = A[d];
-    if (!(p > 0) || amount === 0) continue;
+    if (skip[d] || !(p > 0) || amount === 0) continue;
     const g = groups[d];
     const sims = byGroup[g];
     if (p >= 1) {
@@ -94,10 +115,12 @@ export function simulate(input: SimulationInput): SimulationResult {
   }
   const nbMean = input.newBusinessMean;
   const nbSd = input.newBusinessSd;
+  const approxSd = Float64Array.from(approxVar, Math.sqrt);
   for (let s = 0; s < n; s++) {
     const z = nbMean ? normal(rng) : 0;
     for (let g = 0; g < G; g++) {
       let v = byGroup[g][s] + constant[g] + (input.base?.[g] ?? 0);
+      if (approxVar[g] > 0 || approxMean[g] > 0) v += Math.max(0, approxMean[g] + approxSd[g] * normal(rng));
       if (nbMean) v += Math.max(0, nbMean[g] + (nbSd?.[g] ?? 0) * z);
       byGroup[g][s] = v;
       total[s] += v;
@@ -105,7 +128,24 @@ export function simulate(input: SimulationInput): SimulationResult {
   }
   for (const sims of byGroup) sims.sort();
   total.sort();
-  return { total, byGroup };
+  return { total, byGroup, approximatedDeals: approximated.length };
+}
+
+/** Deals to approximate: smallest variance first, until the exact draws fit the budget. */
+function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulations: number, budget: number): number[] {
+  let draws = 0;
+  for (let d = 0; d < P.length; d++) if (P[d] > 0 && P[d] < 1) draws += Math.min(P[d], 1 - P[d]) * simulations;
+  if (draws <= budget) return [];
+  const order = Array.from({ length: P.length }, (_, d) => d).filter((d) => P[d] > 0 && P[d] < 1);
+  const variance = (d: number) => A[d] * A[d] * P[d] * (1 - P[d]);
+  order.sort((x, y) => variance(x) - variance(y));
+  const out: number[] = [];
+  for (const d of order) {
+    if (draws <= budget) break;
+    draws -= Math.min(P[d], 1 - P[d]) * simulations;
+    out.push(d);
+  }
+  return out;
 }
 
 function normal(rng: () => number): number {

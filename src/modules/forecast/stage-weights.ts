@@ -48,12 +48,12 @@ export function learnStageWeights(
   options: WeightOptions = DEFAULT_WEIGHT_OPTIONS,
   include: (i: number) => boolean = () => true,
   prior?: StageWeight[],
+  cutoff: Float64Array = maturityCutoffs(t, asOf),
 ): StageWeight[] {
   const k = t.stages.length;
   const reached = new Float64Array(k);
   const won = new Float64Array(k);
   const maxWon = new Float64Array(k).fill(NaN);
-  const cutoff = maturityCutoffs(t, asOf);
   for (let i = 0; i < t.n; i++) {
     if (!closedBefore(t, i, asOf) || !include(i)) continue;
     const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;

@@ -30,58 +30,55 @@ export function kaplanMeier(eventTimes: ArrayLike<number>, censoredTimes: ArrayL
   return closeCurve([], eventTimes, censoredTimes);
 }
 
+/** Times are binned to the hour: linear-time counting instead of sorting millions of durations. */
+const BINS_PER_DAY = 24;
+
+function histogram(xs: ArrayLike<number>, bins: number): Float64Array {
+  const h = new Float64Array(bins);
+  for (let i = 0; i < xs.length; i++) h[Math.max(0, Math.round(xs[i] * BINS_PER_DAY))]++;
+  return h;
+}
+
 /**
  * Kaplan–Meier of time to close (won or lost) plus the cumulative incidence of winning (Aalen–Johansen):
- * CIF_won(t) = sum over event times t_j <= t of S(t_j-) x wins(t_j) / at risk(t_j).
+ * CIF_won(t) = sum over event times t_j <= t of S(t_j-) x wins(t_j) / at risk(t_j). Times in days, binned to
+ * the hour; at a tie, events come before censorings.
  */
 export function closeCurve(wonTimes: ArrayLike<number>, lostTimes: ArrayLike<number>, censoredTimes: ArrayLike<number>): SurvivalCurve {
-  const won = Float64Array.from(wonTimes).sort();
-  const lost = Float64Array.from(lostTimes).sort();
-  const ce = Float64Array.from(censoredTimes).sort();
-  const events = won.length + lost.length;
-  const total = events + ce.length;
+  let maxTime = 0;
+  for (const xs of [wonTimes, lostTimes, censoredTimes]) for (let i = 0; i < xs.length; i++) if (xs[i] > maxTime) maxTime = xs[i];
+  const bins = Math.round(maxTime * BINS_PER_DAY) + 1;
+  const won = histogram(wonTimes, bins);
+  const lost = histogram(lostTimes, bins);
+  const ce = histogram(censoredTimes, bins);
+  const events = wonTimes.length + lostTimes.length;
+  const total = events + censoredTimes.length;
   const times: number[] = [];
   const survival: number[] = [];
   const incidence: number[] = [];
   let atRisk = total;
   let s = 1;
   let cif = 0;
-  let i = 0;
-  let l = 0;
-  let j = 0;
-  while (i < won.length || l < lost.length) {
-    const t = Math.min(i < won.length ? won[i] : Infinity, l < lost.length ? lost[l] : Infinity);
-    while (j < ce.length && ce[j] < t) {
-      atRisk--;
-      j++;
+  for (let b = 0; b < bins; b++) {
+    const d = won[b] + lost[b];
+    if (d > 0) {
+      cif += (s * won[b]) / atRisk;
+      s *= 1 - d / atRisk;
+      atRisk -= d;
+      times.push(b / BINS_PER_DAY);
+      survival.push(s);
+      incidence.push(cif);
     }
-    let dw = 0;
-    let dl = 0;
-    while (i < won.length && won[i] === t) {
-      dw++;
-      i++;
-    }
-    while (l < lost.length && lost[l] === t) {
-      dl++;
-      l++;
-    }
-    cif += (s * dw) / atRisk;
-    s *= 1 - (dw + dl) / atRisk;
-    atRisk -= dw + dl;
-    times.push(t);
-    survival.push(s);
-    incidence.push(cif);
+    atRisk -= ce[b];
   }
-  const last = (a: Float64Array) => (a.length ? a[a.length - 1] : 0);
-  const maxTime = Math.max(last(won), last(lost), last(ce));
-  const tail = tailFit(won, lost, ce);
+  const tail = tailFit(won, lost, ce, total);
   return {
     times: Float64Array.from(times),
     survival: Float64Array.from(survival),
     wonIncidence: Float64Array.from(incidence),
     subjects: total,
     events,
-    censored: ce.length,
+    censored: censoredTimes.length,
     maxTime,
     tailHazard: tail.hazard,
     tailWinShare: tail.winShare,
@@ -89,20 +86,24 @@ export function closeCurve(wonTimes: ArrayLike<number>, lostTimes: ArrayLike<num
 }
 
 /** Events per unit of exposure among subjects observed beyond the 75th percentile of all observed times. */
-function tailFit(won: Float64Array, lost: Float64Array, ce: Float64Array): { hazard: number; winShare: number } {
-  const all = new Float64Array(won.length + lost.length + ce.length);
-  all.set(won);
-  all.set(lost, won.length);
-  all.set(ce, won.length + lost.length);
-  if (!all.length) return { hazard: 0, winShare: 0 };
-  all.sort();
-  const q = all[Math.floor(0.75 * (all.length - 1))];
+function tailFit(won: Float64Array, lost: Float64Array, ce: Float64Array, total: number): { hazard: number; winShare: number } {
+  if (!total) return { hazard: 0, winShare: 0 };
+  const k = Math.floor(0.75 * (total - 1));
+  let seen = 0;
+  let qBin = 0;
+  for (; qBin < won.length; qBin++) {
+    seen += won[qBin] + lost[qBin] + ce[qBin];
+    if (seen > k) break;
+  }
   let wins = 0;
   let events = 0;
   let exposure = 0;
-  for (const t of won) if (t >= q) { wins++; events++; exposure += t - q; }
-  for (const t of lost) if (t >= q) { events++; exposure += t - q; }
-  for (const t of ce) if (t >= q) exposure += t - q;
+  for (let b = qBin; b < won.length; b++) {
+    const dt = (b - qBin) / BINS_PER_DAY;
+    wins += won[b];
+    events += won[b] + lost[b];
+    exposure += (won[b] + lost[b] + ce[b]) * dt;
+  }
   return { hazard: exposure > 0 ? events / exposure : 0, winShare: events ? wins / events : 0 };
 }
 

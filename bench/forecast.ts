@@ -1,0 +1,194 @@
+/**
+ * Forecast benchmark.
+ *
+ *   npm run build && node dist/bench/forecast.js [pure] [sqlite] [postgresql] [--backtest-periods 12]
+ *
+ * 1. pure: 100,000 open deals (plus 200,000 closed ones as history) built in memory, company forecast of a quarter
+ *    with 10,000 simulations: model fit, deal outlooks, Monte Carlo, and the whole computeForecast (goal < 2 s).
+ * 2. for each 1M-deal world whose marker /tmp/pipewise-bench/READY-<kind> exists (read-only: as-of forecasts store
+ *    no snapshot): the full path of a company forecast (SQL load + compute, 10,000 simulations), and a 12-period
+ *    monthly backtest (2,000 simulations per period; goal < 30 s). Env BENCH_SQLITE / BENCH_POSTGRES override the
+ *    locations. Prints a JSON line per figure.
+ */
+import { performance } from 'node:perf_hooks';
+import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable } from '../src/modules/forecast/facts';
+import { computeForecast } from '../src/modules/forecast/engine';
+import { buildHistoryModel, dealOutlook, openDeals } from '../src/modules/forecast/model';
+import { createRng, simulate } from '../src/modules/forecast/monte-carlo';
+import { parsePeriod } from '../src/modules/forecast/period';
+
+const STAGES: OpenStage[] = [
+  { id: 1, name: 'Prospecting', defaultProbability: 0.1 },
+  { id: 2, name: 'Qualification', defaultProbability: 0.25 },
+  { id: 3, name: 'Discovery/Demo', defaultProbability: 0.5 },
+  { id: 4, name: 'Proposal', defaultProbability: 0.75 },
+  { id: 5, name: 'Negotiation', defaultProbability: 0.9 },
+];
+
+const args = process.argv.slice(2);
+const wanted = (name: string) => args.length === 0 || args.includes(name);
+const backtestPeriods = Number(args[args.indexOf('--backtest-periods') + 1]) || 12;
+const print = (figure: Record<string, unknown>) => console.log(JSON.stringify(figure));
+const seconds = (t0: number) => Math.round((performance.now() - t0) / 10) / 100;
+/** CPU seconds of this process since `c0` (the machine is shared: wall time depends on the others' load). */
+const cpuSeconds = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return Math.round((c.user + c.system) / 1e4) / 100;
+};
+
+/** Deals walking the pipeline: advance 70 % at each stage after lognormal(median 10 d) days, 3 % of losses stay open. */
+function syntheticDeals(closedWanted: number, openWanted: number, asOf: number): DealFactRow[] {
+  const rng = createRng(2026);
+  const normal = () => Math.sqrt(-2 * Math.log(rng())) * Math.cos(2 * Math.PI * rng());
+  const rows: DealFactRow[] = [];
+  let closed = 0;
+  let open = 0;
+  while (closed < closedWanted || open < openWanted) {
+    const recent = open < openWanted && (closed >= closedWanted || rng() < 0.4);
+    const created = recent ? asOf - rng() * 90 * DAY_MS : asOf - (90 + rng() * 900) * DAY_MS;
+    const entries: Array<number | null> = [null, null, null, null, null];
+    let t = created;
+    let outcome = Outcome.OPEN;
+    let closedAt: number | null = null;
+    let current = 0;
+    for (let s = 0; s < STAGES.length; s++) {
+      if (t >= asOf) break;
+      entries[s] = t;
+      current = s;
+      const duration = 10 * Math.exp(0.6 * normal()) * DAY_MS;
+      if (rng() < 0.7) {
+        t += duration;
+        if (s === STAGES.length - 1 && t < asOf) [outcome, closedAt] = [Outcome.WON, t];
+      } else {
+        if (rng() < 0.03) break; // stale: never closed
+        t += 0.8 * duration;
+        if (t < asOf) [outcome, closedAt] = [Outcome.LOST, t];
+        break;
+      }
+    }
+    const isOpen = outcome === Outcome.OPEN;
+    if (isOpen ? open >= openWanted : closed >= closedWanted) continue;
+    if (isOpen) open++;
+    else closed++;
+    rows.push({
+      id: rows.length + 1,
+      openedAt: created,
+      closedAt,
+      outcome,
+      amountCents: Math.round(1_000_000 * Math.exp(0.8 * normal())),
+      teamId: 1 + Math.floor(rng() * 5),
+      repId: 1 + Math.floor(rng() * 100),
+      productId: 1 + Math.floor(rng() * 7),
+      family: ['Platform', 'Analytics', 'Services', 'Support'][Math.floor(rng() * 4)],
+      forecastCategory: null,
+      expectedCloseAt: null,
+      currentStage: isOpen ? current : -1,
+      stageEnteredAt: entries[current],
+      entries: entries.map((e) => (e != null && e < asOf ? e : null)),
+    });
+  }
+  return rows;
+}
+
+function benchPure(): void {
+  const period = parsePeriod('2026-Q4')!;
+  const asOf = period.start;
+  let t0 = performance.now();
+  const table = buildFactTable(STAGES, syntheticDeals(200_000, 100_000, asOf));
+  const buildSeconds = seconds(t0);
+  t0 = performance.now();
+  const model = buildHistoryModel(table, asOf);
+  const modelSeconds = seconds(t0);
+  t0 = performance.now();
+  const open = openDeals(table, asOf);
+  const outlooks = open.map((i) => dealOutlook(table, model, i, period.start, period.end));
+  const outlookSeconds = seconds(t0);
+  const probabilities = Float64Array.from(outlooks, (o) => o.probability);
+  const amounts = Float64Array.from(open, (i) => table.amount[i]);
+  const meanP = probabilities.reduce((s, p) => s + p, 0) / probabilities.length;
+  const draws = probabilities.reduce((s, p) => s + Math.min(p, 1 - p), 0) * 10_000;
+  t0 = performance.now();
+  let c0 = process.cpuUsage();
+  simulate({ probabilities, amounts, groups: new Int32Array(open.length), groupCount: 1, simulations: 10_000, seed: 42 });
+  const mcSeconds = seconds(t0);
+  const mcCpu = cpuSeconds(c0);
+  // worst case for the simulation: every deal at p = 0.5 (the most draws per deal)
+  t0 = performance.now();
+  simulate({ probabilities: new Float64Array(open.length).fill(0.5), amounts, groups: new Int32Array(open.length), groupCount: 1, simulations: 10_000, seed: 42 });
+  const mcWorstSeconds = seconds(t0);
+  t0 = performance.now();
+  c0 = process.cpuUsage();
+  const f = computeForecast(table, period, asOf, () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
+  const totalSeconds = seconds(t0);
+  const totalCpu = cpuSeconds(c0);
+  print({
+    figure: 'pure company forecast, 100k open deals x 10k simulations',
+    openDeals: open.length,
+    closedDeals: model.closedDeals,
+    meanProbability: Math.round(meanP * 1000) / 1000,
+    simulatedWins: Math.round(draws),
+    buildTableSeconds: buildSeconds,
+    modelSeconds,
+    outlookSeconds,
+    monteCarloSeconds: mcSeconds,
+    monteCarloCpuSeconds: mcCpu,
+    monteCarloWorstCaseSeconds: mcWorstSeconds,
+    computeForecastSeconds: totalSeconds,
+    computeForecastCpuSeconds: totalCpu,
+    approximatedDeals: f.warnings.find((w) => w.includes('normal approximation')) ?? 'none',
+    loadAverage: require('node:os').loadavg().map((x: number) => Math.round(x * 10) / 10),
+    expected: Math.round(f.total.expected / 100),
+    p10: Math.round(f.total.p10 / 100),
+    p90: Math.round(f.total.p90 / 100),
+  });
+}
+
+async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const fs = require('node:fs') as typeof import('node:fs');
+  const { createOrm } = require('../src/db/orm') as typeof import('../src/db/orm');
+  const { parseDatabaseUrl } = require('../src/config') as typeof import('../src/config');
+  const { getForecast, getBacktest } = require('../src/modules/forecast/forecast.service') as typeof import('../src/modules/forecast/forecast.service');
+  const { ForecastGroupBy } = require('../src/modules/forecast/forecast.entity') as typeof import('../src/modules/forecast/forecast.entity');
+  const { BacktestInterval } = require('../src/modules/forecast/forecast.types') as typeof import('../src/modules/forecast/forecast.types');
+  const url = kind === 'sqlite' ? process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' : process.env.BENCH_POSTGRES || 'postgres://postgres@127.0.0.1:5432/pipewise_bench_1m';
+  if (!fs.existsSync(`/tmp/pipewise-bench/READY-${kind}`)) {
+    print({ figure: `${kind}: skipped`, reason: `/tmp/pipewise-bench/READY-${kind} does not exist` });
+    return;
+  }
+  const orm = await createOrm(parseDatabaseUrl(url));
+  try {
+    const em = () => orm.em.fork() as import('../src/db/orm').Em;
+    const asOf = new Date('2026-10-01T00:00:00Z');
+    let t0 = performance.now();
+    let c0 = process.cpuUsage();
+    const f = await getForecast(em(), kind, { period: '2026-Q4', groupBy: ForecastGroupBy.COMPANY, asOf, scope: {}, simulations: 10_000, seed: 42, topDeals: 10 });
+    print({ figure: `${kind}: company forecast 2026-Q4 as of 2026-10-01 (SQL load + compute)`, seconds: seconds(t0), cpuSeconds: cpuSeconds(c0), openDeals: f.total.openDeals, closedDeals: f.closedDealsInHistory, expected: f.total.expected, p10: f.total.p10, p90: f.total.p90, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const from = new Date(Date.UTC(2026, 9 - backtestPeriods, 1));
+    const b = await getBacktest(em(), kind, { from, to: asOf, interval: BacktestInterval.MONTH, scope: {}, simulations: 2000, seed: 42 });
+    print({
+      figure: `${kind}: ${b.periods.length}-period monthly backtest (2,000 simulations per period)`,
+      seconds: seconds(t0),
+      cpuSeconds: cpuSeconds(c0),
+      loadAverage: require('node:os').loadavg().map((x: number) => Math.round(x * 10) / 10),
+      model: b.model,
+      runRate: b.runRate,
+      fixedWeight: b.fixedWeight,
+      rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    });
+  } finally {
+    await orm.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (wanted('pure')) benchPure();
+  for (const kind of ['sqlite', 'postgresql'] as const) if (wanted(kind)) await benchDatabase(kind);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
