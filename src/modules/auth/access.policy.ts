@@ -28,7 +28,6 @@ import { AccessRole, SYSTEM_IDENTITY, isManagerOrAbove, seesEverything, type Ide
  */
 export class AccessScope {
   private repIdsMemo?: Promise<number[] | null>;
-  private accountIdsMemo?: Promise<number[] | null>;
 
   constructor(
     readonly identity: Readonly<Identity>,
@@ -81,24 +80,19 @@ export class AccessScope {
     return this.repIds(em);
   }
 
-  /** Accounts the caller sees: those its slice has deals (AE, MANAGER) or leads (SDR, MANAGER) in; null = all. */
-  accountIds(em?: Em): Promise<number[] | null> {
-    this.accountIdsMemo ??= (async () => {
-      const reps = await this.repIds(em);
-      if (reps === null) return null;
-      if (reps.length === 0) return [];
-      const ids = new Set<number>();
-      if (this.role !== AccessRole.SDR) {
-        const rows = await this.rows(em, (knex) => knex('deals').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id'));
-        for (const row of rows) ids.add(Number(row.account_id));
-      }
-      if (this.role !== AccessRole.AE) {
-        const rows = await this.rows(em, (knex) => knex('leads').distinct('account_id').whereIn('owner_id', reps).whereNotNull('account_id'));
-        for (const row of rows) ids.add(Number(row.account_id));
-      }
-      return [...ids];
-    })();
-    return this.accountIdsMemo;
+  /**
+   * Accounts the caller sees: those its slice has deals (AE, MANAGER) or leads (SDR, MANAGER) in, as a subquery
+   * (never a materialised id list: a large team's accounts would not fit SQLite's parameter limit).
+   */
+  private accountSubquery(reps: number[], em?: Em) {
+    const db = em ?? this.em;
+    if (!db) throw new Error('AccessScope needs an entity manager for a restricted identity');
+    const knex = db.getKnex();
+    const viaDeals = knex('deals').select('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
+    const viaLeads = knex('leads').select('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
+    if (this.role === AccessRole.AE) return viaDeals;
+    if (this.role === AccessRole.SDR) return viaLeads;
+    return viaDeals.union(viaLeads);
   }
 
   // ---- WHERE filters per entity ({} = no restriction) ----
@@ -123,13 +117,15 @@ export class AccessScope {
   }
 
   async accounts(em?: Em): Promise<FilterQuery<object>> {
-    const ids = await this.accountIds(em);
-    return ids === null ? {} : { id: { $in: ids } };
+    const reps = await this.repIds(em);
+    if (reps === null) return {};
+    return { id: { $in: reps.length ? this.accountSubquery(reps, em) : [] } } as FilterQuery<object>;
   }
 
   async orders(em?: Em): Promise<FilterQuery<object>> {
-    const ids = await this.accountIds(em);
-    return ids === null ? {} : { account: { $in: ids } };
+    const reps = await this.repIds(em);
+    if (reps === null) return {};
+    return { account: { $in: reps.length ? this.accountSubquery(reps, em) : [] } } as FilterQuery<object>;
   }
 
   async reps(em?: Em): Promise<FilterQuery<object>> {
