@@ -7,6 +7,7 @@
  * `compare` inserts the same 100,000 activity rows through MikroORM's em.insertMany and through the seed's writer.
  *
  *   npm run build && node dist/bench/seed.js [sqlite-20k,pg-20k,sqlite-1m,pg-1m,compare]   (default: all, in that order)
+ *   BENCH_DIR=/elsewhere puts the SQLite files and markers elsewhere (to measure without touching the shared ones).
  */
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,7 +20,7 @@ import { seedDemoWorld, type SeedReport } from '../seeds';
 import { openSink, TableBuffer } from '../seeds/sink';
 import { TABLES } from '../seeds/tables';
 
-const DIR = '/tmp/pipewise-bench';
+const DIR = process.env.BENCH_DIR ?? '/tmp/pipewise-bench';
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const END = new Date('2026-11-23T00:00:00Z');
 
