@@ -205,7 +205,12 @@ async function main() {
       graphqlErrors: Object.fromEntries(errors),
       latencyMs: { p50: pct(latencies, 0.5), p95: pct(latencies, 0.95), p99: pct(latencies, 0.99), max: latencies.at(-1) },
       autocannon: { requestsAverage: result.requests.average, latencyP50: result.latency.p50, latencyP99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx },
-      serverRssMb: { first10s: Math.round(mean(firstRss) / 1024), last10s: Math.round(mean(lastRss) / 1024), max: Math.round(Math.max(...rss.map((s) => s.kb)) / 1024) },
+      serverRssMb: {
+        first10s: Math.round(mean(firstRss) / 1024),
+        last10s: Math.round(mean(lastRss) / 1024),
+        max: Math.round(Math.max(...rss.map((s) => s.kb)) / 1024),
+        every10s: Array.from({ length: Math.ceil(DURATION / 10) }, (_, i) => Math.round(mean(rss.filter((s) => s.t > i * 10 && s.t <= (i + 1) * 10).map((s) => s.kb)) / 1024)),
+      },
       accessLogLines: logLines,
       aloneMedianMs: aloneMs,
     };
@@ -222,7 +227,7 @@ async function main() {
     console.log(
       `\n${figures.requests} requests in ${DURATION} s (${figures.throughputRps} req/s), ${CONNECTIONS} connections; 5xx: ${fiveXX}; statuses ${JSON.stringify(figures.statusCounts)}\n` +
         `latency p50 ${figures.latencyMs.p50} ms, p95 ${figures.latencyMs.p95} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms\n` +
-        `server RSS: ${figures.serverRssMb.first10s} MB (first 10 s) -> ${figures.serverRssMb.last10s} MB (last 10 s), max ${figures.serverRssMb.max} MB\n` +
+        `server RSS: ${figures.serverRssMb.first10s} MB (first 10 s) -> ${figures.serverRssMb.last10s} MB (last 10 s), max ${figures.serverRssMb.max} MB; per 10 s: ${figures.serverRssMb.every10s.join(', ')}\n` +
         `GraphQL errors: ${JSON.stringify(figures.graphqlErrors)}\n` +
         `SIGTERM with 8 requests in flight: ${JSON.stringify(drained)}, exit code ${exitCode}, stopped cleanly: ${stoppedCleanly}`,
     );
