@@ -5,7 +5,8 @@ import { CHANNELS, WORLD_TRUTH, channelConversion, repSkills, seedDemoWorld } fr
 const END = new Date('2026-11-23T00:00:00Z');
 const DEALS = 3000;
 const DAY = 86_400_000;
-const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v));
+/** Epoch ms from either platform's datetime (SQLite: integer ms; PostgreSQL: Date, or an ISO string through the ORM). */
+const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number(v));
 /** |observed - expected| may reach 4 binomial standard errors. */
 const tolerance = (p: number, n: number) => 4 * Math.sqrt((p * (1 - p)) / n);
 
