@@ -4,8 +4,8 @@
  * late September. Per stage, the ratio of what deals open at the start of the most recent past periods at the
  * same seasonal position (same month of quarter, same quarter of year) actually won inside those periods, to
  * what the model predicts for them, corrects each deal's in-period probability (shrunk toward 1, bounded).
- * Applies to months only (a quarter or a year contains its own quarter end). Uses only deals closed before asOf.
- * Pure.
+ * The stage ratios apply to months only (a quarter or a year contains its own quarter end); the same past periods
+ * also measure the model's own error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
 import { type FactTable, Outcome, isOpenAt } from './facts';
 import { type HistoryModel, type WinProbabilityFn, dealOutlook } from './model';
@@ -21,9 +21,15 @@ export interface CalendarOptions {
 export const DEFAULT_CALENDAR_OPTIONS: CalendarOptions = { analogues: 4, shrinkage: 0.25, bounds: [0.2, 3] };
 
 export interface CalendarCorrection {
-  /** Per open stage: multiplier of the in-period probability. */
+  /** Per open stage: multiplier of the in-period probability (1 for quarters and years). */
   ratio: Float64Array;
   periods: number;
+  /**
+   * Root-mean-square log error of the (corrected) pipeline model over those past periods: the model's own
+   * uncertainty, which the deal-by-deal simulation alone does not see (it only knows the dice, not whether the
+   * probabilities are right). Null with fewer than 2 periods.
+   */
+  modelLogError: number | null;
 }
 
 export function calendarCorrection(
@@ -37,9 +43,10 @@ export function calendarCorrection(
 ): CalendarCorrection {
   const k = t.stages.length;
   // A quarter or a year contains its own quarter end: bunching moves wins inside it, not out of it.
-  if (period.kind !== 'MONTH') return { ratio: new Float64Array(k).fill(1), periods: 0 };
+  const correctStages = period.kind === 'MONTH';
   const expected = new Float64Array(k);
   const actual = new Float64Array(k);
+  const perPeriod: Array<{ expected: Float64Array; actual: Float64Array; variance: number }> = [];
   let earliest = Infinity;
   for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
   const key = calendarKey(period);
@@ -51,20 +58,37 @@ export function calendarCorrection(
     if (a.end > asOf || calendarKey(a) !== key) continue;
     used++;
     const from = a.start + offset;
+    const mine = { expected: new Float64Array(k), actual: new Float64Array(k), variance: 0 };
     for (let i = 0; i < t.n; i++) {
       if (!include(i) || !isOpenAt(t, i, from)) continue;
       const o = dealOutlook(t, model, i, from, a.end, winFn, from);
-      expected[o.stage] += o.probability * t.amount[i];
-      if (t.outcome[i] === Outcome.WON && t.closed[i] >= from && t.closed[i] < a.end) actual[o.stage] += t.amount[i];
+      mine.expected[o.stage] += o.probability * t.amount[i];
+      mine.variance += t.amount[i] * t.amount[i] * o.probability * (1 - o.probability);
+      if (t.outcome[i] === Outcome.WON && t.closed[i] >= from && t.closed[i] < a.end) mine.actual[o.stage] += t.amount[i];
     }
+    for (let s = 0; s < k; s++) {
+      expected[s] += mine.expected[s];
+      actual[s] += mine.actual[s];
+    }
+    perPeriod.push(mine);
   }
   const [lo, hi] = options.bounds;
   const ratio = Float64Array.from(expected, (e, s) => {
-    if (!(e > 0)) return 1;
+    if (!correctStages || !(e > 0)) return 1;
     const r = (actual[s] + options.shrinkage * e) / (e * (1 + options.shrinkage));
     return Math.min(hi, Math.max(lo, r));
   });
-  return { ratio, periods: used };
+  // Out-of-period check of the corrected model: squared log(actual / predicted) per past period, minus the part
+  // deal-by-deal chance explains (relative variance of a sum of Bernoullis), which the simulation already draws.
+  const terms = perPeriod
+    .map(({ expected: e, actual: a, variance }) => {
+      const predicted = e.reduce((sum, v, s) => sum + v * ratio[s], 0);
+      const won = a.reduce((sum, v) => sum + v, 0);
+      return predicted > 0 && won > 0 ? Math.log(won / predicted) ** 2 - variance / (predicted * predicted) : null;
+    })
+    .filter((x): x is number => x != null);
+  const modelLogError = terms.length >= 2 ? Math.sqrt(Math.max(0, terms.reduce((sum, x) => sum + x, 0) / terms.length)) : null;
+  return { ratio, periods: used, modelLogError };
 }
 
 /** Months differ by their place in the quarter (quarter-end bunching); quarters and years are alike. */

@@ -58,6 +58,8 @@ export interface ForecastResult {
   newBusinessAnalogues: number;
   /** Per-stage calendar correction of timing (null when off). */
   calendarRatios: number[] | null;
+  /** RMS log error of the pipeline model over recent past periods, used to widen the range (null: too few). */
+  modelLogError: number | null;
   warnings: string[];
 }
 
@@ -125,6 +127,7 @@ export function computeForecast(
     newBusinessSd: nbSd,
     simulations: options.simulations,
     seed: options.seed,
+    pipelineLogSd: calendar?.modelLogError ?? 0,
   });
   const perGroup: DealContribution[][] = Array.from({ length: G }, () => []);
   for (const c of contributions) perGroup[keys.get(groupOf(c.index))!].push(c);
@@ -157,12 +160,13 @@ export function computeForecast(
   if (model.closedDeals < 100) warnings.push(`Only ${model.closedDeals} closed deal(s) before the as-of date: the forecast leans on default stage probabilities.`);
   const defaults = contributions.filter((c) => c.usedDefaultWeight).length;
   if (defaults) warnings.push(`${defaults} open deal(s) use a default stage probability (thin history).`);
+  if (calendar && calendar.modelLogError == null) warnings.push('Fewer than 2 past periods to measure the model error: the P10–P90 range only reflects deal-by-deal chance and is too narrow.');
   if (sims.approximatedDeals) {
     warnings.push(`${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.`);
   }
   const stale = contributions.filter((c) => c.stale).length;
   if (stale) warnings.push(`${stale} open deal(s) are older than any historical win and were decayed.`);
-  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, warnings };
+  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, warnings };
 }
 
 /** The k deals with the largest expected value, largest first (one pass; k is small). */

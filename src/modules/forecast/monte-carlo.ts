@@ -55,6 +55,11 @@ export interface SimulationInput {
    * otherwise cost hundreds of millions of draws.
    */
   drawBudget?: number;
+  /**
+   * Model uncertainty: each simulation scales the whole pipeline part by exp(sigma z - sigma^2 / 2), z ~ N(0, 1)
+   * (mean-preserving), on top of the deal-by-deal draws. 0 or absent: deals only.
+   */
+  pipelineLogSd?: number;
 }
 
 export const DEFAULT_DRAW_BUDGET = 20_000_000;
@@ -116,11 +121,14 @@ export function simulate(input: SimulationInput): SimulationResult {
   const nbMean = input.newBusinessMean;
   const nbSd = input.newBusinessSd;
   const approxSd = Float64Array.from(approxVar, Math.sqrt);
+  const sigma = input.pipelineLogSd ?? 0;
   for (let s = 0; s < n; s++) {
     const z = nbMean ? normal(rng) : 0;
+    const scale = sigma > 0 ? Math.exp(sigma * normal(rng) - (sigma * sigma) / 2) : 1;
     for (let g = 0; g < G; g++) {
-      let v = byGroup[g][s] + constant[g] + (input.base?.[g] ?? 0);
-      if (approxVar[g] > 0 || approxMean[g] > 0) v += Math.max(0, approxMean[g] + approxSd[g] * normal(rng));
+      let pipeline = byGroup[g][s] + constant[g];
+      if (approxVar[g] > 0 || approxMean[g] > 0) pipeline += Math.max(0, approxMean[g] + approxSd[g] * normal(rng));
+      let v = pipeline * scale + (input.base?.[g] ?? 0);
       if (nbMean) v += Math.max(0, nbMean[g] + (nbSd?.[g] ?? 0) * z);
       byGroup[g][s] = v;
       total[s] += v;
