@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import knex from 'knex';
 import { createTestDatabase } from '../helpers/databases';
 import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
 import { createSecurityTestApp, post, tokenFor, type SecurityTestApp } from '../helpers/security';
 import type { Em } from '../../src/db/orm';
 import { AccessRole, type Identity } from '../../src/modules/auth/identity';
+import { ModelKind } from '../../src/modules/scoring/scoring.entity';
+import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
+import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
+import { createScoringWorld } from '../helpers/scoring-world';
 
 const ADMIN: Identity = { subject: 'admin', role: AccessRole.ADMIN, repId: null, teamId: null };
 const onPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
@@ -51,6 +57,41 @@ onPostgres('two instances over one PostgreSQL database', () => {
     const res = await post(urlB, { query: '{ me { role repId } }' }, { authorization: `Bearer ${token}` });
     expect(res.json?.data).toEqual({ me: { role: 'SDR', repId: String(world.sdr.id) } });
   });
+});
+
+onPostgres('a model activated through one instance is served by the other (PostgreSQL)', () => {
+  let a: SecurityTestApp;
+  let b: SecurityTestApp;
+  let modelsDir: string;
+
+  beforeAll(async () => {
+    modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-models-'));
+    a = await createSecurityTestApp('postgresql', { modelsDir });
+    b = await createSecurityTestApp('postgresql', { modelsDir }, { db: a.db });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    fs.rmSync(modelsDir, { recursive: true, force: true });
+  });
+
+  it('B serves the version A activated, with no restart', async () => {
+    const world = await createScoringWorld(a.orm.em as Em, { closedLeads: 1100, closedDeals: 20 });
+    const em = a.orm.em.fork() as Em;
+    const runtime = scoringOf(em);
+    const first = await runTrainingJob(runtime, (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 1 });
+    const second = await runTrainingJob(runtime, (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 2 });
+    expect([first.message, second.message, second.active]).toEqual(['ready', 'ready', false]);
+    const servedBy = async (app: SecurityTestApp) =>
+      (await app.execute<{ lead: { score: { modelVersion: string } } }>(`query($id: ID!) { lead(id: $id) { score { modelVersion } } }`, { id: String(world.openLeadIds[0]) })).data?.lead.score.modelVersion;
+    expect(await servedBy(b)).toBe(first.version);
+    const activated = await a.execute(`mutation($v: String!) { activateModel(version: $v) { version active } }`, { v: second.version });
+    expect(activated.data).toEqual({ activateModel: { version: second.version, active: true } });
+    let seen: string | undefined;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && seen !== second.version; await sleep(250)) seen = await servedBy(b);
+    expect(seen).toBe(second.version);
+    await runtime.idle();
+  }, 120_000);
 });
 
 onPostgres('the database going away and coming back (PostgreSQL)', () => {
