@@ -34,18 +34,18 @@ export interface TrainedNetwork {
   bestValLoss: number;
 }
 
-function build(type: NetworkType, width: number, seed: number): tf.LayersModel {
+function build(type: NetworkType, width: number, seed: number, lrScale: number): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 31 + k });
   const model = tf.sequential();
   if (type === 'logistic') {
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [width], kernelInitializer: init(1), kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }) }));
-    model.compile({ optimizer: tf.train.adam(0.02), loss: 'binaryCrossentropy' });
+    model.compile({ optimizer: tf.train.adam(0.02 * lrScale), loss: 'binaryCrossentropy' });
   } else {
     model.add(tf.layers.dense({ units: 32, activation: 'relu', inputShape: [width], kernelInitializer: init(1), kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }) }));
     model.add(tf.layers.dropout({ rate: 0.2 }));
     model.add(tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(2) }));
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(3) }));
-    model.compile({ optimizer: tf.train.adam(0.005), loss: 'binaryCrossentropy' });
+    model.compile({ optimizer: tf.train.adam(0.005 * lrScale), loss: 'binaryCrossentropy' });
   }
   return model;
 }
@@ -58,7 +58,8 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
   const originalRandom = Math.random;
   Math.random = seedrandom(`pipewise-${type}-${options.seed}`);
   const rng = seedrandom(`shuffle-${options.seed}`);
-  const model = build(type, train.width, options.seed);
+  // Large batches take fewer steps per epoch: a larger step size keeps convergence in as few epochs.
+  const model = build(type, train.width, options.seed, options.batchSize >= 4096 ? 2 : 1);
   const xAll = tf.tensor2d(train.data, [train.rows, train.width]);
   const yAll = tf.tensor2d(trainY, [train.rows, 1]);
   const xVal = tf.tensor2d(val.data, [val.rows, val.width]);

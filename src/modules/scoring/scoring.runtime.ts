@@ -51,6 +51,7 @@ interface Cached {
 const TABLE = { LEAD: 'lead_scores', DEAL: 'deal_scores' } as const;
 const KEY = { LEAD: 'lead_id', DEAL: 'deal_id' } as const;
 const CHUNK = 10_000;
+const EXPLAIN_BELOW = 2_000;
 
 export class ScoringRuntime implements EventSubscriber {
   private readonly cache = new Map<ModelKind, Cached>();
@@ -237,8 +238,25 @@ export class ScoringRuntime implements EventSubscriber {
     return result;
   }
 
+  /**
+   * Explanations cost a gradient pass per row: computed when few records are scored (changes, a page, a
+   * field), left empty by bulk rescoring and filled in when a page or a field shows them.
+   */
   private views(scorer: Scorer, records: Array<{ record: LeadRow['record'] }>, scoredAt: Date): ScoreView[] {
-    return scorer.score(records.map((r) => r.record)).map((s) => ({ ...s, modelVersion: scorer.version, method: scorer.method, note: scorer.note, scoredAt }));
+    const factors = records.length <= EXPLAIN_BELOW;
+    return scorer.score(records.map((r) => r.record), { factors }).map((s) => ({ ...s, modelVersion: scorer.version, method: scorer.method, note: scorer.note, scoredAt }));
+  }
+
+  /** Factors of records whose stored score has none (bulk-scored): computed now with the current scorer. */
+  async explain(em: Em, kind: ModelKind, ids: number[]): Promise<Map<number, Factor[]>> {
+    if (ids.length === 0) return new Map();
+    const scorer = await this.scorer(kind);
+    const rows =
+      kind === ModelKind.LEAD
+        ? await loadLeadRows(em, { ids }, 0, ids.length)
+        : await loadDealRows(em, { ids }, await loadStages(em), Date.now(), 0, ids.length);
+    const scores = scorer.score(rows.map((r) => r.record));
+    return new Map(rows.map((r, i) => [r.id, scores[i].factors]));
   }
 
   private async storeLeadScores(em: Em, scorer: Scorer, rows: LeadRow[]): Promise<Map<number, ScoreView>> {

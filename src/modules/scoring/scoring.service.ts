@@ -83,6 +83,8 @@ export async function leadQueue(em: Em, scope: QueueScope, first: number, after:
   const leads = page.length ? await em.find(Lead, { id: { $in: page.map((r) => Number(r.lead_id)) } }) : [];
   const byId = new Map(leads.map((l) => [l.id, l]));
   const scorer = await runtime.scorer(ModelKind.LEAD);
+  const unexplained = page.filter((r) => storedView(r, null).factors.length === 0).map((r) => Number(r.lead_id));
+  const explained = await runtime.explain(em, ModelKind.LEAD, unexplained);
   const edges: QueueEdge[] = [];
   for (const r of page) {
     const node = byId.get(Number(r.lead_id));
@@ -92,7 +94,7 @@ export async function leadQueue(em: Em, scope: QueueScope, first: number, after:
     edges.push({
       cursor: Cursor.encode([probability, createdAt, node.id]),
       node,
-      score: { ...storedView(r, scorer.note), percentile: await runtime.percentile(ModelKind.LEAD, probability) },
+      score: { ...storedView(r, scorer.note), ...(explained.has(node.id) && { factors: explained.get(node.id)! }), percentile: await runtime.percentile(ModelKind.LEAD, probability) },
     });
   }
   return {
@@ -137,6 +139,8 @@ export async function scoresFor(em: Em, kind: ModelKind, records: Array<{ id: nu
     const fresh = kind === ModelKind.LEAD ? await runtime.scoreLeads(em, ids) : await runtime.scoreDeals(em, ids);
     for (const [id, view] of fresh) result.set(id, view);
   }
+  const explained = await runtime.explain(em, kind, [...result].filter(([, v]) => v.factors.length === 0).map(([id]) => id));
+  for (const [id, factors] of explained) result.set(id, { ...result.get(id)!, factors });
   const out = new Map<number, ScoreView & { percentile: number | null }>();
   for (const [id, view] of result) out.set(id, { ...view, percentile: await runtime.percentile(kind, view.probability) });
   return out;

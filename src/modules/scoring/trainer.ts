@@ -210,7 +210,8 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
   // Balance the classes during training (capped); Platt calibration maps the outputs back to real rates.
   const positiveWeight = Math.min(10, Math.max(1, (train.length - trainPositives) / Math.max(1, trainPositives)));
   const maxEpochs = settings.maxEpochs ?? 30;
-  const batchSize = train.length > 20_000 ? 1024 : train.length > 5_000 ? 256 : 64;
+  // Per-step overhead dominates on the wasm backend: big data gets big batches.
+  const batchSize = train.length > 50_000 ? 4096 : train.length > 20_000 ? 1024 : train.length > 5_000 ? 256 : 64;
   progress(0.1, `${pipeline.features.length} features (${pipeline.columns.length} encoded columns), ${pipeline.dropped.length} dropped`);
 
   const candidates: Candidate[] = [];
