@@ -1,11 +1,11 @@
 /**
- * Calendar correction of the timing model. Durations say how long deals take, not which part of the calendar
- * they land in, and reps bunch signatures at quarter end: a deal that "should" close mid-August often signs in
- * late September. Per stage, the ratio of what deals open at the start of the most recent past periods at the
- * same seasonal position (same month of quarter, same quarter of year) actually won inside those periods, to
- * what the model predicts for them, corrects each deal's in-period probability (shrunk toward 1, bounded).
- * The stage ratios apply to months only (a quarter or a year contains its own quarter end); the same past periods
- * also measure the model's own error, which widens the simulated range. Uses only deals closed before asOf. Pure.
+ * Recalibration of the pipeline part on recent past periods. Durations say how long deals take, not which part of
+ * the calendar they land in, and reps bunch signatures at quarter end: a deal that "should" close mid-August often
+ * signs in late September; stage weights learned on closed deals also drift from what open deals do. Per stage,
+ * the ratio of what deals open at the start of the most recent past periods of the same kind (for a month: the
+ * same month of the quarter) actually won inside those periods, to what the model predicted for them, corrects
+ * each deal's in-period probability (shrunk toward 1, bounded). The same past periods measure the model's own
+ * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
 import { type FactTable, Outcome, isOpenAt } from './facts';
 import { type HistoryModel, type WinProbabilityFn, dealOutlook } from './model';
@@ -21,7 +21,7 @@ export interface CalendarOptions {
 export const DEFAULT_CALENDAR_OPTIONS: CalendarOptions = { analogues: 4, shrinkage: 0.25, bounds: [0.2, 3] };
 
 export interface CalendarCorrection {
-  /** Per open stage: multiplier of the in-period probability (1 for quarters and years). */
+  /** Per open stage: multiplier of the in-period probability. */
   ratio: Float64Array;
   periods: number;
   /**
@@ -42,8 +42,6 @@ export function calendarCorrection(
   options: CalendarOptions = DEFAULT_CALENDAR_OPTIONS,
 ): CalendarCorrection {
   const k = t.stages.length;
-  // A quarter or a year contains its own quarter end: bunching moves wins inside it, not out of it.
-  const correctStages = period.kind === 'MONTH';
   const expected = new Float64Array(k);
   const actual = new Float64Array(k);
   const perPeriod: Array<{ expected: Float64Array; actual: Float64Array; variance: number }> = [];
@@ -74,7 +72,7 @@ export function calendarCorrection(
   }
   const [lo, hi] = options.bounds;
   const ratio = Float64Array.from(expected, (e, s) => {
-    if (!correctStages || !(e > 0)) return 1;
+    if (!(e > 0)) return 1;
     const r = (actual[s] + options.shrinkage * e) / (e * (1 + options.shrinkage));
     return Math.min(hi, Math.max(lo, r));
   });
