@@ -16,7 +16,7 @@ import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
 import { Target } from '../../src/modules/target/target.entity';
 import { Team } from '../../src/modules/team/team.entity';
-import { ActivityType, DealStatus, LeadStatus, RepRole, TargetScope } from '../../src/shared/enums';
+import { ActivityOutcome, ActivityType, DealStatus, LeadStatus, RepRole, TargetScope } from '../../src/shared/enums';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
 
 export interface SecurityTestApp extends App {
@@ -118,13 +118,14 @@ export async function createAccessWorld(rootEm: Em) {
   const l1 = lead('L1', s1, acc4);
   const l2 = lead('L2', s2, null);
   const l3 = lead('L3', a1, null);
-  const activity = (by: Rep, on: { lead?: Lead; deal?: Deal }) => em.create(Activity, { type: ActivityType.CALL, rep: by, lead: on.lead ?? null, deal: on.deal ?? null, at: now });
+  const activity = (by: Rep, on: { lead?: Lead; deal?: Deal }) =>
+    em.create(Activity, { type: ActivityType.CALL, outcome: ActivityOutcome.CONNECTED, rep: by, lead: on.lead ?? null, deal: on.deal ?? null, at: now });
   const act1 = activity(s1, { lead: l1 });
   const act2 = activity(a1, { deal: d1 });
   const act3 = activity(b1, { deal: d3 });
   const act4 = activity(s2, { lead: l2 });
   const o1 = em.create(Order, { account: acc1, product, deal: d1, amountCents: 500_000, costCents: 200_000, orderedAt: now });
-  const period = { kpiKey: 'revenue', periodStart: new Date('2026-01-01T00:00:00Z'), periodEnd: new Date('2026-04-01T00:00:00Z'), value: 100000 };
+  const period = { kpiKey: 'revenue', periodStart: new Date('2026-01-01T00:00:00Z'), periodEnd: new Date('2026-04-01T00:00:00Z'), value: 100000, version: 1 };
   const tCompany = em.create(Target, { ...period, scope: TargetScope.COMPANY, team: null, rep: null });
   const tTeamA = em.create(Target, { ...period, scope: TargetScope.TEAM, team: teamA, rep: null });
   const tRepA1 = em.create(Target, { ...period, scope: TargetScope.REP, team: null, rep: a1 });
