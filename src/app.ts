@@ -63,6 +63,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     formatError: createErrorFormatter(logger, exposeDetails, (error) => health.markDown(error)),
     includeStacktraceInErrorResponses: exposeDetails,
     introspection: config.introspection,
+    // Without introspection, validation errors do not hint at field names ("Did you mean ...?") either.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     // main.ts owns SIGTERM (drain, close the pool, exit); Apollo's own handler would stop and re-raise the signal.
     stopOnTerminationSignals: false,
     // Automatic persisted queries are on (Apollo's default, in-memory LRU per instance: a miss costs one retry).

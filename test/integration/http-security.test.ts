@@ -160,6 +160,8 @@ describe('HTTP limits that need their own app', () => {
       const token = await tokenFor(app, { subject: 'admin', role: AccessRole.ADMIN, repId: null, teamId: null });
       const res = await post(url, { query: `{ __schema { types { name } } }` }, { authorization: `Bearer ${token}` });
       expect(res.json?.errors?.[0].message).toMatch(/introspection is not allowed/i);
+      const typo = await post(url, { query: `{ deal(id: 1) { nmae } }` }, { authorization: `Bearer ${token}` });
+      expect(typo.json?.errors?.[0].message).not.toMatch(/did you mean/i);
     } finally {
       await app.close();
     }
