@@ -126,6 +126,12 @@ describe.each(DATABASES)('KPI engine on %s', (kind) => {
     // Coverage: 10,000 / (60,000 quota - 30,000 won) = 0.333.
     expect((await kpi('pipelineCoverage'))[0]).toMatchObject({ value: 1 / 3, health: 'WARNING' });
     expect(await value('quotaAttainment')).toBe(0.5); // 30,000 / 60,000
+    // The quota is read even when the query does not select `target`.
+    const bare = await app.execute<{ kpi: { rows: Array<{ value: number }> } }>(
+      `query($period: KpiPeriodInput!) { kpi(key: "quotaAttainment", period: $period) { rows { value } } }`,
+      { period: Q1 },
+    );
+    expect(bare.data!.kpi.rows[0].value).toBe(0.5);
     // Velocity: 2 open x 15,000 average x 0.5 win rate / 45 days = 333.33 a day.
     expect(await value('salesVelocity')).toBeCloseTo(333.3333, 3);
   });

@@ -28,6 +28,8 @@ export interface KpiRequest {
   compareTo?: ComparisonMode | null;
   /** Unsupported slices give a null value with a reason instead of an error (dashboards). */
   lenient?: boolean;
+  /** False when the caller does not read targets (skips loading and prorating them on big results). */
+  withTargets?: boolean;
 }
 
 export interface RowGroup {
@@ -161,7 +163,7 @@ export class KpiEngine {
       const unsupported = this.checkSupport(def, refs, dims, filter, request.lenient ?? false);
       plans.push({ def, refs, unsupported });
       if (!unsupported) {
-        targetKeys.add(def.key);
+        if (request.withTargets !== false) targetKeys.add(def.key);
         if (def.needsRevenueTarget) targetKeys.add('revenue');
       }
     }
@@ -169,7 +171,7 @@ export class KpiEngine {
       if (plan.unsupported) continue;
       for (const ref of plan.refs) if (!ref.percentile) this.want(ref);
     }
-    const targets = this.appliesTargets(dims, requested) ? await this.loadTargets([...targetKeys], kb, dims, requested) : new Map<string, Map<string, TargetWindow[]>>();
+    const targets = targetKeys.size && this.appliesTargets(dims, requested) ? await this.loadTargets([...targetKeys], kb, dims, requested) : new Map<string, Map<string, TargetWindow[]>>();
 
     for (const { def, refs, unsupported } of plans) {
       if (unsupported) {
@@ -226,7 +228,7 @@ export class KpiEngine {
             const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
             comparison = compare(computed.value, previous.value);
           }
-          const targetValue = scopeKey ? this.targetValue(targets.get(def.key), scopeKey, bucket, def.additive) : null;
+          const targetValue = scopeKey && request.withTargets !== false ? this.targetValue(targets.get(def.key), scopeKey, bucket, def.additive) : null;
           const value = computed.value == null || Number.isFinite(computed.value) ? computed.value : null;
           rows.push({
             kpiKey: def.key,

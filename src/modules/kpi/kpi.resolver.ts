@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+import { Arg, Ctx, ID, Info, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
 import type { KpiScope } from './kpi.engine';
@@ -18,6 +19,14 @@ export async function kpiScopeFor(ctx: Context): Promise<KpiScope> {
   return repIds === null ? {} : { repIds };
 }
 
+/** Whether the query reads `target` anywhere below this field (fragments count as yes): targets cost on big results. */
+function selectsTarget(info: GraphQLResolveInfo): boolean {
+  const visit = (set: SelectionSetNode | undefined): boolean =>
+    !!set &&
+    set.selections.some((s) => (s.kind === 'Field' ? s.name.value === 'target' || visit(s.selectionSet) : true));
+  return info.fieldNodes.some((node) => visit(node.selectionSet));
+}
+
 @Resolver()
 export class KpiResolver {
   @Query(() => [KpiDefinition], { description: 'The KPI catalogue: keys, formulas, units, directions and benchmarks.' })
@@ -34,8 +43,15 @@ export class KpiResolver {
     groupBy: KpiDimension[] | undefined,
     @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult> {
-    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx), [key], { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx), [key], {
+      period: toPeriod(period),
+      filter: toFilter(filter),
+      groupBy,
+      compareTo,
+      withTargets: selectsTarget(info),
+    });
     return result;
   }
 
@@ -47,8 +63,15 @@ export class KpiResolver {
     @Arg('groupBy', () => [KpiDimension], { nullable: true }) groupBy: KpiDimension[] | undefined,
     @Arg('compareTo', () => ComparisonMode, { nullable: true }) compareTo: ComparisonMode | undefined,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult[]> {
-    return computeKpis(ctx.em, await kpiScopeFor(ctx), keys, { period: toPeriod(period), filter: toFilter(filter), groupBy, compareTo });
+    return computeKpis(ctx.em, await kpiScopeFor(ctx), keys, {
+      period: toPeriod(period),
+      filter: toFilter(filter),
+      groupBy,
+      compareTo,
+      withTargets: selectsTarget(info),
+    });
   }
 
   @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })

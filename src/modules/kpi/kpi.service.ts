@@ -91,6 +91,7 @@ export interface KpiArgs {
   filter?: FilterValues;
   groupBy?: KpiDimension[];
   compareTo?: ComparisonMode | null;
+  withTargets?: boolean;
 }
 
 export async function computeKpis(em: Em, scope: KpiScope, keys: string[], args: KpiArgs): Promise<KpiResult[]> {
