@@ -107,7 +107,7 @@ async function benchQueue(kind: 'sqlite' | 'postgresql') {
     }
     await admin.destroy();
   }
-  const config = loadConfig({ NODE_ENV: 'development', SEED_DEMO: 'false', LOG_LEVEL: 'silent' }, { database: parseDatabaseUrl(url) });
+  const config = loadConfig({ NODE_ENV: 'development', SEED_DEMO: 'false', LOG_LEVEL: 'silent', MODELS_DIR: process.env.MODELS_DIR }, { database: parseDatabaseUrl(url) });
   const app = await createApp(config, { logger: silent });
   try {
     const em = app.orm.em.fork() as Em;

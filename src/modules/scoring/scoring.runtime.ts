@@ -299,10 +299,12 @@ export class ScoringRuntime implements EventSubscriber {
   }
 
   private async upsert(em: Em, kind: ModelKind, rows: Array<Record<string, unknown>>): Promise<void> {
+    if (rows.length === 0) return;
     const knex = em.getKnex() as unknown as Knex;
-    for (let i = 0; i < rows.length; i += 500) {
-      await knex(TABLE[kind]).insert(rows.slice(i, i + 500)).onConflict(KEY[kind]).merge();
-    }
+    // One transaction per chunk: one commit (and fsync) instead of one per statement.
+    await knex.transaction(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500) await trx(TABLE[kind]).insert(rows.slice(i, i + 500)).onConflict(KEY[kind]).merge();
+    });
   }
 
   private async removeClosed(em: Em, kind: ModelKind, ids: number[]): Promise<void> {
