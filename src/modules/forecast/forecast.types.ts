@@ -2,6 +2,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ForecastCategory } from '../../shared/enums';
 import { MoneyScalar } from '../../graphql/money.scalar';
+import { Financial } from '../auth/financial.middleware';
 import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 
 export enum WeightStatus { OK = 'OK', SHRUNK = 'SHRUNK', INSUFFICIENT_HISTORY = 'INSUFFICIENT_HISTORY' }
@@ -53,9 +54,10 @@ export class ForecastGroup {
   @Field(() => MoneyScalar, { description: 'Expected revenue from deals open at the as-of date.' }) pipeline!: number;
   @Field(() => MoneyScalar, { description: 'Expected revenue from deals not yet created.' }) newBusiness!: number;
   @Field(() => MoneyScalar, { description: 'Won inside the period before the as-of date.' }) closedWon!: number;
-  @Field(() => MoneyScalar, { nullable: true, description: '`revenue` targets overlapping the period (prorated).' }) quota!: number | null;
-  @Field(() => MoneyScalar, { nullable: true, description: 'quota - expected (positive: short of quota).' }) gapToQuota!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Open pipeline / (quota - closedWon).' }) pipelineCoverage!: number | null;
+  // Quota data: null below MANAGER (src/modules/auth/access.policy.ts).
+  @Field(() => MoneyScalar, { nullable: true, description: '`revenue` targets overlapping the period (prorated). Null below MANAGER.' }) @Financial() quota!: number | null;
+  @Field(() => MoneyScalar, { nullable: true, description: 'quota - expected (positive: short of quota). Null below MANAGER.' }) @Financial() gapToQuota!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Open pipeline / (quota - closedWon). Null below MANAGER.' }) @Financial() pipelineCoverage!: number | null;
   @Field(() => Int) openDeals!: number;
   @Field(() => MoneyScalar) openPipeline!: number;
   @Field(() => [ForecastCategoryTotal], { description: 'Open deals by the model category.' }) categories!: ForecastCategoryTotal[];

@@ -1,3 +1,4 @@
+import { Financial } from '../auth/financial.middleware';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Rep } from '../rep/rep.entity';
 import {
@@ -121,7 +122,9 @@ export class KpiRow {
   @Field(() => KpiUnit) unit!: KpiUnit;
   @Field(() => String, { nullable: true, description: 'Why value is null (e.g. "no deal was closed in the period").' }) reason?: string | null;
   @Field(() => KpiComparison, { nullable: true, description: 'Present when compareTo was given.' }) comparison?: KpiComparison | null;
-  @Field(() => KpiTargetProgress, { nullable: true, description: 'Present when a target exists for the row’s scope and period.' }) target?: KpiTargetProgress | null;
+  @Field(() => KpiTargetProgress, { nullable: true, description: 'Present when a target exists for the row’s scope and period (quota data: null below MANAGER).' })
+  @Financial()
+  target?: KpiTargetProgress | null;
   @Field(() => KpiHealth, { nullable: true, description: 'Health against the catalogue benchmark; null when there is none.' }) health?: KpiHealth | null;
 }
 

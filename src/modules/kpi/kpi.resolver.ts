@@ -8,6 +8,8 @@ import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.input
 import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
+import { KPI_DEFINITIONS } from './kpi.catalogue';
+import { SignalKind } from './kpi.enums';
 
 /**
  * The slice of the business the caller may see: the one place access rules reach the KPI engine. Today the
@@ -16,7 +18,18 @@ import { signals } from './kpi.signals';
  */
 export async function kpiScopeFor(ctx: Context): Promise<KpiScope> {
   const repIds = await ctx.access.repIds();
-  return repIds === null ? {} : { repIds };
+  const hidden = ctx.access.seesFinancials ? {} : { hiddenKpis: FINANCIAL_KPI_KEYS };
+  return repIds === null ? hidden : { repIds, ...hidden };
+}
+
+/** KPIs built on cost, spend, margin or quota (targets): MANAGER and above only; FORBIDDEN below, left out of dashboards. */
+export const FINANCIAL_KPI_KEYS: ReadonlySet<string> = new Set(
+  KPI_DEFINITIONS.filter((def) => def.needsRevenueTarget || def.uses.some((fact) => /^spend\.|cost/i.test(fact))).map((def) => def.key),
+);
+
+function assertKpisVisible(ctx: Context, keys: string[]): void {
+  const blocked = keys.filter((key) => FINANCIAL_KPI_KEYS.has(key));
+  if (blocked.length) ctx.access.requireFinancials(`KPIs on cost, spend, margin or quota (${blocked.join(', ')})`);
 }
 
 /** Whether the query reads `target` anywhere below this field (fragments count as yes): targets cost on big results. */
@@ -45,6 +58,7 @@ export class KpiResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult> {
+    assertKpisVisible(ctx, [key]);
     const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx), [key], {
       period: toPeriod(period),
       filter: toFilter(filter),
@@ -65,6 +79,7 @@ export class KpiResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult[]> {
+    assertKpisVisible(ctx, keys);
     return computeKpis(ctx.em, await kpiScopeFor(ctx), keys, {
       period: toPeriod(period),
       filter: toFilter(filter),
@@ -103,7 +118,9 @@ export class KpiResolver {
     @Ctx() ctx: Context,
   ): Promise<Signal[]> {
     const filter = toFilter({ teamIds: scope?.teamId ? [scope.teamId] : undefined, repIds: scope?.repId ? [scope.repId] : undefined });
-    return signals(ctx.em, await kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
+    const found = await signals(ctx.em, await kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
+    // KPI_OFF_TRACK signals compare with targets (quotas): MANAGER and above.
+    return ctx.access.seesFinancials ? found : found.filter((signal) => signal.kind !== SignalKind.KPI_OFF_TRACK);
   }
 
   @Query(() => Leaderboard, { description: 'Reps ranked by a KPI within a team (or the company), with tenure and territory for context.' })
@@ -114,6 +131,7 @@ export class KpiResolver {
     @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
     @Ctx() ctx: Context,
   ): Promise<Leaderboard> {
+    assertKpisVisible(ctx, [kpi]);
     return leaderboard(ctx.em, await kpiScopeFor(ctx), kpi, teamId, toPeriod(period), limit);
   }
 }

@@ -114,7 +114,8 @@ export async function dashboard(
   if (who?.repId) filter[KpiDimension.REP] = [parseId(who.repId, 'scope.repId')];
   if (who?.teamId) filter[KpiDimension.TEAM] = [parseId(who.teamId, 'scope.teamId')];
   const engine = new KpiEngine(em, scope);
-  const results = await engine.compute({ keys: DASHBOARD_KPIS[role], period, filter, compareTo, lenient: true });
+  const keys = DASHBOARD_KPIS[role].filter((key) => !scope.hiddenKpis?.has(key));
+  const results = await engine.compute({ keys, period, filter, compareTo, lenient: true });
   return { role, period: periodOut(period), kpis: results.map(resultOut) };
 }
 

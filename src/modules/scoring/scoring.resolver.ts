@@ -7,6 +7,10 @@ import { Lead } from '../lead/lead.entity';
 import { ModelKind, ModelVersion } from './scoring.entity';
 import type { ScoreView } from './scoring.runtime';
 import * as scoring from './scoring.service';
+import { AccessRole } from '../auth/identity';
+
+/** The model registry (metrics, versions, jobs): MANAGER and above; training, activation, rescoring: ADMIN. */
+const REGISTRY_READERS = [AccessRole.MANAGER, AccessRole.EXEC, AccessRole.ADMIN];
 import {
   BaselineMetrics, CalibrationBin, FeatureChoice, FeatureEffect, FeatureImportance, LeadQueueArgs, LeadQueueConnection, ModelMetrics, RescoreResult, Score,
 } from './scoring.types';
@@ -96,37 +100,47 @@ export class ModelVersionResolver {
 @Resolver()
 export class ScoringResolver {
   @Query(() => LeadQueueConnection, { description: "Open leads ranked by score (ties by recency) with the reasons: an SDR's queue (owner) or a team's (team)." })
-  leadQueue(@Args() { owner, team, filter, first, after }: LeadQueueArgs, @Ctx() ctx: Context) {
-    return scoring.leadQueue(ctx.em, { ownerId: owner, teamId: team, statuses: filter?.statuses, sources: filter?.sources, tiers: filter?.tiers }, first ?? 20, after, ctx.config.maxPageSize);
+  async leadQueue(@Args() { owner, team, filter, first, after }: LeadQueueArgs, @Ctx() ctx: Context) {
+    // Another rep's or team's queue is FORBIDDEN; without arguments, the caller's own slice.
+    if (owner) await ctx.access.assertRep(owner, 'owner');
+    if (team) ctx.access.assertTeam(team, 'team');
+    const visibleOwnerIds = await ctx.access.repIds();
+    return scoring.leadQueue(ctx.em, { visibleOwnerIds, ownerId: owner, teamId: team, statuses: filter?.statuses, sources: filter?.sources, tiers: filter?.tiers }, first ?? 20, after, ctx.config.maxPageSize);
   }
 
   @Query(() => [ModelVersion], { description: 'Trained models, newest first, with metrics and status.' })
   models(@Arg('kind', () => ModelKind, { nullable: true }) kind: ModelKind | null, @Ctx() ctx: Context) {
+    ctx.access.requireRole(REGISTRY_READERS, 'Reading the model registry');
     return scoring.listModels(ctx.em, kind);
   }
 
   @Query(() => ModelVersion)
   model(@Arg('version') version: string, @Ctx() ctx: Context) {
+    ctx.access.requireRole(REGISTRY_READERS, 'Reading the model registry');
     return scoring.findModel(ctx.em, version);
   }
 
   @Query(() => ModelVersion, { description: 'A training job (the registry row): status, progress, message, metrics when READY.' })
   trainingJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    ctx.access.requireRole(REGISTRY_READERS, 'Reading the model registry');
     return scoring.findModelById(ctx.em, id);
   }
 
   @Mutation(() => ModelVersion, { description: 'Starts training in the background; poll trainingJob(id) or models(kind).' })
   trainModel(@Arg('kind', () => ModelKind) kind: ModelKind, @Ctx() ctx: Context) {
+    ctx.access.requireRole([AccessRole.ADMIN], 'Training a model');
     return scoring.startTraining(ctx.em, kind);
   }
 
   @Mutation(() => ModelVersion, { description: 'Makes a READY model the one every server serves; stored scores follow.' })
   activateModel(@Arg('version') version: string, @Ctx() ctx: Context) {
+    ctx.access.requireRole([AccessRole.ADMIN], 'Activating a model');
     return scoring.activateModel(ctx.em, version);
   }
 
   @Mutation(() => RescoreResult, { description: 'Scores every open lead or deal now with the active model.' })
   rescore(@Arg('kind', () => ModelKind) kind: ModelKind, @Ctx() ctx: Context) {
+    ctx.access.requireRole([AccessRole.ADMIN], 'Rescoring');
     return scoring.rescore(ctx.em, kind);
   }
 }

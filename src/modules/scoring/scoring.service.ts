@@ -19,6 +19,8 @@ import { InsufficientDataError, trainScoringModel, type Example, type TrainResul
 // ---- leadQueue ----------------------------------------------------------------------------------------
 
 export interface QueueScope {
+  /** Owners whose leads the caller sees (null: everyone). */
+  visibleOwnerIds?: number[] | null;
   ownerId?: string | null;
   teamId?: string | null;
   statuses?: string[] | null;
@@ -38,10 +40,11 @@ export interface QueuePage {
 }
 
 /**
- * Who may see which queue is decided here, in one place: today any caller may ask for an owner's or a team's
- * queue; access control (an SDR sees only their own) will be enforced in this function.
+ * Who may see which queue is decided here, in one place: the queue is narrowed to the owners the caller sees
+ * (`visibleOwnerIds` from src/modules/auth/access.policy.ts: an SDR itself, a MANAGER its team; null = all).
  */
 function scopeWhere(q: Knex.QueryBuilder, scope: QueueScope): void {
+  if (scope.visibleOwnerIds) q.whereIn('s.owner_id', scope.visibleOwnerIds);
   if (scope.ownerId) q.where('s.owner_id', parseId(scope.ownerId, 'ownerId'));
   if (scope.teamId) q.where('s.team_id', parseId(scope.teamId, 'teamId'));
   if (scope.statuses?.length) {
