@@ -55,6 +55,11 @@ function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterVa
     return e.expr;
   });
   const conditions: string[] = [...(fact.where?.(d) ?? []), ...extra];
+  if (fact.range && kb.length) {
+    const from = new Date(Math.min(...kb.map((b) => b.start.getTime())));
+    const to = new Date(Math.max(...kb.map((b) => b.end.getTime())));
+    conditions.push(`${fact.range} >= ${ts(d, from)} and ${fact.range} < ${ts(d, to)}`);
+  }
   for (const [dim, rawValues] of Object.entries(filter) as Array<[KpiDimension, ReadonlyArray<string | number>]>) {
     if (!rawValues) continue;
     if (rawValues.length === 0) {

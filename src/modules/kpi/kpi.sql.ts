@@ -149,6 +149,8 @@ export interface FactDef {
   source: SourceDef;
   /** Condition placing a row in bucket `kb`. */
   inBucket: (d: Dialect) => string;
+  /** The date column of a range fact: also bounded by the whole request's span, so the planner can use its index. */
+  range?: string;
   where?: (d: Dialect) => string[];
   /** Extra joins (after the dimension joins), e.g. the stage list of the reach fact. */
   extraJoins?: (d: Dialect) => string;
@@ -170,6 +172,7 @@ const wonCycle = `d.status = ${WON} and ${cycleStart} is not null`;
 export const FACTS = {
   closed: {
     id: 'closed',
+    range: 'd.closed_at',
     source: DEALS,
     inBucket: () => 'd.closed_at >= kb.bs and d.closed_at < kb.be',
     where: () => [`d.status in (${WON}, ${LOST})`],
@@ -189,6 +192,7 @@ export const FACTS = {
   },
   lost: {
     id: 'lost',
+    range: 'd.closed_at',
     source: DEALS,
     inBucket: () => 'd.closed_at >= kb.bs and d.closed_at < kb.be',
     where: () => [`d.status = ${LOST}`],
@@ -196,6 +200,7 @@ export const FACTS = {
   },
   opened: {
     id: 'opened',
+    range: 'd.opened_at',
     source: DEALS,
     inBucket: () => 'd.opened_at >= kb.bs and d.opened_at < kb.be',
     aggregates: {
@@ -224,6 +229,7 @@ export const FACTS = {
   },
   reach: {
     id: 'reach',
+    range: 'd.opened_at',
     source: DEALS,
     inBucket: () => 'd.opened_at >= kb.bs and d.opened_at < kb.be',
     extraJoins: (d) =>
@@ -236,6 +242,7 @@ export const FACTS = {
   },
   exits: {
     id: 'exits',
+    range: 'sx.at',
     source: STAGE_EXITS,
     inBucket: () => 'sx.at >= kb.bs and sx.at < kb.be',
     aggregates: { exits: () => 'count(*)', stageDays: (d) => `sum(${days(d, 'se.at', 'sx.at')})` },
@@ -246,6 +253,7 @@ export const FACTS = {
   },
   cohortExits: {
     id: 'cohortExits',
+    range: 'd.opened_at',
     source: STAGE_EXITS,
     // Stage exits of the deals opened in the bucket (funnel cohorts).
     inBucket: () => 'd.opened_at >= kb.bs and d.opened_at < kb.be',
@@ -257,6 +265,7 @@ export const FACTS = {
   },
   activities: {
     id: 'activities',
+    range: 'x.at',
     source: ACTIVITIES,
     inBucket: () => 'x.at >= kb.bs and x.at < kb.be',
     aggregates: {
@@ -272,6 +281,7 @@ export const FACTS = {
   },
   leadsCreated: {
     id: 'leadsCreated',
+    range: 'l.created_at',
     source: LEADS,
     inBucket: () => 'l.created_at >= kb.bs and l.created_at < kb.be',
     aggregates: {
@@ -288,18 +298,21 @@ export const FACTS = {
   },
   leadsMql: {
     id: 'leadsMql',
+    range: 'l.mql_at',
     source: LEADS,
     inBucket: () => 'l.mql_at >= kb.bs and l.mql_at < kb.be',
     aggregates: { mqls: () => 'count(*)', mqlToSql: () => 'sum(case when l.sql_at is not null then 1 else 0 end)' },
   },
   leadsSql: {
     id: 'leadsSql',
+    range: 'l.sql_at',
     source: LEADS,
     inBucket: () => 'l.sql_at >= kb.bs and l.sql_at < kb.be',
     aggregates: { sqls: () => 'count(*)', sqlOwners: () => 'count(distinct l.owner_id)' },
   },
   leadsContacted: {
     id: 'leadsContacted',
+    range: 'l.first_contacted_at',
     source: LEADS,
     inBucket: () => 'l.first_contacted_at >= kb.bs and l.first_contacted_at < kb.be',
     aggregates: {
@@ -311,6 +324,7 @@ export const FACTS = {
   },
   orders: {
     id: 'orders',
+    range: 'o.ordered_at',
     source: ORDERS,
     inBucket: () => 'o.ordered_at >= kb.bs and o.ordered_at < kb.be',
     aggregates: {
