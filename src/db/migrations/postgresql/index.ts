@@ -1,8 +1,8 @@
 import { Migration20261123142139_initial } from './Migration20261123142139_initial';
 import { Migration20261123143151_import } from './Migration20261123143151_import';
 import { Migration20261123143202_auth } from './Migration20261123143202_auth';
-import { Migration20261123143902_scoring } from './Migration20261123143902_scoring';
 import { Migration20261123143407_forecast } from './Migration20261123143407_forecast';
+import { Migration20261123143902_scoring } from './Migration20261123143902_scoring';
 import { Migration20261123151502_kpi } from './Migration20261123151502_kpi';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
@@ -10,7 +10,7 @@ export const postgresqlMigrations = [
   { name: 'Migration20261123142139_initial', class: Migration20261123142139_initial },
   { name: 'Migration20261123143151_import', class: Migration20261123143151_import },
   { name: 'Migration20261123143202_auth', class: Migration20261123143202_auth },
-  { name: 'Migration20261123143902_scoring', class: Migration20261123143902_scoring },
   { name: 'Migration20261123143407_forecast', class: Migration20261123143407_forecast },
+  { name: 'Migration20261123143902_scoring', class: Migration20261123143902_scoring },
   { name: 'Migration20261123151502_kpi', class: Migration20261123151502_kpi },
 ];

@@ -1,8 +1,8 @@
 import { Migration20261123142137_initial } from './Migration20261123142137_initial';
 import { Migration20261123143148_import } from './Migration20261123143148_import';
 import { Migration20261123143200_auth } from './Migration20261123143200_auth';
-import { Migration20261123143856_scoring } from './Migration20261123143856_scoring';
 import { Migration20261123143403_forecast } from './Migration20261123143403_forecast';
+import { Migration20261123143856_scoring } from './Migration20261123143856_scoring';
 import { Migration20261123151500_kpi } from './Migration20261123151500_kpi';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
@@ -10,7 +10,7 @@ export const sqliteMigrations = [
   { name: 'Migration20261123142137_initial', class: Migration20261123142137_initial },
   { name: 'Migration20261123143148_import', class: Migration20261123143148_import },
   { name: 'Migration20261123143200_auth', class: Migration20261123143200_auth },
-  { name: 'Migration20261123143856_scoring', class: Migration20261123143856_scoring },
   { name: 'Migration20261123143403_forecast', class: Migration20261123143403_forecast },
+  { name: 'Migration20261123143856_scoring', class: Migration20261123143856_scoring },
   { name: 'Migration20261123151500_kpi', class: Migration20261123151500_kpi },
 ];
