@@ -31,6 +31,8 @@ describe.each(DATABASES)('README examples on a seeded world (%s)', (kind) => {
       expect(value).not.toBeNull();
       const edges = (value as { edges?: unknown[] }).edges;
       if (edges) expect(edges.length).toBeGreaterThan(0); // a connection example shows rows, not an empty page
+      const rows = (value as { rows?: unknown[] }).rows;
+      if (rows) expect(rows.length).toBeGreaterThan(0); // a KPI example shows values
     }
   });
 });
