@@ -1,20 +1,7 @@
 import { Choice, Rng } from './random';
-import { CHANNELS, LEAD_ORIGINS, OCCUPATIONS, WORLD_TRUTH, leadLogit, sigmoid, type Channel, type Segment } from './truth';
+import { CHANNELS, LEAD_ORIGINS, OCCUPATIONS, WORLD_TRUTH, leadLogit, sigmoid, type Channel, type LeadFeatures, type Segment } from './truth';
 
-/** The true (unmasked) features of a lead: what `leadModel` reads. */
-export interface LeadFeatures {
-  source: Channel;
-  totalVisits: number;
-  timeOnSiteSeconds: number;
-  pageViewsPerVisit: number;
-  occupation: (typeof OCCUPATIONS)[number];
-  leadOrigin: (typeof LEAD_ORIGINS)[number];
-  segment: Segment;
-  hasAuthority: boolean;
-  hasNeed: boolean;
-  hasBudget: boolean;
-  timelineMonths: number | null;
-}
+export type { LeadFeatures };
 
 const F = WORLD_TRUTH.leadFeatures;
 const channelChoice = new Choice(CHANNELS, CHANNELS.map((c) => WORLD_TRUTH.channels[c].share));

@@ -246,11 +246,12 @@ export const WORLD_TRUTH = {
 
 export type WorldTruth = typeof WORLD_TRUTH;
 
-/** Logit P(converted) of a lead from its (true, unmasked) features. */
-export function leadLogit(f: {
+/** The true (unmasked) features of a lead: what `leadModel` reads. */
+export interface LeadFeatures {
   source: Channel;
   totalVisits: number;
   timeOnSiteSeconds: number;
+  pageViewsPerVisit: number;
   occupation: (typeof OCCUPATIONS)[number];
   leadOrigin: (typeof LEAD_ORIGINS)[number];
   segment: Segment;
@@ -258,7 +259,10 @@ export function leadLogit(f: {
   hasNeed: boolean;
   hasBudget: boolean;
   timelineMonths: number | null;
-}): number {
+}
+
+/** Logit P(converted) of a lead from its (true, unmasked) features; page views per visit carry no signal. */
+export function leadLogit(f: Omit<LeadFeatures, 'pageViewsPerVisit'>): number {
   const m = WORLD_TRUTH.leadModel;
   return (
     m.intercept +

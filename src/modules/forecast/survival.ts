@@ -115,17 +115,7 @@ export function survivalAt(curve: SurvivalCurve, t: number): number {
     const last = survival.length ? survival[survival.length - 1] : 1;
     return last * Math.exp(-curve.tailHazard * (t - curve.maxTime));
   }
-  // last event time <= t
-  let lo = 0;
-  let hi = times.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid] <= t) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = lastIndexAtOrBefore(times, t);
   return found < 0 ? 1 : survival[found];
 }
 
@@ -176,16 +166,7 @@ export function wonIncidenceAt(curve: SurvivalCurve, t: number): number {
     const atMax = wonIncidence[wonIncidence.length - 1];
     return atMax + curve.tailWinShare * (survivalAt(curve, curve.maxTime) - survivalAt(curve, t));
   }
-  let lo = 0;
-  let hi = times.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid] <= t) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = lastIndexAtOrBefore(times, t);
   return found < 0 ? 0 : wonIncidence[found];
 }
 
@@ -233,4 +214,19 @@ export function winProbabilityAtAge(curve: SurvivalCurve, a: number): number {
 export function ageFactor(curve: SurvivalCurve, a: number): number {
   const base = winProbabilityAtAge(curve, 0);
   return base > 0 ? winProbabilityAtAge(curve, a) / base : 1;
+}
+
+/** Index of the last event time <= t in ascending `times` (binary search), or -1 when t precedes them all. */
+function lastIndexAtOrBefore(times: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
