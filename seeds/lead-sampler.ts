@@ -1,5 +1,5 @@
 import { Choice, Rng } from './random';
-import { CHANNELS, LEAD_ORIGINS, OCCUPATIONS, WORLD_TRUTH, leadLogit, sigmoid, type Channel, type LeadFeatures, type Segment } from './truth';
+import { CHANNELS, WORLD_TRUTH, leadLogit, sigmoid, type Channel, type LeadFeatures, type Segment } from './truth';
 
 export type { LeadFeatures };
 
