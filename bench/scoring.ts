@@ -60,7 +60,14 @@ async function hundredThousandLeads(): Promise<Example[]> {
 async function benchTrain(examples: Example[]) {
   const backend = await initTensorflow();
   const t = performance.now();
-  const { info, network } = await trainScoringModel(examples, { ...trainSettings(ModelKind.LEAD, examples), seed: 42 });
+  let last = t;
+  const verbose = process.env.BENCH_VERBOSE === '1';
+  const onProgress = (_fraction: number, message: string) => {
+    const now = performance.now();
+    if (verbose) console.log(`  [${sec(now - t)} s, +${sec(now - last)} s] ${message}`);
+    last = now;
+  };
+  const { info, network } = await trainScoringModel(examples, { ...trainSettings(ModelKind.LEAD, examples), seed: 42, onProgress });
   const ms = performance.now() - t;
   console.log(`train: ${examples.length} leads, ${info.pipeline.columns.length} encoded columns, backend ${backend}, load avg ${load()}`);
   for (const c of info.candidates) console.log(`  ${c.type}: ${c.epochs} epochs (best ${c.bestEpoch}), validation log loss ${c.valLogLossCalibrated.toFixed(4)}`);

@@ -60,8 +60,6 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
   const rng = seedrandom(`shuffle-${options.seed}`);
   // Large batches take fewer steps per epoch: a larger step size keeps convergence in as few epochs.
   const model = build(type, train.width, options.seed, options.batchSize >= 4096 ? 2 : 1);
-  const xAll = tf.tensor2d(train.data, [train.rows, train.width]);
-  const yAll = tf.tensor2d(trainY, [train.rows, 1]);
   const xVal = tf.tensor2d(val.data, [val.rows, val.width]);
   const yVal = tf.tensor2d(valY, [val.rows, 1]);
   let best: tf.Tensor[] | null = null;
@@ -75,9 +73,16 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
         const j = Math.floor(rng() * (i + 1));
         [order[i], order[j]] = [order[j], order[i]];
       }
-      const idx = tf.tensor1d(order, 'int32');
-      const x = tf.gather(xAll, idx);
-      const y = tf.gather(yAll, idx);
+      // Rows copied in the shuffled order in JS: tf.gather on the wasm backend is far slower than a typed-array copy.
+      const xs = new Float32Array(train.rows * train.width);
+      const ys = new Float32Array(train.rows);
+      for (let r = 0; r < order.length; r++) {
+        const from = order[r];
+        xs.set(train.data.subarray(from * train.width, (from + 1) * train.width), r * train.width);
+        ys[r] = trainY[from];
+      }
+      const x = tf.tensor2d(xs, [train.rows, train.width]);
+      const y = tf.tensor2d(ys, [train.rows, 1]);
       const history = await model.fit(x, y, {
         epochs: 1,
         batchSize: options.batchSize,
@@ -85,8 +90,10 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
         verbose: 0,
         classWeight: { 0: 1, 1: options.positiveWeight },
       });
-      tf.dispose([idx, x, y]);
-      const valLoss = tf.tidy(() => tf.metrics.binaryCrossentropy(yVal, model.predict(xVal) as tf.Tensor).mean().dataSync()[0]);
+      tf.dispose([x, y]);
+      // One predict call over the whole validation set: predict's default batch of 32 slices the input hundreds of
+      // times, and each slice on the wasm backend reads the whole tensor back.
+      const valLoss = tf.tidy(() => tf.metrics.binaryCrossentropy(yVal, model.predict(xVal, { batchSize: val.rows }) as tf.Tensor).mean().dataSync()[0]);
       const trainLoss = Number(history.history.loss[0]);
       options.onEpoch?.(epoch, trainLoss, valLoss);
       if (valLoss < bestValLoss - 1e-5) {
@@ -99,7 +106,7 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
     if (best) model.setWeights(best);
   } finally {
     Math.random = originalRandom;
-    tf.dispose([xAll, yAll, xVal, yVal, ...(best ?? [])]);
+    tf.dispose([xVal, yVal, ...(best ?? [])]);
   }
   return { type, model, epochs: Math.min(epoch, options.maxEpochs), bestEpoch, bestValLoss };
 }

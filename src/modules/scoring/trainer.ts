@@ -257,6 +257,7 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
     })
     .sort((a, b) => b.meanAbsContribution - a.meanAbsContribution);
   const effects = featureEffects(pipeline, test, contrib, best.platt.a);
+  progress(0.95, 'evaluation, baselines and explanations');
 
   const auc = metrics.auc;
   const times = examples.map((e) => e.at).filter((t): t is number => t != null);
