@@ -19,7 +19,8 @@ export async function paginate<T extends object>(
 ): Promise<ConnectionShape<T>> {
   const first = page.first ?? DEFAULT_PAGE_SIZE;
   if (first < 1 || first > maxPageSize) throw new BadInputError('first', `first must be between 1 and ${maxPageSize}`);
-  const order = { ...orderBy, id: 'asc' } as QueryOrderMap<T>;
+  // id breaks ties (keyset pagination needs a total order); a sort on id itself keeps its direction.
+  const order = ('id' in orderBy ? orderBy : { ...orderBy, id: 'asc' }) as QueryOrderMap<T>;
   if (page.after) decodeCursorOrThrow(page.after);
 
   const cursor = await em.findByCursor(entity, where, {

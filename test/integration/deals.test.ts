@@ -102,4 +102,14 @@ describe.each(DATABASES)('deals on %s', (kind) => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(4);
   });
+
+  it('lists the newest deals first by default, across pages', async () => {
+    const first = await app.execute<any>(`{ deals(first: 2) { edges { node { id } } pageInfo { endCursor } } }`);
+    const second = await app.execute<any>(`query($after: String) { deals(first: 2, after: $after) { edges { node { id } } } }`, {
+      after: first.data.deals.pageInfo.endCursor,
+    });
+    const ids = [...first.data.deals.edges, ...second.data.deals.edges].map((e: any) => Number(e.node.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(4);
+  });
 });
