@@ -52,16 +52,22 @@ function build(type: NetworkType, width: number, seed: number, lrScale: number):
 
 /**
  * Trains one network. Reproducible: initialisers are seeded, batches are shuffled by a seeded PRNG, and
- * Math.random (which tfjs uses for dropout masks) is replaced by a seeded stream while training.
+ * dropout masks are drawn with a fresh seed per batch from a seeded PRNG.
  */
 export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Float32Array, val: Matrix, valY: Float32Array, options: TrainOptions): Promise<TrainedNetwork> {
-  const originalRandom = Math.random;
-  Math.random = seedrandom(`pipewise-${type}-${options.seed}`);
+  // Dropout masks come from a seeded stream of our own, one seed per batch (set on the layers just before the
+  // step), never from Math.random: replacing the global during training made runs depend on whatever else
+  // drew from it meanwhile (e.g. knex query ids while progress is written to the database).
+  const dropoutRng = seedrandom(`pipewise-${type}-${options.seed}`);
   const rng = seedrandom(`shuffle-${options.seed}`);
   // Large batches take fewer steps per epoch: a larger step size keeps convergence in as few epochs.
   const model = build(type, train.width, options.seed, options.batchSize >= 4096 ? 2 : 1);
   const xVal = tf.tensor2d(val.data, [val.rows, val.width]);
   const yVal = tf.tensor2d(valY, [val.rows, 1]);
+  const dropouts = model.layers.filter((layer) => layer.getClassName() === 'Dropout') as unknown as Array<{ seed?: number }>;
+  const reseedDropout = () => {
+    for (const layer of dropouts) layer.seed = Math.floor(dropoutRng() * 2 ** 31);
+  };
   let best: tf.Tensor[] | null = null;
   let bestValLoss = Infinity;
   let bestEpoch = 0;
@@ -89,6 +95,7 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
         shuffle: false,
         verbose: 0,
         classWeight: { 0: 1, 1: options.positiveWeight },
+        callbacks: { onBatchBegin: async () => reseedDropout() },
       });
       tf.dispose([x, y]);
       // One predict call over the whole validation set: predict's default batch of 32 slices the input hundreds of
@@ -105,7 +112,6 @@ export async function trainNetwork(type: NetworkType, train: Matrix, trainY: Flo
     }
     if (best) model.setWeights(best);
   } finally {
-    Math.random = originalRandom;
     tf.dispose([xVal, yVal, ...(best ?? [])]);
   }
   return { type, model, epochs: Math.min(epoch, options.maxEpochs), bestEpoch, bestValLoss };
