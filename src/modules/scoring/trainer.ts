@@ -222,7 +222,8 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
       seed,
       maxEpochs,
       batchSize,
-      patience: 3,
+      // The MLP's validation loss is noisy from epoch to epoch: it gets more patience than the convex logistic model.
+      patience: type === 'mlp' ? 5 : 3,
       positiveWeight,
       onEpoch: (epoch, trainLoss, valLoss) =>
         progress(0.1 + (0.75 * (i + epoch / maxEpochs)) / types.length, `${type} epoch ${epoch}: loss ${trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}`),
