@@ -48,7 +48,7 @@ export interface App {
 /** The one factory the server, the CLI and the tests share. Importing this file starts nothing. */
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const orm = await createOrm(config.database);
+  const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
   const scoring = startScoring(orm, config, logger);
   const schema = await getSchema();

@@ -16,7 +16,12 @@ export type Em = EntityManager;
 export const migrationsDir = (kind: DatabaseConfig['kind']) =>
   path.join(PROJECT_ROOT, 'src', 'db', 'migrations', kind);
 
-export function ormOptions(db: DatabaseConfig, debug = false): Options {
+/** Where the SQL client's own warnings (e.g. a pooled connection lost while the database restarts) go. */
+export interface DriverLogger {
+  warn(message: string): void;
+}
+
+export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLogger): Options {
   const common: Options = {
     entities: ENTITIES,
     extensions: [Migrator],
@@ -44,7 +49,11 @@ export function ormOptions(db: DatabaseConfig, debug = false): Options {
       clientUrl: db.url,
       // Fail fast while the database is away (no minute-long waits for a connection), recover on the next request.
       pool: { min: 0, max: db.poolSize, acquireTimeoutMillis: 10_000 }, // a failed connect is reported at once (knex propagates it)
-      driverOptions: { connection: { connectionTimeoutMillis: db.connectTimeoutMs ?? 3000, statement_timeout: db.statementTimeoutMs ?? 30000 } },
+      driverOptions: {
+        connection: { connectionTimeoutMillis: db.connectTimeoutMs ?? 3000, statement_timeout: db.statementTimeoutMs ?? 30000 },
+        // knex prints these to the console by default; they belong in the structured log.
+        ...(logger && { log: { warn: (m: string) => logger.warn(m), error: (m: string) => logger.warn(m), deprecate: () => undefined, debug: () => undefined } }),
+      },
     };
   }
   if (db.url !== ':memory:') fs.mkdirSync(path.dirname(db.url), { recursive: true });
@@ -53,8 +62,8 @@ export function ormOptions(db: DatabaseConfig, debug = false): Options {
   return { ...common, driver: BetterSqliteDriver, dbName: db.url };
 }
 
-export async function createOrm(db: DatabaseConfig, debug = false): Promise<Orm> {
-  return MikroORM.init(ormOptions(db, debug));
+export async function createOrm(db: DatabaseConfig, debug = false, logger?: DriverLogger): Promise<Orm> {
+  return MikroORM.init(ormOptions(db, debug, logger));
 }
 
 /** Applies pending migrations; returns their names. */
