@@ -102,6 +102,14 @@ export type Selection = { statuses: string[]; ids?: undefined } | { ids: number[
 
 const knexOf = (em: Em): Knex => em.getKnex() as unknown as Knex;
 
+/** Restricts a lead or deal query (table alias `alias`) to the selection and one keyset page in id order. */
+function selectPage(q: Knex.QueryBuilder, alias: string, selection: Selection, afterId: number, newestFirst: boolean): void {
+  if (selection.ids) q.whereIn(`${alias}.id`, selection.ids);
+  else q.whereIn(`${alias}.status`, selection.statuses);
+  if (newestFirst) q.orderBy(`${alias}.id`, 'desc').modify((b) => (afterId ? b.where(`${alias}.id`, '<', afterId) : b));
+  else q.where(`${alias}.id`, '>', afterId).orderBy(`${alias}.id`, 'asc');
+}
+
 /** Leads of the given statuses (or ids), `limit` rows after `afterId` in id order. */
 export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, limit = 5000, newestFirst = false): Promise<LeadRow[]> {
   const knex = knexOf(em);
@@ -114,10 +122,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       'a.sector', 'a.country', 'a.segment', 'a.employees', 'a.annual_revenue_cents',
     )
     .limit(limit);
-  if (selection.ids) q.whereIn('l.id', selection.ids);
-  else q.whereIn('l.status', selection.statuses);
-  if (newestFirst) q.orderBy('l.id', 'desc').modify((b) => (afterId ? b.where('l.id', '<', afterId) : b));
-  else q.where('l.id', '>', afterId).orderBy('l.id', 'asc');
+  selectPage(q, 'l', selection, afterId, newestFirst);
   const rows: Array<Record<string, unknown>> = await q;
   if (rows.length === 0) return [];
   const engagement = await leadEngagement(knex, rows.map((r) => Number(r.id)));
@@ -233,10 +238,7 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
       { product_name: 'p.name' }, { product_family: 'p.family' },
     )
     .limit(limit);
-  if (selection.ids) q.whereIn('d.id', selection.ids);
-  else q.whereIn('d.status', selection.statuses);
-  if (newestFirst) q.orderBy('d.id', 'desc').modify((b) => (afterId ? b.where('d.id', '<', afterId) : b));
-  else q.where('d.id', '>', afterId).orderBy('d.id', 'asc');
+  selectPage(q, 'd', selection, afterId, newestFirst);
   const rows: Array<Record<string, unknown>> = await q;
   if (rows.length === 0) return [];
   const ids = rows.map((r) => Number(r.id));
