@@ -9,7 +9,7 @@ import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
 import { fileSource } from '../../src/modules/import/csv-source';
 import { ImportRun } from '../../src/modules/import/import-run.entity';
 import { latestAttributeTypes, runImport, type ImportOptions } from '../../src/modules/import/import.service';
-import type { ImportReport } from '../../src/modules/import/report';
+import { formatReport, type ImportReport } from '../../src/modules/import/report';
 import { Lead } from '../../src/modules/lead/lead.entity';
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
@@ -57,18 +57,31 @@ describe.each(DATABASES)('import on %s', (kind) => {
     expect(counts(first)).toEqual({
       reps: [6, 9, 0, 0], accounts: [7, 7, 0, 0], products: [5, 5, 0, 0], leads: [8, 8, 0, 0], deals: [10, 10, 0, 0], activities: [6, 6, 0, 0],
     });
-    // 7 won/lost deals with both dates: 2 inferred changes each; 2 Engaging deals with a created date: 1 each.
+    // 5 won deals through the 5 open stages to Won: 6 changes each; 2 lost deals, last stage unknown: created ->
+    // first stage, then Lost (2 each); 2 Engaging deals with a created date: 1 each.
     const after = await tableCounts(em);
-    expect(after).toMatchObject({ reps: 9, teams: 3, deals: 10, changes: 16, leads: 8, activities: 6, runs: 1 });
+    expect(after).toMatchObject({ reps: 9, teams: 3, deals: 10, changes: 36, leads: 8, activities: 6, runs: 1 });
+    expect(first.inferences.filter((i) => i.entity === 'deals').map((i) => [i.rule, i.count])).toEqual([
+      ['FIRST_STAGE_AT_CREATED', 7], ['WON_THROUGH_OPEN_STAGES', 5], ['LOST_STAGE_UNKNOWN', 2], ['OPEN_STAGE_ENTERED_UNDATED', 2],
+    ]);
+    expect(formatReport(first)).toContain('opportunities.csv: won deal: inferred to have passed through every open stage up to its close');
 
     const e = em.fork();
     const won = await e.findOneOrFail(Deal, { externalId: 'Z063OYW0' }, { populate: ['product', 'owner', 'account', 'stage'] });
     expect(won).toMatchObject({ status: 'WON', amountCents: 451400, closedAt: new Date('2017-03-11T00:00:00Z'), openedAt: new Date('2016-10-25T00:00:00Z') });
     expect([won.product!.name, won.owner!.name, won.account!.name, won.stage.name]).toEqual(['GTX Pro', 'Darcel Schlecht', 'Finhigh', 'Won']);
     const history = await e.find(DealStageChange, { deal: won }, { orderBy: { at: 'asc' }, populate: ['fromStage', 'toStage'] });
-    expect(history.map((h) => [h.fromStage?.name ?? null, h.toStage.name, h.at.toISOString().slice(0, 10), h.inferred])).toEqual([
-      [null, 'Prospecting', '2016-10-25', true], ['Prospecting', 'Won', '2017-03-11', true],
+    // 137 days from created to won, the four stages after Prospecting entered every 27.4 days.
+    expect(history.map((h) => [h.fromStage?.name ?? null, h.toStage.name, h.at.toISOString().slice(0, 13), h.inferred])).toEqual([
+      [null, 'Prospecting', '2016-10-25T00', true], ['Prospecting', 'Qualification', '2016-11-21T09', true],
+      ['Qualification', 'Discovery/Demo', '2016-12-18T19', true], ['Discovery/Demo', 'Proposal', '2017-01-15T04', true],
+      ['Proposal', 'Negotiation', '2017-02-11T14', true], ['Negotiation', 'Won', '2017-03-11T00', true],
     ]);
+    expect(won.stageHistoryKnown).toBe(true);
+    const lostDeal = await e.findOneOrFail(Deal, { externalId: 'PE84CX4O' });
+    expect(lostDeal.stageHistoryKnown).toBe(false);
+    const lostHistory = await e.find(DealStageChange, { deal: lostDeal }, { orderBy: { at: 'asc' }, populate: ['fromStage', 'toStage'] });
+    expect(lostHistory.map((h) => [h.fromStage?.name ?? null, h.toStage.name])).toEqual([[null, 'Prospecting'], ['Prospecting', 'Lost']]);
     const undated = await e.findOneOrFail(Deal, { externalId: 'HAXMC4IX' }, { populate: ['stage', 'product'] });
     expect(undated).toMatchObject({ status: 'OPEN', openedAt: null, closedAt: null, amountCents: 339300 }); // MG Advanced list price
     expect(await e.count(DealStageChange, { deal: undated })).toBe(0);
