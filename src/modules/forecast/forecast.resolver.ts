@@ -49,15 +49,16 @@ export class ForecastResolver {
 
   @Mutation(() => ForecastAdjustment, { description: 'Records a called amount for the company, a team or a rep, next to the model number.' })
   async adjustForecast(@Arg('input') input: AdjustForecastInput, @Ctx() ctx: Context) {
+    const author = forecastAuthor(ctx);
     await assertCanAdjust(ctx, input);
-    return forecasts.adjustForecast(ctx.em, input);
+    return forecasts.adjustForecast(ctx.em, input, author);
   }
 
   @Mutation(() => ForecastAdjustment, { description: "Overrides a deal's forecast category (or clears it), recording who, when and why." })
   async overrideDealForecastCategory(@Arg('input') input: OverrideDealCategoryInput, @Ctx() ctx: Context) {
-    await ctx.access.assertCanOwnDeals(input.authorId, 'input.authorId');
+    const author = forecastAuthor(ctx);
     await ctx.access.findOrFail(ctx.em, Deal, input.dealId, 'input.dealId'); // NOT_FOUND outside the caller's deals
-    return forecasts.overrideDealCategory(ctx.em, input);
+    return forecasts.overrideDealCategory(ctx.em, input, author);
   }
 }
 
@@ -76,14 +77,29 @@ async function forecastScopeFor(ctx: Context, teamId: string | undefined, repId:
   return access.role === AccessRole.MANAGER && ownTeam != null ? { teamId: ownTeam } : { repId: ownRep ?? 0 };
 }
 
-/** A called amount: the company by EXEC/ADMIN, a team by its MANAGER, a rep by itself or its MANAGER. */
-async function assertCanAdjust(ctx: Context, input: AdjustForecastInput): Promise<void> {
+/** The author of a forecast call or override is the caller, a rep who works deals (never an argument). */
+function forecastAuthor(ctx: Context): number {
   const { access } = ctx;
   if (access.role === AccessRole.SDR) throw new ForbiddenError('Forecasts cover deals, which SDRs do not own');
-  await access.assertCanAssign(input.authorId, 'input.authorId');
+  if (access.identity.repId == null) throw new ForbiddenError('Forecast calls are signed by a rep: use a token or API key that acts as one');
+  return access.identity.repId;
+}
+
+/**
+ * A called amount: the company by EXEC/ADMIN, a team by its MANAGER, a rep by itself or its MANAGER. The team or
+ * rep named must be readable first (NOT_FOUND, as a read of it), then the caller's to call (FORBIDDEN).
+ */
+async function assertCanAdjust(ctx: Context, input: AdjustForecastInput): Promise<void> {
+  const { access } = ctx;
   if (input.scope === TargetScope.COMPANY) access.assertCompanyWide('A company forecast call');
-  if (input.scope === TargetScope.TEAM && input.teamId != null) access.assertTeam(input.teamId, 'input.teamId');
-  if (input.scope === TargetScope.REP && input.repId != null) await access.assertRep(input.repId, 'input.repId');
+  if (input.scope === TargetScope.TEAM && input.teamId != null) {
+    await access.findOrFail(ctx.em, Team, input.teamId, 'input.teamId');
+    access.assertTeam(input.teamId, 'input.teamId');
+  }
+  if (input.scope === TargetScope.REP && input.repId != null) {
+    await access.findOrFail(ctx.em, Rep, input.repId, 'input.repId');
+    await access.assertRep(input.repId, 'input.repId');
+  }
 }
 
 @Resolver(() => ForecastAdjustment)

@@ -355,10 +355,11 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   };
 }
 
-export async function adjustForecast(em: Em, input: AdjustForecastInput): Promise<ForecastAdjustment> {
+/** `authorId` is the caller's rep (never a client argument: nobody writes in someone else's name). */
+export async function adjustForecast(em: Em, input: AdjustForecastInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const author = await findOrFail(tx, Rep, input.authorId, 'input.authorId');
+    const author = await tx.findOneOrFail(Rep, authorId);
     let team: Team | null = null;
     let rep: Rep | null = null;
     if (input.scope === TargetScope.TEAM) {
@@ -386,10 +387,10 @@ export async function adjustForecast(em: Em, input: AdjustForecastInput): Promis
 }
 
 /** Sets (or clears) a deal's forecast category and records who did it, when and why, in one transaction. */
-export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput): Promise<ForecastAdjustment> {
+export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), findOrFail(tx, Rep, input.authorId, 'input.authorId')]);
+    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
     assertVersion(deal, input.version, 'Deal');
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;
