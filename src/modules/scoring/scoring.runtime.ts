@@ -154,8 +154,15 @@ export class ScoringRuntime implements EventSubscriber {
     );
   }
 
+  /** A registered model's folder: trained here (modelsDir), else one of the committed demo models. */
+  modelDir(relativePath: string): string {
+    const trained = path.resolve(this.modelsDir, relativePath);
+    const demo = path.resolve(this.config.demoModelsDir, relativePath);
+    return !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
+  }
+
   async loadModel(relativePath: string): Promise<ModelScorer> {
-    const dir = path.resolve(this.modelsDir, relativePath);
+    const dir = this.modelDir(relativePath);
     await initTensorflow((m) => this.logger.info(m));
     const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
     return new ModelScorer(metadata, await loadNetwork(dir));
@@ -163,7 +170,7 @@ export class ScoringRuntime implements EventSubscriber {
 
   /** Without an active model: register and activate the newest model committed under models/<kind>/ (the demo model). */
   private async registerCommittedModel(em: Em, kind: ModelKind): Promise<ModelVersion | null> {
-    const kindDir = path.join(this.modelsDir, kind.toLowerCase());
+    const kindDir = path.join(this.config.demoModelsDir, kind.toLowerCase());
     if (!fs.existsSync(kindDir)) return null;
     const candidates = fs
       .readdirSync(kindDir)
