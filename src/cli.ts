@@ -106,6 +106,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('docs')
+    .description('print docs/kpis.md (the KPI reference, generated from the catalogue), write it, or check the committed copy is current')
+    .option('--write', 'write docs/kpis.md')
+    .option('--check', 'exit 1 when docs/kpis.md is stale')
+    .option('--json', JSON_HELP)
+    .action(async (opts) => {
+      const { kpiDefinitions } = await import('./modules/kpi/kpi.service');
+      const { KPI_DOCS_FILE, kpiDocsCurrent, renderKpiDocs } = await import('./modules/kpi/kpi.docs');
+      const markdown = renderKpiDocs(kpiDefinitions());
+      const file = path.relative(process.cwd(), KPI_DOCS_FILE);
+      if (opts.write) {
+        fs.mkdirSync(path.dirname(KPI_DOCS_FILE), { recursive: true });
+        fs.writeFileSync(KPI_DOCS_FILE, markdown);
+        printOutput(opts.json, { file, written: true }, () => `Wrote ${file}`);
+      } else if (opts.check) {
+        const current = kpiDocsCurrent(markdown);
+        printOutput(opts.json, { file, current }, () => (current ? 'docs/kpis.md is current.' : 'docs/kpis.md is stale: run `npx pipewise docs --write` and commit it.'));
+        if (!current) process.exitCode = 1;
+      } else printOutput(opts.json, { markdown }, () => markdown.trimEnd());
+    });
+
+  program
     .command('migration:create')
     .description('generate a migration from entity changes for the dialect of DATABASE_URL and list it in its index.ts (run once with SQLite, once with PostgreSQL)')
     .requiredOption('--name <name>', 'short name, e.g. add-forecast-snapshots')

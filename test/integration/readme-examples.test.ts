@@ -197,7 +197,7 @@ const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
   [/^import .*--dry-run$/, ({ stdout }) => expect(stdout).toMatch(/Dry run: nothing was written[\s\S]*deals\s+10\s+10\s/)],
   [/^import /, ({ stdout }) => expect(stdout).toMatch(/Import committed[\s\S]*deals\s+10\s+10\s/)],
   [/^--help$/, ({ stdout }) => {
-    for (const command of ['migrate', 'seed', 'serve', 'schema', 'migration:create', 'train', 'score', 'import', 'forecast', 'backtest', 'token', 'apikey:create']) expect(stdout).toContain(`\n  ${command}`);
+    for (const command of ['migrate', 'seed', 'serve', 'schema', 'migration:create', 'train', 'score', 'import', 'forecast', 'backtest', 'token', 'apikey:create', 'docs']) expect(stdout).toContain(`\n  ${command}`);
   }],
   [/^seed /, async ({ stdout }, { orm }) => {
     expect(stdout).toMatch(/deals\s+20,000/);
@@ -237,6 +237,7 @@ const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
   }],
   [/^migrate$/, ({ stdout }) => expect(stdout).toContain('Database is up to date.')],
   [/^schema --check$/, ({ stdout }) => expect(stdout).toContain('schema/schema.graphql is current.')],
+  [/^docs --check$/, ({ stdout }) => expect(stdout).toContain('docs/kpis.md is current.')],
 ];
 
 function cliCheckFor(line: string): CliCheck | undefined {
