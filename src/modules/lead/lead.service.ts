@@ -126,6 +126,7 @@ export async function convertLead(em: Em, input: ConvertLeadInput, access = Acce
     assertVersion(lead, input.version, 'Lead');
     assertOpen(lead, 'converted');
     const owner = await access.resolveAssignee(tx, input.ownerId, 'handoff', 'ownerId');
+    const product = await access.findOptional(tx, Product, input.productId, 'productId');
     let account = lead.account ? await tx.findOne(Account, lead.account.id) : null;
     if (!account) {
       const company = lead.company?.trim();
@@ -134,7 +135,6 @@ export async function convertLead(em: Em, input: ConvertLeadInput, access = Acce
       await tx.flush();
       lead.account = account;
     }
-    const product = await access.findOptional(tx, Product, input.productId, 'productId');
     // The caller's rights were checked above (the lead, its hand-off); the deal is written as the system would.
     const deal = await createDeal(tx, {
       name: input.dealName != null ? requiredText(input.dealName, 'dealName', 200) : [company(lead, account), product?.name].filter(Boolean).join(' - '),
