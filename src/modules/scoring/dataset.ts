@@ -34,6 +34,8 @@ export const LEAD_LABELS: Record<string, string> = {
   'act.demos': 'Demos',
   'act.replies': 'Replies',
   'act.connected': 'Conversations',
+  'created.month': 'Month of first contact',
+  'created.weekday': 'Weekday of first contact',
 };
 
 export const DEAL_LABELS: Record<string, string> = {
@@ -67,6 +69,18 @@ export const toMs = (v: unknown): number | null => {
   const parsed = Date.parse(String(v));
   return Number.isFinite(parsed) ? parsed : null;
 };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * Date parts of a lead's first contact (UTC): seasonality and the working week. An import without dates
+ * stamps one instant on every lead, which makes these constant: the feature pipeline then drops them.
+ */
+export function leadDateParts(createdAt: number): RawRecord {
+  const d = new Date(createdAt);
+  return { 'created.month': MONTHS[d.getUTCMonth()], 'created.weekday': WEEKDAYS[d.getUTCDay()] };
+}
+
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const toBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 1 || v === '1' || v === 't');
 
@@ -149,6 +163,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       'act.demos': act?.demos ?? 0,
       'act.replies': act?.replies ?? 0,
       'act.connected': act?.connected ?? 0,
+      ...leadDateParts(toMs(r.created_at)!),
     };
     for (const [key, value] of Object.entries(attributes)) {
       if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) record[`attr.${key}`] = value as RawRecord[string];

@@ -188,7 +188,11 @@ export interface TrainOptions {
   maxEpochs?: number;
   /** Use at most this many closed examples, the newest (default 200,000). */
   maxExamples?: number;
-  /** Activate when READY; by default only when no model of the kind is active. */
+  /**
+   * Activate when READY: true even over an active model, false never; by default only when no model of the
+   * kind is active. A model the leakage guard acted on is never activated here, whatever this says: a person
+   * reviews its report and calls activateModel.
+   */
   activate?: boolean;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -201,7 +205,9 @@ export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_00
     while (examples.length < maxExamples) {
       const rows: LeadRow[] = await loadLeadRows(em, { statuses: ['CONVERTED', 'DISQUALIFIED'] }, afterId, Math.min(10_000, maxExamples - examples.length), true);
       if (rows.length === 0) break;
-      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.closedAt ?? r.createdAt });
+      // Ordered by first contact, the moment a lead is scored (closing dates would order converted leads after the
+      // others when an export dates only conversions).
+      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.createdAt });
       afterId = rows.at(-1)!.id;
     }
   } else {
@@ -287,8 +293,12 @@ export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, opt
     const relative = path.posix.join(job.kind.toLowerCase(), job.version);
     await saveNetwork(result.network, path.join(runtime.modelsDir, relative), metadata);
     const activeExists = (await em.count(ModelVersion, { kind: job.kind, active: true })) > 0;
-    const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message: 'ready' });
-    if (options.activate ?? !activeExists) return await activateModel(runtime.em(), job.version);
+    const { leakage } = result.info;
+    const held = leakage.holdActivation;
+    const message = held ? `ready, not activated: ${leakage.message}` : 'ready';
+    const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message });
+    if (held) runtime.logger.warn({ version: job.version, leakage: leakage.message }, 'scoring: the leakage guard acted; the model is not activated automatically');
+    else if (options.activate ?? !activeExists) return await activateModel(runtime.em(), job.version);
     return row;
   } catch (error) {
     if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: job.version }, 'scoring: training failed');
