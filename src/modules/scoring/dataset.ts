@@ -91,6 +91,8 @@ export interface LeadRow {
   teamId: number | null;
   source: string | null;
   createdAt: number;
+  /** Earliest of creation, first contact and MQL date. */
+  arrivedAt: number;
   closedAt: number | null;
   updatedAt: number;
   record: RawRecord;
@@ -132,7 +134,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
     .leftJoin('reps as r', 'r.id', 'l.owner_id')
     .select(
       'l.id', 'l.status', 'l.source', 'l.title', 'l.owner_id', 'r.team_id', 'l.budget_cents', 'l.has_authority', 'l.has_need',
-      'l.timeline_months', 'l.attributes', 'l.sql_at', 'l.closed_at', 'l.created_at', 'l.updated_at',
+      'l.timeline_months', 'l.attributes', 'l.sql_at', 'l.closed_at', 'l.created_at', 'l.updated_at', 'l.first_contacted_at', 'l.mql_at',
       'a.sector', 'a.country', 'a.segment', 'a.employees', 'a.annual_revenue_cents',
     )
     .limit(limit);
@@ -144,6 +146,9 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
     const id = Number(r.id);
     const attributes = (typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes ?? {}) as Record<string, unknown>;
     const act = engagement.get(id);
+    // The lead's first known moment: an export that dates leads only by first contact or MQL date is loaded
+    // at the import time, which is then later than those dates.
+    const arrivedAt = Math.min(...[r.created_at, r.first_contacted_at, r.mql_at].map(toMs).filter((t): t is number => t !== null));
     const record: RawRecord = {
       source: r.source as string | null,
       title: r.title as string | null,
@@ -163,7 +168,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       'act.demos': act?.demos ?? 0,
       'act.replies': act?.replies ?? 0,
       'act.connected': act?.connected ?? 0,
-      ...leadDateParts(toMs(r.created_at)!),
+      ...leadDateParts(arrivedAt),
     };
     for (const [key, value] of Object.entries(attributes)) {
       if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) record[`attr.${key}`] = value as RawRecord[string];
@@ -175,6 +180,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       teamId: toNum(r.team_id),
       source: (r.source as string | null) ?? null,
       createdAt: toMs(r.created_at)!,
+      arrivedAt,
       closedAt: toMs(r.closed_at),
       updatedAt: toMs(r.updated_at)!,
       record,

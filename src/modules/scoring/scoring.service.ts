@@ -205,9 +205,9 @@ export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_00
     while (examples.length < maxExamples) {
       const rows: LeadRow[] = await loadLeadRows(em, { statuses: ['CONVERTED', 'DISQUALIFIED'] }, afterId, Math.min(10_000, maxExamples - examples.length), true);
       if (rows.length === 0) break;
-      // Ordered by first contact, the moment a lead is scored (closing dates would order converted leads after the
-      // others when an export dates only conversions).
-      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.createdAt });
+      // Ordered by arrival, the moment a lead is first scored (closing dates would order converted leads after
+      // the others when an export dates only conversions).
+      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.arrivedAt });
       afterId = rows.at(-1)!.id;
     }
   } else {
