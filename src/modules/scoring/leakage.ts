@@ -16,7 +16,7 @@ export interface Labelled {
 export interface LeakyFeature {
   feature: string;
   label: string;
-  /** separates: the column alone ranks the validation rows almost perfectly; pure-value: one value marks one outcome. */
+  /** separates: the column alone ranks the validation rows almost perfectly; pure-value: one value (or being filled in at all) marks one outcome. */
   reason: 'separates' | 'pure-value' | 'holdout-too-good';
   /** AUC of the column alone on the validation rows (direction-free), or the candidate's holdout AUC. */
   auc: number;
@@ -26,7 +26,10 @@ export interface LeakyFeature {
 
 /** A column alone at or above this validation AUC is a leak; a candidate at or above it on the holdout is suspect. */
 export const LEAK_AUC = 0.97;
-/** A value held by ≥ 50 % of one outcome's rows (≥ 30 rows) and ≥ 99.5 % of whose rows have that outcome. */
+/**
+ * A value held by ≥ 50 % of one outcome's rows (≥ 30 rows) and ≥ 99.5 % of whose rows have that outcome; or a
+ * column filled in on ≥ 30 rows of which ≥ 99.5 % have one outcome (whatever share of that outcome it covers).
+ */
 export const PURE_VALUE = { minShareOfClass: 0.5, minRows: 30, minPurity: 0.995 };
 
 const MISSING_VALUE = '(missing)';
@@ -109,6 +112,17 @@ export function screenLeaks(
         }
       }
     }
+    // A column filled in (almost) only for one outcome, however rarely: e.g. closed-deal details joined onto leads.
+    let presence: string | null = null;
+    const missing = stats.get(MISSING_VALUE) ?? [0, 0];
+    const present = [classCount[0] - missing[0], classCount[1] - missing[1]];
+    for (const c of [0, 1] as const) {
+      const n = present[0] + present[1];
+      if (missing[0] + missing[1] > 0 && n >= PURE_VALUE.minRows && present[c] / n >= PURE_VALUE.minPurity) {
+        presence = `${label} is filled in on ${n} rows, ${pct(present[c] / n)} of them ${classNames[c]} (on ${pct(present[c] / classCount[c])} of ${classNames[c]} rows and ${pct(present[1 - c] / classCount[1 - c])} of ${classNames[1 - c]} rows)`;
+      }
+    }
+    pure ??= presence;
     if (separation >= LEAK_AUC) {
       found.push({ feature: key, label, reason: 'separates', auc: separation, detail: `${label} alone ranks the validation rows with AUC ${separation.toFixed(3)}${pure ? ` (${pure})` : ''}` });
     } else if (pure) {
