@@ -40,6 +40,7 @@ export function printSummary(metadata: Omit<ModelMetadata, 'pipeline'> & { pipel
   const m = metadata.metrics;
   out(`\n${metadata.kind} model ${metadata.version}: ${metadata.algorithm} (kept by calibrated validation log loss), saved in ${dir}`);
   out(`Data: ${metadata.counts.examples} closed examples (${metadata.counts.positives} positive), ${metadata.dataWindow.from?.slice(0, 10)} .. ${metadata.dataWindow.to?.slice(0, 10)}`);
+  if (metadata.counts.agedOut) out(`  of the negatives, ${metadata.counts.agedOut} are open leads older than ${metadata.counts.agedOutAfterDays} days (95th percentile of the days conversions took): counted as not converted`);
   out(`Split (${metadata.split.reason ?? metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
   for (const c of metadata.candidates) out(`  candidate ${c.type.padEnd(8)} epochs ${c.epochs} (best ${c.bestEpoch}), validation log loss ${f(c.valLogLossCalibrated, 4)} calibrated, AUC ${f(c.valAuc)}`);
   out(`Holdout: AUC ${f(m.auc)}  PR AUC ${f(m.prAuc)}  log loss ${f(m.logLoss, 4)}  Brier ${f(m.brier, 4)}  lift@10% ${f(m.lift10, 2)}  lift@20% ${f(m.lift20, 2)}  ECE ${f(expectedCalibrationError(m.calibration), 4)}`);

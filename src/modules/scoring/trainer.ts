@@ -28,6 +28,8 @@ export interface Example {
   at: number | null;
   /** Closed deals: days from opening to closing (never a feature; used for the staleness guard). */
   lifeDays?: number;
+  /** An open lead counted as not converted: older than this many days, past what conversions take. */
+  agedOutAfterDays?: number;
 }
 
 export interface StalenessGuard {
@@ -123,7 +125,8 @@ export interface TrainedModelInfo {
   effects: FeatureEffect[];
   split: { method: SplitMethod; reason: string; train: number; validation: number; holdout: number; holdoutFrom: string | null };
   dataWindow: { from: string | null; to: string | null };
-  counts: { examples: number; positives: number; negatives: number; rows: number };
+  /** Negatives that are open leads counted as not converted (agedOut of them, older than afterDays). */
+  counts: { examples: number; positives: number; negatives: number; rows: number; agedOut?: number; agedOutAfterDays?: number };
   positiveWeight: number;
   leakage: LeakageReport;
   /** leakage.message, kept for readers of the first metadata format. */
@@ -146,7 +149,14 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
   // Counted per record (a closed deal contributes several snapshots but is one example of the minimums).
   const labelOf = new Map(examples.map((e) => [e.id, e.label]));
   const positives = [...labelOf.values()].reduce<number>((s, l) => s + l, 0);
-  const counts = { examples: labelOf.size, positives, negatives: labelOf.size - positives, rows: examples.length };
+  const aged = examples.filter((e) => e.agedOutAfterDays != null);
+  const counts = {
+    examples: labelOf.size,
+    positives,
+    negatives: labelOf.size - positives,
+    rows: examples.length,
+    ...(aged.length > 0 && { agedOut: aged.length, agedOutAfterDays: aged[0].agedOutAfterDays }),
+  };
   if (counts.examples < minimums.examples || counts.positives < minimums.positives || counts.negatives < minimums.negatives) {
     throw new InsufficientDataError(settings.kind, counts, minimums);
   }
