@@ -123,7 +123,7 @@ describe.each(DATABASES)('the Olist funnel imported on %s', (kind) => {
     const ids = new Set([...srs, ...dealRows.map((d) => d.sdr_id)]);
     expect(reps.map((r) => r.externalId).sort()).toEqual([...ids].sort());
     for (const rep of reps) expect([rep.externalId, rep.role]).toEqual([rep.externalId, srs.has(rep.externalId!) ? 'AE' : 'SDR']);
-    // A won deal passed through the five open stages: six changes each (five without a created date: at the close).
+    // A won deal passed through the five open stages: six changes each (the one without a created date: all at its close).
     const changes = await e.count(DealStageChange, {});
     expect(changes).toBe(842 * 6);
   }, 120_000);
