@@ -69,7 +69,7 @@ export function registerScoringCommands(program: Command): void {
         });
         bar.stop();
         if (row.status !== ModelStatus.READY) {
-          console.error(row.message);
+          console.error(`error: ${row.message}`);
           process.exitCode = 1;
           return;
         }
