@@ -1,15 +1,14 @@
 /**
  * `pipewise export --snapshot --out <dir>`: the database as a typical CRM export plus the mapping that re-imports it
- * (snapshot.ts). Exit 0 on success, 1 when the export failed, 2 for a usage error (unknown option, bad value).
+ * (snapshot.ts). CLI conventions (src/shared/cli.ts): exit 0 on success, 1 when the export failed, 2 for a usage
+ * error (unknown option, bad value, missing --snapshot), `--json` for scripts.
  */
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
+import { JSON_HELP, UsageError, printOutput, wholeNumber } from '../../shared/cli';
 import { writeSnapshotExport, type SnapshotSummary } from './snapshot';
-
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 const share = (value: string): number => {
   const n = Number(value);
@@ -19,10 +18,6 @@ const share = (value: string): number => {
 const lostAmounts = (value: string): 'zero' | 'keep' => {
   if (value !== 'zero' && value !== 'keep') throw new InvalidArgumentError('expected zero or keep, e.g. --lost-amounts keep');
   return value;
-};
-const wholeNumber = (value: string): number => {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number, e.g. 1');
-  return Number(value);
 };
 
 function describe(summary: SnapshotSummary): string {
@@ -45,17 +40,10 @@ export function registerExportCommand(program: Command): void {
     .option('--stage-dates', 'add "Date entered <stage>" columns (first entry into each open stage)')
     .option('--undated-share <share>', 'share of open deals exported without any date, 0..1', share, 0.1)
     .option('--lost-amounts <zero|keep>', 'lost deals\' amounts: zero (as CRMs export them) or keep', lostAmounts, 'zero')
-    .option('--seed <n>', 'which open deals are undated (same seed, same deals)', wholeNumber, 1)
-    .option('--json', 'print the summary as JSON (for scripts)')
-    .exitOverride((error) => {
-      process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE); // commander printed the message (unknown option, bad value, missing --out)
-    })
+    .option('--seed <n>', 'which open deals are undated (same seed, same deals)', wholeNumber(1), 1)
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
-      if (!opts.snapshot) {
-        console.error('error: only snapshot exports exist: add --snapshot, e.g. pipewise export --snapshot --out /tmp/export');
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
+      if (!opts.snapshot) throw new UsageError('only snapshot exports exist: add --snapshot, e.g. pipewise export --snapshot --out /tmp/export');
       const config = loadConfig();
       const orm = await createOrm(config.database);
       try {
@@ -63,10 +51,9 @@ export function registerExportCommand(program: Command): void {
         const summary = await writeSnapshotExport(orm.em as Em, path.resolve(opts.out), {
           undatedOpenShare: opts.undatedShare, stageDates: Boolean(opts.stageDates), lostAmounts: opts.lostAmounts, seed: opts.seed,
         });
-        console.log(opts.json ? JSON.stringify(summary, null, 2) : describe(summary));
+        printOutput(opts.json, summary, () => describe(summary));
       } catch (error) {
-        console.error(`error: the export failed: ${(error as Error).message}`);
-        process.exitCode = EXIT_FAILURE;
+        throw new Error(`the export failed: ${(error as Error).message}`); // exit 1
       } finally {
         await orm.close();
       }
