@@ -14,6 +14,7 @@ import { registerImportCommand } from './modules/import/import.command';
 import { registerAuthCommands } from './modules/auth/auth.cli';
 import { registerScoringCommands } from './modules/scoring/scoring.cli';
 import { registerForecastCommands } from './modules/forecast/forecast.cli';
+import { registerExportCommand } from './modules/export/export.command';
 
 const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 
@@ -23,6 +24,7 @@ const FEATURE_COMMANDS: Array<(program: Command) => void> = [
   registerImportCommand,
   registerAuthCommands,
   registerForecastCommands,
+  registerExportCommand,
 ];
 
 export function buildProgram(): Command {
