@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@ap
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { createOrm, migrate, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
@@ -16,7 +16,8 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
-import { startScoring } from './modules/scoring/scoring.runtime';
+import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
+import { createLogger } from './shared/logger';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   migrate?: boolean;
   /** Extra Apollo plugins (tests use one to hold a request in flight). */
   plugins?: ApolloServerPlugin<Context>[];
+  /** Scoring runtime settings (tests turn on the start-up training that test apps skip by default). */
+  scoring?: RuntimeOptions;
 }
 
 export interface App {
@@ -47,10 +50,10 @@ export interface App {
 
 /** The one factory the server, the CLI and the tests share. Importing this file starts nothing. */
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
-  const scoring = startScoring(orm, config, logger);
+  const scoring = startScoring(orm, config, logger, options.scoring);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);

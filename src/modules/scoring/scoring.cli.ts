@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Knex } from '@mikro-orm/knex';
-import pino from 'pino';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
 import { JSON_HELP, oneOf, printOutput, wholeNumber } from '../../shared/cli';
+import { createLogger } from '../../shared/logger';
 import { expectedCalibrationError } from './metrics';
 import type { ModelMetadata } from './scorer';
 import { ModelKind, ModelStatus } from './scoring.entity';
@@ -16,7 +16,7 @@ const kindOf = oneOf([ModelKind.LEAD, ModelKind.DEAL]);
 async function withRuntime<T>(fn: (runtime: ReturnType<typeof startScoring>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const orm = await createOrm(config.database);
-  const runtime = startScoring(orm, config, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), { sweepMs: 0 });
+  const runtime = startScoring(orm, config, createLogger({ env: config.env, logLevel: process.env.LOG_LEVEL ?? 'warn' }, 'json'), { sweepMs: 0 });
   try {
     await migrate(orm);
     return await fn(runtime);
@@ -32,10 +32,12 @@ export function printSummary(metadata: Omit<ModelMetadata, 'pipeline'> & { pipel
   const m = metadata.metrics;
   out(`\n${metadata.kind} model ${metadata.version}: ${metadata.algorithm} (kept by calibrated validation log loss), saved in ${dir}`);
   out(`Data: ${metadata.counts.examples} closed examples (${metadata.counts.positives} positive), ${metadata.dataWindow.from?.slice(0, 10)} .. ${metadata.dataWindow.to?.slice(0, 10)}`);
-  out(`Split (${metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
+  if (metadata.counts.agedOut) out(`  of the negatives, ${metadata.counts.agedOut} are open leads older than ${metadata.counts.agedOutAfterDays} days (95th percentile of the days conversions took): counted as not converted`);
+  out(`Split (${metadata.split.reason ?? metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
   for (const c of metadata.candidates) out(`  candidate ${c.type.padEnd(8)} epochs ${c.epochs} (best ${c.bestEpoch}), validation log loss ${f(c.valLogLossCalibrated, 4)} calibrated, AUC ${f(c.valAuc)}`);
   out(`Holdout: AUC ${f(m.auc)}  PR AUC ${f(m.prAuc)}  log loss ${f(m.logLoss, 4)}  Brier ${f(m.brier, 4)}  lift@10% ${f(m.lift10, 2)}  lift@20% ${f(m.lift20, 2)}  ECE ${f(expectedCalibrationError(m.calibration), 4)}`);
-  for (const [name, b] of Object.entries(metadata.baselines)) out(`  baseline ${name.padEnd(18)} AUC ${f(b.auc)}  log loss ${f(b.logLoss, 4)}  Brier ${f(b.brier, 4)}  lift@10% ${f(b.lift10, 2)}`);
+  for (const [name, b] of Object.entries(metadata.baselines)) out(`  baseline ${name.padEnd(18)} AUC ${f(b.auc)}  log loss ${f(b.logLoss, 4)}  Brier ${f(b.brier, 4)}  lift@10% ${f(b.lift10, 2)}  ECE ${f(b.calibrationError ?? NaN, 4)}`);
+  for (const d of metadata.leakage?.dropped ?? []) out(`LEAKAGE: dropped ${d.label} (${d.reason}): ${d.detail}`);
   out('Calibration (holdout): predicted -> observed (n)');
   for (const bin of m.calibration) out(`  ${f(bin.from, 1)}-${f(bin.to, 1)}: ${f(bin.meanPredicted)} -> ${f(bin.observedRate)} (${bin.count})`);
   out('Top features (mean |contribution| to the log-odds on the holdout):');
@@ -69,16 +71,18 @@ export function registerScoringCommands(program: Command): void {
         });
         bar.stop();
         if (row.status !== ModelStatus.READY) {
-          console.error(row.message);
+          console.error(`error: ${row.message}`);
           process.exitCode = 1;
           return;
         }
         const seconds = (performance.now() - started) / 1000;
         const dir = `${runtime.modelsDir}/${row.path}`;
-        printOutput(opts.json, { version: row.version, kind: row.kind, dir, active: Boolean(opts.activate), seconds, report: row.report }, () => {
+        const held = (row.report as { leakage?: { holdActivation?: boolean } } | null)?.leakage?.holdActivation;
+        const next = held ? `Not activated: the leakage guard acted; review, then activateModel(version: "${row.version}").` : `Not activated (activateModel(version: "${row.version}")).`;
+        printOutput(opts.json, { version: row.version, kind: row.kind, dir, active: Boolean(row.active), leakageHeld: Boolean(held), seconds, report: row.report }, () => {
           const lines: string[] = [];
           printSummary(row.report as never, dir, (line) => lines.push(line));
-          return `${lines.join('\n')}\nTrained in ${seconds.toFixed(1)} s. ${opts.activate ? 'Active now.' : `Not activated (activateModel(version: "${row.version}")).`}`;
+          return `${lines.join('\n')}\nTrained in ${seconds.toFixed(1)} s. ${row.active ? 'Active now.' : next}`;
         });
       });
     });
