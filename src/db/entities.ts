@@ -6,6 +6,7 @@ import { PipelineStage } from '../modules/pipeline/stage.entity';
 import { Lead } from '../modules/lead/lead.entity';
 import { Deal } from '../modules/deal/deal.entity';
 import { DealStageChange } from '../modules/deal/stage-change.entity';
+import { DealChange } from '../modules/deal/deal-change.entity';
 import { Activity } from '../modules/activity/activity.entity';
 import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
@@ -27,6 +28,7 @@ export const ENTITIES = [
   Lead,
   Deal,
   DealStageChange,
+  DealChange,
   Activity,
   Order,
   Spend,

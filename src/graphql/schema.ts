@@ -5,6 +5,7 @@ import { AccountResolver } from '../modules/account/account.resolver';
 import { ActivityResolver } from '../modules/activity/activity.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { DealResolver, DealStageChangeResolver } from '../modules/deal/deal.resolver';
+import { DealChangeResolver, DealChangesResolver } from '../modules/deal/deal-change.resolver';
 import { KpiResolver } from '../modules/kpi/kpi.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
@@ -24,6 +25,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuthResolver,
   DealResolver,
   DealStageChangeResolver,
+  DealChangesResolver,
+  DealChangeResolver,
   KpiResolver,
   LeadResolver,
   ProductResolver,

@@ -8,6 +8,7 @@ import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
 import { Deal } from '../deal/deal.entity';
+import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
@@ -391,6 +392,7 @@ export async function overrideDealCategory(em: Em, input: OverrideDealCategoryIn
   return em.transactional(async (tx) => {
     const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), findOrFail(tx, Rep, input.authorId, 'input.authorId')]);
     assertVersion(deal, input.version, 'Deal');
+    trackDealChanges(deal, { by: author.id });
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;
     deal.forecastCategory = input.category ?? null;
