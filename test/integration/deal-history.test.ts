@@ -96,7 +96,7 @@ describe.each(DATABASES)('deal field history on %s', (kind) => {
   });
 
   it('batches Deal.changes: one statement for a page of deals', async () => {
-    const knex = app.orm.em.getConnection().getKnex();
+    const knex = (app.orm.em as Em).getKnex();
     const statements: string[] = [];
     const listener = (q: { sql: string }) => statements.push(q.sql);
     knex.on('query', listener);

@@ -5,7 +5,8 @@
 import { DealStatus } from '../../shared/enums';
 import { BadInputError } from '../../shared/errors';
 import type { PipelineStage } from '../pipeline/stage.entity';
-import { writeBatch, type BulkRow } from './bulk';
+import type { BulkRow } from './bulk';
+import { writeDealBatch } from './deal-history';
 import { resolveRef, type ImportContext } from './import-context';
 import type { SectionMapping } from './mapping';
 import type { Section } from './section';
@@ -124,7 +125,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
       }
       if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
 
-      const written = await writeBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
+      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
       const changes: SqlValue[][] = [];
       const change = (dealId: number, from: PipelineStage | null, to: PipelineStage, at: Date, by: number | null) =>
         changes.push([db.ts(at), db.ts(ctx.runStamp), dealId, from?.id ?? null, to.id, db.ts(at), by, db.bool(true)]);
