@@ -16,6 +16,7 @@ import { TeamResolver } from '../modules/team/team.resolver';
 import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
+import { MovementBarResolver, MovementItemResolver, PipelineMovementBarResolver, PipelineMovementResolver } from '../modules/movement/movement.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -41,6 +42,10 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ModelVersionResolver,
   ForecastResolver,
   ForecastAdjustmentResolver,
+  PipelineMovementResolver,
+  PipelineMovementBarResolver,
+  MovementBarResolver,
+  MovementItemResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;
