@@ -17,6 +17,7 @@ import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { startScoring } from './modules/scoring/scoring.runtime';
+import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
@@ -36,6 +37,8 @@ export interface App {
   logger: Logger;
   /** Database availability (fail fast while it is away, recover by itself). */
   health: DatabaseHealth;
+  /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
+  snapshots: SnapshotScheduler;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -51,6 +54,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
   const scoring = startScoring(orm, config, logger);
+  const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -127,6 +131,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     http: httpServer,
     logger,
     health,
+    snapshots,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -152,6 +157,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       health.stop();
       await rateLimiter?.close();
       await scoring.stop();
+      await snapshots.stop();
       await orm.close(true);
     },
   };

@@ -16,6 +16,7 @@ import { BaseEntity } from '../shared/base.entity';
 import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
+import { ScheduledRun } from '../modules/forecast-snapshots/scheduled-run.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -40,4 +41,5 @@ export const ENTITIES = [
   ApiKey,
   ForecastSnapshot,
   ForecastAdjustment,
+  ScheduledRun,
 ];

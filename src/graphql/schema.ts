@@ -17,6 +17,7 @@ import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
 import { MovementBarResolver, MovementItemResolver, PipelineMovementBarResolver, PipelineMovementResolver } from '../modules/movement/movement.resolver';
+import { ForecastSnapshotResolver } from '../modules/forecast-snapshots/snapshot.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -46,6 +47,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   PipelineMovementBarResolver,
   MovementBarResolver,
   MovementItemResolver,
+  ForecastSnapshotResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -4,14 +4,13 @@ import { Connection, PageArgs } from '../../graphql/connection';
 import { loadRef } from '../../graphql/loaders';
 import { DEFAULT_PAGE_SIZE } from '../../graphql/paginate';
 import { toMajor } from '../../graphql/money.scalar';
-import { BadInputError, ForbiddenError } from '../../shared/errors';
+import { BadInputError } from '../../shared/errors';
 import { DealStatus } from '../../shared/enums';
-import { parseId } from '../../shared/ids';
-import { AccessRole } from '../auth/identity';
 import { Deal } from '../deal/deal.entity';
 import { Rep } from '../rep/rep.entity';
 import { MovementKind } from './movement.classify';
-import { amountIn, getPipelineMovement, type MovementScope } from './movement.service';
+import { amountIn, getPipelineMovement } from './movement.service';
+import { dealScopeFor } from './deal-scope';
 import { MOVEMENT_LABELS, MovementBar, MovementItem, PipelineMovement, PipelineMovementArgs } from './movement.types';
 
 export const MovementItemConnection = Connection(MovementItem);
@@ -20,7 +19,7 @@ export const MovementItemConnection = Connection(MovementItem);
 export class PipelineMovementResolver {
   @Query(() => PipelineMovement, { description: "Pipeline waterfall between two dates for the deals expected to close in a period, in the caller's scope." })
   async pipelineMovement(@Args() { from, to, period, teamId, repId }: PipelineMovementArgs, @Ctx() ctx: Context): Promise<PipelineMovement> {
-    const result = await getPipelineMovement(ctx.em, ctx.config.database.kind, { from, to, period, scope: await movementScope(ctx, teamId, repId) });
+    const result = await getPipelineMovement(ctx.em, ctx.config.database.kind, { from, to, period, scope: await dealScopeFor(ctx, teamId, repId, 'Pipeline movement') });
     return {
       period: result.periodLabel,
       periodStart: result.periodStart,
@@ -40,26 +39,6 @@ export class PipelineMovementBarResolver {
   bar(@Root() movement: PipelineMovement, @Arg('kind', () => MovementKind) kind: MovementKind) {
     return movement.bars.find((b) => b.kind === kind)!;
   }
-}
-
-/**
- * The pipeline a caller may look at, as for deals (src/modules/auth/access.policy.ts): EXEC and ADMIN anything;
- * a MANAGER its team (the default) or one of its reps; an AE itself; SDRs own no deals.
- */
-async function movementScope(ctx: Context, teamId: string | undefined, repId: string | undefined): Promise<MovementScope> {
-  const { access } = ctx;
-  if (teamId != null && repId != null) throw new BadInputError('repId', 'give teamId or repId, not both');
-  const asked: MovementScope = {
-    ...(teamId != null && { teamId: parseId(teamId, 'teamId') }),
-    ...(repId != null && { repId: parseId(repId, 'repId') }),
-  };
-  if (access.unrestricted) return asked;
-  if (access.role === AccessRole.SDR) throw new ForbiddenError('Pipeline movement covers deals, which SDRs do not own');
-  if (teamId != null) access.assertTeam(teamId, 'teamId');
-  if (repId != null) await access.assertRep(repId, 'repId');
-  if (teamId != null || repId != null) return asked;
-  const { teamId: ownTeam, repId: ownRep } = access.identity;
-  return access.role === AccessRole.MANAGER && ownTeam != null ? { teamId: ownTeam } : { repId: ownRep ?? 0 };
 }
 
 @Resolver(() => MovementBar)

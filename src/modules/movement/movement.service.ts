@@ -6,19 +6,15 @@ import type { Em } from '../../db/orm';
 import type { DatabaseKind } from '../../config';
 import { BadInputError } from '../../shared/errors';
 import { periodOrFail } from '../forecast/forecast.service';
+import type { DealScope } from './deal-scope';
 import { type DealTimeline, type MovementTotals, type TimelineChange, type TrackedField, pipelineMovement } from './movement.classify';
 
-/** Whose pipeline: a team, a rep, or the company (neither). */
-export interface MovementScope {
-  teamId?: number;
-  repId?: number;
-}
 
 export interface MovementQuery {
   from: Date;
   to: Date;
   period: string;
-  scope: MovementScope;
+  scope: DealScope;
 }
 
 export interface MovementResult extends MovementTotals {

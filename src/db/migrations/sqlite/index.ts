@@ -5,6 +5,7 @@ import { Migration20261123143403_forecast } from './Migration20261123143403_fore
 import { Migration20261123143856_scoring } from './Migration20261123143856_scoring';
 import { Migration20261123151500_kpi } from './Migration20261123151500_kpi';
 import { Migration20261201120000_deal_changes } from './Migration20261201120000_deal_changes';
+import { Migration20261201120100_scheduled_runs } from './Migration20261201120100_scheduled_runs';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const sqliteMigrations = [
@@ -15,4 +16,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261123143856_scoring', class: Migration20261123143856_scoring },
   { name: 'Migration20261123151500_kpi', class: Migration20261123151500_kpi },
   { name: 'Migration20261201120000_deal_changes', class: Migration20261201120000_deal_changes },
+  { name: 'Migration20261201120100_scheduled_runs', class: Migration20261201120100_scheduled_runs },
 ];
