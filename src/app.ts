@@ -19,6 +19,7 @@ import { getSchema } from './graphql/schema';
 import { startScoring } from './modules/scoring/scoring.runtime';
 import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
+import { mountWebApp } from './web-app';
 
 export interface AppOptions {
   logger?: Logger;
@@ -76,7 +77,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
   });
@@ -109,6 +111,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     if (ok) res.json({ status: 'ready', database: config.database.kind });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
+  mountWebApp(expressApp, config);
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),

@@ -58,7 +58,7 @@ export interface AppConfig {
   limits: LimitsConfig;
   /** Redis for the shared rate limit (several instances); in-memory when unset. */
   redisUrl: string | null;
-  /** Schema introspection and the Apollo landing page (off by default in production). */
+  /** Schema introspection, and the bundled GraphQL explorer at /explorer (where a browser opening /graphql is sent); off by default in production. */
   introspection: boolean;
   landingPage: boolean;
   /** SIGTERM: wait this long for in-flight requests before closing anyway. */
