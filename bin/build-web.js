@@ -22,6 +22,6 @@ function newest(dir) {
 const sources = Math.max(newest(web), fs.statSync(path.join(root, 'package-lock.json')).mtimeMs);
 const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
 if (!process.argv.includes('--force') && built >= sources) process.exit(0);
-const vite = require.resolve('vite/bin/vite.js', { paths: [root] });
+const vite = path.join(path.dirname(require.resolve('vite/package.json', { paths: [root] })), 'bin', 'vite.js');
 execFileSync(process.execPath, [vite, 'build', '--config', path.join(web, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
 fs.writeFileSync(stamp, new Date().toISOString() + '\n');

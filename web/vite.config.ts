@@ -9,7 +9,13 @@ export default defineConfig({
     outDir: resolve(__dirname, 'dist'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
-    rollupOptions: { input: { app: resolve(__dirname, 'index.html'), explorer: resolve(__dirname, 'explorer.html') } },
+    rollupOptions: {
+      input: { app: resolve(__dirname, 'index.html'), explorer: resolve(__dirname, 'explorer.html') },
+      // GraphiQL's dependencies mark React server-component boundaries ("use client"), meaningless in a bundle.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
   },
   esbuild: { jsx: 'automatic' },
 });
