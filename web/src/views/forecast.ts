@@ -99,12 +99,12 @@ function drawFan(el: HTMLElement, weeks: any[], t: any): void {
     legend: { data: ['P50', 'P10–P90', 'Closed won'], bottom: 0 },
     grid: { left: 60, right: 20, top: 20, bottom: 50 },
     xAxis: { type: 'category', boundaryGap: false, data: points.map((p) => p.label) },
-    yAxis: { type: 'value', axisLabel: { formatter: compact }, min: 0 },
+    yAxis: { type: 'value', axisLabel: { formatter: compact }, min: 0, max: (v: { max: number }) => Math.ceil((Math.max(v.max, t.quota ?? 0) * 1.08) / 1e5) * 1e5 },
     series: [
       { name: 'P10', type: 'line', stack: 'band', data: points.map((p) => p.p10), lineStyle: { opacity: 0 }, symbol: 'none', tooltip: { show: false } },
-      { name: 'P10–P90', type: 'line', stack: 'band', data: points.map((p) => p.p90 - p.p10), lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: 'rgba(59,130,246,0.22)' } },
+      { name: 'P10–P90', type: 'line', stack: 'band', data: points.map((p) => p.p90 - p.p10), lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: 'rgba(59,130,246,0.22)' }, itemStyle: { color: 'rgba(59,130,246,0.45)' } },
       { name: 'P50', type: 'line', data: points.map((p) => p.p50), itemStyle: { color: '#1d4ed8' },
-        markLine: t.quota == null ? undefined : { symbol: 'none', lineStyle: { type: 'dashed', color: '#b91c1c' }, label: { formatter: `Quota ${compact(t.quota)}` }, data: [{ yAxis: t.quota }] } },
+        markLine: t.quota == null ? undefined : { symbol: 'none', lineStyle: { type: 'dashed', color: '#b91c1c' }, label: { position: 'insideEndTop', formatter: `Quota ${compact(t.quota)}` }, data: [{ yAxis: t.quota }] } },
       { name: 'Closed won', type: 'line', data: points.map((p) => p.won), itemStyle: { color: '#15803d' } },
     ],
   });

@@ -70,7 +70,7 @@ export async function kpiView(root: HTMLElement): Promise<void> {
     tiles.append(h('div', { class: `tile health-${(row.health ?? 'none').toLowerCase()}`, 'data-testid': `kpi-${k.key}` },
       h('div', { class: 'tile-label' }, k.definition.label),
       h('div', { class: 'tile-value' }, figure(`kpi-value-${k.key}`, row.value, formatKpi(row.value, k.definition.unit))),
-      h('div', { class: 'tile-sub' }, row.target ? `target ${formatKpi(row.target.value, k.definition.unit)} · ${pct(row.target.attainment)} · pace ${pct(row.target.pace)} · ${row.target.status?.replace('_', ' ').toLowerCase() ?? ''}` : row.reason ?? 'no target'),
+      h('div', { class: 'tile-sub' }, row.target ? `target ${formatKpi(row.target.value, k.definition.unit)} · ${pct(row.target.attainment)} · projected ${formatKpi(row.target.pace, k.definition.unit)} · ${row.target.status?.replace('_', ' ').toLowerCase() ?? ''}` : row.reason ?? 'no target'),
       h('div', { class: 'tile-sub' }, row.health ? `health ${row.health.toLowerCase()}` : '', row.comparison?.pctChange != null ? ` · ${row.comparison.pctChange >= 0 ? '▲' : '▼'} ${pct(Math.abs(row.comparison.pctChange), 1)} vs previous` : ''),
       spark));
     const series = trendByKey.get(k.key);
@@ -83,7 +83,7 @@ export async function kpiView(root: HTMLElement): Promise<void> {
     const steps = funnel.funnel.steps;
     const el = h('div', { class: 'chart', 'data-testid': 'funnel-chart' });
     row2.append(card('Funnel (deals opened this quarter)', el, table(['Stage', 'Reached', 'From previous', 'Median days', 'p75 days'], steps.map((s: any) => [s.label, figure(`funnel-${s.key}`, s.count, num(s.count)), pct(s.conversionFromPrevious, 1), num(s.medianDays, 1), num(s.p75Days, 1)]), { 'data-testid': 'funnel' })));
-    queueMicrotask(() => chart(el, { tooltip: { trigger: 'item' }, series: [{ type: 'funnel', sort: 'none', left: '10%', width: '80%', label: { formatter: '{b}: {c}' }, data: steps.map((s: any) => ({ name: s.label, value: s.count })) }] }));
+    queueMicrotask(() => chart(el, { tooltip: { trigger: 'item' }, series: [{ type: 'funnel', sort: 'none', left: '5%', width: '58%', top: 10, bottom: 10, label: { formatter: '{b}: {c}' }, data: steps.map((s: any) => ({ name: s.label, value: s.count })) }] }));
   }
   if (board) {
     const unit = board.leaderboard.definition.unit;

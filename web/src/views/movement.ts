@@ -80,10 +80,14 @@ export async function movementView(root: HTMLElement): Promise<void> {
       { type: 'bar', stack: 'w', data: value, label: { show: true, position: 'top', formatter: (p: any) => compact(p.value) } },
     ],
   });
-  c.on('click', (p: any) => {
-    const i = p.dataIndex - 1;
+  // A click anywhere in a bar's column opens it (thin bars are hard to hit).
+  c.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
+    if (!c.containPixel('grid', [e.offsetX, e.offsetY])) return;
+    const [index] = c.convertFromPixel({ seriesIndex: 1 }, [e.offsetX, e.offsetY]) as number[];
+    const i = Math.round(index) - 1;
     if (i >= 0 && i < m.bars.length) void showBar(deals, vars, m.bars[i].kind);
   });
+  el.dataset.categories = JSON.stringify(labels);
 }
 
 async function showBar(el: HTMLElement, vars: Record<string, unknown>, kind: string, after?: string, rows: any[] = []): Promise<void> {

@@ -64,7 +64,7 @@ function leadRow(rank: number, lead: any, score: any): HTMLTableRowElement {
     h('td', {}, h('strong', {}, lead.name), h('div', { class: 'muted' }, lead.company ?? '')),
     h('td', {}, lead.source ?? '–'),
     h('td', {}, lead.owner?.name ?? '–'),
-    h('td', {}, figure('lead-score', score.score, String(score.score)), h('div', { class: 'muted' }, `${pct(score.probability)}${score.percentile != null ? ` · p${Math.round(score.percentile * 100)}` : ''}`)),
+    h('td', {}, figure('lead-score', score.score, String(score.score)), h('div', { class: 'muted' }, `${pct(score.probability)}${score.percentile != null ? ` · top ${Math.max(0.1, 100 - score.percentile).toFixed(1)} %` : ''}`)),
     h('td', {}, h('span', { class: `tier tier-${score.tier}`, 'data-testid': 'lead-tier' }, score.tier)),
     h('td', {}, h('ul', { class: 'reasons' }, ...reasons.map((f: any) => h('li', { class: f.contribution >= 0 ? 'pos' : 'neg' }, `${f.contribution >= 0 ? '▲' : '▼'} ${f.label}`)))),
     h('td', { class: 'actions' }, outcome, h('button', { 'data-testid': 'log-call', onclick: () => void log('CALL') }, 'Call'), h('button', { 'data-testid': 'log-email', onclick: () => void log('EMAIL') }, 'Email'), lastTouch),
