@@ -97,7 +97,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
 
   const devUrl = (hash = '') => `http://127.0.0.1:${PORTS.dev}/${hash}`;
   const value = async (testid: string) => Number(await page.getAttribute(`[data-testid="${testid}"]`, 'data-value'));
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
   const api = async <T = any>(app: App, query: string, variables?: Record<string, unknown>, identity?: Parameters<App['execute']>[2]) => {
     const res = await app.execute<T>(query, variables, identity);
     expect(res.errors).toBeUndefined();
@@ -147,7 +147,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     expect(await page.locator('[data-testid="stage-timeline"] li').count()).toBe(deal.stageHistory.length);
     if (deal.changes.length) expect(await page.locator('[data-testid="field-changes"] tbody tr').count()).toBe(deal.changes.length);
     await page.waitForSelector('[data-testid="win-probability"]');
-    await shot('deal-drawer');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot('deal-drawer', false); // the drawer is fixed to the viewport
     await page.click('[data-testid="drawer-close"]');
     expect(await page.isHidden('#drawer')).toBe(true);
   });

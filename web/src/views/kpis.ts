@@ -71,7 +71,7 @@ export async function kpiView(root: HTMLElement): Promise<void> {
       h('div', { class: 'tile-label' }, k.definition.label),
       h('div', { class: 'tile-value' }, figure(`kpi-value-${k.key}`, row.value, formatKpi(row.value, k.definition.unit))),
       h('div', { class: 'tile-sub' }, row.target ? `target ${formatKpi(row.target.value, k.definition.unit)} · ${pct(row.target.attainment)} · projected ${formatKpi(row.target.pace, k.definition.unit)} · ${row.target.status?.replace('_', ' ').toLowerCase() ?? ''}` : row.reason ?? 'no target'),
-      h('div', { class: 'tile-sub' }, row.health ? `health ${row.health.toLowerCase()}` : '', row.comparison?.pctChange != null ? ` · ${row.comparison.pctChange >= 0 ? '▲' : '▼'} ${pct(Math.abs(row.comparison.pctChange), 1)} vs previous` : ''),
+      h('div', { class: 'tile-sub' }, [row.health ? `health ${row.health.toLowerCase()}` : '', row.comparison?.pctChange != null ? `${row.comparison.pctChange >= 0 ? '▲' : '▼'} ${pct(Math.abs(row.comparison.pctChange), 1)} vs previous` : ''].filter(Boolean).join(' · ')),
       spark));
     const series = trendByKey.get(k.key);
     if (series?.length) queueMicrotask(() => chart(spark, { grid: { left: 2, right: 2, top: 4, bottom: 2 }, xAxis: { type: 'category', show: false, data: series.map((_, i) => i) }, yAxis: { type: 'value', show: false, scale: true }, series: [{ type: 'line', data: series, symbol: 'none', lineStyle: { width: 1.5, color: '#1d4ed8' }, areaStyle: { opacity: 0.08 } }] }));
