@@ -1,5 +1,5 @@
 /**
- * Pipeline movement and the Forecast page's requests, over HTTP against the real server (production mode, EXEC token).
+ * Pipeline movement and the Forecast page's requests, over HTTP against the real server (production mode, ADMIN token: company-wide).
  *
  *   npm run build && node dist/bench/movement.js [--db /tmp/i12/bench-20k.db] [--deals 20000] [--requests 20]
  *
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     console.log(`world: ${deals} deals, ${changes} deal changes; snapshots written now: ${snapshotRows} (${((Date.now() - s0) / 1000).toFixed(1)} s)`);
 
     const url = await app.listen(0, '127.0.0.1');
-    const token = await signToken(tokenSettings(config.auth), { subject: 'bench-exec', role: AccessRole.EXEC, repId: null, teamId: null });
+    const token = await signToken(tokenSettings(config.auth), { subject: 'bench-admin', role: AccessRole.ADMIN, repId: null, teamId: null });
     const post = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
       const body = (await res.json()) as { errors?: Array<{ message: string }> };
