@@ -26,6 +26,11 @@ export interface AuthConfig {
   tokenTtl: string;
   /** Role given to HTTP requests without a token: the clearly logged development identity. Never set in production. */
   anonymousRole: 'ADMIN' | null;
+  /**
+   * How long a token's or API key's rep (active, role, team) read from the database is reused, in ms (0..30000,
+   * default 30000): a deactivation, role or team change reaches that rep's tokens within this window.
+   */
+  identityCacheMs: number;
 }
 
 export interface LimitsConfig {
@@ -47,8 +52,14 @@ export interface AppConfig {
   port: number;
   host: string;
   database: DatabaseConfig;
-  /** Where trained models live (`models/<kind>/<version>/`). */
+  /**
+   * Where models trained by this installation are written (`<kind>/<version>/`): MODELS_DIR, by default a
+   * `models` folder beside the SQLite file, or `data/models` for PostgreSQL (and in-memory SQLite). Never the
+   * checkout's `models/`, which holds the committed demo models.
+   */
   modelsDir: string;
+  /** The committed demo models (`models/` of the project), read-only: served when they fit the data. */
+  demoModelsDir: string;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -136,7 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
     },
-    modelsDir: path.resolve(env.MODELS_DIR || path.join(ROOT, 'models')),
+    modelsDir: '',
+    demoModelsDir: path.join(ROOT, 'models'),
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -146,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       jwtAudience: env.JWT_AUDIENCE || 'pipewise-api',
       tokenTtl: env.TOKEN_TTL || '8h',
       anonymousRole: anonymousRoleFrom(env, nodeEnv),
+      identityCacheMs: intFrom(env, 'AUTH_IDENTITY_CACHE_MS', 30_000, 0, 30_000),
     },
     limits: {
       maxDepth: intFrom(env, 'MAX_QUERY_DEPTH', 10, 2, 50),
@@ -165,7 +178,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     ...overrides,
   };
+  config.modelsDir = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : defaultModelsDir(config.database));
   return Object.freeze(config);
+}
+
+/** Beside the SQLite file (data travels with its models); a data folder of the installation otherwise. */
+export function defaultModelsDir(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite' && database.url !== ':memory:') return path.join(path.dirname(database.url), 'models');
+  return path.join(ROOT, 'data', 'models');
 }
 
 /** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */

@@ -17,6 +17,7 @@ import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.e
 import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
 import { ScheduledRun } from '../modules/forecast-snapshots/scheduled-run.entity';
+import { AdminAuditEntry } from '../modules/admin/admin-audit.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -42,4 +43,5 @@ export const ENTITIES = [
   ForecastSnapshot,
   ForecastAdjustment,
   ScheduledRun,
+  AdminAuditEntry,
 ];

@@ -18,6 +18,7 @@ import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringReso
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
 import { MovementBarResolver, MovementItemResolver, PipelineMovementBarResolver, PipelineMovementResolver } from '../modules/movement/movement.resolver';
 import { ForecastSnapshotResolver } from '../modules/forecast-snapshots/snapshot.resolver';
+import { AdminResolver } from '../modules/admin/admin.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -48,6 +49,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MovementBarResolver,
   MovementItemResolver,
   ForecastSnapshotResolver,
+  AdminResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;
