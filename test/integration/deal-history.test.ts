@@ -54,9 +54,10 @@ describe.each(DATABASES)('deal field history on %s', (kind) => {
       input: { dealId: id, version: updated.data!.updateDeal.version, stageId: String(world.stages.Qualification.id), at: moveAt },
     });
     expect(moved.errors).toBeUndefined();
+    const manager = identityOfRep({ id: world.manager.id, role: RepRole.MANAGER, team: world.team });
     const override = await app.execute(OVERRIDE, {
-      input: { dealId: id, version: moved.data!.moveDealStage.version, category: 'COMMIT', period: '2026-Q4', note: 'Signed order form expected', authorId: String(world.manager.id) },
-    });
+      input: { dealId: id, version: moved.data!.moveDealStage.version, category: 'COMMIT', period: '2026-Q4', note: 'Signed order form expected' },
+    }, manager);
     expect(override.errors).toBeUndefined();
     const reassigned = await app.execute<{ updateDeal: { version: number } }>(UPDATE, { id, version: moved.data!.moveDealStage.version + 1, input: { ownerId: String(other.id) } });
     expect(reassigned.errors).toBeUndefined();

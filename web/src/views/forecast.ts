@@ -141,7 +141,7 @@ function callForm(suggested: number, done: () => void): HTMLElement | null {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await gql(`mutation($input: AdjustForecastInput!) { adjustForecast(input: $input) { id } }`, { input: { period, ...target, amount: Number(amount.value), note: note.value, authorId: v.repId } });
+      await gql(`mutation($input: AdjustForecastInput!) { adjustForecast(input: $input) { id } }`, { input: { period, ...target, amount: Number(amount.value), note: note.value } });
       done();
     } catch (error) {
       status.textContent = (error as Error).message;
