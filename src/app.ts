@@ -16,9 +16,11 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
 import { createLogger } from './shared/logger';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
+import { mountWebApp } from './web-app';
 
 export interface AppOptions {
   logger?: Logger;
@@ -39,6 +41,8 @@ export interface App {
   logger: Logger;
   /** Database availability (fail fast while it is away, recover by itself). */
   health: DatabaseHealth;
+  /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
+  snapshots: SnapshotScheduler;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -54,6 +58,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
   const scoring = startScoring(orm, config, logger, options.scoring);
+  const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -75,7 +80,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
   });
@@ -108,6 +114,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     if (ok) res.json({ status: 'ready', database: config.database.kind });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
+  mountWebApp(expressApp, config);
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),
@@ -130,6 +137,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     http: httpServer,
     logger,
     health,
+    snapshots,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -155,6 +163,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       health.stop();
       await rateLimiter?.close();
       await scoring.stop();
+      await snapshots.stop();
       await orm.close(true);
     },
   };

@@ -1,6 +1,6 @@
 /**
  * Forecast use cases: load the facts as of a date (SQL), run the pure estimators, add names, quotas and
- * adjustments, store snapshots. Resolvers and the CLI call these.
+ * adjustments. Resolvers, the CLI and the snapshot schedule call these.
  */
 import type { Em } from '../../db/orm';
 import { toMajor, toMinor } from '../../graphql/money.scalar';
@@ -9,13 +9,14 @@ import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
 import { requiredText } from '../../shared/validation';
 import { Deal } from '../deal/deal.entity';
+import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import { computeForecast, runBacktest, type DealContribution, type GroupForecast } from './engine';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
-import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from './forecast.entity';
+import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
 import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
 import {
@@ -110,8 +111,6 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     })
     .sort((a, b) => b.expected - a.expected);
   const total = groupView(result.total, null, 'Total', totalQuota ?? null, totalAdjustments, stageName, dealNames);
-  const isCurrent = call.asOf == null && now.getTime() >= period.start && now.getTime() < period.end;
-  if (isCurrent) await saveSnapshots(em, period, asOf, call, result.total, result.groups);
   return {
     period: period.label,
     periodStart: new Date(period.start),
@@ -125,7 +124,7 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     simulations: call.simulations,
     seed: call.seed,
     warnings: result.warnings,
-    snapshotSaved: isCurrent,
+    snapshotSaved: false, // reading a forecast never writes: snapshots are taken on a schedule (forecast-snapshots/)
   };
 }
 
@@ -223,31 +222,6 @@ function dealView(d: DealContribution, stageName: (s: number) => string, names: 
     stale: d.stale,
     usedDefaultWeight: d.usedDefaultWeight,
   };
-}
-
-async function saveSnapshots(em: Em, period: Period, asOf: Date, call: ForecastCall, total: GroupForecast, groups: GroupForecast[]): Promise<void> {
-  await em.transactional(async (tx) => {
-    const rows = call.groupBy === ForecastGroupBy.COMPANY ? [{ g: total, key: null }] : [{ g: total, key: null }, ...groups.map((g) => ({ g, key: g.key }))];
-    for (const { g, key } of rows) {
-      tx.create(ForecastSnapshot, {
-        periodLabel: period.label,
-        periodStart: new Date(period.start),
-        periodEnd: new Date(period.end),
-        asOf,
-        groupBy: key == null ? ForecastGroupBy.COMPANY : call.groupBy,
-        groupKey: key == null ? (call.scope.repId ?? call.scope.teamId ?? null) : key,
-        expectedCents: Math.round(g.expected),
-        p10Cents: Math.round(g.p10),
-        p50Cents: Math.round(g.p50),
-        p90Cents: Math.round(g.p90),
-        pipelineCents: Math.round(g.pipeline),
-        newBusinessCents: Math.round(g.newBusiness),
-        closedWonCents: Math.round(g.closedWon),
-        openDeals: g.openDeals,
-        simulations: call.simulations,
-      });
-    }
-  });
 }
 
 function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
@@ -401,6 +375,7 @@ export async function overrideDealCategory(em: Em, input: OverrideDealCategoryIn
   return em.transactional(async (tx) => {
     const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
     assertVersion(deal, input.version, 'Deal');
+    trackDealChanges(deal, { by: author.id });
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;
     deal.forecastCategory = input.category ?? null;
