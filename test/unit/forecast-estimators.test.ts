@@ -116,12 +116,14 @@ describe('stage weights', () => {
   const t = buildFactTable(STAGES, rows);
   const asOf = day(100);
 
-  it('estimates P(won | reached stage) and refuses a stage below the minimum sample', () => {
+  it('estimates P(won | reached stage) and shrinks a stage below the minimum sample toward the stage before it', () => {
     const w = learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 });
     expect(w.map((x) => [x.reached, x.won])).toEqual([[30, 10], [20, 10], [10, 10]]);
     expect(w[0].weight).toBeCloseTo(1 / 3, 12);
     expect(w[1].weight).toBeCloseTo(0.5, 12);
-    expect(w[2]).toMatchObject({ weight: null, status: 'INSUFFICIENT_HISTORY', rawRate: 1 });
+    // 10 reached Negotiate, all won: (10 + 10 x 0.5) / (10 + 10), never the textbook 0.8
+    expect(w[2]).toMatchObject({ status: 'SHRUNK', rawRate: 1 });
+    expect(w[2].weight).toBeCloseTo(0.75, 12);
   });
 
   it('shrinks a small segment toward the company weight', () => {
@@ -131,7 +133,12 @@ describe('stage weights', () => {
     expect(team2[0]).toMatchObject({ reached: 10, won: 10, status: 'SHRUNK' });
     expect(team2[0].weight).toBeCloseTo(2 / 3, 12);
     expect(shrink(10, 10, 1 / 3, 10)).toBeCloseTo(2 / 3, 12);
-    expect(team2[2].status).toBe('INSUFFICIENT_HISTORY');
+    // Negotiate: 10 of 10 won, toward the company's 0.75 -> (10 + 7.5) / 20
+    expect(team2[2].weight).toBeCloseTo(0.875, 12);
+    // a team with no closed deal takes the company weights as they are
+    expect(learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 }, (i) => t.team[i] === 9, overall).map((x) => [x.status, x.weight])).toEqual(
+      overall.map((x) => ['POOLED', x.weight]),
+    );
   });
 
   it('records the longest time a won deal spent in each stage', () => {
@@ -189,9 +196,10 @@ describe('deal outlook and stale deals', () => {
     // a window that ends before day 105 gets nothing, even though losses (day 115) are not in it either
     expect(dealOutlook(t, model, 40, day(100), day(104)).probability).toBe(0);
     expect(o.stale).toBe(false);
-    // an unknown stage weight falls back to the default probability
-    expect(model.weights[1].status).toBe('INSUFFICIENT_HISTORY');
-    expect(model.warnings[0]).toMatch(/Stage "Propose": only 0 closed deal/);
+    // a stage nobody reached takes the pooled weight below it, not the default probability, and says so
+    expect(model.weights.map((w) => [w.status, w.weight])).toEqual([['OK', 0.5], ['POOLED', 0.5], ['POOLED', 0.5]]);
+    expect(model.warnings[0]).toBe('Stage "Propose": no closed deal reached it; it uses the pooled weight of "Qualify", 50 %.');
+    expect(o.usedDefaultWeight).toBe(false);
   });
 });
 

@@ -10,6 +10,8 @@ import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
   type WeightOptions,
+  addStageCounts,
+  buildApportioner,
   invLogit,
   learnStageWeights,
   logit,
@@ -37,7 +39,24 @@ export interface HistoryModel {
   /** Longest creation-to-win cycle seen (days); open deals much older than this are decayed. */
   maxWonCycleDays: number | null;
   closedDeals: number;
+  /** Closed deals before asOf whose stages reached are unknown (apportioned, see stage-weights.ts). */
+  unknownHistoryDeals: number;
+  /** False when deal amounts give the outcome away (lost deals at 0): size bands are then not learned. */
+  sizeBandsUsed: boolean;
+  /** Where the history is thin and what the model did about it. */
+  thin: ThinSpot[];
   warnings: string[];
+}
+
+export type ThinKind = 'STAGE_WEIGHT' | 'STAGE_HISTORY' | 'DEAL_SIZE' | 'NEW_BUSINESS' | 'TRACK_RECORD' | 'RANGE' | 'SIMULATION' | 'STALE_DEALS';
+
+/** One place the forecast rests on little data, with the sample it had and what it did instead. */
+export interface ThinSpot {
+  kind: ThinKind;
+  /** What is thin: a stage name, a method, "company". */
+  subject: string;
+  sample: number;
+  message: string;
 }
 
 /** The seam for the deal-win model (scoring issue): return P(win) for an open deal, or null to use the stage model. */
@@ -46,14 +65,18 @@ export type WinProbabilityFn = (dealId: number, t: FactTable, i: number) => numb
 export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): HistoryModel {
   const k = t.stages.length;
   const cutoff = maturityCutoffs(t, asOf);
-  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff);
+  const ap = buildApportioner(t, asOf, options.minSample);
+  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff, ap);
   const bandBounds = sizeBandBounds(t, asOf);
+  const amounts = zeroAmountSignal(t, asOf);
+  const dimensions = DIMENSIONS.filter((d) => d !== 'band' || !amounts.leaks);
   const keyOf = {
     team: (i: number) => t.team[i],
     family: (i: number) => t.family[i],
     band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
   };
-  const counts = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  type Counts = { reached: Float64Array; won: Float64Array };
+  const counts = { team: new Map<number, Counts>(), family: new Map<number, Counts>(), band: new Map<number, Counts>() };
   const wonTimes: number[][] = Array.from({ length: k }, () => []);
   const lostTimes: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -70,6 +93,8 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
         if (j !== s && x > e && x < asOf && x < next) next = x;
       }
       if (next < Infinity) advanced[s].push((next - e) / DAY_MS);
+      // unknown history: how and when it left its last recorded stage is not known, so it says nothing about it
+      else if (closed && !t.historyKnown[i]) continue;
       else if (closed) (isWon ? advanced : lostIn)[s].push((t.closed[i] - e) / DAY_MS);
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
@@ -81,16 +106,11 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       closedDeals++;
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
       if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
-      const top = reachedMax(t, i, asOf);
-      for (const dim of DIMENSIONS) {
+      for (const dim of dimensions) {
         const key = keyOf[dim](i);
         let c = counts[dim].get(key);
-        if (!c) counts[dim].set(key, (c = new Float64Array(2 * k)));
-        for (let s = 0; s <= top; s++) {
-          if (!(reachedAt(t, i, s) < cutoff[s])) continue;
-          c[2 * s]++;
-          c[2 * s + 1] += isWon;
-        }
+        if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
+        addStageCounts(t, i, asOf, cutoff, ap, c.reached, c.won);
       }
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
@@ -106,23 +126,25 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     }
   }
   const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
-  for (const dim of DIMENSIONS) {
+  for (const dim of dimensions) {
     for (const [key, c] of counts[dim]) {
       const shift = new Float64Array(k);
       for (let s = 0; s < k; s++) {
         const w = weights[s].weight;
-        if (w != null) shift[s] = logit(shrink(c[2 * s + 1], c[2 * s], w, options.shrinkage)) - logit(w);
+        // a POOLED stage has no sample of its own: segments follow the company there
+        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(c.won[s], c.reached[s], w, options.shrinkage)) - logit(w);
       }
       segmentShift[dim].set(key, shift);
     }
   }
-  const warnings: string[] = [];
-  for (const w of weights) {
-    if (w.status === 'INSUFFICIENT_HISTORY') {
-      warnings.push(
-        `Stage "${t.stages[w.stage].name}": only ${w.reached} closed deal(s) reached it (minimum ${options.minSample}); using its default probability ${t.stages[w.stage].defaultProbability}.`,
-      );
-    }
+  const thin = thinWeights(t, weights, options, ap.unknown, closedDeals);
+  if (amounts.leaks) {
+    thin.push({
+      kind: 'DEAL_SIZE',
+      subject: 'company',
+      sample: amounts.lost,
+      message: `${amounts.zeroLost} of ${amounts.lost} lost deals carry amount 0 (won: ${amounts.zeroWon} of ${amounts.won}): the amount says how a deal ended, not its size, so size bands do not adjust win rates.`,
+    });
   }
   const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s]));
   const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s]));
@@ -137,8 +159,61 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,
-    warnings,
+    unknownHistoryDeals: ap.unknown,
+    sizeBandsUsed: !amounts.leaks,
+    thin,
+    warnings: thin.map((x) => x.message),
   };
+}
+
+const pct = (x: number) => `${Math.round(100 * x)} %`;
+
+/** What the stage weights backed off to, in words a sales manager can check against the stageWeights query. */
+function thinWeights(t: FactTable, weights: StageWeight[], options: WeightOptions, unknown: number, closedDeals: number): ThinSpot[] {
+  const out: ThinSpot[] = [];
+  const name = (s: number) => `"${t.stages[s].name}"`;
+  if (unknown > 0) {
+    const apportioned = weights.some((w) => w.apportioned > 0);
+    out.push({
+      kind: 'STAGE_HISTORY',
+      subject: 'company',
+      sample: unknown,
+      message: `${unknown} of ${closedDeals} closed deal(s) have no known stage history: they count in the pooled win rate of the stages they are known to have reached${apportioned ? ' and are apportioned across later stages by the paths of deals with a known history' : ', and too few deals with a known history exist to apportion them across later stages'}.`,
+    });
+  }
+  for (const w of weights) {
+    const s = w.stage;
+    const sample = Math.round(w.reached);
+    if (w.status === 'INSUFFICIENT_HISTORY') {
+      out.push({ kind: 'STAGE_WEIGHT', subject: t.stages[s].name, sample, message: `Stage ${name(s)}: no closed deal to learn from; using its default probability ${t.stages[s].defaultProbability}.` });
+    } else if (w.status === 'POOLED') {
+      const why = sample > 0 ? `its ${sample} closed deal(s) leave out deals of unknown history that may have reached it` : 'no closed deal reached it';
+      out.push({ kind: 'STAGE_WEIGHT', subject: t.stages[s].name, sample, message: `Stage ${name(s)}: ${why}; it uses the pooled weight of ${name(s - 1)}, ${pct(w.weight!)}.` });
+    } else if (w.status === 'SHRUNK') {
+      const toward = s === 0 ? 'even odds (the pooled win rate itself is thin)' : `the weight of ${name(s - 1)}`;
+      out.push({ kind: 'STAGE_WEIGHT', subject: t.stages[s].name, sample, message: `Stage ${name(s)}: only ${sample} closed deal(s) reached it (minimum ${options.minSample}); its weight ${pct(w.weight!)} leans on ${toward}.` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Lost deals exported with amount 0 (CRMs often zero a lost deal's value): then deal size tells the outcome, and a
+ * size band learned from it would call every open deal with an amount a near-certain win.
+ */
+export function zeroAmountSignal(t: FactTable, asOf: number): { leaks: boolean; lost: number; zeroLost: number; won: number; zeroWon: number } {
+  let lost = 0;
+  let zeroLost = 0;
+  let won = 0;
+  let zeroWon = 0;
+  for (let i = 0; i < t.n; i++) {
+    if (!closedBefore(t, i, asOf)) continue;
+    const zero = t.amount[i] === 0 ? 1 : 0;
+    if (t.outcome[i] === Outcome.WON) [won, zeroWon] = [won + 1, zeroWon + zero];
+    else [lost, zeroLost] = [lost + 1, zeroLost + zero];
+  }
+  const leaks = lost > 0 && won > 0 && zeroLost / lost - zeroWon / won >= 0.5;
+  return { leaks, lost, zeroLost, won, zeroWon };
 }
 
 export interface DealOutlook {
