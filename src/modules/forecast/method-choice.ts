@@ -135,7 +135,11 @@ function judge(history: PastForecast[], options: ChoiceOptions): Judged[] {
 export function serveForecast(history: PastForecast[], current: CandidateForecasts, asOf: number, options: ChoiceOptions = DEFAULT_CHOICE_OPTIONS): ServedForecast {
   // A period judges the methods once the data reaches 3 whole periods before it (the run-rate exists): the first
   // periods of a company's history are forecast from almost nothing and say little about today's errors.
-  const closed = history.filter((h) => h.end <= asOf && h.runRate != null).sort((a, b) => a.end - b.end);
+  // (Only the last two windows matter: the judged window and the periods fitting its blend weights.)
+  const closed = history
+    .filter((h) => h.end <= asOf && h.runRate != null)
+    .sort((a, b) => a.end - b.end)
+    .slice(-2 * options.window);
   const recent = closed.slice(-options.window);
   const judged = judge(closed, options).slice(-options.window);
   const blendWeight = fitBlendWeight(recent, options.minPeriods);
@@ -145,11 +149,12 @@ export function serveForecast(history: PastForecast[], current: CandidateForecas
   let methods = FORECAST_METHODS.filter((m) => methodValue(current, m, blendWeight) != null);
   const available = (m: ForecastMethod) => judged.filter((j) => j.values[m] != null).length;
   methods = methods.filter((m) => available(m) >= options.minPeriods);
-  let common = judged.filter((j) => methods.every((m) => j.values[m] != null));
+  const shared = () => (methods.length ? judged.filter((j) => methods.every((m) => j.values[m] != null)) : []);
+  let common = shared();
   while (methods.length > 1 && common.length < options.minPeriods) {
     methods.sort((a, b) => available(b) - available(a));
     methods.pop();
-    common = judged.filter((j) => methods.every((m) => j.values[m] != null));
+    common = shared();
   }
   const records: MethodRecord[] = methods.map((m) => ({ method: m, ...accuracy(common.map((j) => ({ forecast: j.values[m]!, actual: j.point.actual }))) }));
   let method: ForecastMethod;
