@@ -336,3 +336,65 @@ describe('exponential draws (ziggurat)', () => {
     expect(Math.abs(tail - Math.exp(-3))).toBeLessThan(0.0025); // sd: sqrt(.0498 * .95 / 200000) = 0.0005
   });
 });
+
+describe('deals whose stages reached are unknown (CRM exports without stage history)', () => {
+  // Known: 20 lost in Qualify, 20 lost in Propose, 20 won through Negotiate. Unknown: 20 lost, recorded in Qualify only.
+  const known: DealFactRow[] = [];
+  for (let k = 0; k < 20; k++) known.push(deal(100 + k, [0, null, null], Outcome.LOST, 5 + k));
+  for (let k = 0; k < 20; k++) known.push(deal(200 + k, [0, 10, null], Outcome.LOST, 20 + k));
+  for (let k = 0; k < 20; k++) known.push(deal(300 + k, [0, 10, 20], Outcome.WON, 30 + k));
+  const unknown = Array.from({ length: 20 }, (_, k) => deal(400 + k, [0, null, null], Outcome.LOST, 8 + k, { stageHistoryKnown: false }));
+  const options = { minSample: 15, shrinkage: 10 };
+  const asOf = day(100);
+
+  it('counts them in the pooled rate and apportions them by the paths of known deals with the same outcome', () => {
+    const t = buildFactTable(STAGES, [...known, ...unknown]);
+    const w = learnStageWeights(t, asOf, options);
+    // Qualify: all 80 closed deals, 20 won. Half the known losses got to Propose, so each unknown one adds 1/2 there:
+    // 40 known + 10 apportioned = 50, 20 won -> 0.4. Counting them as lost in Qualify (or dropping them) gives 0.5.
+    expect(w.map((x) => [x.reached, x.won, x.status])).toEqual([[80, 20, 'OK'], [50, 20, 'OK'], [20, 20, 'OK']]);
+    expect(w[0].weight).toBeCloseTo(0.25, 12);
+    expect(w[1].weight).toBeCloseTo(0.4, 12);
+    expect(w[1].apportioned).toBeCloseTo(10 / 50, 12);
+    const asFirstStageLosses = learnStageWeights(buildFactTable(STAGES, [...known, ...unknown.map((d) => ({ ...d, stageHistoryKnown: true }))]), asOf, options);
+    expect(asFirstStageLosses[1].weight).toBeCloseTo(0.5, 12);
+    const model = buildHistoryModel(t, asOf, options);
+    expect(model.unknownHistoryDeals).toBe(20);
+    expect(model.thin[0]).toMatchObject({ kind: 'STAGE_HISTORY', sample: 20 });
+    expect(model.thin[0].message).toMatch(/apportioned across later stages by the paths of deals with a known history/);
+    // how and when they left Qualify is unknown: they are not losses from it in the in-stage curve (60, not 80)
+    expect(model.stageCurves[0].subjects).toBe(60);
+  });
+
+  it('with no known path to apportion by (a pure snapshot), the later stages take the pooled rate and say so', () => {
+    const wins = known.slice(40);
+    const t = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 }))]);
+    const model = buildHistoryModel(t, asOf, options);
+    // 20 won of 60 closed; nothing says how far the 40 losses got, so Propose and Negotiate are not 20 / 20 = 1
+    expect(model.weights.map((x) => [x.status, x.weight])).toEqual([['OK', 1 / 3], ['POOLED', 1 / 3], ['POOLED', 1 / 3]]);
+    expect(model.warnings).toEqual([
+      '40 of 60 closed deal(s) have no known stage history: they count in the pooled win rate of the stages they are known to have reached, and too few deals with a known history exist to apportion them across later stages.',
+      'Stage "Propose": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Qualify", 33 %.',
+      'Stage "Negotiate": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Propose", 33 %.',
+    ]);
+    // an open deal in Negotiate gets the company's own 1/3, never the textbook 0.8
+    const open = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(999, [90, 92, 95])]);
+    const m2 = buildHistoryModel(open, asOf, options);
+    const o = dealOutlook(open, m2, open.n - 1, asOf, day(400));
+    expect(o.usedDefaultWeight).toBe(false);
+    expect(o.pWin).toBeLessThanOrEqual(1 / 3 + 1e-12);
+  });
+
+  it('does not learn size bands from amounts that give the outcome away (lost deals exported at 0)', () => {
+    const rows = [...known, ...unknown].map((d) => ({ ...d, amountCents: d.outcome === Outcome.LOST ? 0 : 5000 + d.id }));
+    const model = buildHistoryModel(buildFactTable(STAGES, rows), asOf, options);
+    expect(model.sizeBandsUsed).toBe(false);
+    expect(model.segmentShift.band.size).toBe(0);
+    expect(model.thin.find((x) => x.kind === 'DEAL_SIZE')!.message).toBe(
+      '60 of 60 lost deals carry amount 0 (won: 0 of 20): the amount says how a deal ended, not its size, so size bands do not adjust win rates.',
+    );
+    // real amounts: bands are learned
+    const honest = buildHistoryModel(buildFactTable(STAGES, [...known, ...unknown].map((d) => ({ ...d, amountCents: 1000 + 37 * d.id }))), asOf, options);
+    expect([honest.sizeBandsUsed, honest.segmentShift.band.size]).toEqual([true, 3]);
+  });
+});
