@@ -2,7 +2,7 @@ import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOp
 import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
 import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
 import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
-import { buildHistoryModel, dealOutlook, staleDecay } from '../../src/modules/forecast/model';
+import { buildHistoryModel, dealOutlook, pipelineAmount, staleDecay } from '../../src/modules/forecast/model';
 import { estimateNewBusiness } from '../../src/modules/forecast/new-business';
 import { monthPeriod, parsePeriod, periodsBetween, shiftPeriod } from '../../src/modules/forecast/period';
 import { createRng, percentiles, simulate } from '../../src/modules/forecast/monte-carlo';
@@ -376,19 +376,33 @@ describe('deals whose stages reached are unknown (CRM exports without stage hist
       '40 of 60 closed deal(s) have no known stage history: they count in the pooled win rate of the stages they are known to have reached, and too few deals with a known history exist to apportion them across later stages.',
       'Stage "Propose": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Qualify", 33 %.',
       'Stage "Negotiate": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Propose", 33 %.',
+      "The stage history cannot tell the stages apart: open deals are weighted by the company's pooled win rate given their age since creation, whatever their stage.",
     ]);
+    expect(model.stageless).toBe(true);
+    // from creation: wins at days 30..49, losses at days 8..27; a deal open at day 28 has outlived every loss
+    expect(model.creationCurve).toMatchObject({ subjects: 60, events: 60 });
     // an open deal in Negotiate gets the company's own 1/3, never the textbook 0.8
-    const open = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(999, [90, 92, 95])]);
+    const open = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(999, [95, 97, 99])]);
     const m2 = buildHistoryModel(open, asOf, options);
     const o = dealOutlook(open, m2, open.n - 1, asOf, day(400));
     expect(o.usedDefaultWeight).toBe(false);
-    expect(o.pWin).toBeLessThanOrEqual(1 / 3 + 1e-12);
+    // stageless: 5 days after creation no deal had closed yet, so its age tells nothing: the pooled 1/3
+    expect(o.pWin).toBeCloseTo(1 / 3, 12);
+    // a deal open 28 days after creation has outlived every loss (days 8..27). From creation (61 subjects, itself
+    // censored at 28): won incidence 21/61 overall, P(won | open at 28) = 1, so 1/3 x 1 / (21/61) = 61/63
+    const late = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(998, [72, null, null])]);
+    const m3 = buildHistoryModel(late, asOf, options);
+    expect(dealOutlook(late, m3, late.n - 1, asOf, day(400)).pWin).toBeCloseTo(61 / 63, 12);
   });
 
   it('does not learn size bands from amounts that give the outcome away (lost deals exported at 0)', () => {
     const rows = [...known, ...unknown].map((d) => ({ ...d, amountCents: d.outcome === Outcome.LOST ? 0 : 5000 + d.id }));
-    const model = buildHistoryModel(buildFactTable(STAGES, rows), asOf, options);
+    const zeroed = buildFactTable(STAGES, rows);
+    const model = buildHistoryModel(zeroed, asOf, options);
     expect(model.sizeBandsUsed).toBe(false);
+    // a lost deal was worth something while open: the mean won amount of its family (5000 + 300..319 -> 5309.5)
+    expect(pipelineAmount(zeroed, model, 0)).toBeCloseTo(5309.5, 9);
+    expect(pipelineAmount(zeroed, model, 40)).toBe(5300);
     expect(model.segmentShift.band.size).toBe(0);
     expect(model.thin.find((x) => x.kind === 'DEAL_SIZE')!.message).toBe(
       '60 of 60 lost deals carry amount 0 (won: 0 of 20): the amount says how a deal ended, not its size, so size bands do not adjust win rates.',

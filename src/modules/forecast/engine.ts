@@ -4,9 +4,9 @@
  */
 import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, categoryTotals } from './metrics';
-import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals } from './model';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
-import { calendarCorrection } from './calendar';
+import { calendarCorrection, calendarStage } from './calendar';
 import type { Period } from './period';
 import { percentiles, simulate } from './monte-carlo';
 import { DEFAULT_WEIGHT_OPTIONS, type WeightOptions } from './stage-weights';
@@ -84,10 +84,10 @@ export function computeForecast(
   for (const i of openDeals(t, asOf, include)) {
     const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
-      o.pTiming = Math.min(1, o.pTiming * calendar.ratio[o.stage]);
+      o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
       o.probability = o.pWin * o.pTiming;
     }
-    const amount = t.amount[i];
+    const amount = pipelineAmount(t, model, i);
     const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
     const c = o as DealContribution;
     c.dealId = t.id[i];

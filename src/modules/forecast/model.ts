@@ -3,7 +3,7 @@
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
 import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, reachedMax, stageAt } from './facts';
-import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming } from './survival';
+import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
 import {
@@ -36,6 +36,14 @@ export interface HistoryModel {
   /** Time spent in each stage (advance vs loss; deals still in it censored). */
   stageCurves: SurvivalCurve[];
   timing: StageTiming[];
+  /** Time from creation to closing (wins and losses, open deals censored): what is known without stage history. */
+  creationCurve: SurvivalCurve;
+  /**
+   * True when the stages carry no usable information: most closed deals have an unknown stage history and no later
+   * stage could be learned (every one POOLED). Open deals are then weighted by the pooled win rate given their age
+   * since creation (creationCurve), not by stage curves built from inferred stage entries.
+   */
+  stageless: boolean;
   /** Longest creation-to-win cycle seen (days); open deals much older than this are decayed. */
   maxWonCycleDays: number | null;
   closedDeals: number;
@@ -43,6 +51,12 @@ export interface HistoryModel {
   unknownHistoryDeals: number;
   /** False when deal amounts give the outcome away (lost deals at 0): size bands are then not learned. */
   sizeBandsUsed: boolean;
+  /**
+   * When lost deals were exported at 0, a deal open at asOf that was later lost shows amount 0 although it was worth
+   * something while open: its pipeline value is the mean amount of deals of its product family won before asOf
+   * (overall mean under key -2). Null when amounts are real.
+   */
+  zeroedLostAmount: Map<number, number> | null;
   /** Where the history is thin and what the model did about it. */
   thin: ThinSpot[];
   warnings: string[];
@@ -101,10 +115,12 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   };
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
+  const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
+      if (t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
       for (const dim of dimensions) {
         const key = keyOf[dim](i);
@@ -118,6 +134,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       }
       inStage(i, true, isWon);
     } else if (isOpenAt(t, i, asOf)) {
+      fromCreation[2].push((asOf - t.created[i]) / DAY_MS);
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
         if (e < asOf) censored[s].push((asOf - e) / DAY_MS);
@@ -137,7 +154,16 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       segmentShift[dim].set(key, shift);
     }
   }
+  const stageless = k > 1 && ap.unknown >= 0.2 * closedDeals && weights.slice(1).every((w) => w.status === 'POOLED');
   const thin = thinWeights(t, weights, options, ap.unknown, closedDeals);
+  if (stageless) {
+    thin.push({
+      kind: 'STAGE_HISTORY',
+      subject: 'company',
+      sample: ap.unknown,
+      message: "The stage history cannot tell the stages apart: open deals are weighted by the company's pooled win rate given their age since creation, whatever their stage.",
+    });
+  }
   if (amounts.leaks) {
     thin.push({
       kind: 'DEAL_SIZE',
@@ -157,10 +183,13 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     curves,
     stageCurves,
     timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
+    creationCurve: closeCurve(fromCreation[0], fromCreation[1], fromCreation[2]),
+    stageless,
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,
     unknownHistoryDeals: ap.unknown,
     sizeBandsUsed: !amounts.leaks,
+    zeroedLostAmount: amounts.leaks ? meanWonAmounts(t, asOf) : null,
     thin,
     warnings: thin.map((x) => x.message),
   };
@@ -252,16 +281,16 @@ export function dealOutlook(
   let usedDefaultWeight = false;
   const external = winFn?.(t.id[i], t, i);
   if (external != null) pWin = external;
-  else {
+  else if (model.stageless && model.weights[0].weight != null) {
+    const x = logit(model.weights[0].weight) + segmentLogit(t, model, i, 0);
+    pWin = Math.min(1, invLogit(x) * winAgeFactor(model.creationCurve, (asOf - t.created[i]) / DAY_MS));
+  } else {
     const base = w.weight;
     if (base == null) {
       pWin = t.stages[stage].defaultProbability;
       usedDefaultWeight = true;
     } else {
-      let x = logit(base);
-      x += model.segmentShift.team.get(t.team[i])?.[stage] ?? 0;
-      x += model.segmentShift.family.get(t.family[i])?.[stage] ?? 0;
-      x += model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0;
+      const x = logit(base) + segmentLogit(t, model, i, stage);
       // age in stage from the in-stage curve (which keeps never-closed deals at risk), not from closed deals only
       pWin = Math.min(1, invLogit(x) * ageFactor(model.timing[stage], age));
     }
@@ -273,7 +302,14 @@ export function dealOutlook(
   const start = Math.max(from, asOf);
   let pTiming = 0;
   let expectedCloseAt: number | null = null;
-  if (to > start) {
+  if (to > start && model.stageless && external == null) {
+    // no usable stage timing: the timing of wins since creation, given the deal's age
+    const created = t.created[i];
+    const ageSinceCreation = (asOf - created) / DAY_MS;
+    pTiming = conditionalWinTiming(model.creationCurve, ageSinceCreation, (start - created) / DAY_MS, (to - created) / DAY_MS);
+    const median = conditionalMedianWinTime(model.creationCurve, ageSinceCreation);
+    expectedCloseAt = Number.isFinite(median) ? created + median * DAY_MS : null;
+  } else if (to > start) {
     const t1 = (start - enteredAt) / DAY_MS;
     const t2 = (to - enteredAt) / DAY_MS;
     if (model.stageCurves[stage].events > 0) {
@@ -288,6 +324,36 @@ export function dealOutlook(
     }
   }
   return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
+}
+
+/** Deal i's amount as the pipeline saw it at the model's as-of date (see HistoryModel.zeroedLostAmount). */
+export function pipelineAmount(t: FactTable, model: HistoryModel, i: number): number {
+  const a = t.amount[i];
+  if (a !== 0 || !model.zeroedLostAmount || t.outcome[i] !== Outcome.LOST) return a;
+  return model.zeroedLostAmount.get(t.family[i]) ?? model.zeroedLostAmount.get(-2) ?? 0;
+}
+
+function meanWonAmounts(t: FactTable, asOf: number): Map<number, number> {
+  const sums = new Map<number, [number, number]>();
+  const add = (key: number, a: number) => {
+    const s = sums.get(key) ?? [0, 0];
+    sums.set(key, [s[0] + a, s[1] + 1]);
+  };
+  for (let i = 0; i < t.n; i++) {
+    if (t.outcome[i] !== Outcome.WON || !closedBefore(t, i, asOf) || !(t.amount[i] > 0)) continue;
+    add(t.family[i], t.amount[i]);
+    add(-2, t.amount[i]);
+  }
+  return new Map([...sums].map(([k, [sum, n]]) => [k, sum / n]));
+}
+
+/** Logit shift of deal i's team, product family and size band at a stage (0 where not learned). */
+function segmentLogit(t: FactTable, model: HistoryModel, i: number, stage: number): number {
+  return (
+    (model.segmentShift.team.get(t.team[i])?.[stage] ?? 0) +
+    (model.segmentShift.family.get(t.family[i])?.[stage] ?? 0) +
+    (model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0)
+  );
 }
 
 /** Halves P(win) for every quarter of the longest historical win cycle (at least 30 days) beyond it. */
