@@ -7,7 +7,7 @@
  *     --exported-at 2026-11-23 --from 2024-11-01 --to 2026-11-01 --interval month [--simulations 2000]
  */
 import { loadConfig } from '../src/config';
-import { createOrm, type Em } from '../src/db/orm';
+import { createOrm, migrate, type Em } from '../src/db/orm';
 import { loadFacts } from '../src/modules/forecast/forecast.loader';
 import type { FactTable } from '../src/modules/forecast/facts';
 import { accuracy, type AccuracyMetrics } from '../src/modules/forecast/metrics';
@@ -50,6 +50,7 @@ async function main() {
   const config = loadConfig();
   const orm = await createOrm(config.database);
   try {
+    await migrate(orm);
     const full = await loadFacts(orm.em.fork() as Em, config.database.kind, exportedAt);
     const snapshot = snapshotFacts(full, exportedAt.getTime());
     const results = { full: figures(full, from, to, kind, simulations), snapshot: figures(snapshot, from, to, kind, simulations) };

@@ -1,9 +1,9 @@
 /**
  * What a CRM snapshot export of a Pipewise world keeps, as forecast facts: each deal's current stage only (no stage
  * history), lost amounts 0, some open deals without a created date, and the import contract of `pipewise import`
- * (issue 10): an open deal enters its current stage at its created date; a won deal is inferred through every open
- * stage (stage 0 at its created date, the later ones at its close, when they are known to have been passed); a lost
- * deal keeps its first stage at its created date and is marked stage history unknown. Pure; used by the forecast
+ * (src/modules/import/stage-history.ts): an open deal enters its current stage at its created date; a won deal is
+ * inferred through every open stage, stage 0 at its created date and the later ones spread evenly up to its close;
+ * a lost deal keeps its first stage at its created date and is marked stage history unknown. Pure; used by the forecast
  * snapshot test and by bench/forecast-snapshot.ts until the real export / re-import path is available there.
  */
 import { type FactTable, Outcome, createFactTable, isOpenAt, stageAt } from '../src/modules/forecast/facts';
@@ -43,7 +43,7 @@ export function snapshotFacts(t: FactTable, exportedAt: number, options: Snapsho
       out.entries[i * k + stageAt(t, i, exportedAt).stage] = t.created[i];
     } else if (t.outcome[i] === Outcome.WON) {
       out.entries[i * k] = t.created[i];
-      for (let s = 1; s < k; s++) out.entries[i * k + s] = t.closed[i];
+      for (let s = 1; s < k; s++) out.entries[i * k + s] = t.created[i] + ((t.closed[i] - t.created[i]) * s) / k;
     } else {
       out.entries[i * k] = t.created[i];
       out.historyKnown[i] = 0;

@@ -41,7 +41,7 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     select d.id, ${epochMs(kind, 'd.opened_at')} as opened, ${epochMs(kind, 'd.closed_at')} as closed, d.status,
       d.amount_cents as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
       d.forecast_category as fc, ${epochMs(kind, 'd.expected_close_date')} as ecd, d.stage_id as stage,
-      ${epochMs(kind, 'd.stage_entered_at')} as entered
+      ${epochMs(kind, 'd.stage_entered_at')} as entered, d.stage_history_known as known
       ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}
     from deals d
       left join h on h.deal_id = d.id
@@ -74,7 +74,9 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     row.expectedCloseAt = num(r[10]);
     row.currentStage = shape.indexById.get(Number(r[11])) ?? -1;
     row.stageEnteredAt = num(r[12]);
-    for (let s = 0; s < k; s++) row.entries[s] = num(r[13 + s]);
+    // false / 0 (SQLite stores booleans as integers): the stages it reached are unknown
+    row.stageHistoryKnown = !(r[13] === false || r[13] === 0 || r[13] === '0');
+    for (let s = 0; s < k; s++) row.entries[s] = num(r[14 + s]);
     setFact(t, n++, row, families);
   });
   return finishFactTable(t, n);
