@@ -35,7 +35,7 @@ describe('method choice', () => {
   const now = T0 + 12 * MONTH;
 
   it('serves the method with the lowest out-of-sample WAPE, with every candidate judged on the same periods', () => {
-    const s = serveForecast(history, { pipeline: 2000, runRate: 1000, dealModel: null }, now, { window: 12, minPeriods: 3 });
+    const s = serveForecast(history, { pipeline: 2000, runRate: 1000, dealModel: null }, now, { window: 12, minPeriods: 3, rangeWindow: 9 });
     expect(s.method).toBe('PIPELINE');
     expect(s.expected).toBe(2000);
     const byMethod = Object.fromEntries(s.records.map((r) => [r.method, r]));

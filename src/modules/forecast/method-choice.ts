@@ -47,8 +47,13 @@ export interface ChoiceOptions {
   window: number;
   /** Periods a method needs in the window to be judged (and the blend needs to fit its weight). */
   minPeriods: number;
+  /**
+   * Most recent out-of-sample errors the range rests on: the fewest a conformal 80 % range needs, so that it follows
+   * a track record that improves as the history grows instead of carrying the errors of a younger pipeline.
+   */
+  rangeWindow: number;
 }
-export const DEFAULT_CHOICE_OPTIONS: ChoiceOptions = { window: 12, minPeriods: 3 };
+export const DEFAULT_CHOICE_OPTIONS: ChoiceOptions = { window: 12, minPeriods: 3, rangeWindow: 9 };
 
 /** Periods the split-conformal ranks need for an 80 % range: ceil(0.9 (n + 1)) <= n. */
 export const CONFORMAL_MIN_PERIODS = 9;
@@ -167,7 +172,10 @@ export function serveForecast(history: PastForecast[], current: CandidateForecas
   }
   const expected = methodValue(current, method, blendWeight) ?? 0;
   // the range rests on the served method's own out-of-sample errors over every window period it forecast
-  const errors = judged.filter((j) => j.values[method] != null && j.values[method]! > 0 && j.point.actual > 0).map((j) => j.point.actual / j.values[method]!);
+  const errors = judged
+    .filter((j) => j.values[method] != null && j.values[method]! > 0 && j.point.actual > 0)
+    .map((j) => j.point.actual / j.values[method]!)
+    .slice(-options.rangeWindow);
   const range = conformalRange(expected, errors, current, closed.map((h) => h.actual));
   if (range.source !== 'CONFORMAL') notes.push(range.note);
   return {
