@@ -13,7 +13,8 @@ import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
-import { type DealModelCandidate, type ServedGroup, computeServedForecast, runBacktest } from './track-record';
+import type { DealModelCandidate, ServedGroup } from './track-record';
+import { type ForecastScope, backtestFor, servedForecastFor } from './scope';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
@@ -42,18 +43,8 @@ import { type Period, parsePeriod, periodsBetween } from './period';
 import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
 import { kaplanMeier, quantileTime } from './survival';
 
-/** Who the forecast is about. Access control (who may see which team or rep) plugs in here, and only here. */
-export interface ForecastScope {
-  teamId?: number;
-  repId?: number;
-}
-
-export function scopeFilter(t: FactTable, scope: ForecastScope): (i: number) => boolean {
-  const { teamId, repId } = scope;
-  if (repId != null) return (i) => t.rep[i] === repId;
-  if (teamId != null) return (i) => t.team[i] === teamId;
-  return () => true;
-}
+/** Who the forecast is about (access control narrows it in the resolver, src/modules/auth/access.policy.ts). */
+export type { ForecastScope } from './scope';
 
 export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
   return {
@@ -79,9 +70,7 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
   const now = new Date();
   const asOf = call.asOf ?? now;
   const t = await loadFacts(em, kind, asOf);
-  const include = scopeFilter(t, call.scope);
-  const groupOf = groupFunction(t, call.groupBy);
-  const servedResult = computeServedForecast(t, period, asOf.getTime(), groupOf, include, {
+  const servedResult = servedForecastFor(t, period, asOf.getTime(), call.groupBy, call.scope, {
     simulations: call.simulations,
     seed: call.seed,
     topDeals: call.topDeals,
@@ -152,19 +141,6 @@ function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): Fore
     rangeSource: served.rangeSource as RangeSource,
     rangePeriods: served.rangePeriods,
   };
-}
-
-function groupFunction(t: FactTable, groupBy: ForecastGroupBy): (i: number) => number {
-  switch (groupBy) {
-    case ForecastGroupBy.TEAM:
-      return (i) => t.team[i];
-    case ForecastGroupBy.REP:
-      return (i) => t.rep[i];
-    case ForecastGroupBy.PRODUCT:
-      return (i) => t.product[i];
-    default:
-      return () => 0;
-  }
 }
 
 async function groupLabels(em: Em, groupBy: ForecastGroupBy, keys: number[]): Promise<Map<number, string>> {
@@ -365,7 +341,7 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
   const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
-  const { rows, served } = runBacktest(t, periods, { simulations: args.simulations, seed: args.seed, topDeals: 0 }, scopeFilter(t, args.scope));
+  const { rows, served } = backtestFor(t, periods, args.scope, { simulations: args.simulations, seed: args.seed, topDeals: 0 });
   const money = (v: number) => toMajor(Math.round(v));
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);
