@@ -26,6 +26,11 @@ export interface AuthConfig {
   tokenTtl: string;
   /** Role given to HTTP requests without a token: the clearly logged development identity. Never set in production. */
   anonymousRole: 'ADMIN' | null;
+  /**
+   * How long a token's or API key's rep (active, role, team) read from the database is reused, in ms (0..30000,
+   * default 30000): a deactivation, role or team change reaches that rep's tokens within this window.
+   */
+  identityCacheMs: number;
 }
 
 export interface LimitsConfig {
@@ -137,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       jwtAudience: env.JWT_AUDIENCE || 'pipewise-api',
       tokenTtl: env.TOKEN_TTL || '8h',
       anonymousRole: anonymousRoleFrom(env, nodeEnv),
+      identityCacheMs: intFrom(env, 'AUTH_IDENTITY_CACHE_MS', 30_000, 0, 30_000),
     },
     limits: {
       maxDepth: intFrom(env, 'MAX_QUERY_DEPTH', 10, 2, 50),

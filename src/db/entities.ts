@@ -15,6 +15,7 @@ import { BaseEntity } from '../shared/base.entity';
 import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
+import { AdminAuditEntry } from '../modules/admin/admin-audit.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -38,4 +39,5 @@ export const ENTITIES = [
   ApiKey,
   ForecastSnapshot,
   ForecastAdjustment,
+  AdminAuditEntry,
 ];

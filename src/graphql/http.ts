@@ -80,7 +80,14 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         identity = await authenticate(req.headers.authorization, config.auth, em);
       } catch (error) {
         const message = (error as Error).message;
-        if ((error as { extensions?: { code?: string } }).extensions?.code !== 'UNAUTHENTICATED') throw error;
+        const code = (error as { extensions?: { code?: string } }).extensions?.code;
+        if (code === 'SERVICE_UNAVAILABLE') {
+          // The credential's rep is read from the database (src/modules/auth/rep-identity.ts).
+          res.setHeader('retry-after', '1');
+          sendError(res, 503, 'SERVICE_UNAVAILABLE', message);
+          return finish(503);
+        }
+        if (code !== 'UNAUTHENTICATED') throw error;
         res.setHeader('www-authenticate', 'Bearer');
         sendError(res, 401, 'UNAUTHENTICATED', message);
         return finish(401);

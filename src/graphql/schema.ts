@@ -15,6 +15,7 @@ import { TeamResolver } from '../modules/team/team.resolver';
 import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
+import { AdminResolver } from '../modules/admin/admin.resolver';
 import { validateInput } from './validate';
 
 /** Every resolver class. Feature modules add theirs here. */
@@ -38,6 +39,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ModelVersionResolver,
   ForecastResolver,
   ForecastAdjustmentResolver,
+  AdminResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

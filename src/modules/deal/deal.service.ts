@@ -4,7 +4,7 @@ import { toMinor } from '../../graphql/money.scalar';
 import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { DealStatus } from '../../shared/enums';
-import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
+import { assertVersion, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
 import { Order } from '../order/order.entity';
 import { PipelineStage } from '../pipeline/stage.entity';
@@ -56,21 +56,17 @@ function recordStageChange(em: Em, deal: Deal, from: PipelineStage | null, to: P
 }
 
 /** `access` is the caller's scope; in-process callers (import, seeds, CLI) run as the system identity. */
-export async function createDeal(em: Em, input: CreateDealInput, access = AccessScope.system()): Promise<Deal> {
-  await access.assertCanOwnDeals(input.ownerId, 'ownerId');
+export async function createDeal(em: Em, input: CreateDealInput, access = AccessScope.system(), ownerRule: 'deal' | 'handoff' = 'deal'): Promise<Deal> {
+  access.assertMayCreateDeals();
   return em.transactional(async (tx) => {
-    const [account, owner, product] = await Promise.all([
-      findOrFail(tx, Account, input.accountId, 'accountId'),
-      findOrFail(tx, Rep, input.ownerId, 'ownerId'),
-      findOptional(tx, Product, input.productId, 'productId'),
-    ]);
-    const stage = input.stageId ? await findOrFail(tx, PipelineStage, input.stageId, 'stageId') : await firstOpenStage(tx);
+    const { account, owner, product } = await dealReferences(tx, access, input, '', ownerRule);
+    const stage = input.stageId ? await access.findOrFail(tx, PipelineStage, input.stageId, 'stageId') : await firstOpenStage(tx);
     if (stage.isClosed) throw new BadInputError('stageId', 'A new deal starts in an open stage; use closeDeal to win or lose it');
     const now = new Date();
     const deal = tx.create(Deal, {
       name: input.name.trim(),
-      account,
-      owner,
+      account: account!,
+      owner: owner!,
       product: product ?? null,
       amountCents: toMinor(input.amount),
       currency: input.currency.toUpperCase(),
@@ -81,21 +77,16 @@ export async function createDeal(em: Em, input: CreateDealInput, access = Access
       source: input.source ?? null,
       forecastCategory: input.forecastCategory ?? null,
     });
-    recordStageChange(tx, deal, null, stage, now, owner);
+    recordStageChange(tx, deal, null, stage, now, owner!);
     return deal;
   });
 }
 
 export async function updateDeal(em: Em, id: string, version: number, input: UpdateDealInput, access = AccessScope.system()): Promise<Deal> {
-  if (input.ownerId != null) await access.assertCanOwnDeals(input.ownerId, 'input.ownerId');
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, id, 'id');
     assertVersion(deal, version, 'Deal');
-    const [account, owner, product] = await Promise.all([
-      findOptional(tx, Account, input.accountId, 'input.accountId'),
-      findOptional(tx, Rep, input.ownerId, 'input.ownerId'),
-      findOptional(tx, Product, input.productId, 'input.productId'),
-    ]);
+    const { account, owner, product } = await dealReferences(tx, access, input, 'input.', 'deal');
     if (input.name !== undefined) deal.name = input.name.trim();
     if (account !== undefined) deal.account = account;
     if (owner !== undefined) deal.owner = owner;
@@ -108,12 +99,24 @@ export async function updateDeal(em: Em, id: string, version: number, input: Upd
   });
 }
 
+/**
+ * The records a deal write names, each through the caller's access policy (NOT_FOUND outside its slice, as a
+ * read would answer) and the owner through the one owner rule. undefined = not given, null = cleared.
+ */
+async function dealReferences(em: Em, access: AccessScope, input: { accountId?: string | null; ownerId?: string | null; productId?: string | null }, prefix: string, ownerRule: 'deal' | 'handoff') {
+  if (input.ownerId === null) throw new BadInputError(`${prefix}ownerId`, 'A deal always has an owner: name the rep taking it over');
+  const account = await access.findOptional(em, Account, input.accountId, `${prefix}accountId`);
+  const owner = input.ownerId === undefined ? undefined : await access.resolveAssignee(em, input.ownerId, ownerRule, `${prefix}ownerId`);
+  const product = await access.findOptional(em, Product, input.productId, `${prefix}productId`);
+  return { account, owner, product };
+}
+
 export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep | null = null, access = AccessScope.system()): Promise<Deal> {
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, input.dealId, 'dealId');
     assertVersion(deal, input.version, 'Deal');
     if (deal.status !== DealStatus.OPEN) throw new ConflictError(`Deal ${deal.id} is closed (${deal.status}); its stage can no longer change`);
-    const to = await findOrFail(tx, PipelineStage, input.stageId, 'stageId');
+    const to = await access.findOrFail(tx, PipelineStage, input.stageId, 'stageId');
     if (to.isClosed) throw new BadInputError('stageId', `"${to.name}" closes the deal: use closeDeal`);
     const from = await tx.findOneOrFail(PipelineStage, deal.stage.id);
     if (from.id === to.id) throw new BadInputError('stageId', `Deal ${deal.id} is already in "${to.name}"`);

@@ -265,14 +265,22 @@ function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, 
     (teamId == null || t.team[i] === teamId) && (family == null || t.family[i] === family) && (band == null || sizeBandOf(t.amount[i], bounds) === band);
 }
 
-export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<StageWeights> {
+/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
+function inScopeAndSegment(t: FactTable, scope: ForecastScope, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
+  const inScope = scopeFilter(t, scope);
+  const inSegment = segmentFilter(t, segment, asOf);
+  return (i) => inScope(i) && inSegment(i);
+}
+
+/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
+export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<StageWeights> {
   const asOf = asOfArg ?? new Date();
   const t = await loadFacts(em, kind, asOf);
   const at = asOf.getTime();
   const model = buildHistoryModel(t, at, DEFAULT_WEIGHT_OPTIONS);
   const overall = model.weights;
-  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null));
-  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, segmentFilter(t, segment, at), overall) : overall;
+  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null)) || scope.teamId != null || scope.repId != null;
+  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, inScopeAndSegment(t, scope, segment, at), overall) : overall;
   return {
     asOf,
     stages: weights.map((w) => ({
@@ -293,11 +301,11 @@ export async function getStageWeights(em: Em, kind: DatabaseKind, segment: Forec
   };
 }
 
-export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<CycleDuration[]> {
+export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<CycleDuration[]> {
   const asOf = asOfArg ?? new Date();
   const t = await loadFacts(em, kind, asOf);
   const at = asOf.getTime();
-  const include = segmentFilter(t, segment, at);
+  const include = inScopeAndSegment(t, scope, segment, at);
   const k = t.stages.length;
   const events: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -380,10 +388,11 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   };
 }
 
-export async function adjustForecast(em: Em, input: AdjustForecastInput): Promise<ForecastAdjustment> {
+/** `authorId` is the caller's rep (never a client argument: nobody writes in someone else's name). */
+export async function adjustForecast(em: Em, input: AdjustForecastInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const author = await findOrFail(tx, Rep, input.authorId, 'input.authorId');
+    const author = await tx.findOneOrFail(Rep, authorId);
     let team: Team | null = null;
     let rep: Rep | null = null;
     if (input.scope === TargetScope.TEAM) {
@@ -411,10 +420,10 @@ export async function adjustForecast(em: Em, input: AdjustForecastInput): Promis
 }
 
 /** Sets (or clears) a deal's forecast category and records who did it, when and why, in one transaction. */
-export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput): Promise<ForecastAdjustment> {
+export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), findOrFail(tx, Rep, input.authorId, 'input.authorId')]);
+    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
     assertVersion(deal, input.version, 'Deal');
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;

@@ -61,13 +61,14 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
     account: new Map((await db.query<{ id: number; name: string }>('select id, name from accounts')).map((a) => [Number(a.id), a.name])),
     product: new Map((await db.query<{ id: number; name: string }>('select id, name from products')).map((p) => [Number(p.id), p.name])),
   };
-  const mapped = (field: string) => field in section.index;
+  const mapped = (field: string) => section.has(field);
   const columns = ['created_at', 'updated_at', 'name', 'amount_cents', 'currency', 'stage_id', 'status', 'stage_entered_at', 'external_id', 'version', 'stage_history_known'];
   const optional: Array<[string, string]> = [['account', 'account_id'], ['owner', 'owner_id'], ['product', 'product_id'], ['createdAt', 'opened_at'],
     ['closedAt', 'closed_at'], ['lossReason', 'loss_reason'], ['source', 'source'], ['engagedAt', 'engaged_at']];
   for (const [field, column] of optional) if (mapped(field)) columns.push(column);
   if (mapped('expectedCloseDate') || mapped('closedAt')) columns.push('expected_close_date');
   if (mapped('lead')) columns.push('source_lead_id');
+  if (mapped('lead') && !columns.includes('opened_at')) columns.push('opened_at');
   const rowDates = ['createdAt', 'closedAt', ...stageDates.map((s) => s.field)].filter(mapped);
   const unmapped = new Map<string, number>();
   const large = section.source.size > 10_000_000;
@@ -93,11 +94,18 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
     ctx.report.error(`${section.source.name}: stage values not mapped in deals.stages: ${list}. Mapped values: ${Object.keys(section.mapping.stages).join(', ') || 'none'}.`);
   }
 
+  async function leadCreatedDates(leads: Map<string, number>): Promise<Map<number, Date>> {
+    const ids = [...new Set([...leads.values()].filter((id) => id !== AMBIGUOUS))];
+    const rows = await db.selectIn<{ id: number; created_at: unknown }>('select id, created_at from leads', 'id', ids);
+    return new Map(rows.map((r) => [Number(r.id), new Date(db.millis(r.created_at)!)]));
+  }
+
   async function loadBatches(): Promise<void> {
     for await (const batch of section.batches(ctx.progress)) {
       const items: DealItem[] = [];
       await createNamedReps(ctx, section, batch, rowDates);
       const leads = mapped('lead') ? await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null)) : null;
+      const leadCreated = leads ? await leadCreatedDates(leads) : new Map<number, Date>();
       for (const row of batch) {
         const externalId = row.get('externalId');
         if (mapped('externalId') && !externalId) section.reject(row, 'externalId', null, 'no external id: a re-import could not find this deal again');
@@ -108,7 +116,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
           unmapped.set(stageText, (unmapped.get(stageText) ?? 0) + 1);
           section.reject(row, 'stage', stageText, 'stage not mapped: add it to deals.stages in the mapping');
         }
-        const openedAt = section.date(row, 'createdAt');
+        let openedAt = section.date(row, 'createdAt');
         const closedText = section.date(row, 'closedAt');
         const expected = section.date(row, 'expectedCloseDate');
         const engagedAt = section.date(row, 'engagedAt');
@@ -124,6 +132,10 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
         const accountId = resolveRef(section, row, 'account', ctx.accounts, 'account');
         const ownerId = resolveRef(section, row, 'owner', ctx.reps, 'rep');
         const lead = leads ? leadLink(ctx, section, row, leads) : null;
+        if (openedAt === null && lead && leadCreated.has(lead.leadId) && !(closedText && closedText < leadCreated.get(lead.leadId)!)) {
+          openedAt = leadCreated.get(lead.leadId)!;
+          ctx.report.infer('deals', section.source.name, section.csvColumn('lead'), 'OPENED_AT_LEAD_CREATED', 'deal without a created date: opened when its lead was created', 1);
+        }
         const productId = resolveRef(section, row, 'product', ctx.products, 'product');
         const status = stage.isWon ? DealStatus.WON : stage.isLost ? DealStatus.LOST : DealStatus.OPEN;
         let closedAt: Date | null = null;

@@ -36,7 +36,7 @@ export async function loadLeads(ctx: ImportContext, section: Section): Promise<v
   const { db } = ctx;
   const stats = await inferAttributes(section);
   ctx.report.report.attributeTypes.push(...stats.map((s) => s.summary()));
-  const mapped = (field: string) => field in section.index;
+  const mapped = (field: string) => section.has(field);
   const columns = ['created_at', 'updated_at', 'name', 'status', 'attributes', 'external_id', 'version'];
   const optional: Array<[string, string]> = [['email', 'email'], ['phone', 'phone'], ['title', 'title'], ['company', 'company'],
     ['account', 'account_id'], ['source', 'source'], ['owner', 'owner_id'], ['mqlAt', 'mql_at'], ['sqlAt', 'sql_at'],

@@ -67,11 +67,13 @@ export interface SectionMapping {
   stageDates: Record<string, string>;
   /** Per rep reference field: role of the reps an unknown value creates (external id = the value). */
   createReps: Record<string, RepRole>;
+  /** Fields every row has the same value for, which the export leaves out (e.g. stage "Won" in a closed-deals file). */
+  constants: Record<string, string>;
 }
 
 export type ImportMapping = Partial<Record<SectionName, SectionMapping>>;
 
-const SECTION_KEYS = ['file', 'columns', 'delimiter', 'missing', 'aliases', 'stages', 'attributes', 'dateFormat', 'locale', 'flags', 'stageDates', 'createReps'];
+const SECTION_KEYS = ['file', 'columns', 'delimiter', 'missing', 'aliases', 'stages', 'attributes', 'dateFormat', 'locale', 'flags', 'stageDates', 'createReps', 'constants'];
 const DELIMITERS = [',', ';', '\t', '|'];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -161,8 +163,13 @@ export function parseMapping(input: unknown): ImportMapping {
     for (const field of Object.keys(columns)) {
       if (!fields.includes(field)) throw new BadInputError(`${at}.columns.${field}`, `"${field}" is not a ${name} field: expected ${fields.join(', ')}`);
     }
+    const constants = stringMap(raw.constants, `${at}.constants`);
+    for (const field of Object.keys(constants)) {
+      if (!fields.includes(field)) throw new BadInputError(`${at}.constants.${field}`, `"${field}" is not a ${name} field: expected ${fields.join(', ')}`);
+      if (columns[field]) throw new BadInputError(`${at}.constants.${field}`, `"${field}" is both a column and a constant: keep one`);
+    }
     for (const field of required) {
-      if (!columns[field]) throw new BadInputError(`${at}.columns.${field}`, `${at}.columns must map "${field}"`);
+      if (!columns[field] && !constants[field]) throw new BadInputError(`${at}.columns.${field}`, `${at}.columns must map "${field}" (or set it in ${at}.constants)`);
     }
     const aliasesRaw = raw.aliases === undefined ? {} : raw.aliases;
     if (!isObject(aliasesRaw)) throw new BadInputError(`${at}.aliases`, `${at}.aliases must be an object: field -> { value: replacement }`);
@@ -195,6 +202,7 @@ export function parseMapping(input: unknown): ImportMapping {
       flags: flagWords(raw.flags, `${at}.flags`, name, columns),
       stageDates: stringMap(raw.stageDates, `${at}.stageDates`),
       createReps: createReps(raw.createReps, `${at}.createReps`, name, columns),
+      constants,
     };
   }
   if (!Object.keys(mapping).length) throw new BadInputError('mapping', `The mapping has no section: add one of ${SECTIONS.join(', ')}`);

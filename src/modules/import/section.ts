@@ -20,7 +20,7 @@ export class Row {
   /** Trimmed value of a mapped field; null when unmapped, blank or a "missing" placeholder; aliases applied. */
   get(field: string): string | null {
     const index = this.section.index[field];
-    if (index === undefined) return null;
+    if (index === undefined) return this.section.mapping.constants[field] ?? null;
     return this.section.clean(field, this.values[index]);
   }
 
@@ -93,6 +93,11 @@ export class Section {
     const section = new Section(name, mapping, source, header, report);
     await section.profileColumns();
     return section;
+  }
+
+  /** True when rows have a value source for the field: a mapped column or a mapping constant. */
+  has(field: string): boolean {
+    return field in this.index || field in this.mapping.constants;
   }
 
   /** Mapped date fields, stage-date columns included. */

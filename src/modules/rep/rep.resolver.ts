@@ -85,7 +85,9 @@ export class RepResolver {
   }
 
   @FieldResolver(() => [Lead], { description: 'The newest leads this rep works.' })
-  leads(@Root() rep: Rep, @Args() { first, statuses }: RepLeadsArgs, @Ctx() ctx: Context) {
+  async leads(@Root() rep: Rep, @Args() { first, statuses }: RepLeadsArgs, @Ctx() ctx: Context) {
+    const reps = await ctx.access.repIds(); // a colleague in the directory is visible, its leads are not
+    if (reps && !reps.includes(rep.id)) return [];
     return ctx.loaders.latestChildren(Lead, 'owner', first, statuses?.length ? { status: statuses } : {}).load(rep.id);
   }
 }

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Rep } from '../rep/rep.entity';
+import { Team } from '../team/team.entity';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import type { Context } from '../../graphql/context';
 import { Deal } from '../deal/deal.entity';
@@ -102,6 +104,9 @@ export class ScoringResolver {
   @Query(() => LeadQueueConnection, { description: "Open leads ranked by score (ties by recency) with the reasons: an SDR's queue (owner) or a team's (team)." })
   async leadQueue(@Args() { owner, team, filter, first, after }: LeadQueueArgs, @Ctx() ctx: Context) {
     // Another rep's or team's queue is FORBIDDEN; without arguments, the caller's own slice.
+    // Named like any id: NOT_FOUND when unreadable, then FORBIDDEN when not the caller's (aggregate.policy.ts).
+    if (owner) await ctx.access.findOrFail(ctx.em, Rep, owner, 'owner');
+    if (team) await ctx.access.findOrFail(ctx.em, Team, team, 'team');
     if (owner) await ctx.access.assertRep(owner, 'owner');
     if (team) ctx.access.assertTeam(team, 'team');
     const visibleOwnerIds = await ctx.access.repIds();
