@@ -14,7 +14,7 @@ import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
 import type { DealModelCandidate, ServedGroup } from './track-record';
-import { type ForecastScope, backtestFor, servedForecastFor } from './scope';
+import { type ForecastScope, backtestFor, scopeFilter, servedForecastFor } from './scope';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
