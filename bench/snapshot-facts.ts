@@ -37,7 +37,10 @@ export function snapshotFacts(t: FactTable, exportedAt: number, options: Snapsho
     if (t.outcome[i] === Outcome.OPEN) {
       if (!isOpenAt(t, i, exportedAt)) continue;
       if (rng() < options.undatedOpenShare) {
-        out.created[i] = NaN;
+        // as the loader reads an open deal without any date: open since it was recorded (the import, after the export)
+        out.created[i] = exportedAt;
+        out.entries[i * k + stageAt(t, i, exportedAt).stage] = exportedAt;
+        out.dateUnknown[i] = 1;
         continue;
       }
       out.entries[i * k + stageAt(t, i, exportedAt).stage] = t.created[i];

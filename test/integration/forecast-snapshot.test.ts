@@ -15,7 +15,7 @@ import { DealStatus } from '../../src/shared/enums';
  * A CRM export's history through the API: 40 deals of 1,000.00 opened every 5 days from 2025-01-01. The 20 even ones
  * were won 10 days after opening, through Prospecting and Qualification; the 20 odd ones were lost after 20 days at
  * a stage nobody recorded (stage_history_known false, exported at amount 0). One deal opened on 2025-12-28 is open
- * in Qualification.
+ * in Qualification, another one there has no date at all (recorded on 2025-12-30).
  */
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -38,6 +38,8 @@ async function buildExportHistory(em: Em, world: BasicWorld): Promise<void> {
   const opened = new Date(Date.UTC(2025, 11, 28));
   const open = em.create(Deal, { name: 'Open in Qualification', owner: world.ae, account: world.account, product: world.product, amountCents: 100_000, stage: Qualification, status: DealStatus.OPEN, openedAt: opened, stageEnteredAt: opened });
   em.create(DealStageChange, { deal: open, fromStage: null, toStage: Qualification, at: opened, inferred: true });
+  // exported without any date, recorded (imported) on 2025-12-30
+  em.create(Deal, { name: 'Undated', owner: world.ae, account: world.account, product: world.product, amountCents: 100_000, stage: Qualification, status: DealStatus.OPEN, openedAt: null, stageEnteredAt: null, createdAt: new Date(Date.UTC(2025, 11, 30)) });
   await em.flush();
 }
 
@@ -69,16 +71,17 @@ describe.each(DATABASES)('deals of unknown stage history on %s', (kind) => {
     );
     expect(res.errors).toBeUndefined();
     const f = res.data!.forecast;
-    // 4 days old: no deal had closed that young, so P(win) is the pooled 1/2; every win came 10 days after opening
-    expect(f.total.topDeals).toEqual([
-      { name: 'Open in Qualification', stage: 'Qualification', winProbability: 0.5, timingProbability: 1, expectedValue: 500, usedDefaultWeight: false },
-    ]);
-    expect(f.total.pipeline).toBe(500);
+    // 4 days old: no deal had closed that young, so P(win) is the pooled 1/2; every win came 10 days after opening.
+    // The undated one counts from when it was recorded (2 days), in the same way.
+    const deal = { stage: 'Qualification', winProbability: 0.5, timingProbability: 1, expectedValue: 500, usedDefaultWeight: false };
+    expect(f.total.topDeals).toEqual(expect.arrayContaining([{ name: 'Open in Qualification', ...deal }, { name: 'Undated', ...deal }]));
+    expect(f.total.pipeline).toBe(1000);
     expect(f.thin).toEqual(expect.arrayContaining([
       { kind: 'STAGE_HISTORY', subject: 'company', sample: 20 },
       { kind: 'DEAL_SIZE', subject: 'company', sample: 20 },
       { kind: 'STAGE_WEIGHT', subject: 'Qualification', sample: 20 },
       { kind: 'TRACK_RECORD', subject: 'PIPELINE', sample: 0 },
+      { kind: 'DEAL_DATES', subject: 'open deals', sample: 1 },
     ]));
     expect(f.warnings.join(' ')).toMatch(/20 of 40 closed deal\(s\) have no known stage history/);
     expect(f.method).toEqual({ method: 'PIPELINE', judgedPeriods: 0, rangeSource: 'SIMULATION' });

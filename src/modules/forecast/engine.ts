@@ -164,6 +164,10 @@ export function computeForecast(
   if (sims.approximatedDeals) {
     thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
   }
+  const undated = contributions.filter((c) => t.dateUnknown[c.index]).length;
+  if (undated) {
+    thin.push({ kind: 'DEAL_DATES', subject: 'open deals', sample: undated, message: `${undated} open deal(s) have no date of their own: counted as open since they were first recorded, new in their stage.` });
+  }
   const stale = contributions.filter((c) => c.stale).length;
   if (stale) thin.push({ kind: 'STALE_DEALS', subject: 'stale deals', sample: stale, message: `${stale} open deal(s) are older than any historical win and were decayed.` });
   const warnings = thin.map((x) => x.message);

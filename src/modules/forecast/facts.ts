@@ -39,6 +39,11 @@ export interface DealFactRow {
    * Absent: known.
    */
   stageHistoryKnown?: boolean;
+  /**
+   * When the system first held the deal (its row's creation, e.g. the import): an open deal without any date of its
+   * own exists from then on, so a forecast made after it counts its pipeline. Absent: not used.
+   */
+  knownSince?: number | null;
 }
 
 export interface FactTable {
@@ -61,6 +66,8 @@ export interface FactTable {
   entries: Float64Array;
   /** 1 when the stages a deal reached are known; 0 when only its recorded entries are (see DealFactRow). */
   historyKnown: Uint8Array;
+  /** 1 for an open deal with no date of its own: created and its stage entry are when it was first recorded. */
+  dateUnknown: Uint8Array;
 }
 
 export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {
@@ -89,6 +96,7 @@ export function createFactTable(stages: OpenStage[], capacity: number): FactTabl
     expectedClose: new Float64Array(capacity),
     entries: new Float64Array(capacity * stages.length).fill(NaN),
     historyKnown: new Uint8Array(capacity).fill(1),
+    dateUnknown: new Uint8Array(capacity),
   };
 }
 
@@ -112,6 +120,7 @@ export function finishFactTable(t: FactTable, n: number): FactTable {
     expectedClose: t.expectedClose.subarray(0, n),
     entries: t.entries.subarray(0, n * k),
     historyKnown: t.historyKnown.subarray(0, n),
+    dateUnknown: t.dateUnknown.subarray(0, n),
   };
 }
 
@@ -138,6 +147,13 @@ export function setFact(t: FactTable, i: number, r: DealFactRow, familyIndex: Ma
     }
   }
   t.created[i] = r.openedAt ?? first;
+  t.dateUnknown[i] = 0;
+  if (Number.isNaN(t.created[i]) && r.outcome === Outcome.OPEN && r.knownSince != null) {
+    // no date at all: open since it was first recorded, new in its current stage as far as anyone can tell
+    t.created[i] = r.knownSince;
+    if (r.currentStage >= 0) t.entries[i * k + r.currentStage] = r.knownSince;
+    t.dateUnknown[i] = 1;
+  }
   t.closed[i] = r.outcome !== Outcome.OPEN && r.closedAt != null ? r.closedAt : NaN;
   t.outcome[i] = r.outcome;
   t.amount[i] = r.amountCents;

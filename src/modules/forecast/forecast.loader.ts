@@ -42,12 +42,12 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
       d.amount_cents as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
       d.forecast_category as fc, ${epochMs(kind, 'd.expected_close_date')} as ecd, d.stage_id as stage,
       ${epochMs(kind, 'd.stage_entered_at')} as entered, d.stage_history_known as known
-      ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}
+      ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}, ${epochMs(kind, 'd.created_at')} as since
     from deals d
       left join h on h.deal_id = d.id
       left join reps r on r.id = d.owner_id
       left join products p on p.id = d.product_id
-    where coalesce(d.opened_at, h.first_at) < ?
+    where coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) < ?
     order by d.id`;
   const k = shape.open.length;
   const [{ n: capacity }] = await em.getConnection().execute<Array<{ n: number | string }>>('select count(*) as n from deals', [], 'all');
@@ -77,6 +77,7 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     // false / 0 (SQLite stores booleans as integers): the stages it reached are unknown
     row.stageHistoryKnown = !(r[13] === false || r[13] === 0 || r[13] === '0');
     for (let s = 0; s < k; s++) row.entries[s] = num(r[14 + s]);
+    row.knownSince = num(r[14 + k]);
     setFact(t, n++, row, families);
   });
   return finishFactTable(t, n);

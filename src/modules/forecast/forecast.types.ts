@@ -25,7 +25,7 @@ registerEnumType(RangeSource, {
 });
 
 export enum ThinKind {
-  STAGE_WEIGHT = 'STAGE_WEIGHT', STAGE_HISTORY = 'STAGE_HISTORY', DEAL_SIZE = 'DEAL_SIZE', NEW_BUSINESS = 'NEW_BUSINESS',
+  STAGE_WEIGHT = 'STAGE_WEIGHT', STAGE_HISTORY = 'STAGE_HISTORY', DEAL_SIZE = 'DEAL_SIZE', DEAL_DATES = 'DEAL_DATES', NEW_BUSINESS = 'NEW_BUSINESS',
   TRACK_RECORD = 'TRACK_RECORD', RANGE = 'RANGE', SIMULATION = 'SIMULATION', STALE_DEALS = 'STALE_DEALS',
 }
 registerEnumType(ThinKind, { name: 'ThinKind', description: 'What part of the forecast rests on little data.' });

@@ -62,7 +62,7 @@ export interface HistoryModel {
   warnings: string[];
 }
 
-export type ThinKind = 'STAGE_WEIGHT' | 'STAGE_HISTORY' | 'DEAL_SIZE' | 'NEW_BUSINESS' | 'TRACK_RECORD' | 'RANGE' | 'SIMULATION' | 'STALE_DEALS';
+export type ThinKind = 'STAGE_WEIGHT' | 'STAGE_HISTORY' | 'DEAL_SIZE' | 'DEAL_DATES' | 'NEW_BUSINESS' | 'TRACK_RECORD' | 'RANGE' | 'SIMULATION' | 'STALE_DEALS';
 
 /** One place the forecast rests on little data, with the sample it had and what it did instead. */
 export interface ThinSpot {
