@@ -189,6 +189,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
       seconds: seconds(t0),
       cpuSeconds: cpuSeconds(c0),
       loadAverage: require('node:os').loadavg().map((x: number) => Math.round(x * 10) / 10),
+      served: b.served,
+      servedMethods: b.servedMethods,
       model: b.model,
       runRate: b.runRate,
       fixedWeight: b.fixedWeight,
