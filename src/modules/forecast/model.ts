@@ -164,6 +164,17 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       message: "The stage history cannot tell the stages apart: open deals are weighted by the company's pooled win rate given their age since creation, whatever their stage.",
     });
   }
+  if (amounts.won >= options.minSample && amounts.lost === 0) {
+    thin.push({
+      kind: 'STAGE_WEIGHT',
+      subject: 'company',
+      sample: amounts.won,
+      message: `No lost deal among the ${amounts.won} closed before the as-of date: the win rates of 100 % cannot be checked (exports often leave lost deals out).`,
+    });
+  }
+  if (amounts.won > 0 && amounts.zeroWon === amounts.won) {
+    thin.push({ kind: 'DEAL_SIZE', subject: 'company', sample: amounts.won, message: `All ${amounts.won} won deals have amount 0: there is no revenue to forecast from (import amounts or product prices).` });
+  }
   if (amounts.leaks) {
     thin.push({
       kind: 'DEAL_SIZE',
