@@ -41,6 +41,20 @@ export interface SeedReport {
 
 export class SeedRefusedError extends Error {}
 
+/** Tables whose rows are a company's data: any row in one of them and the database is not empty (never seeded over). */
+const SALES_TABLES = ['deals', 'leads', 'accounts', 'reps', 'teams', 'products', 'activities'];
+
+/**
+ * True when the database holds any sales data (imported leads without deals included). The one definition both
+ * the seeder's refusal and the server's "seed an empty database at start" use, so they cannot disagree.
+ */
+export async function holdsSalesData(em: Em): Promise<boolean> {
+  const [row] = await em.getConnection().execute<Array<{ n: number | string }>>(
+    `select ${SALES_TABLES.map((t) => `(select count(*) from (select 1 from ${t} limit 1) ${t}_any)`).join(' + ')} as n`,
+  );
+  return Number(row.n) > 0;
+}
+
 const FLUSH_DEALS = 2_000;
 
 /** Generates the deterministic demo world: same seed and options give byte-identical rows. */
@@ -60,10 +74,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
   };
 
   const em = orm.em.fork() as unknown as Em;
-  const existing = await em.getConnection().execute<Array<{ n: number | string }>>(
-    `select (select count(*) from deals) + (select count(*) from leads) + (select count(*) from accounts) + (select count(*) from reps) as n`,
-  );
-  if (Number(existing[0].n) > 0) {
+  if (await holdsSalesData(em)) {
     if (!options.reset) {
       throw new SeedRefusedError('the database already holds sales data: seed an empty database, or pass reset (--reset) to delete it first');
     }

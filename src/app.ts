@@ -16,7 +16,7 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
-import { startScoring } from './modules/scoring/scoring.runtime';
+import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
@@ -25,6 +25,8 @@ export interface AppOptions {
   migrate?: boolean;
   /** Extra Apollo plugins (tests use one to hold a request in flight). */
   plugins?: ApolloServerPlugin<Context>[];
+  /** Scoring runtime settings (tests turn on the start-up training that test apps skip by default). */
+  scoring?: RuntimeOptions;
 }
 
 export interface App {
@@ -50,7 +52,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
-  const scoring = startScoring(orm, config, logger);
+  const scoring = startScoring(orm, config, logger, options.scoring);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);

@@ -52,8 +52,14 @@ export interface AppConfig {
   port: number;
   host: string;
   database: DatabaseConfig;
-  /** Where trained models live (`models/<kind>/<version>/`). */
+  /**
+   * Where models trained by this installation are written (`<kind>/<version>/`): MODELS_DIR, by default a
+   * `models` folder beside the SQLite file, or `data/models` for PostgreSQL (and in-memory SQLite). Never the
+   * checkout's `models/`, which holds the committed demo models.
+   */
   modelsDir: string;
+  /** The committed demo models (`models/` of the project), read-only: served when they fit the data. */
+  demoModelsDir: string;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -132,7 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
     },
-    modelsDir: path.resolve(env.MODELS_DIR || path.join(ROOT, 'models')),
+    modelsDir: '',
+    demoModelsDir: path.join(ROOT, 'models'),
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -158,7 +165,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),
     ...overrides,
   };
+  config.modelsDir = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : defaultModelsDir(config.database));
   return Object.freeze(config);
+}
+
+/** Beside the SQLite file (data travels with its models); a data folder of the installation otherwise. */
+export function defaultModelsDir(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite' && database.url !== ':memory:') return path.join(path.dirname(database.url), 'models');
+  return path.join(ROOT, 'data', 'models');
 }
 
 /** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */

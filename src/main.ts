@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import pino from 'pino';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { Deal } from './modules/deal/deal.entity';
 import type { Em } from './db/orm';
 
 /** Starts the server: migrate, seed the demo world into an empty database, listen, stop cleanly on signals. */
@@ -12,11 +11,14 @@ export async function serve(): Promise<void> {
   const app = await createApp(config, { logger });
   const database = config.database.kind === 'sqlite' ? `SQLite ${config.database.url}` : `PostgreSQL ${redact(config.database.url)}`;
 
-  if (config.seedDemoWhenEmpty && (await (app.orm.em.fork() as Em).count(Deal, {})) === 0) {
-    logger.info('empty database: seeding the demo world (pipewise seed --seed 42 --deals 20000)');
-    const { seedDemoWorld } = await import('../seeds');
-    const report = await seedDemoWorld(app.orm, { seed: 42, deals: 20000 });
-    logger.info({ report }, 'demo world seeded');
+  if (config.seedDemoWhenEmpty) {
+    // Only a truly empty database: imported data of any shape (leads without deals, reps only...) is served as is.
+    const { holdsSalesData, seedDemoWorld } = await import('../seeds');
+    if (!(await holdsSalesData(app.orm.em.fork() as Em))) {
+      logger.info('empty database: seeding the demo world (pipewise seed --seed 42 --deals 20000)');
+      const report = await seedDemoWorld(app.orm, { seed: 42, deals: 20000 });
+      logger.info({ report }, 'demo world seeded');
+    }
   }
 
   const url = await app.listen();

@@ -58,8 +58,8 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   }
   if (db.url !== ':memory:') fs.mkdirSync(path.dirname(db.url), { recursive: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { BetterSqliteDriver } = require('@mikro-orm/better-sqlite');
-  return { ...common, driver: BetterSqliteDriver, dbName: db.url };
+  const { PipewiseSqliteDriver } = require('./sqlite-driver');
+  return { ...common, driver: PipewiseSqliteDriver, dbName: db.url };
 }
 
 export async function createOrm(db: DatabaseConfig, debug = false, logger?: DriverLogger): Promise<Orm> {

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
 import { RepRole } from '../../shared/enums';
 import { BadInputError, ConflictError } from '../../shared/errors';
-import { requiredText } from '../../shared/text';
+import { requiredText } from '../../shared/validation';
 import type { AccessScope } from '../auth/access.policy';
 import { AccessRole } from '../auth/identity';
 import { forgetRep } from '../auth/rep-identity';

@@ -4,6 +4,7 @@ import { toMinor } from '../../graphql/money.scalar';
 import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { DealStatus } from '../../shared/enums';
+import { assertNotInFuture, requiredText } from '../../shared/validation';
 import { assertVersion, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
 import { Order } from '../order/order.entity';
@@ -34,7 +35,7 @@ export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
       ...(filter.amountMax != null && { $lte: toMinor(filter.amountMax) }),
     };
   }
-  if (filter.search) where.name = contains(em, filter.search);
+  if (filter.search) Object.assign(where, contains(em, 'deals', ['name'], filter.search));
   return where as FilterQuery<Deal>;
 }
 
@@ -64,7 +65,7 @@ export async function createDeal(em: Em, input: CreateDealInput, access = Access
     if (stage.isClosed) throw new BadInputError('stageId', 'A new deal starts in an open stage; use closeDeal to win or lose it');
     const now = new Date();
     const deal = tx.create(Deal, {
-      name: input.name.trim(),
+      name: requiredText(input.name, 'name', 200),
       account: account!,
       owner: owner!,
       product: product ?? null,
@@ -87,7 +88,8 @@ export async function updateDeal(em: Em, id: string, version: number, input: Upd
     const deal = await access.findOrFail(tx, Deal, id, 'id');
     assertVersion(deal, version, 'Deal');
     const { account, owner, product } = await dealReferences(tx, access, input, 'input.', 'deal');
-    if (input.name !== undefined) deal.name = input.name.trim();
+    assertBookedAmountKept(deal, input);
+    if (input.name != null) deal.name = requiredText(input.name, 'input.name', 200);
     if (account !== undefined) deal.account = account;
     if (owner !== undefined) deal.owner = owner;
     if (product !== undefined) deal.product = product;
@@ -111,6 +113,19 @@ async function dealReferences(em: Em, access: AccessScope, input: { accountId?: 
   return { account, owner, product };
 }
 
+/**
+ * A won deal's amount and currency are booked revenue (and its first order, KPIs, forecasts' closed-won part):
+ * they are not edited in place (CONFLICT). A wrong booking is corrected where it lives: the order, by import.
+ */
+function assertBookedAmountKept(deal: Deal, input: UpdateDealInput): void {
+  if (deal.status !== DealStatus.WON) return;
+  const amountChanges = input.amount != null && toMinor(input.amount) !== deal.amountCents;
+  const currencyChanges = input.currency != null && input.currency.toUpperCase() !== deal.currency;
+  if (amountChanges || currencyChanges) {
+    throw new ConflictError(`Deal ${deal.id} is won: its amount and currency are booked revenue and can no longer change`, { field: amountChanges ? 'input.amount' : 'input.currency' });
+  }
+}
+
 export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep | null = null, access = AccessScope.system()): Promise<Deal> {
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, input.dealId, 'dealId');
@@ -121,6 +136,7 @@ export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep |
     const from = await tx.findOneOrFail(PipelineStage, deal.stage.id);
     if (from.id === to.id) throw new BadInputError('stageId', `Deal ${deal.id} is already in "${to.name}"`);
     const at = input.at ?? new Date();
+    assertNotInFuture(at, 'at', 'A stage move');
     if (deal.stageEnteredAt && at < deal.stageEnteredAt) {
       throw new BadInputError('at', 'A stage move cannot predate the move into the current stage');
     }
@@ -138,6 +154,7 @@ export async function closeDeal(em: Em, input: CloseDealInput, access = AccessSc
     const to = await tx.findOne(PipelineStage, input.won ? { isWon: true } : { isLost: true });
     if (!to) throw new ConflictError(`The pipeline has no ${input.won ? 'won' : 'lost'} stage`);
     const closedAt = input.closedAt ?? new Date();
+    assertNotInFuture(closedAt, 'closedAt', 'A close');
     if (deal.openedAt && closedAt < deal.openedAt) throw new BadInputError('closedAt', 'A deal cannot close before it was opened');
     const from = await tx.findOneOrFail(PipelineStage, deal.stage.id);
     recordStageChange(tx, deal, from, to, closedAt, deal.owner ? tx.getReference(Rep, deal.owner.id) : null);

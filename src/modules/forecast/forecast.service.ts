@@ -7,6 +7,7 @@ import { toMajor, toMinor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
+import { requiredText } from '../../shared/validation';
 import { Deal } from '../deal/deal.entity';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
@@ -413,7 +414,7 @@ export async function adjustForecast(em: Em, input: AdjustForecastInput, authorI
       amountCents: toMinor(input.amount),
       category: null,
       previousCategory: null,
-      note: input.note.trim(),
+      note: requiredText(input.note, 'input.note', 2000),
       author,
     });
   });
@@ -439,7 +440,7 @@ export async function overrideDealCategory(em: Em, input: OverrideDealCategoryIn
       amountCents: null,
       category: input.category ?? null,
       previousCategory: previous,
-      note: input.note.trim(),
+      note: requiredText(input.note, 'input.note', 2000),
       author,
     });
   });

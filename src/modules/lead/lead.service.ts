@@ -4,6 +4,7 @@ import { toMinor } from '../../graphql/money.scalar';
 import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { LeadStatus } from '../../shared/enums';
+import { requiredText } from '../../shared/validation';
 import { assertVersion, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
 import { Product } from '../product/product.entity';
@@ -23,8 +24,7 @@ export function leadWhere(em: Em, filter: LeadFilter = {}): FilterQuery<Lead> {
     where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
   }
   if (filter.search) {
-    const like = contains(em, filter.search);
-    where.$or = [{ name: like }, { company: like }, { email: like }];
+    Object.assign(where, contains(em, 'leads', ['name', 'company', 'email'], filter.search));
   }
   return where as FilterQuery<Lead>;
 }
@@ -51,7 +51,7 @@ async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLe
   if (input.ownerId === null && !access.unrestricted) throw new BadInputError(`${prefix}ownerId`, 'A lead keeps an owner: name the rep taking it over');
   const account = await access.findOptional(em, Account, input.accountId, `${prefix}accountId`);
   const owner = input.ownerId == null ? input.ownerId : await access.resolveAssignee(em, input.ownerId, 'lead', `${prefix}ownerId`);
-  if (input.name !== undefined) lead.name = input.name.trim();
+  if (input.name != null) lead.name = requiredText(input.name, `${prefix}name`, 160);
   for (const key of ['email', 'phone', 'title', 'company', 'source', 'hasAuthority', 'hasNeed', 'timelineMonths'] as const) {
     if (input[key] !== undefined) (lead as unknown as Record<string, unknown>)[key] = input[key];
   }
@@ -66,7 +66,7 @@ export async function createLead(em: Em, input: CreateLeadInput, access = Access
   // A rep creating a lead without naming an owner works it themselves (otherwise they could not see it).
   if (input.ownerId === undefined && access.identity.repId != null && !access.unrestricted) input = { ...input, ownerId: String(access.identity.repId) } as CreateLeadInput;
   return em.transactional(async (tx) => {
-    const lead = tx.create(Lead, { name: input.name.trim(), status: LeadStatus.NEW, attributes: {} });
+    const lead = tx.create(Lead, { name: requiredText(input.name, 'input.name', 160), status: LeadStatus.NEW, attributes: {} });
     await applyFields(tx, lead, input, 'input.', access);
     return lead;
   });
@@ -126,6 +126,7 @@ export async function convertLead(em: Em, input: ConvertLeadInput, access = Acce
     assertVersion(lead, input.version, 'Lead');
     assertOpen(lead, 'converted');
     const owner = await access.resolveAssignee(tx, input.ownerId, 'handoff', 'ownerId');
+    const product = await access.findOptional(tx, Product, input.productId, 'productId');
     let account = lead.account ? await tx.findOne(Account, lead.account.id) : null;
     if (!account) {
       const company = lead.company?.trim();
@@ -134,10 +135,9 @@ export async function convertLead(em: Em, input: ConvertLeadInput, access = Acce
       await tx.flush();
       lead.account = account;
     }
-    const product = await access.findOptional(tx, Product, input.productId, 'productId');
     // The caller's rights were checked above (the lead, its hand-off); the deal is written as the system would.
     const deal = await createDeal(tx, {
-      name: input.dealName ?? [company(lead, account), product?.name].filter(Boolean).join(' - '),
+      name: input.dealName != null ? requiredText(input.dealName, 'dealName', 200) : [company(lead, account), product?.name].filter(Boolean).join(' - '),
       accountId: String(account.id),
       ownerId: String(owner.id),
       productId: input.productId,

@@ -55,8 +55,7 @@ export class RepResolver {
     if (filter.roles?.length) where.role = { $in: filter.roles };
     if (filter.active != null) where.active = filter.active;
     if (filter.search) {
-      const like = contains(ctx.em, filter.search);
-      where.$or = [{ name: like }, { email: like }];
+      Object.assign(where, contains(ctx.em, 'reps', ['name', 'email'], filter.search));
     }
     return paginate(ctx.em, Rep, await ctx.access.scoped('Rep', where), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
