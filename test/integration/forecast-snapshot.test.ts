@@ -1,14 +1,15 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
 import { seedDemoWorld } from '../../seeds';
-import { snapshotFacts } from '../../bench/snapshot-facts';
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
-import { loadFacts } from '../../src/modules/forecast/forecast.loader';
-import { accuracy } from '../../src/modules/forecast/metrics';
-import { periodsBetween } from '../../src/modules/forecast/period';
-import { runBacktest } from '../../src/modules/forecast/track-record';
+import { writeSnapshotExport } from '../../src/modules/export/snapshot';
+import { fileSource } from '../../src/modules/import/csv-source';
+import { runImport } from '../../src/modules/import/import.service';
 import { DealStatus } from '../../src/shared/enums';
 
 /*
@@ -89,34 +90,60 @@ describe.each(DATABASES)('deals of unknown stage history on %s', (kind) => {
 });
 
 /**
- * The seeded world and what a CRM snapshot export of it keeps (current stage only, lost amounts 0, 10 % of open
- * deals undated; bench/snapshot-facts.ts follows the importer's contract), backtested month by month. SQLite only:
- * the estimators are dialect-free and the loader is covered on both databases above.
+ * `pipewise export --snapshot` of the seeded world (current stage only, no history, lost amounts 0, 10 % of open deals
+ * undated), re-imported into an empty database with the mapping it wrote, and backtested month by month through the
+ * API. SQLite only: the estimators are dialect-free and the loader is covered on both databases above.
  */
-describe('forecast backtest on a snapshot of the seeded world', () => {
+describe('forecast backtest on a snapshot export of the seeded world', () => {
   const END = new Date('2026-10-15T00:00:00Z');
-  let app: TestApp;
+  let source: TestApp;
+  let copy: TestApp;
+  let dir: string;
 
   beforeAll(async () => {
-    app = await createTestApp('sqlite');
-    await seedDemoWorld(app.orm, { seed: 5, deals: 7_000, end: END });
-  }, 120_000);
-  afterAll(async () => app?.close());
+    source = await createTestApp('sqlite');
+    await seedDemoWorld(source.orm, { seed: 5, deals: 7_000, end: END });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-forecast-snapshot-'));
+    const summary = await writeSnapshotExport(source.orm.em as Em, dir, {});
+    copy = await createTestApp('sqlite');
+    const mapping = JSON.parse(fs.readFileSync(summary.mapping, 'utf8'));
+    const report = await runImport(copy.orm.em as Em, 'sqlite', mapping, (file) => fileSource(file, path.join(dir, file)));
+    expect(report.status).toBe('COMMITTED');
+  }, 180_000);
+  afterAll(async () => {
+    await source?.close();
+    await copy?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const BACKTEST = `{ forecastBacktest(from: "2025-04-01T00:00:00Z", to: "2026-10-01T00:00:00Z", interval: MONTH, simulations: 500) {
+    periods { period served { method } } served { periods wape mape bias coverage } servedMethods { method periods }
+    model { wape } runRate { periods wape } fixedWeight { wape } } }`;
 
   it('serves a forecast no worse than the run-rate, with P10–P90 coverage in 65–95 %, and names the method', async () => {
-    const full = await loadFacts(app.orm.em.fork() as Em, 'sqlite', END);
-    const snapshot = snapshotFacts(full, END.getTime());
-    const periods = periodsBetween(Date.UTC(2025, 3, 1), Date.UTC(2026, 9, 1), 'MONTH');
-    const { rows, served } = runBacktest(snapshot, periods, { simulations: 500, seed: 42, topDeals: 0 });
-    const runRate = accuracy(rows.map((r) => ({ forecast: r.runRate!, actual: r.actual })));
-    const fixed = accuracy(rows.map((r) => ({ forecast: r.fixedWeight, actual: r.actual })));
-    expect(rows).toHaveLength(18);
-    expect(rows.every((r) => r.runRate != null && ['PIPELINE', 'RUN_RATE', 'BLEND'].includes(r.served.method))).toBe(true);
-    expect(served.wape!).toBeLessThanOrEqual(runRate.wape!);
-    expect(served.wape!).toBeLessThan(fixed.wape!);
-    expect(served.coverage!).toBeGreaterThanOrEqual(0.65);
-    expect(served.coverage!).toBeLessThanOrEqual(0.95);
-    // eslint-disable-next-line no-console
-    if (process.env.FORECAST_SNAPSHOT_PRINT) console.log(JSON.stringify({ served, runRate, fixed, methods: rows.map((r) => r.served.method) }));
+    const res = await copy.execute<{ forecastBacktest: any }>(BACKTEST);
+    expect(res.errors).toBeUndefined();
+    const b = res.data!.forecastBacktest;
+    expect(b.periods).toHaveLength(18);
+    expect(b.runRate.periods).toBe(18);
+    expect(b.periods.every((p: any) => ['PIPELINE', 'RUN_RATE', 'BLEND'].includes(p.served.method))).toBe(true);
+    expect(b.servedMethods.reduce((s: number, m: any) => s + m.periods, 0)).toBe(18);
+    expect(b.served.wape).toBeLessThanOrEqual(b.runRate.wape);
+    expect(b.served.wape).toBeLessThan(b.fixedWeight.wape);
+    expect(b.served.coverage).toBeGreaterThanOrEqual(0.65);
+    expect(b.served.coverage).toBeLessThanOrEqual(0.95);
+    if (process.env.FORECAST_SNAPSHOT_PRINT) {
+      const full = (await source.execute<{ forecastBacktest: any }>(BACKTEST)).data!.forecastBacktest;
+      // eslint-disable-next-line no-console
+      console.log(JSON.stringify({ snapshot: b.served, snapshotMethods: b.servedMethods, runRate: b.runRate, fixed: b.fixedWeight, full: full.served, fullMethods: full.servedMethods }));
+    }
+  });
+
+  it('says what the snapshot could not tell', async () => {
+    const res = await copy.execute<{ forecast: any }>(`{ forecast(period: "2026-10", asOf: "2026-10-01T00:00:00Z", simulations: 500) { thin { kind } method { method rangeSource } } }`);
+    expect(res.errors).toBeUndefined();
+    const kinds = new Set(res.data!.forecast.thin.map((x: any) => x.kind));
+    expect([...kinds]).toEqual(expect.arrayContaining(['STAGE_HISTORY', 'DEAL_SIZE', 'STAGE_WEIGHT']));
+    expect(res.data!.forecast.method.rangeSource).toBe('CONFORMAL');
   });
 });
