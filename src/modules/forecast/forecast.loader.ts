@@ -62,14 +62,14 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     select d.id, ${epochMs(kind, 'd.opened_at')} as opened, ${epochMs(kind, 'd.closed_at')} as closed, d.status,
       case when v.has_amount = 1 then ${kind === 'sqlite' ? 'cast(v.old_amount as integer)' : 'v.old_amount::bigint'} else d.amount_cents end as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
       d.forecast_category as fc, case when v.has_ecd = 1 then ${isoTextMs(kind, 'v.old_ecd')} else ${epochMs(kind, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
-      ${epochMs(kind, 'd.stage_entered_at')} as entered
-      ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}
+      ${epochMs(kind, 'd.stage_entered_at')} as entered, d.stage_history_known as known
+      ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}, ${epochMs(kind, 'd.created_at')} as since
     from deals d
       left join h on h.deal_id = d.id
       left join v on v.deal_id = d.id
       left join reps r on r.id = d.owner_id
       left join products p on p.id = d.product_id
-    where coalesce(d.opened_at, h.first_at) < ?
+    where coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) < ?
     order by d.id`;
   const k = shape.open.length;
   const [{ n: capacity }] = await em.getConnection().execute<Array<{ n: number | string }>>('select count(*) as n from deals', [], 'all');
@@ -96,7 +96,10 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     row.expectedCloseAt = num(r[10]);
     row.currentStage = shape.indexById.get(Number(r[11])) ?? -1;
     row.stageEnteredAt = num(r[12]);
-    for (let s = 0; s < k; s++) row.entries[s] = num(r[13 + s]);
+    // false / 0 (SQLite stores booleans as integers): the stages it reached are unknown
+    row.stageHistoryKnown = !(r[13] === false || r[13] === 0 || r[13] === '0');
+    for (let s = 0; s < k; s++) row.entries[s] = num(r[14 + s]);
+    row.knownSince = num(r[14 + k]);
     setFact(t, n++, row, families);
   });
   return finishFactTable(t, n);
