@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@ap
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { createOrm, migrate, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
@@ -16,8 +16,11 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
+import { createLogger } from './shared/logger';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
+import { mountWebApp } from './web-app';
 
 export interface AppOptions {
   logger?: Logger;
@@ -38,6 +41,8 @@ export interface App {
   logger: Logger;
   /** Database availability (fail fast while it is away, recover by itself). */
   health: DatabaseHealth;
+  /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
+  snapshots: SnapshotScheduler;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -49,10 +54,11 @@ export interface App {
 
 /** The one factory the server, the CLI and the tests share. Importing this file starts nothing. */
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
   const scoring = startScoring(orm, config, logger, options.scoring);
+  const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -74,7 +80,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
   });
@@ -107,6 +114,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     if (ok) res.json({ status: 'ready', database: config.database.kind });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
+  mountWebApp(expressApp, config);
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),
@@ -129,6 +137,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     http: httpServer,
     logger,
     health,
+    snapshots,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -154,6 +163,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       health.stop();
       await rateLimiter?.close();
       await scoring.stop();
+      await snapshots.stop();
       await orm.close(true);
     },
   };

@@ -72,11 +72,20 @@ export interface AppConfig {
   limits: LimitsConfig;
   /** Redis for the shared rate limit (several instances); in-memory when unset. */
   redisUrl: string | null;
-  /** Schema introspection and the Apollo landing page (off by default in production). */
+  /** Schema introspection, and the bundled GraphQL explorer at /explorer (where a browser opening /graphql is sent); off by default in production. */
   introspection: boolean;
   landingPage: boolean;
   /** SIGTERM: wait this long for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
+  /** Scheduled forecast snapshots (the call over time); one server of several takes each one. */
+  forecastSnapshots: ForecastSnapshotConfig;
+}
+
+export interface ForecastSnapshotConfig {
+  /** Hours between snapshots (24 = daily, the default); 0 turns the schedule off (the default in tests). */
+  everyHours: number;
+  /** On the first run, fill weekly snapshots as of past dates for this many past quarters (plus the current one). */
+  backfillQuarters: number;
 }
 
 export class ConfigError extends Error {}
@@ -166,6 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     landingPage: boolFrom(env, 'GRAPHQL_LANDING_PAGE', nodeEnv !== 'production'),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),
+    forecastSnapshots: {
+      everyHours: intFrom(env, 'FORECAST_SNAPSHOT_EVERY_HOURS', nodeEnv === 'test' ? 0 : 24, 0, 24 * 31),
+      backfillQuarters: intFrom(env, 'FORECAST_SNAPSHOT_BACKFILL_QUARTERS', 4, 0, 20),
+    },
     ...overrides,
   };
   const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);

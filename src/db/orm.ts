@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../shared/paths';
 import type { DatabaseConfig } from '../config';
 import { ENTITIES } from './entities';
+import { DealHistorySubscriber } from '../modules/deal/deal-history';
 import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
 
@@ -25,6 +26,7 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   const common: Options = {
     entities: ENTITIES,
     extensions: [Migrator],
+    subscribers: [new DealHistorySubscriber()], // deal field history, written in the writer's flush
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,
     forceUndefined: false,

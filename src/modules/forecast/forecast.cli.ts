@@ -38,16 +38,30 @@ export function printForecast(f: Forecast): string {
     ['top deals', 'stage', 'amount', 'P(win)', 'P(in period)', 'expected close', 'expected value'],
     f.total.topDeals.map((d) => [d.name, d.stage, money(d.amount), pct(d.winProbability), pct(d.probability), d.expectedCloseDate?.toISOString().slice(0, 10) ?? null, money(d.expectedValue)]),
   );
+  const m = f.method;
+  const method =
+    `Served method: ${m.method} (lowest WAPE over ${m.judgedPeriods} closed period(s)${m.blendWeight != null ? `; blend weight on the pipeline model ${m.blendWeight}` : ''}); ` +
+    `range: ${m.rangeSource} from ${m.rangePeriods} past error(s).\n` +
+    formatTable(['method', 'periods', 'MAPE', 'WAPE', 'bias'], [
+      ...m.candidates.map((r) => [r.method, r.periods, pct(r.mape), pct(r.wape), pct(r.bias)]),
+      ['served (replayed)', m.record.periods, pct(m.record.mape), pct(m.record.wape), pct(m.record.bias)],
+    ]);
   const warnings = f.warnings.length ? `\nWarnings:\n${f.warnings.map((w) => `- ${w}`).join('\n')}` : '';
-  return `${head}\n\n${table}\n\n${categories}\n\n${deals}\n${warnings}`;
+  return `${head}\n\n${table}\n\n${method}\n\n${categories}\n\n${deals}\n${warnings}`;
 }
 
 export function printBacktest(b: ForecastBacktest): string {
-  const rows = b.periods.map((p) => [p.period, money(p.actual), money(p.expected), money(p.p10), money(p.p90), money(p.runRate), money(p.fixedWeight)]);
-  const table = formatTable(['period', 'actual', 'model', 'P10', 'P90', 'run-rate', 'fixed-weight'], rows);
+  const rows = b.periods.map((p) => [
+    p.period, money(p.actual), p.served.method, money(p.served.expected), money(p.served.p10), money(p.served.p90), p.served.rangeSource,
+    money(p.expected), money(p.runRate), money(p.blend), money(p.fixedWeight),
+  ]);
+  const table = formatTable(['period', 'actual', 'served', 'expected', 'P10', 'P90', 'range', 'pipeline model', 'run-rate', 'blend', 'fixed-weight'], rows);
   const metric = (name: string, m: Accuracy) => [name, m.periods, pct(m.mape), pct(m.wape), pct(m.bias), pct(m.coverage)];
   const summary = formatTable(['method', 'periods', 'MAPE', 'WAPE', 'bias', 'P10-P90 coverage'], [
-    metric('model', b.model),
+    metric(`served (${b.servedMethods.map((m) => `${m.method} ${m.periods}`).join(', ')})`, b.served),
+    metric('pipeline model (simulated range)', b.model),
+    metric('blend', b.blend),
+    ...(b.dealModel.periods ? [metric('deal-win model', b.dealModel)] : []),
     metric('run-rate (mean of 3 previous)', b.runRate),
     metric('fixed-weight pipeline', b.fixedWeight),
   ]);
