@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@ap
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { createOrm, migrate, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
@@ -18,6 +18,7 @@ import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
+import { createLogger } from './shared/logger';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 import { mountWebApp } from './web-app';
 
@@ -53,7 +54,7 @@ export interface App {
 
 /** The one factory the server, the CLI and the tests share. Importing this file starts nothing. */
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
   const scoring = startScoring(orm, config, logger, options.scoring);

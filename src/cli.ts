@@ -7,13 +7,14 @@ import { createMigration, migrationSuffix } from './db/migration-create';
 import { createOrm, migrate } from './db/orm';
 import { printSdl } from './graphql/schema';
 import { PROJECT_ROOT } from './shared/paths';
-import { JSON_HELP, PipewiseCommand, calendarDate, checkRequiredOptions, exitCodeFor, formatTable, printOutput, wholeNumber } from './shared/cli';
+import { JSON_HELP, PipewiseCommand, calendarDate, checkRequiredOptions, exitCodeFor, printOutput, wholeNumber } from './shared/cli';
 import { serve } from './main';
-import type { SeedReport } from '../seeds';
+import { formatSeedReport } from '../seeds/report';
 import { registerImportCommand } from './modules/import/import.command';
 import { registerAuthCommands } from './modules/auth/auth.cli';
 import { registerScoringCommands } from './modules/scoring/scoring.cli';
 import { registerForecastCommands } from './modules/forecast/forecast.cli';
+import { registerExportCommand } from './modules/export/export.command';
 
 const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'schema.graphql');
 
@@ -23,6 +24,7 @@ const FEATURE_COMMANDS: Array<(program: Command) => void> = [
   registerImportCommand,
   registerAuthCommands,
   registerForecastCommands,
+  registerExportCommand,
 ];
 
 export function buildProgram(): Command {
@@ -162,13 +164,4 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return exitCodeFor(error);
   }
-}
-
-export function formatSeedReport(report: SeedReport): string {
-  const rows = Object.entries(report.counts).map(([table, n]) => [table, n]);
-  return [
-    `Seeded the demo world (seed ${report.seed}, history up to ${report.end.slice(0, 10)}) in ${report.totalSeconds.toFixed(1)} s`,
-    '',
-    formatTable(['table', 'rows'], rows),
-  ].join('\n');
 }

@@ -58,8 +58,11 @@ export interface AppConfig {
    * checkout's `models/`, which holds the committed demo models.
    */
   modelsDir: string;
-  /** The committed demo models (`models/` of the project), read-only: served when they fit the data. */
-  demoModelsDir: string;
+  /**
+   * The committed demo models (`models/` of the project), read-only, served when they fit the data. Only with the
+   * default models folder: an explicit MODELS_DIR (or modelsDir) is the whole model store.
+   */
+  demoModelsDir: string | null;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -148,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
     },
     modelsDir: '',
-    demoModelsDir: path.join(ROOT, 'models'),
+    demoModelsDir: null,
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -178,7 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     ...overrides,
   };
-  config.modelsDir = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : defaultModelsDir(config.database));
+  const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);
+  config.modelsDir = explicit ?? defaultModelsDir(config.database);
+  config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');
   return Object.freeze(config);
 }
 

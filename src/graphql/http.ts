@@ -135,7 +135,8 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         deadline,
       ]).finally(() => clearTimeout(timer));
 
-      log.operation = seen.operationName ?? seen.operationType;
+      // An unnamed operation is logged as "anonymous query" (or mutation), never as a bare "query" that reads like a name.
+      log.operation = seen.operationName ?? (seen.operationType ? `anonymous ${seen.operationType}` : undefined);
       if (response === 'timeout') {
         sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.limits.requestTimeoutMs} ms and was abandoned`);
         return finish(503, { errorCodes: ['TIMEOUT'] });

@@ -194,6 +194,10 @@ interface CliContext {
 type CliCheck = (result: CliResult, ctx: CliContext) => void | Promise<void>;
 
 const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
+  [/^import --mapping examples\/olist\/mapping\.json$/, ({ stdout }) => {
+    expect(stdout).toMatch(/Import committed[\s\S]*leads\s+8000\s+8000\s+0\s+0\s[\s\S]*deals\s+842\s+842\s+0\s+0\s/);
+    expect(stdout).toMatch(/lead a deal came from: reads as converted into that deal \(842 rows\)/);
+  }],
   [/^import .*--dry-run$/, ({ stdout }) => expect(stdout).toMatch(/Dry run: nothing was written[\s\S]*deals\s+10\s+10\s/)],
   [/^import /, ({ stdout }) => expect(stdout).toMatch(/Import committed[\s\S]*deals\s+10\s+10\s/)],
   [/^--help$/, ({ stdout }) => {
@@ -231,10 +235,12 @@ const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
     expect(identity.role).toBe(AccessRole.SDR);
     expect((await ctx.orm.em.fork().findOneOrFail(Rep, { id: identity.repId! })).role).toBe('SDR');
   }],
+  [/^token --role ADMIN$/, async ({ stdout }, ctx) => expect(await identityOf(`Bearer ${stdout.trim()}`, ctx)).toMatchObject({ role: AccessRole.ADMIN, repId: null })],
   [/^apikey:create /, async ({ stdout }, ctx) => {
     expect(stdout.trim()).toMatch(/^pw_\d+_\S+$/);
     expect(await identityOf(`Bearer ${stdout.trim()}`, ctx)).toMatchObject({ role: AccessRole.MANAGER, repId: 2 });
   }],
+  [/^migration:create /, ({ stdout }) => expect(stdout).toBe('No changes: the sqlite database matches the entities.\n')],
   [/^migrate$/, ({ stdout }) => expect(stdout).toContain('Database is up to date.')],
   [/^schema --check$/, ({ stdout }) => expect(stdout).toContain('schema/schema.graphql is current.')],
   [/^docs --check$/, ({ stdout }) => expect(stdout).toContain('docs/kpis.md is current.')],

@@ -41,9 +41,11 @@ async function identityFor(em: Em, wanted: AccessRole, repId?: string): Promise<
     ? await em.findOne(Rep, { id: parseId(repId, 'rep') })
     : await em.findOne(Rep, { role: wanted as never, active: true }, { orderBy: { id: 'asc' } });
   if (!rep) throw new UsageError(repId ? `--rep ${repId}: no such rep (ids as the reps query lists them, e.g. --rep 12)` : `no active rep with role ${wanted}: seed the demo world (pipewise seed) or pass --rep <id>`);
+  // The server refuses an inactive rep's credentials (src/modules/auth/rep-identity.ts): say so now.
+  if (!rep.active) throw new UsageError(`--rep ${rep.id} is inactive: its tokens would be refused (reactivateRep first)`);
   if (wanted !== AccessRole.ADMIN && (rep.role as string) !== wanted) {
     const same = await em.findOne(Rep, { role: wanted as never, active: true }, { orderBy: { id: 'asc' } });
-    throw new UsageError(`--rep ${rep.id} is ${rep.role}, not ${wanted}: pass --role ${rep.role}${same ? `, or a ${wanted} rep, e.g. --rep ${same.id}` : ''}`);
+    throw new UsageError(`--rep ${rep.id} is ${rep.role}, not ${wanted}: pass --role ${rep.role}${same ? `, or a rep with that role, e.g. --rep ${same.id}` : ''}`);
   }
   const identity = identityOfRep(rep);
   return wanted === AccessRole.ADMIN ? { ...identity, role: AccessRole.ADMIN } : identity;

@@ -17,7 +17,7 @@ import { dealAggregateScope, visibleSnapshotGroups } from '../auth/aggregate.pol
 export class ForecastResolver {
   @Query(() => Forecast, { description: 'Revenue forecast of a period (expected, P10/P50/P90, parts, categories, quota) as of a date.' })
   async forecast(@Args() { teamId, repId, ...args }: ForecastArgs, @Ctx() ctx: Context) {
-    return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await dealAggregateScope(ctx.access, ctx.em, { teamId, repId }) });
+    return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId) });
   }
 
   @Query(() => StageWeights, { description: "Learned P(won | reached stage) with sample sizes, for a segment (the caller's slice by default: the company for EXEC and ADMIN)." })
@@ -36,7 +36,7 @@ export class ForecastResolver {
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })
   async forecastBacktest(@Args() { teamId, repId, ...args }: BacktestArgs, @Ctx() ctx: Context) {
-    return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await dealAggregateScope(ctx.access, ctx.em, { teamId, repId }) });
+    return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId) });
   }
 
   @Query(() => [ForecastSnapshot], { description: "Forecasts stored while their period was current, oldest first: company and product rows for EXEC and ADMIN, a MANAGER's team and reps, an AE's own." })
@@ -65,6 +65,9 @@ export class ForecastResolver {
     return forecasts.overrideDealCategory(ctx.em, input, author);
   }
 }
+
+/** The deals a caller may forecast: the one aggregate rule (src/modules/auth/aggregate.policy.ts). */
+const forecastScopeFor = (ctx: Context, teamId: string | undefined, repId: string | undefined) => dealAggregateScope(ctx.access, ctx.em, { teamId, repId });
 
 /** The author of a forecast call or override is the caller, a rep who works deals (never an argument). */
 function forecastAuthor(ctx: Context): number {

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Knex } from '@mikro-orm/knex';
-import pino from 'pino';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
 import { JSON_HELP, oneOf, printOutput, wholeNumber } from '../../shared/cli';
+import { createLogger } from '../../shared/logger';
 import { expectedCalibrationError } from './metrics';
 import type { ModelMetadata } from './scorer';
 import { ModelKind, ModelStatus } from './scoring.entity';
@@ -16,7 +16,7 @@ const kindOf = oneOf([ModelKind.LEAD, ModelKind.DEAL]);
 async function withRuntime<T>(fn: (runtime: ReturnType<typeof startScoring>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const orm = await createOrm(config.database);
-  const runtime = startScoring(orm, config, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), { sweepMs: 0 });
+  const runtime = startScoring(orm, config, createLogger({ env: config.env, logLevel: process.env.LOG_LEVEL ?? 'warn' }, 'json'), { sweepMs: 0 });
   try {
     await migrate(orm);
     return await fn(runtime);
@@ -71,7 +71,7 @@ export function registerScoringCommands(program: Command): void {
         });
         bar.stop();
         if (row.status !== ModelStatus.READY) {
-          console.error(row.message);
+          console.error(`error: ${row.message}`);
           process.exitCode = 1;
           return;
         }

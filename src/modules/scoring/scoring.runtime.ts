@@ -163,8 +163,8 @@ export class ScoringRuntime implements EventSubscriber {
   /** A registered model's folder: trained here (modelsDir), else one of the committed demo models. */
   modelDir(relativePath: string): string {
     const trained = path.resolve(this.modelsDir, relativePath);
-    const demo = path.resolve(this.config.demoModelsDir, relativePath);
-    return !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
+    const demo = this.config.demoModelsDir && path.resolve(this.config.demoModelsDir, relativePath);
+    return demo && !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
   }
 
   async loadModel(relativePath: string): Promise<ModelScorer> {
@@ -176,6 +176,7 @@ export class ScoringRuntime implements EventSubscriber {
 
   /** Without an active model: register and activate the newest model committed under models/<kind>/ (the demo model). */
   private async registerCommittedModel(em: Em, kind: ModelKind): Promise<ModelVersion | null> {
+    if (!this.config.demoModelsDir) return null;
     const kindDir = path.join(this.config.demoModelsDir, kind.toLowerCase());
     if (!fs.existsSync(kindDir)) return null;
     const candidates = fs

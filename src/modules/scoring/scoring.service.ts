@@ -352,7 +352,16 @@ export async function startTraining(em: Em, kind: ModelKind): Promise<ModelVersi
   const running = await em.count(ModelVersion, { kind, status: ModelStatus.TRAINING, updatedAt: { $gt: new Date(Date.now() - 30 * 60_000) } });
   if (running) throw new ConflictError(`A ${kind} model is already training; query models(kind: ${kind}) for its progress`);
   const row = await createTrainingJob(em, kind);
-  runtime.track(runTrainingJob(runtime, row.id));
+  runtime.logger.info({ kind, version: row.version, jobId: row.id }, `scoring: training a ${kind} model (${row.version}) in the background`);
+  const started = Date.now();
+  runtime.track(
+    runTrainingJob(runtime, row.id).then((done) => {
+      const fields = { kind, version: done.version, status: done.status, seconds: Math.round((Date.now() - started) / 100) / 10 };
+      if (done.status === ModelStatus.READY) runtime.logger.info(fields, `scoring: ${kind} model ${done.version} trained${done.active ? ' and active' : ''}`);
+      else runtime.logger.warn({ ...fields, message: done.message }, `scoring: ${kind} model ${done.version} not trained: ${done.message}`);
+      return done;
+    }),
+  );
   return row;
 }
 
