@@ -27,6 +27,7 @@ const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 const ROOT = path.join(__dirname, '../..');
 const SHOTS = process.env.SCREENSHOTS_DIR ? path.resolve(ROOT, process.env.SCREENSHOTS_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-shots-'));
 const PORTS = { dev: 4131, prod: 4132 };
+const BROWSER_TEST_MS = 180_000; // a loaded machine renders slowly; the waits inside have their own limits
 
 const suite = HAVE_CHROMIUM ? describe : describe.skip;
 const quarterOf = (d: Date) => `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
@@ -151,7 +152,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     await shot('deal-drawer', false); // the drawer is fixed to the viewport
     await page.click('[data-testid="drawer-close"]');
     expect(await page.isHidden('#drawer')).toBe(true);
-  });
+  }, BROWSER_TEST_MS);
 
   it('Pipeline movement: start and end are the API\'s, and clicking a waterfall bar opens exactly its deals', async () => {
     const from = quarterStart(period).toISOString().slice(0, 10);
@@ -200,7 +201,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     // a deal of the bar opens the drawer with its field changes
     await page.locator('[data-testid="bar-deal"]').first().click();
     await page.waitForSelector('[data-testid="field-changes"]');
-  });
+  }, BROWSER_TEST_MS);
 
   it('KPIs: the tiles, the funnel and the leaderboard show the API\'s values', async () => {
     await page.goto(devUrl('#/kpis'));
@@ -222,7 +223,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const lead = data.leaderboard.entries[0];
     expect(await value(`leader-${lead.rep.id}`)).toBe(lead.row.value);
     await shot('kpis');
-  });
+  }, BROWSER_TEST_MS);
 
   it('SDR queue: an SDR signs in and sees only its own queue, and logs a call from the row', async () => {
     const [sdr] = (await api(dev, `{ reps(first: 100) { edges { node { id name role team { id } } } } }`)).reps.edges.map((e: any) => e.node).filter((r: any) => r.role === 'SDR');
@@ -251,7 +252,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const activityId = await first.locator('[data-testid="last-touch"]').getAttribute('data-logged');
     const { lead } = await api(dev, `{ lead(id: "${ids[0]}") { activities { id type outcome rep { id } } } }`);
     expect(lead.activities.find((a: any) => a.id === activityId)).toEqual({ id: activityId, type: 'CALL', outcome: 'CONNECTED', rep: { id: sdr.id } });
-  });
+  }, BROWSER_TEST_MS);
 
   it('Production: the app asks for a token, refuses a bad one, and shows what a good one may see; no explorer', async () => {
     const url = `http://127.0.0.1:${PORTS.prod}/`;
@@ -273,7 +274,7 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const options = await page.locator('[data-testid="scope"] option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
     expect(options).toEqual([`rep:${ae.id}`]); // an AE may look at itself only
     expect((await fetch(`${url}explorer`)).status).toBe(404);
-  });
+  }, BROWSER_TEST_MS);
 
   it('the GraphQL explorer is served locally (bundled GraphiQL) and a browser opening /graphql is sent to it', async () => {
     await page.goto(`http://127.0.0.1:${PORTS.dev}/graphql`);
@@ -282,5 +283,5 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     await page.locator('.graphiql-execute-button').click();
     await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('"pipelineMovement"'), undefined, { timeout: 30_000 });
     await shot('explorer');
-  });
+  }, BROWSER_TEST_MS);
 });
