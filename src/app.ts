@@ -17,6 +17,7 @@ import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { startScoring } from './modules/scoring/scoring.runtime';
+import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
@@ -36,6 +37,8 @@ export interface App {
   logger: Logger;
   /** Database availability (fail fast while it is away, recover by itself). */
   health: DatabaseHealth;
+  /** The worker threads CPU-heavy work runs on. */
+  workers: WorkerPool;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -50,6 +53,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
+  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger });
+  registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
@@ -81,11 +86,12 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     rateLimiter = await createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst, redisUrl: config.redisUrl, logger });
   } catch (error) {
     await server.stop();
+    await workers.close();
     await orm.close(true);
     throw error;
   }
 
-  const newContext = (requestId: string, identity: Readonly<Identity>) => createContext(orm.em as Em, config, logger, requestId, identity);
+  const newContext = (requestId: string, identity: Readonly<Identity>, signal?: AbortSignal) => createContext(orm.em as Em, config, logger, requestId, identity, signal);
 
   let draining = false;
   let lastRequestAt = 0;
@@ -127,6 +133,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     http: httpServer,
     logger,
     health,
+    workers,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -152,6 +159,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       health.stop();
       await rateLimiter?.close();
       await scoring.stop();
+      await workers.close();
       await orm.close(true);
     },
   };

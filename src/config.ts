@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PROJECT_ROOT } from './shared/paths';
@@ -42,6 +43,13 @@ export interface LimitsConfig {
   rateLimitBurst: number;
 }
 
+export interface WorkersConfig {
+  /** Worker threads for CPU-heavy work (forecast, backtest, training, bulk scoring). */
+  threads: number;
+  /** Heavy computations one caller may have running or queued at once (more: TOO_MANY_HEAVY_REQUESTS). */
+  perCaller: number;
+}
+
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   port: number;
@@ -56,6 +64,7 @@ export interface AppConfig {
   logLevel: string;
   auth: AuthConfig;
   limits: LimitsConfig;
+  workers: WorkersConfig;
   /** Redis for the shared rate limit (several instances); in-memory when unset. */
   redisUrl: string | null;
   /** Schema introspection and the Apollo landing page (off by default in production). */
@@ -145,6 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 15000, 100, 600_000),
       rateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
       rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 200, 1, 10_000_000),
+    },
+    workers: {
+      threads: intFrom(env, 'WORKER_THREADS', Math.max(1, Math.min(8, os.availableParallelism() - 1)), 1, 64),
+      perCaller: intFrom(env, 'HEAVY_REQUESTS_PER_CALLER', 2, 1, 1000),
     },
     redisUrl: env.REDIS_URL?.trim() || null,
     introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),

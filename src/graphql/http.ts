@@ -53,7 +53,7 @@ export interface GraphqlHandlerOptions {
   em: Em;
   health: DatabaseHealth;
   rateLimiter: RateLimiter | null;
-  newContext: (requestId: string, identity: Identity) => Context;
+  newContext: (requestId: string, identity: Identity, signal?: AbortSignal) => Context;
 }
 
 /**
@@ -113,12 +113,17 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
-      const contextValue = newContext(requestId, identity);
+      // The deadline answers 503 TIMEOUT and aborts the request's signal, which cancels its work on the worker pool.
+      const abort = new AbortController();
+      const contextValue = newContext(requestId, identity, abort.signal);
       const seen: Telemetry = { errorCodes: [] };
       Object.assign(contextValue, { [TELEMETRY]: seen });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), config.limits.requestTimeoutMs);
+        timer = setTimeout(() => {
+          abort.abort(new Error('request deadline'));
+          resolve('timeout');
+        }, config.limits.requestTimeoutMs);
       });
       const response = await Promise.race([
         server.executeHTTPGraphQLRequest({

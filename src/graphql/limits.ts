@@ -24,8 +24,35 @@ import { DEFAULT_PAGE_SIZE } from './paginate';
  */
 export const LIST_FANOUT = 10;
 
-const estimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+/**
+ * CPU-heavy root fields cost what they compute, in units of about a millisecond of one core on the seed-42 world
+ * (measured: a company forecast of 10,000 simulations ~0.45 s, 100,000 by REP ~2.5 s, 8 quarters backtested at
+ * 50,000 ~2.7 s): loading the facts and learning the history, plus simulations per 1,000 times the breakdown's
+ * weight (its typical group count: teams, products, reps), times the periods of a backtest. So 20 aliased
+ * 100,000-simulation forecasts by rep (~46,000) are refused, while four company forecasts (~1,400) are not.
+ */
+const GROUP_WEIGHT: Record<string, number> = { COMPANY: 0, TEAM: 2, PRODUCT: 4, REP: 16 };
+const thousands = (value: unknown, fallback: number) => Math.ceil((typeof value === 'number' && value > 0 ? value : fallback) / 1000);
+
+function backtestPeriods(args: Record<string, unknown>): number {
+  const from = args.from instanceof Date ? args.from.getTime() : NaN;
+  const to = args.to instanceof Date ? args.to.getTime() : NaN;
+  if (!(to > from)) return 1;
+  const months = (to - from) / (30.44 * 86_400_000);
+  return Math.max(1, Math.ceil(args.interval === 'MONTH' ? months : months / 3));
+}
+
+export const HEAVY_FIELD_COST: Record<string, (args: Record<string, unknown>) => number> = {
+  forecast: (a) => 300 + thousands(a.simulations, 10_000) * (4 + (GROUP_WEIGHT[String(a.groupBy ?? 'COMPANY')] ?? 16)),
+  forecastBacktest: (a) => 200 + backtestPeriods(a) * (60 + 4 * thousands(a.simulations, 2000)),
+  trainModel: () => 2000,
+  rescore: () => 2000,
+};
+
+const estimator: ComplexityEstimator = ({ args, childComplexity, field, type }) => {
   const child = Math.max(childComplexity, 1);
+  const heavy = (type.name === 'Query' || type.name === 'Mutation') && HEAVY_FIELD_COST[field.name];
+  if (heavy) return heavy(args) + childComplexity;
   if (field.name === 'edges') return child;
   const hasFirst = field.args.some((arg) => arg.name === 'first');
   if (hasFirst) {

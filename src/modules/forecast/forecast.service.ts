@@ -7,13 +7,15 @@ import { toMajor, toMinor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
+import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
 import { Deal } from '../deal/deal.entity';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
-import { computeForecast, runBacktest, type DealContribution, type GroupForecast } from './engine';
+import type { DealContribution, GroupForecast } from './engine';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
+import { type ForecastScope, type ForecastTask, factBuffers, forecastTask } from './forecast.task';
 import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
 import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
@@ -35,18 +37,7 @@ import { type Period, parsePeriod, periodsBetween } from './period';
 import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
 import { kaplanMeier, quantileTime } from './survival';
 
-/** Who the forecast is about. Access control (who may see which team or rep) plugs in here, and only here. */
-export interface ForecastScope {
-  teamId?: number;
-  repId?: number;
-}
-
-export function scopeFilter(t: FactTable, scope: ForecastScope): (i: number) => boolean {
-  const { teamId, repId } = scope;
-  if (repId != null) return (i) => t.rep[i] === repId;
-  if (teamId != null) return (i) => t.team[i] === teamId;
-  return () => true;
-}
+export { type ForecastScope, scopeFilter } from './forecast.task';
 
 export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
   return {
@@ -65,6 +56,8 @@ export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   scope: ForecastScope;
   /** The deal-win model's P(win), when one is plugged in (scoring issue); stage weights otherwise. */
   winFn?: WinProbabilityFn;
+  /** The request's deadline and caller, for the worker pool (src/shared/workers/pool.ts). */
+  job?: HeavyJob;
 }
 
 export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
@@ -72,14 +65,12 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
   const now = new Date();
   const asOf = call.asOf ?? now;
   const t = await loadFacts(em, kind, asOf);
-  const include = scopeFilter(t, call.scope);
-  const groupOf = groupFunction(t, call.groupBy);
-  const result = computeForecast(t, period, asOf.getTime(), groupOf, include, {
-    simulations: call.simulations,
-    seed: call.seed,
-    topDeals: call.topDeals,
-    winFn: call.winFn,
-  });
+  const options = { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals };
+  const task: ForecastTask = { facts: t, period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options };
+  // The Monte Carlo runs on a worker thread (the facts are moved there); a win-probability function cannot cross.
+  const result = call.winFn
+    ? forecastTask(task, call.winFn)
+    : await heavyWorkOf(em).run('forecast', task, call.job, factBuffers(t));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
     groupLabels(em, call.groupBy, result.groups.map((g) => g.key)),
     loadQuotas(em, period),
@@ -119,26 +110,13 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     groupBy: call.groupBy,
     total,
     groups,
-    closedDealsInHistory: result.model.closedDeals,
+    closedDealsInHistory: result.closedDeals,
     newBusinessPeriods: result.newBusinessAnalogues,
     simulations: call.simulations,
     seed: call.seed,
     warnings: result.warnings,
     snapshotSaved: isCurrent,
   };
-}
-
-function groupFunction(t: FactTable, groupBy: ForecastGroupBy): (i: number) => number {
-  switch (groupBy) {
-    case ForecastGroupBy.TEAM:
-      return (i) => t.team[i];
-    case ForecastGroupBy.REP:
-      return (i) => t.rep[i];
-    case ForecastGroupBy.PRODUCT:
-      return (i) => t.product[i];
-    default:
-      return () => 0;
-  }
 }
 
 async function groupLabels(em: Em, groupBy: ForecastGroupBy, keys: number[]): Promise<Map<number, string>> {
@@ -326,7 +304,7 @@ export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: For
 
 const MAX_BACKTEST_PERIODS = 60;
 
-export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope }): Promise<ForecastBacktest> {
+export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
   if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
   const now = Date.now();
   const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
@@ -334,7 +312,7 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
   const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
-  const rows = runBacktest(t, periods, { simulations: args.simulations, seed: args.seed, topDeals: 0 }, scopeFilter(t, args.scope));
+  const rows = await heavyWorkOf(em).run('backtest', { facts: t, periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed } }, args.job, factBuffers(t));
   const view = (m: ReturnType<typeof accuracy>): Accuracy => m;
   return {
     interval: args.interval,
