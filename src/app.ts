@@ -53,7 +53,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   if (options.migrate ?? true) await migrate(orm);
-  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger });
+  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: config.database });
   registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger);
   const schema = await getSchema();

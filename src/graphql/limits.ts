@@ -39,7 +39,8 @@ function backtestPeriods(args: Record<string, unknown>): number {
   const to = args.to instanceof Date ? args.to.getTime() : NaN;
   if (!(to > from)) return 1;
   const months = (to - from) / (30.44 * 86_400_000);
-  return Math.max(1, Math.ceil(args.interval === 'MONTH' ? months : months / 3));
+  // more than 60 periods is refused by the backtest itself, with the field at fault
+  return Math.min(60, Math.max(1, Math.ceil(args.interval === 'MONTH' ? months : months / 3)));
 }
 
 export const HEAVY_FIELD_COST: Record<string, (args: Record<string, unknown>) => number> = {

@@ -64,20 +64,14 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const t = await loadFacts(em, kind, asOf);
-  const options = { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals };
-  const task: ForecastTask = { facts: t, period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options };
-  // The Monte Carlo runs on a worker thread (the facts are moved there); a win-probability function cannot cross.
-  const result = call.winFn
-    ? forecastTask(task, call.winFn)
-    : await heavyWorkOf(em).run('forecast', task, call.job, factBuffers(t));
+  const { stages, result } = await computeOffThread(em, kind, asOf, call, period);
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
     groupLabels(em, call.groupBy, result.groups.map((g) => g.key)),
     loadQuotas(em, period),
     em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end) }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
     loadDealNames(em, [...result.total.topDeals, ...result.groups.flatMap((g) => g.topDeals)].map((d) => d.dealId)),
   ]);
-  const stageName = (s: number) => t.stages[s].name;
+  const stageName = (s: number) => stages[s].name;
   const totalQuota =
     call.scope.repId != null ? quotas.get(`REP:${call.scope.repId}`) : call.scope.teamId != null ? quotas.get(`TEAM:${call.scope.teamId}`) : quotas.get('COMPANY:0');
   const totalAdjustments = adjustments.filter((a) =>
@@ -117,6 +111,24 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     warnings: result.warnings,
     snapshotSaved: isCurrent,
   };
+}
+
+/**
+ * The facts and the Monte Carlo on a worker thread: the worker loads the facts through its own connection (an
+ * SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A win-probability
+ * function cannot cross to a worker: with one, the forecast is computed here.
+ */
+async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
+  const work = heavyWorkOf(em);
+  const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
+  if (work.database && !call.winFn) {
+    const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
+    return { stages, result };
+  }
+  const t = await loadFacts(em, kind, asOf);
+  const task: ForecastTask = { ...spec, facts: t };
+  const result = call.winFn ? forecastTask(task, call.winFn) : await work.run('forecast', task, call.job, factBuffers(t));
+  return { stages: t.stages, result };
 }
 
 async function groupLabels(em: Em, groupBy: ForecastGroupBy, keys: number[]): Promise<Map<number, string>> {
@@ -311,8 +323,15 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
-  const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
-  const rows = await heavyWorkOf(em).run('backtest', { facts: t, periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed } }, args.job, factBuffers(t));
+  const work = heavyWorkOf(em);
+  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed } };
+  const factsAsOf = periods[periods.length - 1].end;
+  let rows;
+  if (work.database) rows = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
+  else {
+    const t = await loadFacts(em, kind, new Date(factsAsOf));
+    rows = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
+  }
   const view = (m: ReturnType<typeof accuracy>): Accuracy => m;
   return {
     interval: args.interval,

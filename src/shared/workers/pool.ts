@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Piscina from 'piscina';
 import type { Logger } from 'pino';
+import type { DatabaseConfig } from '../../config';
 import { AppError } from '../errors';
 import type { TaskName, Tasks } from './tasks';
 
@@ -22,6 +23,8 @@ export interface HeavyJob {
 }
 
 export interface HeavyWork {
+  /** The database a worker may open its own connection to (null: in-memory SQLite, or work runs inline). */
+  readonly database: DatabaseConfig | null;
   /** Runs a task; `transfer` lists buffers moved to the worker (the caller must not read them afterwards). */
   run<K extends TaskName>(name: K, input: TaskInput<K>, job?: HeavyJob, transfer?: ArrayBuffer[]): Promise<TaskOutput<K>>;
   close(): Promise<void>;
@@ -35,6 +38,8 @@ export interface WorkerPoolOptions {
   /** Tasks waiting for a thread beyond which new ones are refused (the server is saturated). */
   maxQueue?: number;
   logger: Logger;
+  /** The app's database: workers open their own connection to load what they compute on (not an in-memory one). */
+  database?: DatabaseConfig;
 }
 
 
@@ -60,7 +65,10 @@ export class WorkerPool implements HeavyWork {
   private readonly perCaller: number;
   private readonly logger: Logger;
 
+  readonly database: DatabaseConfig | null;
+
   constructor(private readonly options: WorkerPoolOptions) {
+    this.database = options.database && options.database.url !== ':memory:' ? options.database : null;
     this.perCaller = options.perCaller ?? 2;
     this.logger = options.logger;
   }
@@ -130,6 +138,8 @@ export class WorkerPool implements HeavyWork {
 
 /** Runs tasks on the calling thread: the CLI and scripts, where nothing else waits on the event loop. */
 export class InlineWork implements HeavyWork {
+  readonly database = null;
+
   async run<K extends TaskName>(name: K, input: TaskInput<K>, job: HeavyJob = {}): Promise<TaskOutput<K>> {
     if (job.signal?.aborted) throw new CancelledError(name);
     // eslint-disable-next-line @typescript-eslint/no-require-imports

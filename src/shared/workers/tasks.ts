@@ -2,11 +2,13 @@
  * What the worker threads run: each entry is a pure entry point taking plain, structured-cloneable data. The
  * computations live in their feature folders; this file only lists them for the pool.
  */
-import { backtestTask, forecastTask } from '../../modules/forecast/forecast.task';
+import { backtestFromDatabaseTask, backtestTask, forecastFromDatabaseTask, forecastTask } from '../../modules/forecast/forecast.task';
 
 export const TASKS = {
   forecast: forecastTask,
   backtest: backtestTask,
+  forecastFromDatabase: forecastFromDatabaseTask,
+  backtestFromDatabase: backtestFromDatabaseTask,
 };
 
 export type Tasks = typeof TASKS;
