@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
-import { createOrm, migrate, type Orm, type Em } from './db/orm';
+import { assertMigrated, createOrm, migrate, startupFault, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
 import { DatabaseHealth } from './graphql/db-health';
 import { createErrorFormatter } from './graphql/format-error';
@@ -22,7 +22,7 @@ import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 
 export interface AppOptions {
   logger?: Logger;
-  /** Apply pending migrations at start (default true). */
+  /** Apply pending migrations at start (default: config.migrateOnStart; otherwise pending ones refuse the start). */
   migrate?: boolean;
   /** Extra Apollo plugins (tests use one to hold a request in flight). */
   plugins?: ApolloServerPlugin<Context>[];
@@ -52,7 +52,13 @@ export interface App {
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
-  if (options.migrate ?? true) await migrate(orm);
+  try {
+    if (options.migrate ?? config.migrateOnStart) await migrate(orm);
+    else await assertMigrated(orm);
+  } catch (error) {
+    await orm.close(true);
+    throw startupFault(config.database, error);
+  }
   const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: config.database });
   registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger);

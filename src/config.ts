@@ -16,6 +16,8 @@ export interface DatabaseConfig {
   connectTimeoutMs?: number;
   /** PostgreSQL: statement_timeout of every session (default 30 s), so a runaway query cannot hold a connection. */
   statementTimeoutMs?: number;
+  /** PostgreSQL: create the database when it does not exist (development only; production never does). */
+  createIfMissing?: boolean;
 }
 
 export interface AuthConfig {
@@ -57,6 +59,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   /** Where trained models live (`models/<kind>/<version>/`). */
   modelsDir: string;
+  /** Apply pending migrations at start (development and tests; production only with MIGRATE_ON_START=true). */
+  migrateOnStart: boolean;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -75,6 +79,9 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** A fault found while starting (database missing, unreadable or not migrated): one clear line, no stack. */
+export class StartupError extends Error {}
 
 const ROOT = PROJECT_ROOT;
 
@@ -135,7 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ...parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
+      createIfMissing: nodeEnv !== 'production',
     },
+    migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', nodeEnv !== 'production'),
     modelsDir: path.resolve(env.MODELS_DIR || path.join(ROOT, 'models')),
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import { createApp } from './app';
-import { loadConfig } from './config';
+import { ConfigError, StartupError, loadConfig } from './config';
+import { safeErrorForLog } from './graphql/format-error';
 import { Deal } from './modules/deal/deal.entity';
 import type { Em } from './db/orm';
 
@@ -55,9 +56,20 @@ export async function serve(): Promise<void> {
 /** Never log a database password. */
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
+/**
+ * A start that fails says why in one line on stderr, and once in the JSON log: a known fault (configuration, a
+ * database missing, unreadable or not migrated) without a stack; anything else with its stack in the log only.
+ */
+export function reportStartupFailure(error: unknown): void {
+  const known = error instanceof ConfigError || error instanceof StartupError;
+  const message = known ? (error as Error).message : `could not start: ${(error as Error)?.message ?? String(error)}`;
+  pino({ level: 'fatal' }).fatal({ error: safeErrorForLog(error, !known) }, message);
+  process.stderr.write(`pipewise: ${message}\n`);
+}
+
 if (require.main === module) {
   serve().catch((error) => {
-    console.error(error);
+    reportStartupFailure(error);
     process.exit(1);
   });
 }
