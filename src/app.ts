@@ -113,8 +113,12 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   });
   expressApp.get('/readyz', async (_req, res) => {
     if (draining) return void res.status(503).json({ status: 'shutting-down', database: config.database.kind });
-    const ok = await Promise.race([health.check(), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref())]);
-    if (ok) res.json({ status: 'ready', database: config.database.kind });
+    const state = await Promise.race([
+      config.database.kind === 'sqlite' ? health.sqliteState() : health.check().then((ok) => (ok ? 'ready' : 'unavailable')),
+      new Promise<'unavailable'>((resolve) => setTimeout(() => resolve('unavailable'), 2000).unref()),
+    ]);
+    if (state === 'ready') res.json({ status: 'ready', database: config.database.kind });
+    else if (state === 'locked') res.status(503).json({ status: 'unavailable', database: config.database.kind, reason: 'another process holds the write lock' });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
   expressApp.use(

@@ -16,6 +16,8 @@ export interface DatabaseConfig {
   connectTimeoutMs?: number;
   /** PostgreSQL: statement_timeout of every session (default 30 s), so a runaway query cannot hold a connection. */
   statementTimeoutMs?: number;
+  /** SQLite: how long a write waits for another process's write lock before SERVICE_UNAVAILABLE (default 250 ms). */
+  busyTimeoutMs?: number;
   /** PostgreSQL: create the database when it does not exist (development only; production never does). */
   createIfMissing?: boolean;
 }
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ...parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
+      busyTimeoutMs: intFrom(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
       createIfMissing: nodeEnv !== 'production',
     },
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', nodeEnv !== 'production'),

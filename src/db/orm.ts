@@ -61,7 +61,35 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   if (db.url !== ':memory:') ensureDirectory(path.dirname(db.url));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { BetterSqliteDriver } = require('@mikro-orm/better-sqlite');
-  return { ...common, driver: BetterSqliteDriver, dbName: db.url };
+  return {
+    ...common,
+    driver: BetterSqliteDriver,
+    dbName: db.url,
+    pool: {
+      // WAL: readers (the worker threads loading facts, the CLI) never block the server's writes, nor it theirs.
+      // The busy timeout is SQLite's own brief retry while another process writes; it is short because
+      // better-sqlite3 waits synchronously, on the event loop: past it a write answers SERVICE_UNAVAILABLE.
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (error: Error | null, conn: unknown) => void) {
+        try {
+          if (db.url !== ':memory:') conn.pragma('journal_mode = WAL');
+          conn.pragma(`busy_timeout = ${db.busyTimeoutMs ?? 250}`);
+          done(null, conn);
+        } catch (error) {
+          done(error as Error, conn);
+        }
+      },
+    },
+  };
+}
+
+/** SQLite refused the statement because another connection (a CLI import, a second server) holds the lock. */
+export function isDatabaseBusy(error: unknown): boolean {
+  let e = error as { code?: unknown; previous?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (typeof e.code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(e.code)) return true;
+    e = (e.previous ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { isDatabaseBusy } from '../db/orm';
 import { isDatabaseUnavailable } from './db-health';
 
 /**
@@ -55,6 +56,9 @@ export function createErrorFormatter(logger: Logger, exposeDetails: boolean, onD
     // Apollo raises these persisted-query mistakes without a code (they would read as our bug): give them theirs.
     const apq = APQ_MISTAKES[(original as Error | undefined)?.message ?? ''];
     if (apq) return { ...base, extensions: { code: apq } };
+    if (isDatabaseBusy(original)) {
+      return { ...base, message: 'The database is busy: another process holds its write lock; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 1 } };
+    }
     if (isDatabaseUnavailable(original)) {
       onDatabaseUnavailable(original);
       return { ...base, message: 'The database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
