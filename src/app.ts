@@ -68,6 +68,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   const exposeDetails = config.env === 'development';
   const health = new DatabaseHealth(orm, config.database, logger);
   let rateLimiter: RateLimiter | null = null;
+  let ipRateLimiter: RateLimiter | null = null;
 
   const server = new ApolloServer<Context>({
     schema,
@@ -90,7 +91,9 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   await server.start();
   try {
     rateLimiter = await createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst, redisUrl: config.redisUrl, logger });
+    ipRateLimiter = await createRateLimiter({ perMinute: config.limits.ipRateLimitPerMinute, burst: config.limits.ipRateLimitBurst, redisUrl: config.redisUrl, logger });
   } catch (error) {
+    await rateLimiter?.close();
     await server.stop();
     await workers.close();
     await orm.close(true);
@@ -107,7 +110,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     if (draining) res.setHeader('connection', 'close'); // clients stop reusing this server's connections
     next();
   });
-  expressApp.set('trust proxy', 'loopback');
+  expressApp.set('trust proxy', config.limits.trustProxy);
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -124,7 +127,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),
-    graphqlHandler({ server, config, logger, em: orm.em as Em, health, rateLimiter, newContext }),
+    graphqlHandler({ server, config, logger, em: orm.em as Em, health, rateLimiter, ipRateLimiter, newContext }),
   );
   expressApp.use(httpErrorHandler(logger));
 
@@ -168,6 +171,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await server.stop(); // stops accepting, waits for in-flight requests, closes the HTTP server
       health.stop();
       await rateLimiter?.close();
+      await ipRateLimiter?.close();
       await scoring.stop();
       await workers.close();
       await orm.close(true);

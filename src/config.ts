@@ -45,6 +45,11 @@ export interface LimitsConfig {
   /** Requests per minute per token (or per IP without one), with bursts up to `rateLimitBurst`. 0 disables. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /** Requests per minute per client address, counted before authentication (bad tokens included). 0 disables. */
+  ipRateLimitPerMinute: number;
+  ipRateLimitBurst: number;
+  /** Express "trust proxy": which proxies' X-Forwarded-For names the client address (default: loopback only). */
+  trustProxy: boolean | number | string;
 }
 
 export interface WorkersConfig {
@@ -166,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 15000, 100, 600_000),
       rateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
       rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 200, 1, 10_000_000),
+      ipRateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_IP_PER_MINUTE', 2400, 0, 10_000_000),
+      ipRateLimitBurst: intFrom(env, 'RATE_LIMIT_PER_IP_BURST', 400, 1, 10_000_000),
+      trustProxy: trustProxyFrom(env.TRUST_PROXY),
     },
     workers: {
       threads: intFrom(env, 'WORKER_THREADS', Math.max(1, Math.min(8, os.availableParallelism() - 1)), 1, 64),
@@ -178,6 +186,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   };
   return Object.freeze(config);
+}
+
+/** TRUST_PROXY: true, false, a hop count, or Express's names and addresses ("loopback", "10.0.0.0/8, uniquelocal"). */
+function trustProxyFrom(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim();
+  if (!value) return 'loopback';
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 /** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */

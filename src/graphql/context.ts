@@ -5,6 +5,7 @@ import { AccessScope } from '../modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
 import type { HeavyJob } from '../shared/workers/pool';
 import { Loaders } from './loaders';
+import type { RateDecision } from './rate-limit';
 
 /** What every resolver receives: a request-scoped entity manager, batched loaders, and who is asking. */
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   access: AccessScope;
   /** Aborted when the request's deadline passes: heavy work on the worker pool is cancelled with it. */
   signal: AbortSignal;
+  /** The caller's rate-limit budget after this request (HTTP requests; reported in `extensions.cost`). */
+  rateLimit?: RateDecision;
 }
 
 /** What the worker pool needs of a request: its deadline, and who asks (the per-caller cap on heavy work). */

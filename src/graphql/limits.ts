@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { Context } from './context';
 import { DEFAULT_PAGE_SIZE } from './paginate';
 
 /**
@@ -65,10 +66,27 @@ const estimator: ComplexityEstimator = ({ args, childComplexity, field, type }) 
 };
 
 /** Apollo plugin refusing operations nested deeper than `maxDepth` or over the cost budget, before anything runs. */
-export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin {
+export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      let requested: number | null = null;
       return {
+        /**
+         * Where the caller stands, as GitHub's and Shopify's GraphQL APIs tell it: this operation's cost against the
+         * per-operation budget, and the requests left in the caller's rate-limit bucket (HTTP requests).
+         */
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const rate = contextValue.rateLimit;
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            cost: {
+              requestedQueryCost: requested,
+              maximumQueryCost: maxCost,
+              ...(rate && { rateLimit: { limit: rate.limit, remaining: rate.remaining, resetSeconds: Math.ceil(rate.resetMs / 1000) } }),
+            },
+          };
+        },
         async didResolveOperation({ request, document, operation }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are not supported', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
@@ -92,6 +110,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCo
             if (error instanceof GraphQLError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
             throw error;
           }
+          requested = cost;
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} is over the budget of ${maxCost}: ask for fewer rows or fields`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },
