@@ -41,7 +41,7 @@ export async function createSecurityTestApp(
       ...overrides,
       database: db.config,
       seedDemoWhenEmpty: false,
-      limits: { ...base.limits, rateLimitPerMinute: 0, ...overrides.limits },
+      limits: { ...base.limits, rateLimitPerMinute: 0, ipRateLimitPerMinute: 0, ...overrides.limits },
       auth: { ...base.auth, ...overrides.auth },
     },
   );
