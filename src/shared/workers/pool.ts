@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { Transferable } from 'node:worker_threads';
 import Piscina from 'piscina';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../../config';
@@ -25,8 +26,8 @@ export interface HeavyJob {
 export interface HeavyWork {
   /** The database a worker may open its own connection to (null: in-memory SQLite, or work runs inline). */
   readonly database: DatabaseConfig | null;
-  /** Runs a task; `transfer` lists buffers moved to the worker (the caller must not read them afterwards). */
-  run<K extends TaskName>(name: K, input: TaskInput<K>, job?: HeavyJob, transfer?: ArrayBuffer[]): Promise<TaskOutput<K>>;
+  /** Runs a task; `transfer` lists buffers (or ports) moved to the worker (the caller must not use them afterwards). */
+  run<K extends TaskName>(name: K, input: TaskInput<K>, job?: HeavyJob, transfer?: Transferable[]): Promise<TaskOutput<K>>;
   close(): Promise<void>;
 }
 
@@ -90,7 +91,7 @@ export class WorkerPool implements HeavyWork {
     return this.piscina;
   }
 
-  async run<K extends TaskName>(name: K, input: TaskInput<K>, job: HeavyJob = {}, transfer?: ArrayBuffer[]): Promise<TaskOutput<K>> {
+  async run<K extends TaskName>(name: K, input: TaskInput<K>, job: HeavyJob = {}, transfer?: Transferable[]): Promise<TaskOutput<K>> {
     const { caller, signal } = job;
     if (signal?.aborted) throw new CancelledError(name);
     const held = caller ? (this.inflight.get(caller) ?? 0) : 0;

@@ -2,6 +2,7 @@
  * What the worker threads run: each entry is a pure entry point taking plain, structured-cloneable data. The
  * computations live in their feature folders; this file only lists them for the pool.
  */
+import { trainTask } from '../../modules/scoring/training.task';
 import { backtestFromDatabaseTask, backtestTask, forecastFromDatabaseTask, forecastTask } from '../../modules/forecast/forecast.task';
 
 export const TASKS = {
@@ -9,6 +10,7 @@ export const TASKS = {
   backtest: backtestTask,
   forecastFromDatabase: forecastFromDatabaseTask,
   backtestFromDatabase: backtestFromDatabaseTask,
+  train: trainTask,
 };
 
 export type Tasks = typeof TASKS;
