@@ -4,6 +4,13 @@ import { seedDemoWorld } from '../../seeds';
 import type { Em } from '../../src/db/orm';
 import { AccessRole, type Identity } from '../../src/modules/auth/identity';
 import { DATABASES } from '../helpers/databases';
+import { createScoringWorld } from '../helpers/scoring-world';
+import { ModelKind } from '../../src/modules/scoring/scoring.entity';
+import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
+import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createSecurityTestApp, post, tokenFor, type SecurityTestApp } from '../helpers/security';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,4 +103,27 @@ describe('the request deadline cancels heavy work', () => {
       await app.close();
     }
   }, 120_000);
+});
+
+describe('model training on the worker pool', () => {
+  it('trains on a worker thread, reports progress back, and saves the model where the server serves it from', async () => {
+    const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-models-'));
+    const app = await createSecurityTestApp('sqlite', { modelsDir });
+    try {
+      await createScoringWorld(app.orm.em as Em, { closedLeads: 1100, closedDeals: 20 });
+      expect(app.workers.stats.threads).toBe(0); // nothing heavy has run yet
+      const em = app.orm.em.fork() as Em;
+      const seen: number[] = [];
+      const row = await runTrainingJob(scoringOf(em), (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 1, onProgress: (f) => seen.push(f) });
+      expect([row.status, row.message, row.progress]).toEqual(['READY', 'ready', 1]);
+      expect(app.workers.stats.threads).toBeGreaterThanOrEqual(1); // the pool started for it
+      expect(seen.length).toBeGreaterThan(2); // progress crossed back from the worker
+      expect(fs.readdirSync(path.join(modelsDir, row.path!)).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+      const served = await app.execute<{ models: Array<{ version: string; active: boolean }> }>('{ models(kind: LEAD) { version active } }');
+      expect(served.data?.models).toEqual([{ version: row.version, active: true }]);
+    } finally {
+      await app.close();
+      fs.rmSync(modelsDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import type { Knex } from '@mikro-orm/knex';
 import { Cursor } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
@@ -9,14 +10,11 @@ import {
   DAY_MS, DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
   toMs, type DealRow, type LeadRow,
 } from './dataset';
-import { saveNetwork } from './network';
-import type { Factor, ModelMetadata } from './scorer';
+import type { Factor } from './scorer';
 import { ModelKind, ModelStatus, ModelVersion } from './scoring.entity';
 import { registryFields, scoringOf, type ScoreView, type ScoringRuntime } from './scoring.runtime';
-import { initTensorflow, tf } from './tf-backend';
-import { InsufficientDataError, type Example } from './trainer';
-import { MessageChannel } from 'node:worker_threads';
 import { heavyWorkOf } from '../../shared/workers/pool';
+import { InsufficientDataError, type Example } from './trainer';
 
 // ---- leadQueue ----------------------------------------------------------------------------------------
 
