@@ -110,7 +110,7 @@ describe('model training on the worker pool', () => {
     const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-models-'));
     const app = await createSecurityTestApp('sqlite', { modelsDir });
     try {
-      await createScoringWorld(app.orm.em as Em, { closedLeads: 1100, closedDeals: 20 });
+      const world = await createScoringWorld(app.orm.em as Em, { closedLeads: 1100, closedDeals: 20 });
       expect(app.workers.stats.threads).toBe(0); // nothing heavy has run yet
       const em = app.orm.em.fork() as Em;
       const seen: number[] = [];
@@ -121,6 +121,15 @@ describe('model training on the worker pool', () => {
       expect(fs.readdirSync(path.join(modelsDir, row.path!)).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
       const served = await app.execute<{ models: Array<{ version: string; active: boolean }> }>('{ models(kind: LEAD) { version active } }');
       expect(served.data?.models).toEqual([{ version: row.version, active: true }]);
+      // bulk scoring (rescore) on the worker thread gives the scores the same model gives on this thread
+      const rescored = await app.execute<{ rescore: { scored: number } }>('mutation { rescore(kind: LEAD) { scored } }');
+      expect(rescored.data?.rescore.scored).toBe(world.openLeadIds.length);
+      const stored = await (app.orm.em.fork() as Em).getConnection().execute(`select lead_id, probability, model_version from lead_scores order by lead_id limit 5`);
+      const here = await scoringOf(em).scoreLeads(app.orm.em.fork() as Em, stored.map((r) => Number(r.lead_id)));
+      for (const r of stored) {
+        expect(r.model_version).toBe(row.version);
+        expect(Number(r.probability)).toBeCloseTo(here.get(Number(r.lead_id))!.probability, 6);
+      }
     } finally {
       await app.close();
       fs.rmSync(modelsDir, { recursive: true, force: true });

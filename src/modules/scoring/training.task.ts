@@ -1,10 +1,14 @@
 /**
- * Training a scoring model as a plain-data task for a worker thread (src/shared/workers/): closed examples and
- * the settings in, the model saved to its directory and its metadata out; progress comes back over a MessagePort.
+ * Training and bulk scoring as plain-data tasks for a worker thread (src/shared/workers/): closed examples and
+ * the settings in, the model saved to its directory and its metadata out (progress back over a MessagePort);
+ * records and a model directory in, scores out.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { saveNetwork } from './network';
-import type { ModelMetadata } from './scorer';
+import type { RawRecord } from './features';
+import { loadNetwork, saveNetwork } from './network';
+import { ModelScorer, type ModelMetadata, type ScoreResult } from './scorer';
 import { initTensorflow, tf } from './tf-backend';
 import { InsufficientDataError, trainScoringModel, type Example, type TrainSettings } from './trainer';
 
@@ -48,4 +52,24 @@ export async function trainTask({ examples, settings, dir, version, progress }: 
   } finally {
     progress?.close();
   }
+}
+
+/** Bulk scoring with a saved model on a worker thread: each thread loads a model directory once and keeps it. */
+export interface ScoreTask {
+  /** Absolute model directory (immutable per version). */
+  dir: string;
+  records: RawRecord[];
+  factors: boolean;
+}
+
+const scorers = new Map<string, Promise<ModelScorer>>();
+
+export async function scoreTask({ dir, records, factors }: ScoreTask): Promise<ScoreResult[]> {
+  let scorer = scorers.get(dir);
+  if (!scorer) {
+    scorer = initTensorflow().then(async () => new ModelScorer(JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as ModelMetadata, await loadNetwork(dir)));
+    scorer.catch(() => scorers.delete(dir));
+    scorers.set(dir, scorer);
+  }
+  return (await scorer).score(records, { factors });
 }

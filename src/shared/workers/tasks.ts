@@ -2,7 +2,7 @@
  * What the worker threads run: each entry is a pure entry point taking plain, structured-cloneable data. The
  * computations live in their feature folders; this file only lists them for the pool.
  */
-import { trainTask } from '../../modules/scoring/training.task';
+import { scoreTask, trainTask } from '../../modules/scoring/training.task';
 import { backtestFromDatabaseTask, backtestTask, forecastFromDatabaseTask, forecastTask } from '../../modules/forecast/forecast.task';
 
 export const TASKS = {
@@ -11,6 +11,7 @@ export const TASKS = {
   forecastFromDatabase: forecastFromDatabaseTask,
   backtestFromDatabase: backtestFromDatabaseTask,
   train: trainTask,
+  score: scoreTask,
 };
 
 export type Tasks = typeof TASKS;
