@@ -4,7 +4,8 @@
  *   npm run build && node dist/bench/forecast.js [pure] [sqlite] [postgresql] [--backtest-periods 12]
  *
  * 1. pure: 100,000 open deals (plus 200,000 closed ones as history) built in memory, company forecast of a quarter
- *    with 10,000 simulations: model fit, deal outlooks, Monte Carlo, and the whole computeForecast (goal < 2 s).
+ *    with 10,000 simulations: model fit, deal outlooks, Monte Carlo, and the whole computeForecast (goal < 2 s); then
+ *    the served forecast (the same plus every candidate for the past periods that judge the methods).
  * 2. for each 1M-deal world whose marker /tmp/pipewise-bench/READY-<kind> exists (read-only: as-of forecasts store
  *    no snapshot): the full path of a company forecast (SQL load + compute, 10,000 simulations), and a 12-period
  *    monthly backtest (2,000 simulations per period; goal < 30 s). Env BENCH_SQLITE / BENCH_POSTGRES override the
@@ -13,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable } from '../src/modules/forecast/facts';
 import { computeForecast } from '../src/modules/forecast/engine';
+import { computeServedForecast } from '../src/modules/forecast/track-record';
 import { buildHistoryModel, dealOutlook, openDeals } from '../src/modules/forecast/model';
 import { createRng, simulate } from '../src/modules/forecast/monte-carlo';
 import { parsePeriod } from '../src/modules/forecast/period';
@@ -121,6 +123,20 @@ function benchPure(): void {
   const f = computeForecast(table, period, asOf, () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
   const totalSeconds = seconds(t0);
   const totalCpu = cpuSeconds(c0);
+  // the served forecast adds the track record: every candidate for the 15 previous quarters (no simulation)
+  t0 = performance.now();
+  c0 = process.cpuUsage();
+  const served = computeServedForecast(table, period, asOf, () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
+  const servedSeconds = seconds(t0);
+  const servedCpu = cpuSeconds(c0);
+  print({
+    figure: 'pure served forecast (method choice + conformal range), same world',
+    seconds: servedSeconds,
+    cpuSeconds: servedCpu,
+    trackRecordPeriods: served.history.length,
+    method: served.served.method,
+    rangeSource: served.served.rangeSource,
+  });
   print({
     figure: 'pure company forecast, 100k open deals x 10k simulations',
     openDeals: open.length,
@@ -173,6 +189,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
       seconds: seconds(t0),
       cpuSeconds: cpuSeconds(c0),
       loadAverage: require('node:os').loadavg().map((x: number) => Math.round(x * 10) / 10),
+      served: b.served,
+      servedMethods: b.servedMethods,
       model: b.model,
       runRate: b.runRate,
       fixedWeight: b.fixedWeight,

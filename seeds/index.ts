@@ -11,6 +11,7 @@ import { BULK_TABLES, SEEDED_TABLES } from './tables';
 import { WORLD_TRUTH } from './truth';
 import { buildWorld } from './world';
 import { writeSpend, writeTargets } from './plans';
+import { writeSeedDealChanges } from './history';
 
 export * from './truth';
 export { channelConversion, overallConversion } from './lead-sampler';
@@ -41,6 +42,20 @@ export interface SeedReport {
 
 export class SeedRefusedError extends Error {}
 
+/** Tables whose rows are a company's data: any row in one of them and the database is not empty (never seeded over). */
+const SALES_TABLES = ['deals', 'leads', 'accounts', 'reps', 'teams', 'products', 'activities'];
+
+/**
+ * True when the database holds any sales data (imported leads without deals included). The one definition both
+ * the seeder's refusal and the server's "seed an empty database at start" use, so they cannot disagree.
+ */
+export async function holdsSalesData(em: Em): Promise<boolean> {
+  const [row] = await em.getConnection().execute<Array<{ n: number | string }>>(
+    `select ${SALES_TABLES.map((t) => `(select count(*) from (select 1 from ${t} limit 1) ${t}_any)`).join(' + ')} as n`,
+  );
+  return Number(row.n) > 0;
+}
+
 const FLUSH_DEALS = 2_000;
 
 /** Generates the deterministic demo world: same seed and options give byte-identical rows. */
@@ -60,10 +75,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
   };
 
   const em = orm.em.fork() as unknown as Em;
-  const existing = await em.getConnection().execute<Array<{ n: number | string }>>(
-    `select (select count(*) from deals) + (select count(*) from leads) + (select count(*) from accounts) + (select count(*) from reps) as n`,
-  );
-  if (Number(existing[0].n) > 0) {
+  if (await holdsSalesData(em)) {
     if (!options.reset) {
       throw new SeedRefusedError('the database already holds sales data: seed an empty database, or pass reset (--reset) to delete it first');
     }
@@ -134,6 +146,8 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
       }
     }
     phase('links');
+    const dealChanges = await writeSeedDealChanges(sink, stageIds);
+    phase('dealChanges');
     await sink.finish();
     phase('indexes');
 
@@ -147,6 +161,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
       leads: c.leads,
       deals: c.deals,
       dealStageChanges: c.stageChanges,
+      dealChanges,
       activities: c.activities,
       orders: c.orders,
       spend,

@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@ap
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { assertMigrated, createOrm, migrate, startupFault, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
@@ -16,9 +16,12 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
-import { startScoring } from './modules/scoring/scoring.runtime';
+import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
+import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
+import { createLogger } from './shared/logger';
 import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
+import { mountWebApp } from './web-app';
 
 export interface AppOptions {
   logger?: Logger;
@@ -26,6 +29,8 @@ export interface AppOptions {
   migrate?: boolean;
   /** Extra Apollo plugins (tests use one to hold a request in flight). */
   plugins?: ApolloServerPlugin<Context>[];
+  /** Scoring runtime settings (tests turn on the start-up training that test apps skip by default). */
+  scoring?: RuntimeOptions;
 }
 
 export interface App {
@@ -39,6 +44,8 @@ export interface App {
   health: DatabaseHealth;
   /** The worker threads CPU-heavy work runs on. */
   workers: WorkerPool;
+  /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
+  snapshots: SnapshotScheduler;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -50,7 +57,7 @@ export interface App {
 
 /** The one factory the server, the CLI and the tests share. Importing this file starts nothing. */
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
   try {
     if (options.migrate ?? config.migrateOnStart) await migrate(orm);
@@ -61,7 +68,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   }
   const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: config.database });
   registerHeavyWork(orm.em, workers);
-  const scoring = startScoring(orm, config, logger);
+  const scoring = startScoring(orm, config, logger, options.scoring);
+  const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -84,7 +92,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
   });
@@ -124,6 +133,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     else if (state === 'locked') res.status(503).json({ status: 'unavailable', database: config.database.kind, reason: 'another process holds the write lock' });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
+  mountWebApp(expressApp, config);
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),
@@ -147,6 +157,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     logger,
     health,
     workers,
+    snapshots,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -174,6 +185,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await ipRateLimiter?.close();
       await scoring.stop();
       await workers.close();
+      await snapshots.stop();
       await orm.close(true);
     },
   };

@@ -31,6 +31,11 @@ export interface AuthConfig {
   tokenTtl: string;
   /** Role given to HTTP requests without a token: the clearly logged development identity. Never set in production. */
   anonymousRole: 'ADMIN' | null;
+  /**
+   * How long a token's or API key's rep (active, role, team) read from the database is reused, in ms (0..30000,
+   * default 30000): a deactivation, role or team change reaches that rep's tokens within this window.
+   */
+  identityCacheMs: number;
 }
 
 export interface LimitsConfig {
@@ -64,10 +69,19 @@ export interface AppConfig {
   port: number;
   host: string;
   database: DatabaseConfig;
-  /** Where trained models live (`models/<kind>/<version>/`). */
+  /**
+   * Where models trained by this installation are written (`<kind>/<version>/`): MODELS_DIR, by default a
+   * `models` folder beside the SQLite file, or `data/models` for PostgreSQL (and in-memory SQLite). Never the
+   * checkout's `models/`, which holds the committed demo models.
+   */
   modelsDir: string;
   /** Apply pending migrations at start (development and tests; production only with MIGRATE_ON_START=true). */
   migrateOnStart: boolean;
+  /**
+   * The committed demo models (`models/` of the project), read-only, served when they fit the data. Only with the
+   * default models folder: an explicit MODELS_DIR (or modelsDir) is the whole model store.
+   */
+  demoModelsDir: string | null;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -78,11 +92,20 @@ export interface AppConfig {
   workers: WorkersConfig;
   /** Redis for the shared rate limit (several instances); in-memory when unset. */
   redisUrl: string | null;
-  /** Schema introspection and the Apollo landing page (off by default in production). */
+  /** Schema introspection, and the bundled GraphQL explorer at /explorer (where a browser opening /graphql is sent); off by default in production. */
   introspection: boolean;
   landingPage: boolean;
   /** SIGTERM: wait this long for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
+  /** Scheduled forecast snapshots (the call over time); one server of several takes each one. */
+  forecastSnapshots: ForecastSnapshotConfig;
+}
+
+export interface ForecastSnapshotConfig {
+  /** Hours between snapshots (24 = daily, the default); 0 turns the schedule off (the default in tests). */
+  everyHours: number;
+  /** On the first run, fill weekly snapshots as of past dates for this many past quarters (plus the current one). */
+  backfillQuarters: number;
 }
 
 export class ConfigError extends Error {}
@@ -153,7 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       createIfMissing: nodeEnv !== 'production',
     },
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', nodeEnv !== 'production'),
-    modelsDir: path.resolve(env.MODELS_DIR || path.join(ROOT, 'models')),
+    modelsDir: '',
+    demoModelsDir: null,
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -163,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       jwtAudience: env.JWT_AUDIENCE || 'pipewise-api',
       tokenTtl: env.TOKEN_TTL || '8h',
       anonymousRole: anonymousRoleFrom(env, nodeEnv),
+      identityCacheMs: intFrom(env, 'AUTH_IDENTITY_CACHE_MS', 30_000, 0, 30_000),
     },
     limits: {
       maxDepth: intFrom(env, 'MAX_QUERY_DEPTH', 10, 2, 50),
@@ -183,8 +208,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     landingPage: boolFrom(env, 'GRAPHQL_LANDING_PAGE', nodeEnv !== 'production'),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),
+    forecastSnapshots: {
+      everyHours: intFrom(env, 'FORECAST_SNAPSHOT_EVERY_HOURS', nodeEnv === 'test' ? 0 : 24, 0, 24 * 31),
+      backfillQuarters: intFrom(env, 'FORECAST_SNAPSHOT_BACKFILL_QUARTERS', 4, 0, 20),
+    },
     ...overrides,
   };
+  const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);
+  config.modelsDir = explicit ?? defaultModelsDir(config.database);
+  config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');
   return Object.freeze(config);
 }
 
@@ -195,6 +227,12 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
   if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** Beside the SQLite file (data travels with its models); a data folder of the installation otherwise. */
+export function defaultModelsDir(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite' && database.url !== ':memory:') return path.join(path.dirname(database.url), 'models');
+  return path.join(ROOT, 'data', 'models');
 }
 
 /** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */

@@ -1,27 +1,33 @@
 import 'reflect-metadata';
-import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, StartupError, loadConfig } from './config';
 import { safeErrorForLog } from './graphql/format-error';
-import { Deal } from './modules/deal/deal.entity';
+import { createLogger, logFormatFor } from './shared/logger';
 import type { Em } from './db/orm';
+import { formatSeedReport } from '../seeds/report';
 
 /** Starts the server: migrate, seed the demo world into an empty database, listen, stop cleanly on signals. */
 export async function serve(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  const format = logFormatFor(config.env, Boolean(process.stdout.isTTY));
+  const logger = createLogger(config, format);
   const app = await createApp(config, { logger });
   const database = config.database.kind === 'sqlite' ? `SQLite ${config.database.url}` : `PostgreSQL ${redact(config.database.url)}`;
 
-  if (config.seedDemoWhenEmpty && (await (app.orm.em.fork() as Em).count(Deal, {})) === 0) {
-    logger.info('empty database: seeding the demo world (pipewise seed --seed 42 --deals 20000)');
-    const { seedDemoWorld } = await import('../seeds');
-    const report = await seedDemoWorld(app.orm, { seed: 42, deals: 20000 });
-    logger.info({ report }, 'demo world seeded');
+  if (config.seedDemoWhenEmpty) {
+    // Only a truly empty database: imported data of any shape (leads without deals, reps only...) is served as is.
+    const { holdsSalesData, seedDemoWorld } = await import('../seeds');
+    if (!(await holdsSalesData(app.orm.em.fork() as Em))) {
+      logger.info('empty database: seeding the demo world (pipewise seed --seed 42 --deals 20000)');
+      const report = await seedDemoWorld(app.orm, { seed: 42, deals: 20000 });
+      // People read the table; log collectors get the report as fields.
+      if (format === 'pretty') logger.info(formatSeedReport(report));
+      else logger.info({ report }, `demo world seeded in ${report.totalSeconds.toFixed(1)} s`);
+    }
   }
 
   const url = await app.listen();
-  logger.info({ url, database }, `Pipewise GraphQL at ${url} (${database})`);
+  logger.info({ url, app: url.replace(/graphql$/, ''), database }, `Pipewise at ${url.replace(/graphql$/, '')} (app), GraphQL at ${url} (${database})`);
   if (config.auth.anonymousRole) {
     logger.warn(
       `development: requests without a token act as the development ${config.auth.anonymousRole} identity (AUTH_ANONYMOUS=off to refuse them). ` +
@@ -63,7 +69,7 @@ const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
 export function reportStartupFailure(error: unknown): void {
   const known = error instanceof ConfigError || error instanceof StartupError;
   const message = known ? (error as Error).message : `could not start: ${(error as Error)?.message ?? String(error)}`;
-  pino({ level: 'fatal' }).fatal({ error: safeErrorForLog(error, !known) }, message);
+  createLogger({ env: process.env.NODE_ENV === 'production' ? 'production' : 'development', logLevel: 'fatal' }, 'json').fatal({ error: safeErrorForLog(error, !known) }, message);
   process.stderr.write(`pipewise: ${message}\n`);
 }
 

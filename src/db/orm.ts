@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../shared/paths';
 import { StartupError, type DatabaseConfig } from '../config';
 import { ENTITIES } from './entities';
+import { DealHistorySubscriber } from '../modules/deal/deal-history';
 import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
 
@@ -25,6 +26,7 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   const common: Options = {
     entities: ENTITIES,
     extensions: [Migrator],
+    subscribers: [new DealHistorySubscriber()], // deal field history, written in the writer's flush
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,
     forceUndefined: false,
@@ -60,10 +62,10 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   }
   if (db.url !== ':memory:') ensureDirectory(path.dirname(db.url));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { BetterSqliteDriver } = require('@mikro-orm/better-sqlite');
+  const { PipewiseSqliteDriver } = require('./sqlite-driver');
   return {
     ...common,
-    driver: BetterSqliteDriver,
+    driver: PipewiseSqliteDriver,
     dbName: db.url,
     pool: {
       // WAL: readers (the worker threads loading facts, the CLI) never block the server's writes, nor it theirs.

@@ -93,7 +93,14 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         identity = await authenticate(req.headers.authorization, config.auth, em);
       } catch (error) {
         const message = (error as Error).message;
-        if ((error as { extensions?: { code?: string } }).extensions?.code !== 'UNAUTHENTICATED') throw error;
+        const code = (error as { extensions?: { code?: string } }).extensions?.code;
+        if (code === 'SERVICE_UNAVAILABLE') {
+          // The credential's rep is read from the database (src/modules/auth/rep-identity.ts).
+          res.setHeader('retry-after', '1');
+          sendError(res, 503, 'SERVICE_UNAVAILABLE', message);
+          return finish(503);
+        }
+        if (code !== 'UNAUTHENTICATED') throw error;
         res.setHeader('www-authenticate', 'Bearer');
         if (rate) for (const [key, value] of Object.entries(rateLimitHeaders(rate))) res.setHeader(key, value);
         sendError(res, 401, 'UNAUTHENTICATED', message);
@@ -146,7 +153,8 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         deadline,
       ]).finally(() => clearTimeout(timer));
 
-      log.operation = seen.operationName ?? seen.operationType;
+      // An unnamed operation is logged as "anonymous query" (or mutation), never as a bare "query" that reads like a name.
+      log.operation = seen.operationName ?? (seen.operationType ? `anonymous ${seen.operationType}` : undefined);
       if (response === 'timeout') {
         sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.limits.requestTimeoutMs} ms and was abandoned`);
         return finish(503, { errorCodes: ['TIMEOUT'] });

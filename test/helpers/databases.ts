@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import knex from 'knex';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
@@ -38,16 +41,21 @@ export interface TestApp extends App {
   close(): Promise<void>;
 }
 
-/** A full application (schema, ORM, migrations) over a fresh database; silent logs. */
+/** A throw-away models directory: tests never write into the checkout's models/. */
+export const tempModelsDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-models-'));
+
+/** A full application (schema, ORM, migrations) over a fresh database and models directory; silent logs. */
 export async function createTestApp(kind: DatabaseKind): Promise<TestApp> {
   const db = await createTestDatabase(kind);
-  const config = loadConfig({ NODE_ENV: 'test' }, { database: db.config, seedDemoWhenEmpty: false });
+  const modelsDir = tempModelsDir();
+  const config = loadConfig({ NODE_ENV: 'test' }, { database: db.config, seedDemoWhenEmpty: false, modelsDir });
   const app = await createApp(config, { logger: pino({ level: 'silent' }) });
   return Object.assign(app, {
     kind,
     async close() {
       await app.stop();
       await db.drop();
+      fs.rmSync(modelsDir, { recursive: true, force: true });
     },
   });
 }

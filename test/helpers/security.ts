@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
@@ -17,7 +18,7 @@ import { Rep } from '../../src/modules/rep/rep.entity';
 import { Target } from '../../src/modules/target/target.entity';
 import { Team } from '../../src/modules/team/team.entity';
 import { ActivityOutcome, ActivityType, DealStatus, LeadStatus, RepRole, TargetScope } from '../../src/shared/enums';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
+import { createTestDatabase, tempModelsDir, type DatabaseKind, type TestDatabase } from './databases';
 
 export interface SecurityTestApp extends App {
   kind: DatabaseKind;
@@ -34,11 +35,13 @@ export async function createSecurityTestApp(
   options: AppOptions & { db?: TestDatabase; logger?: Logger } = {},
 ): Promise<SecurityTestApp> {
   const db = options.db ?? (await createTestDatabase(kind));
+  const ownModelsDir = overrides.modelsDir ? null : tempModelsDir();
   const base = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'test-secret-for-security-tests-0123456789' });
   const config = loadConfig(
     { NODE_ENV: 'test', JWT_SECRET: 'test-secret-for-security-tests-0123456789' },
     {
       ...overrides,
+      modelsDir: overrides.modelsDir ?? ownModelsDir!,
       database: db.config,
       seedDemoWhenEmpty: false,
       limits: { ...base.limits, rateLimitPerMinute: 0, ipRateLimitPerMinute: 0, ...overrides.limits },
@@ -52,6 +55,7 @@ export async function createSecurityTestApp(
     async close() {
       await app.stop();
       if (!options.db) await db.drop();
+      if (ownModelsDir) fs.rmSync(ownModelsDir, { recursive: true, force: true });
     },
   });
 }

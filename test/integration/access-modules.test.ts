@@ -36,7 +36,8 @@ describe.each(DATABASES)('access rules in the KPI, forecast and scoring modules 
     expect(await repsWithDeals('MANAGER')).toEqual([id(w.reps.a1), id(w.reps.a2)].sort());
     expect(await repsWithDeals('AE')).toEqual([id(w.reps.a1)]);
     expect(await repsWithDeals('SDR')).toEqual([]);
-    expect(await repsWithDeals('MANAGER', { teamIds: [id(w.teams.teamB)] })).toEqual([]);
+    // Naming another team is answered as a read of it would be (src/modules/auth/aggregate.policy.ts).
+    expect(codeOf(await run(q, { p: PERIOD, f: { teamIds: [id(w.teams.teamB)] } }, 'MANAGER'))).toBe('NOT_FOUND');
   });
 
   it('refuses cost, spend, margin and quota KPIs below MANAGER (FORBIDDEN), and leaves them out of dashboards', async () => {
@@ -75,7 +76,7 @@ describe.each(DATABASES)('access rules in the KPI, forecast and scoring modules 
     expect(codeOf(await run(q, {}, 'SDR'))).toBe('FORBIDDEN');
     expect(codeOf(await run(q, { team: String(w.teams.teamA.id) }, 'AE'))).toBe('FORBIDDEN');
     expect(codeOf(await run(q, { rep: String(w.reps.a2.id) }, 'AE'))).toBe('FORBIDDEN');
-    expect(codeOf(await run(q, { team: String(w.teams.teamB.id) }, 'MANAGER'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(q, { team: String(w.teams.teamB.id) }, 'MANAGER'))).toBe('NOT_FOUND');
     expect(codeOf(await run(`{ forecastSnapshots(period: "2026-Q4") { id } }`, {}, 'MANAGER'))).toBe('FORBIDDEN');
   });
 
@@ -91,8 +92,9 @@ describe.each(DATABASES)('access rules in the KPI, forecast and scoring modules 
     expect(await names('AE')).toEqual(['L3']);
     expect(await names('MANAGER', { team: String(w.teams.teamA.id) })).toEqual(['L1', 'L3']);
     expect(await names('EXEC')).toEqual(['L1', 'L2', 'L3']);
-    expect(codeOf(await run(q, { owner: String(w.reps.s2.id) }, 'SDR'))).toBe('FORBIDDEN');
-    expect(codeOf(await run(q, { team: String(w.teams.teamB.id) }, 'MANAGER'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(q, { owner: String(w.reps.s2.id) }, 'SDR'))).toBe('NOT_FOUND');
+    expect(codeOf(await run(q, { owner: String(w.reps.a1.id) }, 'SDR'))).toBe('FORBIDDEN'); // a readable colleague
+    expect(codeOf(await run(q, { team: String(w.teams.teamB.id) }, 'MANAGER'))).toBe('NOT_FOUND');
   });
 
   it('keeps model training and activation to ADMIN, and the model registry to MANAGER and above', async () => {

@@ -21,8 +21,9 @@ const TRACKED: Tracked[] = ['Deal', 'Lead', 'Activity', 'Account', 'Rep', 'Team'
 function expectedSlices(w: AccessWorld): Record<Role, Record<Tracked, Array<{ id: number }> | 'ALL'>> {
   const { deals: d, leads: l, activities: a, accounts: c, reps: r, teams: t, orders: o, targets: g } = w;
   return {
-    SDR: { Deal: [], Lead: [l.l1], Activity: [a.act1], Account: [c.acc4], Rep: [r.s1], Team: [t.teamA], Order: [], Target: [] },
-    AE: { Deal: [d.d1], Lead: [l.l3], Activity: [a.act2], Account: [c.acc1], Rep: [r.a1], Team: [t.teamA], Order: [w.orders.o1], Target: [] },
+    // Every rep sees its own team's directory (to hand a lead over to a colleague), not their work.
+    SDR: { Deal: [], Lead: [l.l1], Activity: [a.act1], Account: [c.acc4], Rep: [r.MA, r.a1, r.a2, r.s1], Team: [t.teamA], Order: [], Target: [] },
+    AE: { Deal: [d.d1], Lead: [l.l3], Activity: [a.act2], Account: [c.acc1], Rep: [r.MA, r.a1, r.a2, r.s1], Team: [t.teamA], Order: [w.orders.o1], Target: [] },
     MANAGER: {
       Deal: [d.d1, d.d2],
       Lead: [l.l1, l.l3],
@@ -100,7 +101,10 @@ describe.each(DATABASES)('row- and field-level access on %s', (kind) => {
       'AE',
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({ account: { deals: [{ name: 'D1' }] }, me: { rep: { deals: [{ name: 'D1' }], team: { members: [{ name: 'A1' }] } } } });
+    expect(res.data).toEqual({ account: { deals: [{ name: 'D1' }] }, me: { rep: { deals: [{ name: 'D1' }], team: { members: [{ name: 'A1' }, { name: 'A2' }, { name: 'MA' }, { name: 'S1' }] } } } });
+    // A colleague's work stays hidden: a2's deals are not the AE's.
+    const colleague = await run(`query($id: ID!) { rep(id: $id) { name deals { name } } }`, { id: w.id(w.reps.a2) }, 'AE');
+    expect(colleague.data).toEqual({ rep: { name: 'A2', deals: [] } });
     // The SDR sees its own rep but no deals, and its lead's activities.
     const sdr = await run(`query($l: ID!) { me { role rep { name deals { id } } } lead(id: $l) { name activities { id } account { name } } }`, { l: w.id(w.leads.l1) }, 'SDR');
     expect(sdr.data).toEqual({ me: { role: 'SDR', rep: { name: 'S1', deals: [] } }, lead: { name: 'L1', activities: [{ id: w.id(w.activities.act1) }], account: { name: 'Acc4' } } });
@@ -123,7 +127,7 @@ describe.each(DATABASES)('row- and field-level access on %s', (kind) => {
     expect(got).toEqual(ids([w.targets.tCompany, w.targets.tTeamA, w.targets.tRepA1]));
     const create = `mutation($input: CreateTargetInput!) { createTarget(input: $input) { id } }`;
     const input = (teamId: string) => ({ kpiKey: 'revenue', scope: 'TEAM', teamId, periodStart: '2026-04-01T00:00:00Z', periodEnd: '2026-07-01T00:00:00Z', value: 5 });
-    expect(codeOf(await run(create, { input: input(w.id(w.teams.teamB)) }, 'MANAGER'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(create, { input: input(w.id(w.teams.teamB)) }, 'MANAGER'))).toBe('NOT_FOUND'); // as team(id) answers
     expect(codeOf(await run(create, { input: input(w.id(w.teams.teamA)) }, 'AE'))).toBe('FORBIDDEN');
     const created = await run(create, { input: input(w.id(w.teams.teamA)) }, 'MANAGER');
     expect(created.errors).toBeUndefined();
@@ -182,19 +186,21 @@ describe.each(DATABASES)('row- and field-level access on %s', (kind) => {
     expect(internal).toEqual([]);
   });
 
-  it('checks every mutation against the slice: edits outside it are NOT_FOUND, assignments outside it FORBIDDEN', async () => {
+  it('checks every mutation against the slice: ids outside it are NOT_FOUND, assignments to a readable colleague FORBIDDEN', async () => {
     const updateLead = `mutation($id: ID!, $v: Int!, $input: UpdateLeadInput!) { updateLead(id: $id, version: $v, input: $input) { id title } }`;
     expect(codeOf(await run(updateLead, { id: w.id(w.leads.l2), v: 1, input: { title: 'x' } }, 'SDR'))).toBe('NOT_FOUND');
-    expect(codeOf(await run(updateLead, { id: w.id(w.leads.l1), v: 1, input: { ownerId: w.id(w.reps.s2) } }, 'SDR'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(updateLead, { id: w.id(w.leads.l1), v: 1, input: { ownerId: w.id(w.reps.s2) } }, 'SDR'))).toBe('NOT_FOUND');
+    expect(codeOf(await run(updateLead, { id: w.id(w.leads.l1), v: 1, input: { ownerId: w.id(w.reps.a1) } }, 'SDR'))).toBe('FORBIDDEN');
     const move = `mutation($input: MoveDealStageInput!) { moveDealStage(input: $input) { id } }`;
     expect(codeOf(await run(move, { input: { dealId: w.id(w.deals.d2), version: 1, stageId: String(w.stages[1].id) } }, 'AE'))).toBe('NOT_FOUND');
     const createDeal = `mutation($input: CreateDealInput!) { createDeal(input: $input) { id owner { name } } }`;
     const dealInput = (ownerId: string) => ({ name: 'New', accountId: w.id(w.accounts.acc1), ownerId, amount: 10 });
     expect(codeOf(await run(createDeal, { input: dealInput(w.id(w.reps.a2)) }, 'AE'))).toBe('FORBIDDEN');
     expect(codeOf(await run(createDeal, { input: dealInput(w.id(w.reps.s1)) }, 'SDR'))).toBe('FORBIDDEN');
-    expect(codeOf(await run(createDeal, { input: dealInput(w.id(w.reps.b1)) }, 'MANAGER'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(createDeal, { input: dealInput(w.id(w.reps.b1)) }, 'MANAGER'))).toBe('NOT_FOUND');
     const log = `mutation($input: LogActivityInput!) { logActivity(input: $input) { id } }`;
-    expect(codeOf(await run(log, { input: { type: 'CALL', repId: w.id(w.reps.s2), leadId: w.id(w.leads.l1) } }, 'SDR'))).toBe('FORBIDDEN');
+    expect(codeOf(await run(log, { input: { type: 'CALL', repId: w.id(w.reps.s2), leadId: w.id(w.leads.l1) } }, 'SDR'))).toBe('NOT_FOUND');
+    expect(codeOf(await run(log, { input: { type: 'CALL', repId: w.id(w.reps.a1), leadId: w.id(w.leads.l1) } }, 'SDR'))).toBe('FORBIDDEN');
     expect(codeOf(await run(log, { input: { type: 'CALL', repId: w.id(w.reps.s1), leadId: w.id(w.leads.l2) } }, 'SDR'))).toBe('NOT_FOUND');
     // Nothing above was written.
     const check = await run(`{ deals(first: 50) { totalCount } activities(first: 50) { totalCount } }`, {}, 'EXEC');

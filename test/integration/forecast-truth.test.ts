@@ -83,11 +83,17 @@ describe('forecast against the seeded truth', () => {
     // 24 periods: the binomial standard deviation of an 80 % coverage is 8 points
     expect(months.model.coverage!).toBeGreaterThanOrEqual(0.6);
     expect(months.model.coverage!).toBeLessThanOrEqual(0.96);
+    // the served forecast (method chosen on earlier periods only) is no worse than its best baseline, honest range
+    expect(months.served.wape!).toBeLessThanOrEqual(Math.min(months.runRate.wape!, months.fixedWeight.wape!));
+    expect(months.served.coverage!).toBeGreaterThanOrEqual(0.65);
+    expect(months.served.coverage!).toBeLessThanOrEqual(0.95);
+    expect(months.servedMethods.reduce((s, m) => s + m.periods, 0)).toBe(24);
     const quarters = await getBacktest(em, 'sqlite', { from: new Date('2024-10-01T00:00:00Z'), to: END, interval: BacktestInterval.QUARTER, scope: {}, simulations: 2000, seed: 42 });
     expect(quarters.model.periods).toBe(8);
     expect(quarters.model.wape!).toBeLessThan(quarters.runRate.wape!);
     expect(quarters.model.wape!).toBeLessThan(quarters.fixedWeight.wape!);
+    expect(quarters.served.wape!).toBeLessThanOrEqual(Math.min(quarters.runRate.wape!, quarters.fixedWeight.wape!));
     // eslint-disable-next-line no-console
-    if (process.env.FORECAST_TRUTH_PRINT) console.log(JSON.stringify({ months: [months.model, months.runRate, months.fixedWeight], quarters: [quarters.model, quarters.runRate, quarters.fixedWeight] }));
+    if (process.env.FORECAST_TRUTH_PRINT) console.log(JSON.stringify({ months: [months.served, months.model, months.runRate, months.fixedWeight], quarters: [quarters.served, quarters.model, quarters.runRate, quarters.fixedWeight] }));
   });
 });

@@ -70,13 +70,13 @@ describe('pipewise import (CLI child process, SQLite file)', () => {
     const messy = spawnSync(process.execPath, [CLI, 'import', '--dry-run', '--mapping', path.join(ROOT, 'test/fixtures/import/messy/mapping.json')], { env: env(), encoding: 'utf8' });
     expect(messy.status).toBe(1);
     expect(messy.stdout).toContain('Dry run: nothing was written.');
-    expect(messy.stdout).toContain('Rejected rows (16):');
+    expect(messy.stdout).toContain('Rejected rows (15):');
     expect(snapshot(dbFile).counts).toEqual(before.counts);
 
     const badMapping = path.join(dir, 'bad.json');
     fs.writeFileSync(badMapping, JSON.stringify({ deals: { file: 'missing.csv', columns: { stage: 'stage' } } }));
     const bad = spawnSync(process.execPath, [CLI, 'import', '--mapping', badMapping], { env: env(), encoding: 'utf8' });
-    expect([bad.status, bad.stderr.trim()]).toEqual([2, expect.stringMatching(/^Import not started \(mapping\.deals\.file\): deals: file .*missing\.csv does not exist$/)]);
+    expect([bad.status, bad.stderr.trim()]).toEqual([2, expect.stringMatching(/^error: import not started \(mapping\.deals\.file\): deals: file .*missing\.csv does not exist$/)]);
   });
 
   it('leaves the database as before when killed with SIGKILL in the middle of loading deals', async () => {

@@ -9,7 +9,7 @@ import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
 import { fileSource } from '../../src/modules/import/csv-source';
 import { ImportRun } from '../../src/modules/import/import-run.entity';
 import { latestAttributeTypes, runImport, type ImportOptions } from '../../src/modules/import/import.service';
-import type { ImportReport } from '../../src/modules/import/report';
+import { formatReport, type ImportReport } from '../../src/modules/import/report';
 import { Lead } from '../../src/modules/lead/lead.entity';
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
@@ -57,18 +57,31 @@ describe.each(DATABASES)('import on %s', (kind) => {
     expect(counts(first)).toEqual({
       reps: [6, 9, 0, 0], accounts: [7, 7, 0, 0], products: [5, 5, 0, 0], leads: [8, 8, 0, 0], deals: [10, 10, 0, 0], activities: [6, 6, 0, 0],
     });
-    // 7 won/lost deals with both dates: 2 inferred changes each; 2 Engaging deals with a created date: 1 each.
+    // 5 won deals through the 5 open stages to Won: 6 changes each; 2 lost deals, last stage unknown: created ->
+    // first stage, then Lost (2 each); 2 Engaging deals with a created date: 1 each.
     const after = await tableCounts(em);
-    expect(after).toMatchObject({ reps: 9, teams: 3, deals: 10, changes: 16, leads: 8, activities: 6, runs: 1 });
+    expect(after).toMatchObject({ reps: 9, teams: 3, deals: 10, changes: 36, leads: 8, activities: 6, runs: 1 });
+    expect(first.inferences.filter((i) => i.entity === 'deals').map((i) => [i.rule, i.count])).toEqual([
+      ['FIRST_STAGE_AT_CREATED', 7], ['WON_THROUGH_OPEN_STAGES', 5], ['LOST_STAGE_UNKNOWN', 2], ['OPEN_STAGE_ENTERED_UNDATED', 2],
+    ]);
+    expect(formatReport(first)).toContain('opportunities.csv: won deal: inferred to have passed through every open stage up to its close');
 
     const e = em.fork();
     const won = await e.findOneOrFail(Deal, { externalId: 'Z063OYW0' }, { populate: ['product', 'owner', 'account', 'stage'] });
     expect(won).toMatchObject({ status: 'WON', amountCents: 451400, closedAt: new Date('2017-03-11T00:00:00Z'), openedAt: new Date('2016-10-25T00:00:00Z') });
     expect([won.product!.name, won.owner!.name, won.account!.name, won.stage.name]).toEqual(['GTX Pro', 'Darcel Schlecht', 'Finhigh', 'Won']);
     const history = await e.find(DealStageChange, { deal: won }, { orderBy: { at: 'asc' }, populate: ['fromStage', 'toStage'] });
-    expect(history.map((h) => [h.fromStage?.name ?? null, h.toStage.name, h.at.toISOString().slice(0, 10), h.inferred])).toEqual([
-      [null, 'Prospecting', '2016-10-25', true], ['Prospecting', 'Won', '2017-03-11', true],
+    // 137 days from created to won, the four stages after Prospecting entered every 27.4 days.
+    expect(history.map((h) => [h.fromStage?.name ?? null, h.toStage.name, h.at.toISOString().slice(0, 13), h.inferred])).toEqual([
+      [null, 'Prospecting', '2016-10-25T00', true], ['Prospecting', 'Qualification', '2016-11-21T09', true],
+      ['Qualification', 'Discovery/Demo', '2016-12-18T19', true], ['Discovery/Demo', 'Proposal', '2017-01-15T04', true],
+      ['Proposal', 'Negotiation', '2017-02-11T14', true], ['Negotiation', 'Won', '2017-03-11T00', true],
     ]);
+    expect(won.stageHistoryKnown).toBe(true);
+    const lostDeal = await e.findOneOrFail(Deal, { externalId: 'PE84CX4O' });
+    expect(lostDeal.stageHistoryKnown).toBe(false);
+    const lostHistory = await e.find(DealStageChange, { deal: lostDeal }, { orderBy: { at: 'asc' }, populate: ['fromStage', 'toStage'] });
+    expect(lostHistory.map((h) => [h.fromStage?.name ?? null, h.toStage.name])).toEqual([[null, 'Prospecting'], ['Prospecting', 'Lost']]);
     const undated = await e.findOneOrFail(Deal, { externalId: 'HAXMC4IX' }, { populate: ['stage', 'product'] });
     expect(undated).toMatchObject({ status: 'OPEN', openedAt: null, closedAt: null, amountCents: 339300 }); // MG Advanced list price
     expect(await e.count(DealStageChange, { deal: undated })).toBe(0);
@@ -106,23 +119,21 @@ describe.each(DATABASES)('import on %s', (kind) => {
     expect(report.status).toBe('COMMITTED');
     // Anna Snelling, Moses Frase, their managers, GTX Basic and GTX Pro exist from the example import: matched by name.
     expect(counts(report)).toEqual({
-      reps: [5, 1, 2, 1], accounts: [7, 4, 0, 2], products: [4, 1, 2, 1], leads: [6, 4, 0, 2], deals: [12, 5, 0, 7], activities: [6, 3, 0, 3],
+      reps: [5, 1, 2, 1], accounts: [7, 4, 0, 2], products: [4, 1, 2, 1], leads: [6, 4, 0, 2], deals: [12, 6, 0, 6], activities: [6, 3, 0, 3],
     });
-    expect(report.rejectedTotal).toBe(16);
+    expect(report.rejectedTotal).toBe(15);
     const rejected = report.rejected.map((r) => `${r.file}:${r.line} ${r.column ?? '-'} ${r.value ?? '-'} | ${r.reason}`);
     expect(rejected).toEqual([
       'team.csv:6 Agent - | a rep needs a name',
       'accounts.csv:6 - Initech | same account as line 5 with different values: keep one of the two rows',
       'accounts.csv:7 headcount abc | "abc" is not a number',
       'products.csv:5 price - | a new product needs a list price',
-      'leads.csv:5 Converted maybe | "maybe" is not a yes/no value (expected 1, yes, true, won or 0, no, false)',
+      'leads.csv:5 Converted maybe | "maybe" is not a yes/no value (expected 1, 1.0, yes, y, true, x, won or 0, 0.0, no, n, false, lost)',
       'leads.csv:7 Lead ID L2 | duplicate external id (first on line 3): skipped',
       'opportunities.csv:6 stage Negotiating | stage not mapped: add it to deals.stages in the mapping',
       'opportunities.csv:7 closed 2023-04-01 | closed before it was created',
       'opportunities.csv:8 id D1 | duplicate external id (first on line 2): skipped',
-      'opportunities.csv:9 closed 05/01/2024 | "05/01/2024" is ambiguous (day/month or month/day): set "dateFormat": "DMY" or "MDY" in the mapping',
       'opportunities.csv:9 value abc | "abc" is not a number',
-      'opportunities.csv:10 created 03/04/2023 | "03/04/2023" is ambiguous (day/month or month/day): set "dateFormat": "DMY" or "MDY" in the mapping',
       'opportunities.csv:11 - - | expected 9 fields, found 10 (an unquoted "," or a cut line?)',
       'opportunities.csv:13 stage Demo | stage not mapped: add it to deals.stages in the mapping',
       'activities.csv:5 type Fax | "Fax" is not an activity type (call, email, meeting, demo, note; map others with aliases)',
@@ -150,7 +161,12 @@ describe.each(DATABASES)('import on %s', (kind) => {
     const d10 = await e.findOneOrFail(Deal, { externalId: 'D10' }, { populate: ['account', 'product', 'stage'] });
     expect([d10.account!.name, d10.product!.name, d10.stage.name, d10.amountCents, d10.openedAt]).toEqual(['Initech', 'GTX Basic', 'Qualification', 125050, new Date('2023-07-13T00:00:00Z')]);
     expect(await e.findOneOrFail(Deal, { externalId: 'D4' })).toMatchObject({ status: 'OPEN', openedAt: null, account: null });
-    expect(await e.count(Deal, { externalId: { $in: ['D5', 'D6', 'D7', 'D8', 'D9', 'Demo1'] } })).toBe(0);
+    expect(await e.count(Deal, { externalId: { $in: ['D5', 'D6', 'D7', 'D9', 'Demo1'] } })).toBe(0);
+    // "03/04/2023" fits both orders, but its column also holds "25/12/2023" and "13/07/2023": read day-first, and said so.
+    expect((await e.findOneOrFail(Deal, { externalId: 'D8' })).openedAt).toEqual(new Date('2023-04-03T00:00:00Z'));
+    expect(report.inferences.filter((i) => i.rule === 'DATE_ORDER_FROM_COLUMN')).toEqual([
+      { entity: 'deals', file: 'opportunities.csv', column: 'created', rule: 'DATE_ORDER_FROM_COLUMN', description: 'dates read day-first: "25/12/2023" (line 9) fits no other order', count: 1 },
+    ]);
     const google = await e.find(Account, { name: { $in: ['Google', 'google'] } });
     expect(google.map((a) => [a.name, a.employees, a.annualRevenueCents])).toEqual([['Google', 140000, 28283650]]);
     expect((await e.findOneOrFail(Account, { name: 'Globex; Inc.' }, { populate: ['parent'] })).parent?.name).toBe('Google');
@@ -163,19 +179,19 @@ describe.each(DATABASES)('import on %s', (kind) => {
     expect([a1.type, a1.outcome, a1.deal?.id, a2.deal?.id, a2.outcome]).toEqual(['CALL', 'CONNECTED', d1.id, d1.id, 'REPLIED']);
 
     const after = await tableCounts(em);
-    expect({ deals: after.deals - before.deals, leads: after.leads - before.leads, activities: after.activities - before.activities }).toEqual({ deals: 5, leads: 4, activities: 3 });
+    expect({ deals: after.deals - before.deals, leads: after.leads - before.leads, activities: after.activities - before.activities }).toEqual({ deals: 6, leads: 4, activities: 3 });
   });
 
   it('--strict aborts and --dry-run validates: neither writes anything', async () => {
     const before = await tableCounts(em);
     const strict = await run(MESSY, { strict: true });
-    expect([strict.status, strict.rejectedTotal, strict.runId]).toEqual(['ABORTED', 16, null]);
+    expect([strict.status, strict.rejectedTotal, strict.runId]).toEqual(['ABORTED', 15, null]);
     expect(await tableCounts(em)).toEqual(before);
 
     const dry = await run(MESSY, { dryRun: true });
     expect(dry.status).toBe('DRY_RUN');
     // Same verdicts as a real run, but the rows it would create are reported as updates: the messy import above committed them.
-    expect(dry.rejectedTotal).toBe(16);
+    expect(dry.rejectedTotal).toBe(15);
     expect(await tableCounts(em)).toEqual(before);
   });
 
@@ -193,6 +209,61 @@ describe.each(DATABASES)('import on %s', (kind) => {
     expect(await tableCounts(em)).toEqual(before);
   });
 
+  it('loads flags, numbers and dates as exports write them (0.0/1.0 outcomes, checkmarks, decimal commas, serial days)', async () => {
+    const mapping = {
+      locale: 'de-DE',
+      leads: { file: 'l.csv', columns: { externalId: 'Prospect ID', converted: 'Converted', createdAt: 'Created' }, attributes: ['Score'] },
+      reps: { file: 'r.csv', columns: { name: 'Name', active: 'Current' }, flags: { active: { true: ['aktiv'], false: ['ausgeschieden'] } } },
+      accounts: { file: 'a.csv', columns: { name: 'Firma', annualRevenue: 'Umsatz', employees: 'Mitarbeiter' } },
+    };
+    const files = [
+      { name: 'l.csv', content: 'Prospect ID,Converted,Created,Score\nF1,1.0,43101,"12,5"\nF2,0.0,26.02.2018 19:58,"1.001,25"\nF3,,2018-03-01,3\n' },
+      { name: 'r.csv', content: 'Name,Current\nFlag Rep One,aktiv\nFlag Rep Two,AUSGESCHIEDEN\nFlag Rep Three,Y\n' },
+      { name: 'a.csv', content: 'Firma;Umsatz;Mitarbeiter\nFlagge GmbH;"1.234.567,89 €";1.200\n' },
+    ];
+    const res = await app.execute<{ importCrmExport: { status: string; rejectedTotal: number; rejected: unknown[] } }>(IMPORT, { input: { mapping, files } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.importCrmExport).toMatchObject({ status: 'COMMITTED', rejectedTotal: 0 });
+    const e = em.fork();
+    const leads = await e.find(Lead, { externalId: { $in: ['F1', 'F2', 'F3'] } }, { orderBy: { externalId: 'asc' } });
+    expect(leads.map((l) => [l.status, l.createdAt.toISOString(), l.attributes.Score])).toEqual([
+      ['CONVERTED', '2018-01-01T00:00:00.000Z', 12.5], ['DISQUALIFIED', '2018-02-26T19:58:00.000Z', 1001.25], ['NEW', '2018-03-01T00:00:00.000Z', 3],
+    ]);
+    const reps = await e.find(Rep, { name: { $like: 'Flag Rep %' } }, { orderBy: { name: 'asc' } });
+    expect(reps.map((r) => [r.name, r.active])).toEqual([['Flag Rep One', true], ['Flag Rep Three', true], ['Flag Rep Two', false]]);
+    expect(await e.findOneOrFail(Account, { name: 'Flagge GmbH' })).toMatchObject({ annualRevenueCents: 123456789, employees: 1200 });
+
+    // A checkmark column: "x" where converted, blank elsewhere; blank reads as no, and the report says so.
+    const marks = { leads: { file: 'm.csv', columns: { externalId: 'id', converted: 'Won?' } } };
+    const checked = await app.execute<{ importCrmExport: { inferences: Array<{ rule: string; count: number; column: string }> } }>(
+      `mutation($input: ImportInput!) { importCrmExport(input: $input) { inferences { rule column count } } }`,
+      { input: { mapping: marks, files: [{ name: 'm.csv', content: 'id,Won?\nM1,x\nM2,\nM3,X\nM4,\n' }] } },
+    );
+    expect(checked.data!.importCrmExport.inferences).toEqual([{ rule: 'CHECKMARK_BLANK_IS_NO', column: 'Won?', count: 2 }]);
+    const m = await em.fork().find(Lead, { externalId: { $in: ['M1', 'M2', 'M3', 'M4'] } }, { orderBy: { externalId: 'asc' } });
+    expect(m.map((l) => l.status)).toEqual(['CONVERTED', 'DISQUALIFIED', 'CONVERTED', 'DISQUALIFIED']);
+  });
+
+  it('refuses a date column that reads both ways before writing anything, naming its first ambiguous value', async () => {
+    const before = await tableCounts(em);
+    const mapping = { deals: { file: 'o.csv', columns: { externalId: 'id', stage: 'stage', createdAt: 'created', closedAt: 'closed' }, stages: { Won: 'Won', Open: 'Prospecting' } } };
+    const content = 'id,stage,created,closed\nA1,Open,2023-01-10,\nA2,Won,2023-01-11,05/01/2024\nA3,Won,2023-01-12,03/04/2024\n';
+    const res = await app.execute(IMPORT, { input: { mapping, files: [{ name: 'o.csv', content }] } });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'mapping.deals.columns.closedAt' });
+    expect(res.errors?.[0].message).toBe(
+      'Column "closed" of o.csv has dates that read both day-first and month-first, first "05/01/2024" on line 3: set "dateFormat": "DMY" or "MDY" in mapping.deals',
+    );
+    const mixed = content.replace('03/04/2024', '25/04/2024').replace('05/01/2024', '04/25/2024');
+    const refused = await app.execute(IMPORT, { input: { mapping, files: [{ name: 'o.csv', content: mixed }] } });
+    expect(refused.errors?.[0].message).toContain('mixes day-first dates ("25/04/2024", line 4) and month-first dates ("04/25/2024", line 3)');
+    expect(await tableCounts(em)).toEqual(before);
+    // Declared, the same file loads: the order is the mapping's.
+    const declared = await app.execute<{ importCrmExport: { status: string; rejectedTotal: number } }>(
+      IMPORT, { input: { mapping: { dateFormat: 'DD/MM/YYYY', ...mapping }, files: [{ name: 'o.csv', content }], dryRun: true } },
+    );
+    expect(declared.data?.importCrmExport).toMatchObject({ status: 'DRY_RUN', rejectedTotal: 0 });
+  });
+
   it('imports through GraphQL from file contents and refuses oversized or missing files', async () => {
     const files = ['team.csv', 'accounts.csv', 'products.csv', 'opportunities.csv', 'leads.csv', 'activities.csv']
       .map((name) => ({ name, content: fs.readFileSync(path.join(MESSY, name), 'utf8') }));
@@ -200,8 +271,8 @@ describe.each(DATABASES)('import on %s', (kind) => {
       IMPORT, { input: { mapping: readMapping(MESSY), files, dryRun: true } },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data!.importCrmExport).toMatchObject({ status: 'DRY_RUN', rejectedTotal: 16 });
-    expect(res.data!.importCrmExport.entities.find((c) => c.entity === 'deals')).toMatchObject({ created: 0, updated: 5 });
+    expect(res.data!.importCrmExport).toMatchObject({ status: 'DRY_RUN', rejectedTotal: 15 });
+    expect(res.data!.importCrmExport.entities.find((c) => c.entity === 'deals')).toMatchObject({ created: 0, updated: 6 });
     expect(res.data!.importCrmExport.text).toContain('opportunities.csv:13 [stage] "Demo": stage not mapped');
 
     const missing = await app.execute(IMPORT, { input: { mapping: readMapping(MESSY), files: files.slice(1) } });

@@ -15,6 +15,20 @@ describe('parseDatabaseUrl', () => {
 });
 
 describe('loadConfig', () => {
+  it('writes trained models beside the database (or into data/ for PostgreSQL), never into the checkout\'s models/', () => {
+    const root = path.resolve(__dirname, '../..');
+    const committed = path.join(root, 'models');
+    const beside = loadConfig({ DATABASE_URL: '/srv/crm/pipewise.db' });
+    expect([beside.modelsDir, beside.demoModelsDir]).toEqual([path.resolve('/srv/crm/models'), committed]);
+    expect(loadConfig({}).modelsDir).toBe(path.join(root, 'data', 'models')); // beside the default ./data/pipewise.db
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/sales' }).modelsDir).toBe(path.join(root, 'data', 'models'));
+    expect(loadConfig({}, { database: parseDatabaseUrl(':memory:') }).modelsDir).toBe(path.join(root, 'data', 'models'));
+    // An explicit MODELS_DIR is the whole model store: the demo models are not mixed into it.
+    const explicit = loadConfig({ MODELS_DIR: '/var/lib/pipewise/models', DATABASE_URL: '/srv/crm/pipewise.db' });
+    expect([explicit.modelsDir, explicit.demoModelsDir]).toEqual([path.resolve('/var/lib/pipewise/models'), null]);
+    for (const url of ['/srv/crm/pipewise.db', 'postgres://db/sales', undefined]) expect(loadConfig({ DATABASE_URL: url }).modelsDir).not.toBe(committed);
+  });
+
   it('defaults to port 4000, development, seeding an empty database', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ env: 'development', port: 4000, seedDemoWhenEmpty: true, maxPageSize: 100 });

@@ -2,7 +2,7 @@ import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOp
 import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
 import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
 import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
-import { buildHistoryModel, dealOutlook, staleDecay } from '../../src/modules/forecast/model';
+import { buildHistoryModel, dealOutlook, pipelineAmount, staleDecay } from '../../src/modules/forecast/model';
 import { estimateNewBusiness } from '../../src/modules/forecast/new-business';
 import { monthPeriod, parsePeriod, periodsBetween, shiftPeriod } from '../../src/modules/forecast/period';
 import { createRng, percentiles, simulate } from '../../src/modules/forecast/monte-carlo';
@@ -116,12 +116,14 @@ describe('stage weights', () => {
   const t = buildFactTable(STAGES, rows);
   const asOf = day(100);
 
-  it('estimates P(won | reached stage) and refuses a stage below the minimum sample', () => {
+  it('estimates P(won | reached stage) and shrinks a stage below the minimum sample toward the stage before it', () => {
     const w = learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 });
     expect(w.map((x) => [x.reached, x.won])).toEqual([[30, 10], [20, 10], [10, 10]]);
     expect(w[0].weight).toBeCloseTo(1 / 3, 12);
     expect(w[1].weight).toBeCloseTo(0.5, 12);
-    expect(w[2]).toMatchObject({ weight: null, status: 'INSUFFICIENT_HISTORY', rawRate: 1 });
+    // 10 reached Negotiate, all won: (10 + 10 x 0.5) / (10 + 10), never the textbook 0.8
+    expect(w[2]).toMatchObject({ status: 'SHRUNK', rawRate: 1 });
+    expect(w[2].weight).toBeCloseTo(0.75, 12);
   });
 
   it('shrinks a small segment toward the company weight', () => {
@@ -131,7 +133,12 @@ describe('stage weights', () => {
     expect(team2[0]).toMatchObject({ reached: 10, won: 10, status: 'SHRUNK' });
     expect(team2[0].weight).toBeCloseTo(2 / 3, 12);
     expect(shrink(10, 10, 1 / 3, 10)).toBeCloseTo(2 / 3, 12);
-    expect(team2[2].status).toBe('INSUFFICIENT_HISTORY');
+    // Negotiate: 10 of 10 won, toward the company's 0.75 -> (10 + 7.5) / 20
+    expect(team2[2].weight).toBeCloseTo(0.875, 12);
+    // a team with no closed deal takes the company weights as they are
+    expect(learnStageWeights(t, asOf, { minSample: 15, shrinkage: 10 }, (i) => t.team[i] === 9, overall).map((x) => [x.status, x.weight])).toEqual(
+      overall.map((x) => ['POOLED', x.weight]),
+    );
   });
 
   it('records the longest time a won deal spent in each stage', () => {
@@ -189,9 +196,10 @@ describe('deal outlook and stale deals', () => {
     // a window that ends before day 105 gets nothing, even though losses (day 115) are not in it either
     expect(dealOutlook(t, model, 40, day(100), day(104)).probability).toBe(0);
     expect(o.stale).toBe(false);
-    // an unknown stage weight falls back to the default probability
-    expect(model.weights[1].status).toBe('INSUFFICIENT_HISTORY');
-    expect(model.warnings[0]).toMatch(/Stage "Propose": only 0 closed deal/);
+    // a stage nobody reached takes the pooled weight below it, not the default probability, and says so
+    expect(model.weights.map((w) => [w.status, w.weight])).toEqual([['OK', 0.5], ['POOLED', 0.5], ['POOLED', 0.5]]);
+    expect(model.warnings[0]).toBe('Stage "Propose": no closed deal reached it; it uses the pooled weight of "Qualify", 50 %.');
+    expect(o.usedDefaultWeight).toBe(false);
   });
 });
 
@@ -326,5 +334,81 @@ describe('exponential draws (ziggurat)', () => {
     expect(Math.abs(m - 1)).toBeLessThan(0.01); // sd of the mean: 1/sqrt(200000) = 0.0022
     expect(Math.abs(v - 1)).toBeLessThan(0.03);
     expect(Math.abs(tail - Math.exp(-3))).toBeLessThan(0.0025); // sd: sqrt(.0498 * .95 / 200000) = 0.0005
+  });
+});
+
+describe('deals whose stages reached are unknown (CRM exports without stage history)', () => {
+  // Known: 20 lost in Qualify, 20 lost in Propose, 20 won through Negotiate. Unknown: 20 lost, recorded in Qualify only.
+  const known: DealFactRow[] = [];
+  for (let k = 0; k < 20; k++) known.push(deal(100 + k, [0, null, null], Outcome.LOST, 5 + k));
+  for (let k = 0; k < 20; k++) known.push(deal(200 + k, [0, 10, null], Outcome.LOST, 20 + k));
+  for (let k = 0; k < 20; k++) known.push(deal(300 + k, [0, 10, 20], Outcome.WON, 30 + k));
+  const unknown = Array.from({ length: 20 }, (_, k) => deal(400 + k, [0, null, null], Outcome.LOST, 8 + k, { stageHistoryKnown: false }));
+  const options = { minSample: 15, shrinkage: 10 };
+  const asOf = day(100);
+
+  it('counts them in the pooled rate and apportions them by the paths of known deals with the same outcome', () => {
+    const t = buildFactTable(STAGES, [...known, ...unknown]);
+    const w = learnStageWeights(t, asOf, options);
+    // Qualify: all 80 closed deals, 20 won. Half the known losses got to Propose, so each unknown one adds 1/2 there:
+    // 40 known + 10 apportioned = 50, 20 won -> 0.4. Counting them as lost in Qualify (or dropping them) gives 0.5.
+    expect(w.map((x) => [x.reached, x.won, x.status])).toEqual([[80, 20, 'OK'], [50, 20, 'OK'], [20, 20, 'OK']]);
+    expect(w[0].weight).toBeCloseTo(0.25, 12);
+    expect(w[1].weight).toBeCloseTo(0.4, 12);
+    expect(w[1].apportioned).toBeCloseTo(10 / 50, 12);
+    const asFirstStageLosses = learnStageWeights(buildFactTable(STAGES, [...known, ...unknown.map((d) => ({ ...d, stageHistoryKnown: true }))]), asOf, options);
+    expect(asFirstStageLosses[1].weight).toBeCloseTo(0.5, 12);
+    const model = buildHistoryModel(t, asOf, options);
+    expect(model.unknownHistoryDeals).toBe(20);
+    expect(model.thin[0]).toMatchObject({ kind: 'STAGE_HISTORY', sample: 20 });
+    expect(model.thin[0].message).toMatch(/apportioned across later stages by the paths of deals with a known history/);
+    // how and when they left Qualify is unknown: they are not losses from it in the in-stage curve (60, not 80)
+    expect(model.stageCurves[0].subjects).toBe(60);
+  });
+
+  it('with no known path to apportion by (a pure snapshot), the later stages take the pooled rate and say so', () => {
+    const wins = known.slice(40);
+    const t = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 }))]);
+    const model = buildHistoryModel(t, asOf, options);
+    // 20 won of 60 closed; nothing says how far the 40 losses got, so Propose and Negotiate are not 20 / 20 = 1
+    expect(model.weights.map((x) => [x.status, x.weight])).toEqual([['OK', 1 / 3], ['POOLED', 1 / 3], ['POOLED', 1 / 3]]);
+    expect(model.warnings).toEqual([
+      '40 of 60 closed deal(s) have no known stage history: they count in the pooled win rate of the stages they are known to have reached, and too few deals with a known history exist to apportion them across later stages.',
+      'Stage "Propose": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Qualify", 33 %.',
+      'Stage "Negotiate": its 20 closed deal(s) leave out deals of unknown history that may have reached it; it uses the pooled weight of "Propose", 33 %.',
+      "The stage history cannot tell the stages apart: open deals are weighted by the company's pooled win rate given their age since creation, whatever their stage.",
+    ]);
+    expect(model.stageless).toBe(true);
+    // from creation: wins at days 30..49, losses at days 8..27; a deal open at day 28 has outlived every loss
+    expect(model.creationCurve).toMatchObject({ subjects: 60, events: 60 });
+    // an open deal in Negotiate gets the company's own 1/3, never the textbook 0.8
+    const open = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(999, [95, 97, 99])]);
+    const m2 = buildHistoryModel(open, asOf, options);
+    const o = dealOutlook(open, m2, open.n - 1, asOf, day(400));
+    expect(o.usedDefaultWeight).toBe(false);
+    // stageless: 5 days after creation no deal had closed yet, so its age tells nothing: the pooled 1/3
+    expect(o.pWin).toBeCloseTo(1 / 3, 12);
+    // a deal open 28 days after creation has outlived every loss (days 8..27). From creation (61 subjects, itself
+    // censored at 28): won incidence 21/61 overall, P(won | open at 28) = 1, so 1/3 x 1 / (21/61) = 61/63
+    const late = buildFactTable(STAGES, [...wins, ...unknown, ...unknown.map((d) => ({ ...d, id: d.id + 100 })), deal(998, [72, null, null])]);
+    const m3 = buildHistoryModel(late, asOf, options);
+    expect(dealOutlook(late, m3, late.n - 1, asOf, day(400)).pWin).toBeCloseTo(61 / 63, 12);
+  });
+
+  it('does not learn size bands from amounts that give the outcome away (lost deals exported at 0)', () => {
+    const rows = [...known, ...unknown].map((d) => ({ ...d, amountCents: d.outcome === Outcome.LOST ? 0 : 5000 + d.id }));
+    const zeroed = buildFactTable(STAGES, rows);
+    const model = buildHistoryModel(zeroed, asOf, options);
+    expect(model.sizeBandsUsed).toBe(false);
+    // a lost deal was worth something while open: the mean won amount of its family (5000 + 300..319 -> 5309.5)
+    expect(pipelineAmount(zeroed, model, 0)).toBeCloseTo(5309.5, 9);
+    expect(pipelineAmount(zeroed, model, 40)).toBe(5300);
+    expect(model.segmentShift.band.size).toBe(0);
+    expect(model.thin.find((x) => x.kind === 'DEAL_SIZE')!.message).toBe(
+      '60 of 60 lost deals carry amount 0 (won: 0 of 20): the amount says how a deal ended, not its size, so size bands do not adjust win rates.',
+    );
+    // real amounts: bands are learned
+    const honest = buildHistoryModel(buildFactTable(STAGES, [...known, ...unknown].map((d) => ({ ...d, amountCents: 1000 + 37 * d.id }))), asOf, options);
+    expect([honest.sizeBandsUsed, honest.segmentShift.band.size]).toEqual([true, 3]);
   });
 });

@@ -39,7 +39,7 @@ export class AccountResolver {
     if (filter.segments?.length) where.segment = { $in: filter.segments };
     if (filter.sectors?.length) where.sector = { $in: filter.sectors };
     if (filter.countries?.length) where.country = { $in: filter.countries };
-    if (filter.search) where.name = contains(ctx.em, filter.search);
+    if (filter.search) Object.assign(where, contains(ctx.em, 'accounts', ['name'], filter.search));
     return paginate(ctx.em, Account, await ctx.access.scoped('Account', where), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
 

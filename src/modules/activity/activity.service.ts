@@ -1,17 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
+import { assertNotInFuture } from '../../shared/validation';
 import { LeadStatus, OUTBOUND_ACTIVITY_TYPES } from '../../shared/enums';
-import { findOrFail, parseId } from '../../shared/ids';
+import { parseId } from '../../shared/ids';
 import { AccessScope } from '../auth/access.policy';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from '../lead/lead.entity';
-import { Rep } from '../rep/rep.entity';
 import { Activity } from './activity.entity';
 import type { ActivityFilter, LogActivityInput } from './activity.inputs';
-
-/** Clock skew allowance for "not in the future". */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export function activityWhere(filter: ActivityFilter = {}): FilterQuery<Activity> {
   const where: Record<string, unknown> = {};
@@ -32,16 +29,13 @@ export function visibleActivityWhere(access: AccessScope, filter?: ActivityFilte
 
 /** A rep logs their own activities (a MANAGER: their team's) on leads and deals they can see. */
 export async function logActivity(em: Em, input: LogActivityInput, access = AccessScope.system()): Promise<Activity> {
-  await access.assertCanAssign(input.repId, 'repId');
   if (!input.leadId && !input.dealId) throw new BadInputError('leadId', 'An activity is logged on a lead or a deal: give leadId or dealId');
   const at = input.at ?? new Date();
-  if (at.getTime() > Date.now() + FUTURE_TOLERANCE_MS) throw new BadInputError('at', 'An activity cannot be logged in the future');
+  assertNotInFuture(at, 'at', 'An activity');
   return em.transactional(async (tx) => {
-    const [rep, lead, deal] = await Promise.all([
-      findOrFail(tx, Rep, input.repId, 'repId'),
-      access.findOptional(tx, Lead, input.leadId, 'leadId'),
-      access.findOptional(tx, Deal, input.dealId, 'dealId'),
-    ]);
+    const rep = await access.resolveAssignee(tx, input.repId, 'activity', 'repId');
+    const lead = await access.findOptional(tx, Lead, input.leadId, 'leadId');
+    const deal = await access.findOptional(tx, Deal, input.dealId, 'dealId');
     const activity = tx.create(Activity, {
       type: input.type,
       rep,

@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
-import { TargetScope } from '../../shared/enums';
-import { ForbiddenError, NotFoundError } from '../../shared/errors';
+import { RepRole, TargetScope } from '../../shared/enums';
+import { BadInputError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { AccessRole, SYSTEM_IDENTITY, isManagerOrAbove, seesEverything, type Identity } from './identity';
@@ -15,15 +15,18 @@ import { AccessRole, SYSTEM_IDENTITY, isManagerOrAbove, seesEverything, type Ide
  * - AE: deals owned by R; leads owned by R; activities logged by R or on deals owned by R; accounts they own deals in.
  * - MANAGER: leads, deals and activities of R (the team); accounts the team has leads or deals in; the team's reps.
  * - EXEC, ADMIN: everything.
- * - Reps: R. Teams: the caller's own team. Products and pipeline stages: everyone.
+ * - Reps: R and the caller's own team (the directory a rep picks a colleague from). Teams: the caller's own team.
+ *   Products and pipeline stages: everyone.
  * - Targets (quotas) and cost, spend and margin data: MANAGER and above only. MANAGER sees company targets,
  *   its team's and its members'.
  *
- * How a refusal looks:
+ * How a refusal looks, checked in this order:
+ * - A whole operation the role may never use (targets for an SDR, creating a deal as an SDR) answers FORBIDDEN.
+ * - Every id the caller names, in a lookup, a mutation argument or an aggregate's segment, goes through
+ *   `findOrFail`: outside the slice it answers NOT_FOUND, exactly as for an id that does not exist.
+ * - A row the caller can read but may not act on (assigning a deal to a colleague as an AE, another rep's KPI)
+ *   answers FORBIDDEN.
  * - Lists and connections return the caller's slice (possibly empty), never an error.
- * - A lookup by id of a row outside the slice answers NOT_FOUND, exactly as for an id that does not exist.
- * - A whole query or argument the role may never use (targets for an SDR, a team KPI for another team,
- *   assigning a record to a rep outside R) answers FORBIDDEN.
  * - Sensitive fields (Product.unitCost, Product.grossMarginRate, Order.cost, ...) resolve to null below MANAGER.
  */
 export class AccessScope {
@@ -130,7 +133,8 @@ export class AccessScope {
 
   async reps(em?: Em): Promise<FilterQuery<object>> {
     const reps = await this.repIds(em);
-    return reps === null ? {} : { id: { $in: reps } };
+    if (reps === null) return {};
+    return this.identity.teamId == null ? { id: { $in: reps } } : { $or: [{ id: { $in: reps } }, { team: this.identity.teamId }] };
   }
 
   async teams(em?: Em): Promise<FilterQuery<object>> {
@@ -195,18 +199,33 @@ export class AccessScope {
     if (!roles.includes(this.role)) throw new ForbiddenError(`${what} is not allowed for the ${this.role} role`);
   }
 
-  /** A record may be assigned (owner, activity rep) only to a rep in the caller's slice. */
-  async assertCanAssign(repId: string | number, field: string, em?: Em): Promise<void> {
-    const reps = await this.repIds(em);
-    if (reps !== null && !reps.includes(parseId(repId, field))) {
-      throw new ForbiddenError(`${field}: you can only assign records to ${this.role === AccessRole.MANAGER ? 'members of your team' : 'yourself'}`);
+  /**
+   * The one owner rule, for every writer that names a rep (createLead/updateLead owner, createDeal/updateDeal
+   * owner, convertLead's new deal owner, logActivity's rep):
+   * 1. the rep must be one the caller can read (NOT_FOUND otherwise, as `rep(id)` would answer);
+   * 2. the caller may assign to it (FORBIDDEN otherwise): EXEC and ADMIN anyone; a MANAGER its team; an SDR or
+   *    AE itself, and, handing a converted lead over, the deal owners of its team;
+   * 3. the rep is active and of a role that holds such records (BAD_USER_INPUT naming the field otherwise).
+   */
+  async resolveAssignee(em: Em, repId: string | number, kind: Assignment, field: string): Promise<Rep> {
+    const rep = await this.findOrFail(em, Rep, repId, field);
+    if (!this.unrestricted && rep.id !== this.identity.repId) {
+      const sameTeam = this.identity.teamId != null && rep.team?.id === this.identity.teamId;
+      if (!sameTeam || (this.role !== AccessRole.MANAGER && kind !== 'handoff')) {
+        const whom = this.role === AccessRole.MANAGER ? 'members of your team' : kind === 'handoff' ? 'yourself or an account executive of your team' : 'yourself';
+        throw new ForbiddenError(`${field}: you can only assign ${ASSIGNED[kind]} to ${whom}`);
+      }
     }
+    if (!rep.active) throw new BadInputError(field, `${field}: ${rep.name} is inactive and can no longer be given ${ASSIGNED[kind]}`);
+    if (!HOLDERS[kind].includes(rep.role)) {
+      throw new BadInputError(field, `${field}: ${ASSIGNED[kind]} go to ${HOLDERS[kind].join(' or ')} reps; ${rep.name} is ${rep.role}`);
+    }
+    return rep;
   }
 
-  /** Deals are owned by AEs and above: an SDR hands a lead over with convertLead. */
-  async assertCanOwnDeals(ownerId: string | number, field: string): Promise<void> {
+  /** Deals are owned by AEs and managers: an SDR hands a lead over with convertLead. */
+  assertMayCreateDeals(): void {
     if (this.role === AccessRole.SDR) throw new ForbiddenError('SDRs do not own deals: convert the lead to hand it to an AE');
-    await this.assertCanAssign(ownerId, field);
   }
 
   /** Team-level data (a team KPI, a team forecast): MANAGER of that team, EXEC, ADMIN. */
@@ -227,6 +246,18 @@ export class AccessScope {
     if (!this.unrestricted) throw new ForbiddenError(`${what} across the whole company is visible to executives only: filter by your team or rep`);
   }
 }
+
+/** What a rep is being given: a lead, a deal, a converted lead's deal (the SDR-to-AE hand-off), an activity. */
+export type Assignment = 'lead' | 'deal' | 'handoff' | 'activity';
+
+/** Roles that may hold each kind of record: EXEC (and ADMIN, which is no rep) own no leads or deals. */
+const HOLDERS: Record<Assignment, RepRole[]> = {
+  lead: [RepRole.SDR, RepRole.AE, RepRole.MANAGER],
+  deal: [RepRole.AE, RepRole.MANAGER],
+  handoff: [RepRole.AE, RepRole.MANAGER],
+  activity: [RepRole.SDR, RepRole.AE, RepRole.MANAGER, RepRole.EXEC],
+};
+const ASSIGNED: Record<Assignment, string> = { lead: 'leads', deal: 'deals', handoff: 'deals', activity: 'activities' };
 
 const isEmpty = (where: unknown) => where == null || (typeof where === 'object' && Object.keys(where as object).length === 0);
 

@@ -15,7 +15,7 @@ export class Viewer {
 
 @Resolver()
 export class AuthResolver {
-  @Query(() => Viewer, { description: 'The caller: role, rep and team, from the bearer token.' })
+  @Query(() => Viewer, { description: 'The caller: role, rep and team, as the database holds them now (the token only says who).' })
   async me(@Ctx() ctx: Context): Promise<Viewer> {
     const { identity } = ctx;
     return {

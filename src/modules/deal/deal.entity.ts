@@ -18,7 +18,7 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ name: 'deals_kpi_owner_closed_index', properties: ['owner', 'status', 'closedAt', 'amountCents', 'engagedAt', 'openedAt'] })
 @Index({ name: 'deals_kpi_owner_opened_index', properties: ['owner', 'openedAt', 'amountCents'] })
 export class Deal extends BaseEntity {
-  [OptionalProps]?: 'amount' | 'status' | 'currency' | 'version' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'amount' | 'status' | 'currency' | 'version' | 'stageHistoryKnown' | 'createdAt' | 'updatedAt';
 
   @Field()
   @Property({ type: 'string', length: 200 })
@@ -73,6 +73,15 @@ export class Deal extends BaseEntity {
   @Field(() => String, { nullable: true })
   @Property({ type: 'string', length: 120, nullable: true, index: true })
   lossReason?: string | null;
+
+  /**
+   * False for a closed deal whose stages reached are not known (an import of a lost deal without per-stage dates
+   * or a stage-at-loss column): its history holds only what is known, so "lost after its first stage" must be
+   * read as "lost at an unknown stage", never as a loss at the first stage.
+   */
+  @Field({ description: 'False when the stages this closed deal reached are unknown (imported without stage history): do not read its history as complete.' })
+  @Property({ type: 'boolean', default: true })
+  stageHistoryKnown: boolean = true;
 
   @ManyToOne('Lead', { nullable: true, deleteRule: 'set null' })
   sourceLead?: Rel<Lead> | null;

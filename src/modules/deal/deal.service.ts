@@ -4,7 +4,8 @@ import { toMinor } from '../../graphql/money.scalar';
 import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { DealStatus } from '../../shared/enums';
-import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
+import { assertNotInFuture, requiredText } from '../../shared/validation';
+import { assertVersion, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
 import { Order } from '../order/order.entity';
 import { PipelineStage } from '../pipeline/stage.entity';
@@ -14,6 +15,7 @@ import { Deal } from './deal.entity';
 import { AccessScope } from '../auth/access.policy';
 import type { CloseDealInput, CreateDealInput, DealFilter, MoveDealStageInput, UpdateDealInput } from './deal.inputs';
 import { DealStageChange } from './stage-change.entity';
+import { trackDealChanges } from './deal-history';
 
 export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
   const where: Record<string, unknown> = {};
@@ -34,7 +36,7 @@ export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
       ...(filter.amountMax != null && { $lte: toMinor(filter.amountMax) }),
     };
   }
-  if (filter.search) where.name = contains(em, filter.search);
+  if (filter.search) Object.assign(where, contains(em, 'deals', ['name'], filter.search));
   return where as FilterQuery<Deal>;
 }
 
@@ -50,27 +52,24 @@ async function firstOpenStage(em: Em): Promise<PipelineStage> {
 }
 
 function recordStageChange(em: Em, deal: Deal, from: PipelineStage | null, to: PipelineStage, at: Date, by: Rep | null) {
+  trackDealChanges(deal, { by: by?.id ?? null, at });
   em.create(DealStageChange, { deal, fromStage: from, toStage: to, at, by, inferred: false });
   deal.stage = to;
   deal.stageEnteredAt = at;
 }
 
 /** `access` is the caller's scope; in-process callers (import, seeds, CLI) run as the system identity. */
-export async function createDeal(em: Em, input: CreateDealInput, access = AccessScope.system()): Promise<Deal> {
-  await access.assertCanOwnDeals(input.ownerId, 'ownerId');
+export async function createDeal(em: Em, input: CreateDealInput, access = AccessScope.system(), ownerRule: 'deal' | 'handoff' = 'deal'): Promise<Deal> {
+  access.assertMayCreateDeals();
   return em.transactional(async (tx) => {
-    const [account, owner, product] = await Promise.all([
-      findOrFail(tx, Account, input.accountId, 'accountId'),
-      findOrFail(tx, Rep, input.ownerId, 'ownerId'),
-      findOptional(tx, Product, input.productId, 'productId'),
-    ]);
-    const stage = input.stageId ? await findOrFail(tx, PipelineStage, input.stageId, 'stageId') : await firstOpenStage(tx);
+    const { account, owner, product } = await dealReferences(tx, access, input, '', ownerRule);
+    const stage = input.stageId ? await access.findOrFail(tx, PipelineStage, input.stageId, 'stageId') : await firstOpenStage(tx);
     if (stage.isClosed) throw new BadInputError('stageId', 'A new deal starts in an open stage; use closeDeal to win or lose it');
     const now = new Date();
     const deal = tx.create(Deal, {
-      name: input.name.trim(),
-      account,
-      owner,
+      name: requiredText(input.name, 'name', 200),
+      account: account!,
+      owner: owner!,
       product: product ?? null,
       amountCents: toMinor(input.amount),
       currency: input.currency.toUpperCase(),
@@ -81,22 +80,19 @@ export async function createDeal(em: Em, input: CreateDealInput, access = Access
       source: input.source ?? null,
       forecastCategory: input.forecastCategory ?? null,
     });
-    recordStageChange(tx, deal, null, stage, now, owner);
+    recordStageChange(tx, deal, null, stage, now, owner!);
     return deal;
   });
 }
 
 export async function updateDeal(em: Em, id: string, version: number, input: UpdateDealInput, access = AccessScope.system()): Promise<Deal> {
-  if (input.ownerId != null) await access.assertCanOwnDeals(input.ownerId, 'input.ownerId');
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, id, 'id');
     assertVersion(deal, version, 'Deal');
-    const [account, owner, product] = await Promise.all([
-      findOptional(tx, Account, input.accountId, 'input.accountId'),
-      findOptional(tx, Rep, input.ownerId, 'input.ownerId'),
-      findOptional(tx, Product, input.productId, 'input.productId'),
-    ]);
-    if (input.name !== undefined) deal.name = input.name.trim();
+    trackDealChanges(deal, { by: access.identity.repId });
+    const { account, owner, product } = await dealReferences(tx, access, input, 'input.', 'deal');
+    assertBookedAmountKept(deal, input);
+    if (input.name != null) deal.name = requiredText(input.name, 'input.name', 200);
     if (account !== undefined) deal.account = account;
     if (owner !== undefined) deal.owner = owner;
     if (product !== undefined) deal.product = product;
@@ -108,16 +104,42 @@ export async function updateDeal(em: Em, id: string, version: number, input: Upd
   });
 }
 
+/**
+ * The records a deal write names, each through the caller's access policy (NOT_FOUND outside its slice, as a
+ * read would answer) and the owner through the one owner rule. undefined = not given, null = cleared.
+ */
+async function dealReferences(em: Em, access: AccessScope, input: { accountId?: string | null; ownerId?: string | null; productId?: string | null }, prefix: string, ownerRule: 'deal' | 'handoff') {
+  if (input.ownerId === null) throw new BadInputError(`${prefix}ownerId`, 'A deal always has an owner: name the rep taking it over');
+  const account = await access.findOptional(em, Account, input.accountId, `${prefix}accountId`);
+  const owner = input.ownerId === undefined ? undefined : await access.resolveAssignee(em, input.ownerId, ownerRule, `${prefix}ownerId`);
+  const product = await access.findOptional(em, Product, input.productId, `${prefix}productId`);
+  return { account, owner, product };
+}
+
+/**
+ * A won deal's amount and currency are booked revenue (and its first order, KPIs, forecasts' closed-won part):
+ * they are not edited in place (CONFLICT). A wrong booking is corrected where it lives: the order, by import.
+ */
+function assertBookedAmountKept(deal: Deal, input: UpdateDealInput): void {
+  if (deal.status !== DealStatus.WON) return;
+  const amountChanges = input.amount != null && toMinor(input.amount) !== deal.amountCents;
+  const currencyChanges = input.currency != null && input.currency.toUpperCase() !== deal.currency;
+  if (amountChanges || currencyChanges) {
+    throw new ConflictError(`Deal ${deal.id} is won: its amount and currency are booked revenue and can no longer change`, { field: amountChanges ? 'input.amount' : 'input.currency' });
+  }
+}
+
 export async function moveDealStage(em: Em, input: MoveDealStageInput, by: Rep | null = null, access = AccessScope.system()): Promise<Deal> {
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, input.dealId, 'dealId');
     assertVersion(deal, input.version, 'Deal');
     if (deal.status !== DealStatus.OPEN) throw new ConflictError(`Deal ${deal.id} is closed (${deal.status}); its stage can no longer change`);
-    const to = await findOrFail(tx, PipelineStage, input.stageId, 'stageId');
+    const to = await access.findOrFail(tx, PipelineStage, input.stageId, 'stageId');
     if (to.isClosed) throw new BadInputError('stageId', `"${to.name}" closes the deal: use closeDeal`);
     const from = await tx.findOneOrFail(PipelineStage, deal.stage.id);
     if (from.id === to.id) throw new BadInputError('stageId', `Deal ${deal.id} is already in "${to.name}"`);
     const at = input.at ?? new Date();
+    assertNotInFuture(at, 'at', 'A stage move');
     if (deal.stageEnteredAt && at < deal.stageEnteredAt) {
       throw new BadInputError('at', 'A stage move cannot predate the move into the current stage');
     }
@@ -135,6 +157,7 @@ export async function closeDeal(em: Em, input: CloseDealInput, access = AccessSc
     const to = await tx.findOne(PipelineStage, input.won ? { isWon: true } : { isLost: true });
     if (!to) throw new ConflictError(`The pipeline has no ${input.won ? 'won' : 'lost'} stage`);
     const closedAt = input.closedAt ?? new Date();
+    assertNotInFuture(closedAt, 'closedAt', 'A close');
     if (deal.openedAt && closedAt < deal.openedAt) throw new BadInputError('closedAt', 'A deal cannot close before it was opened');
     const from = await tx.findOneOrFail(PipelineStage, deal.stage.id);
     recordStageChange(tx, deal, from, to, closedAt, deal.owner ? tx.getReference(Rep, deal.owner.id) : null);

@@ -8,7 +8,7 @@
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
 import { type FactTable, Outcome, isOpenAt } from './facts';
-import { type HistoryModel, type WinProbabilityFn, dealOutlook } from './model';
+import { type HistoryModel, type WinProbabilityFn, dealOutlook, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from './period';
 
 export interface CalendarOptions {
@@ -60,9 +60,11 @@ export function calendarCorrection(
     for (let i = 0; i < t.n; i++) {
       if (!include(i) || !isOpenAt(t, i, from)) continue;
       const o = dealOutlook(t, model, i, from, a.end, winFn, from);
-      mine.expected[o.stage] += o.probability * t.amount[i];
-      mine.variance += t.amount[i] * t.amount[i] * o.probability * (1 - o.probability);
-      if (t.outcome[i] === Outcome.WON && t.closed[i] >= from && t.closed[i] < a.end) mine.actual[o.stage] += t.amount[i];
+      const s = calendarStage(model, o.stage);
+      const amount = pipelineAmount(t, model, i);
+      mine.expected[s] += o.probability * amount;
+      mine.variance += amount * amount * o.probability * (1 - o.probability);
+      if (t.outcome[i] === Outcome.WON && t.closed[i] >= from && t.closed[i] < a.end) mine.actual[s] += t.amount[i];
     }
     for (let s = 0; s < k; s++) {
       expected[s] += mine.expected[s];
@@ -88,6 +90,13 @@ export function calendarCorrection(
   const modelLogError = terms.length >= 2 ? Math.sqrt(Math.max(0, terms.reduce((sum, x) => sum + x, 0) / terms.length)) : null;
   return { ratio, periods: used, modelLogError };
 }
+
+/**
+ * The ratio slot of a deal's stage. Without usable stage history (model.stageless) all deals share one: a stage
+ * then only tells which deals are still open at the export (they entered it at creation), which no past period
+ * may learn from.
+ */
+export const calendarStage = (model: HistoryModel, stage: number) => (model.stageless ? 0 : stage);
 
 /** Months differ by their place in the quarter (quarter-end bunching); quarters and years are alike. */
 const calendarKey = (p: Period) => (p.kind === 'MONTH' ? new Date(p.start).getUTCMonth() % 3 : null);

@@ -4,10 +4,10 @@
  */
 import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, categoryTotals } from './metrics';
-import { type DealOutlook, type HistoryModel, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals } from './model';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
-import { calendarCorrection } from './calendar';
-import { type Period, shiftPeriod } from './period';
+import { calendarCorrection, calendarStage } from './calendar';
+import type { Period } from './period';
 import { percentiles, simulate } from './monte-carlo';
 import { DEFAULT_WEIGHT_OPTIONS, type WeightOptions } from './stage-weights';
 
@@ -60,6 +60,7 @@ export interface ForecastResult {
   calendarRatios: number[] | null;
   /** RMS log error of the pipeline model over recent past periods, used to widen the range (null: too few). */
   modelLogError: number | null;
+  thin: ThinSpot[];
   warnings: string[];
 }
 
@@ -83,10 +84,10 @@ export function computeForecast(
   for (const i of openDeals(t, asOf, include)) {
     const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
-      o.pTiming = Math.min(1, o.pTiming * calendar.ratio[o.stage]);
+      o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
       o.probability = o.pWin * o.pTiming;
     }
-    const amount = t.amount[i];
+    const amount = pipelineAmount(t, model, i);
     const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
     const c = o as DealContribution;
     c.dealId = t.id[i];
@@ -155,18 +156,22 @@ export function computeForecast(
     nbMean.reduce((s, v) => s + v, 0),
     sims.total,
   );
-  const warnings = [...model.warnings];
-  if (nb && nb.analogues < 3) warnings.push(`New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.`);
-  if (model.closedDeals < 100) warnings.push(`Only ${model.closedDeals} closed deal(s) before the as-of date: the forecast leans on default stage probabilities.`);
+  const thin: ThinSpot[] = [...model.thin];
+  if (nb && nb.analogues < 3) thin.push({ kind: 'NEW_BUSINESS', subject: 'new business', sample: nb.analogues, message: `New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.` });
   const defaults = contributions.filter((c) => c.usedDefaultWeight).length;
-  if (defaults) warnings.push(`${defaults} open deal(s) use a default stage probability (thin history).`);
-  if (calendar && calendar.modelLogError == null) warnings.push('Fewer than 2 past periods to measure the model error: the P10–P90 range only reflects deal-by-deal chance and is too narrow.');
+  if (defaults) thin.push({ kind: 'STAGE_WEIGHT', subject: 'default probabilities', sample: model.closedDeals, message: `${defaults} open deal(s) use a default stage probability: no closed deal before the as-of date to learn from.` });
+  if (calendar && calendar.modelLogError == null) thin.push({ kind: 'RANGE', subject: 'pipeline model', sample: calendar.periods, message: 'Fewer than 2 past periods to measure the pipeline model error: its simulated range only reflects deal-by-deal chance and is too narrow.' });
   if (sims.approximatedDeals) {
-    warnings.push(`${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.`);
+    thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
+  }
+  const undated = contributions.filter((c) => t.dateUnknown[c.index]).length;
+  if (undated) {
+    thin.push({ kind: 'DEAL_DATES', subject: 'open deals', sample: undated, message: `${undated} open deal(s) have no date of their own: counted as open since they were first recorded, new in their stage.` });
   }
   const stale = contributions.filter((c) => c.stale).length;
-  if (stale) warnings.push(`${stale} open deal(s) are older than any historical win and were decayed.`);
-  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, warnings };
+  if (stale) thin.push({ kind: 'STALE_DEALS', subject: 'stale deals', sample: stale, message: `${stale} open deal(s) are older than any historical win and were decayed.` });
+  const warnings = thin.map((x) => x.message);
+  return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, thin, warnings };
 }
 
 /** The k deals with the largest expected value, largest first (one pass; k is small). */
@@ -183,14 +188,6 @@ function topBy(deals: DealContribution[], k: number): DealContribution[] {
     top[j] = d;
   }
   return top;
-}
-
-export interface BacktestRow {
-  period: Period;
-  actual: number;
-  model: { expected: number; p10: number; p50: number; p90: number };
-  runRate: number | null;
-  fixedWeight: number;
 }
 
 /** Won revenue closed inside the period (the truth a backtest compares with). */
@@ -213,23 +210,4 @@ export function fixedWeightForecast(t: FactTable, period: Period, asOf: number, 
     sum += t.stages[stageAt(t, i, asOf).stage].defaultProbability * t.amount[i];
   }
   return sum;
-}
-
-/** Each period forecast as of its start with only what was known then, against what actually closed won. */
-export function runBacktest(t: FactTable, periods: Period[], options: ForecastOptions, include: (i: number) => boolean = () => true): BacktestRow[] {
-  let earliest = Infinity;
-  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
-  return periods.map((period) => {
-    const asOf = period.start;
-    const f = computeForecast(t, period, asOf, () => 0, include, { ...options, topDeals: 0 });
-    const previous = [1, 2, 3].map((k) => shiftPeriod(period, k));
-    const runRate = previous[2].start >= earliest ? previous.reduce((s, p) => s + actualWon(t, p, include), 0) / 3 : null;
-    return {
-      period,
-      actual: actualWon(t, period, include),
-      model: { expected: f.total.expected, p10: f.total.p10, p50: f.total.p50, p90: f.total.p90 },
-      runRate,
-      fixedWeight: fixedWeightForecast(t, period, asOf, include),
-    };
-  });
 }

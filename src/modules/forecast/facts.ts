@@ -33,6 +33,17 @@ export interface DealFactRow {
   currentStage: number;
   stageEnteredAt: number | null;
   entries: Array<number | null>;
+  /**
+   * False when the export did not say which stages the deal reached (column deals.stage_history_known): its entries
+   * hold only what is known, and the estimators treat the stages beyond them as unknown, not as never reached.
+   * Absent: known.
+   */
+  stageHistoryKnown?: boolean;
+  /**
+   * When the system first held the deal (its row's creation, e.g. the import): an open deal without any date of its
+   * own exists from then on, so a forecast made after it counts its pipeline. Absent: not used.
+   */
+  knownSince?: number | null;
 }
 
 export interface FactTable {
@@ -53,6 +64,10 @@ export interface FactTable {
   expectedClose: Float64Array;
   /** n x stages.length first-entry times (NaN = never entered, as far as the history knows). */
   entries: Float64Array;
+  /** 1 when the stages a deal reached are known; 0 when only its recorded entries are (see DealFactRow). */
+  historyKnown: Uint8Array;
+  /** 1 for an open deal with no date of its own: created and its stage entry are when it was first recorded. */
+  dateUnknown: Uint8Array;
 }
 
 export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {
@@ -80,6 +95,8 @@ export function createFactTable(stages: OpenStage[], capacity: number): FactTabl
     category: new Uint8Array(capacity),
     expectedClose: new Float64Array(capacity),
     entries: new Float64Array(capacity * stages.length).fill(NaN),
+    historyKnown: new Uint8Array(capacity).fill(1),
+    dateUnknown: new Uint8Array(capacity),
   };
 }
 
@@ -102,6 +119,8 @@ export function finishFactTable(t: FactTable, n: number): FactTable {
     category: t.category.subarray(0, n),
     expectedClose: t.expectedClose.subarray(0, n),
     entries: t.entries.subarray(0, n * k),
+    historyKnown: t.historyKnown.subarray(0, n),
+    dateUnknown: t.dateUnknown.subarray(0, n),
   };
 }
 
@@ -128,6 +147,13 @@ export function setFact(t: FactTable, i: number, r: DealFactRow, familyIndex: Ma
     }
   }
   t.created[i] = r.openedAt ?? first;
+  t.dateUnknown[i] = 0;
+  if (Number.isNaN(t.created[i]) && r.outcome === Outcome.OPEN && r.knownSince != null) {
+    // no date at all: open since it was first recorded, new in its current stage as far as anyone can tell
+    t.created[i] = r.knownSince;
+    if (r.currentStage >= 0) t.entries[i * k + r.currentStage] = r.knownSince;
+    t.dateUnknown[i] = 1;
+  }
   t.closed[i] = r.outcome !== Outcome.OPEN && r.closedAt != null ? r.closedAt : NaN;
   t.outcome[i] = r.outcome;
   t.amount[i] = r.amountCents;
@@ -146,6 +172,7 @@ export function setFact(t: FactTable, i: number, r: DealFactRow, familyIndex: Ma
   }
   t.category[i] = Math.max(0, CATEGORY_CODES.indexOf(r.forecastCategory as never));
   t.expectedClose[i] = r.expectedCloseAt ?? NaN;
+  t.historyKnown[i] = r.stageHistoryKnown === false ? 0 : 1;
 }
 
 /** Known at asOf: created strictly before it. Deals with no date at all are never part of an as-of view. */
@@ -179,6 +206,7 @@ export function stageAt(t: FactTable, i: number, asOf: number): { stage: number;
 /**
  * Highest stage a deal reached before asOf. Imports often lack full history; a deal seen in stage j is taken to
  * have passed every earlier stage (pipelines are ordered), and every deal is taken to have reached the first one.
+ * For a deal whose history is unknown (historyKnown 0) this is only a lower bound.
  */
 export function reachedMax(t: FactTable, i: number, asOf: number): number {
   const k = t.stages.length;

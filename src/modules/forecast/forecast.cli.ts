@@ -1,29 +1,14 @@
 /** `pipewise forecast` and `pipewise backtest`: the same service as GraphQL, printed as tables. */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
-import { AppError } from '../../shared/errors';
+import { JSON_HELP, UsageError, dateOrInstant, formatTable, idValue, oneOf, printOutput, wholeNumber } from '../../shared/cli';
+import { Deal } from '../deal/deal.entity';
+import { Rep } from '../rep/rep.entity';
+import { Team } from '../team/team.entity';
 import { ForecastGroupBy } from './forecast.entity';
 import { BacktestInterval, type Accuracy, type Forecast, type ForecastBacktest } from './forecast.types';
 import { getBacktest, getForecast, parseScope } from './forecast.service';
-
-const int = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-};
-const date = (value: string) => {
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date (YYYY-MM-DD or ISO 8601)');
-  return d;
-};
-
-export function formatTable(header: string[], rows: Array<Array<string | number | null>>): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (c == null ? '-' : String(c))))];
-  const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
-  const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
 
 const money = (v: number | null) => (v == null ? null : Math.round(v).toLocaleString('en-US'));
 const pct = (v: number | null) => (v == null ? null : `${(v * 100).toFixed(1)}%`);
@@ -53,16 +38,30 @@ export function printForecast(f: Forecast): string {
     ['top deals', 'stage', 'amount', 'P(win)', 'P(in period)', 'expected close', 'expected value'],
     f.total.topDeals.map((d) => [d.name, d.stage, money(d.amount), pct(d.winProbability), pct(d.probability), d.expectedCloseDate?.toISOString().slice(0, 10) ?? null, money(d.expectedValue)]),
   );
+  const m = f.method;
+  const method =
+    `Served method: ${m.method} (lowest WAPE over ${m.judgedPeriods} closed period(s)${m.blendWeight != null ? `; blend weight on the pipeline model ${m.blendWeight}` : ''}); ` +
+    `range: ${m.rangeSource} from ${m.rangePeriods} past error(s).\n` +
+    formatTable(['method', 'periods', 'MAPE', 'WAPE', 'bias'], [
+      ...m.candidates.map((r) => [r.method, r.periods, pct(r.mape), pct(r.wape), pct(r.bias)]),
+      ['served (replayed)', m.record.periods, pct(m.record.mape), pct(m.record.wape), pct(m.record.bias)],
+    ]);
   const warnings = f.warnings.length ? `\nWarnings:\n${f.warnings.map((w) => `- ${w}`).join('\n')}` : '';
-  return `${head}\n\n${table}\n\n${categories}\n\n${deals}\n${warnings}`;
+  return `${head}\n\n${table}\n\n${method}\n\n${categories}\n\n${deals}\n${warnings}`;
 }
 
 export function printBacktest(b: ForecastBacktest): string {
-  const rows = b.periods.map((p) => [p.period, money(p.actual), money(p.expected), money(p.p10), money(p.p90), money(p.runRate), money(p.fixedWeight)]);
-  const table = formatTable(['period', 'actual', 'model', 'P10', 'P90', 'run-rate', 'fixed-weight'], rows);
+  const rows = b.periods.map((p) => [
+    p.period, money(p.actual), p.served.method, money(p.served.expected), money(p.served.p10), money(p.served.p90), p.served.rangeSource,
+    money(p.expected), money(p.runRate), money(p.blend), money(p.fixedWeight),
+  ]);
+  const table = formatTable(['period', 'actual', 'served', 'expected', 'P10', 'P90', 'range', 'pipeline model', 'run-rate', 'blend', 'fixed-weight'], rows);
   const metric = (name: string, m: Accuracy) => [name, m.periods, pct(m.mape), pct(m.wape), pct(m.bias), pct(m.coverage)];
   const summary = formatTable(['method', 'periods', 'MAPE', 'WAPE', 'bias', 'P10-P90 coverage'], [
-    metric('model', b.model),
+    metric(`served (${b.servedMethods.map((m) => `${m.method} ${m.periods}`).join(', ')})`, b.served),
+    metric('pipeline model (simulated range)', b.model),
+    metric('blend', b.blend),
+    ...(b.dealModel.periods ? [metric('deal-win model', b.dealModel)] : []),
     metric('run-rate (mean of 3 previous)', b.runRate),
     metric('fixed-weight pipeline', b.fixedWeight),
   ]);
@@ -80,11 +79,11 @@ async function withEm<T>(fn: (em: Em, kind: 'sqlite' | 'postgresql') => Promise<
   }
 }
 
-function reportError(error: unknown): void {
-  if (error instanceof AppError) {
-    console.error(`${error.message}${error.extensions.field ? ` (${String(error.extensions.field)})` : ''}`);
-    process.exitCode = 2;
-  } else throw error;
+/** `--team 999` or `--rep 99999` is a usage error, not a forecast of nothing. */
+async function scopeOrFail(em: Em, team?: string, rep?: string) {
+  if (team && !(await em.findOne(Team, { id: Number(team) }))) throw new UsageError(`--team ${team}: no such team (ids as the teams query lists them, e.g. --team 1)`);
+  if (rep && !(await em.findOne(Rep, { id: Number(rep) }))) throw new UsageError(`--rep ${rep}: no such rep (ids as the reps query lists them, e.g. --rep 12)`);
+  return parseScope(team, rep);
 }
 
 export function registerForecastCommands(program: Command): void {
@@ -92,47 +91,49 @@ export function registerForecastCommands(program: Command): void {
     .command('forecast')
     .description('revenue forecast of a period: expected, P10/P50/P90, pipeline and new-business parts, categories, top deals')
     .requiredOption('--period <period>', 'a month (2026-11), quarter (2026-Q4) or year (2026)')
-    .option('--as-of <date>', 'use only what was known then (default: now, which also stores a snapshot)', date)
-    .option('--group-by <dimension>', 'company, team, rep or product', 'company')
-    .option('--team <id>', 'only this team')
-    .option('--rep <id>', 'only this rep')
-    .option('--simulations <n>', 'Monte Carlo simulations', int, 10_000)
-    .option('--seed <n>', 'random seed', int, 42)
-    .option('--json', 'print JSON instead of tables')
+    .option('--as-of <date>', 'use only what was known then (default: now, which also stores a snapshot)', dateOrInstant)
+    .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY)
+    .option('--team <id>', 'only this team', idValue)
+    .option('--rep <id>', 'only this rep', idValue)
+    .option('--simulations <n>', 'Monte Carlo simulations', wholeNumber(10_000, 1), 10_000)
+    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
-      const groupBy = String(opts.groupBy).toUpperCase() as ForecastGroupBy;
-      if (!Object.values(ForecastGroupBy).includes(groupBy)) throw new InvalidArgumentError('--group-by must be company, team, rep or product');
-      try {
-        const f = await withEm((em, kind) =>
-          getForecast(em, kind, { period: opts.period, groupBy, asOf: opts.asOf, scope: parseScope(opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
-        );
-        console.log(opts.json ? JSON.stringify(f, null, 2) : printForecast(f));
-      } catch (error) {
-        reportError(error);
-      }
+      const f = await withEm(async (em, kind) =>
+        getForecast(em, kind, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
+      );
+      printOutput(opts.json, f, () => printForecast(f));
     });
 
   program
     .command('backtest')
     .description('track record: each past period forecast as of its start vs the actual, with run-rate and fixed-weight baselines')
-    .requiredOption('--from <date>', 'first period: the one containing this date', date)
-    .requiredOption('--to <date>', 'exclusive end', date)
-    .option('--interval <interval>', 'month or quarter', 'quarter')
-    .option('--team <id>', 'only this team')
-    .option('--rep <id>', 'only this rep')
-    .option('--simulations <n>', 'Monte Carlo simulations per period', int, 2000)
-    .option('--seed <n>', 'random seed', int, 42)
-    .option('--json', 'print JSON instead of tables')
+    .requiredOption('--from <date>', 'first period: the one containing this date, e.g. 2024-10-01', dateOrInstant)
+    .requiredOption('--to <date>', 'exclusive end, e.g. 2026-10-01', dateOrInstant)
+    .option('--interval <interval>', 'month or quarter', oneOf(Object.values(BacktestInterval)), BacktestInterval.QUARTER)
+    .option('--team <id>', 'only this team', idValue)
+    .option('--rep <id>', 'only this rep', idValue)
+    .option('--simulations <n>', 'Monte Carlo simulations per period', wholeNumber(2000, 1), 2000)
+    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
-      const interval = String(opts.interval).toUpperCase() as BacktestInterval;
-      if (!Object.values(BacktestInterval).includes(interval)) throw new InvalidArgumentError('--interval must be month or quarter');
-      try {
-        const b = await withEm((em, kind) =>
-          getBacktest(em, kind, { from: opts.from, to: opts.to, interval, scope: parseScope(opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed }),
-        );
-        console.log(opts.json ? JSON.stringify(b, null, 2) : printBacktest(b));
-      } catch (error) {
-        reportError(error);
-      }
+      const b = await withEm(async (em, kind) => {
+        const scope = await scopeOrFail(em, opts.team, opts.rep);
+        // A period before the first deal would be "forecast" as zeros against zero actuals: refuse it.
+        const first = await em.findOne(Deal, { id: { $gt: 0 } }, { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] });
+        if (!first) throw new UsageError('there is no deal history to backtest against: seed (pipewise seed) or import one first');
+        if (opts.from < first.createdAt) {
+          const from = first.createdAt.toISOString().slice(0, 10);
+          throw new UsageError(`--from ${opts.from.toISOString().slice(0, 10)} is before the history starts (first deal ${from}): e.g. --from ${nextQuarterStart(first.createdAt)}`);
+        }
+        return getBacktest(em, kind, { from: opts.from, to: opts.to, interval: opts.interval, scope, simulations: opts.simulations, seed: opts.seed });
+      });
+      printOutput(opts.json, b, () => printBacktest(b));
     });
+}
+
+/** The first quarter start after `date` (YYYY-MM-DD): a backtest start that the history covers. */
+function nextQuarterStart(date: Date): string {
+  const month = Math.floor(date.getUTCMonth() / 3) * 3 + 3;
+  return new Date(Date.UTC(date.getUTCFullYear(), month, 1)).toISOString().slice(0, 10);
 }

@@ -43,7 +43,7 @@ export class BacktestArgs {
   @Field(() => Int, { defaultValue: 42 }) seed!: number;
 }
 
-@InputType({ description: 'A called amount for a scope and period, with a note.' })
+@InputType({ description: 'A called amount for a scope and period, with a note. The author is always the caller.' })
 export class AdjustForecastInput {
   @Field({ description: 'A month, quarter or year, as in `forecast`.' }) period!: string;
   @Field(() => TargetScope) scope!: TargetScope;
@@ -51,15 +51,13 @@ export class AdjustForecastInput {
   @Field(() => ID, { nullable: true, description: 'Required for REP scope.' }) repId?: string;
   @Field(() => MoneyScalar) @Min(0) amount!: number;
   @Field() @Length(3, 2000) note!: string;
-  @Field(() => ID, { description: 'Who makes the call.' }) authorId!: string;
 }
 
-@InputType({ description: "A rep's or manager's category override on a deal, with a note." })
+@InputType({ description: "A rep's or manager's category override on a deal, with a note. The author is always the caller." })
 export class OverrideDealCategoryInput {
   @Field(() => ID) dealId!: string;
   @Field(() => Int, { description: 'The deal version you read (optimistic lock).' }) version!: number;
   @Field(() => ForecastCategory, { nullable: true, description: 'Null clears the override.' }) category?: ForecastCategory | null;
   @Field({ description: 'The period the call is about.' }) period!: string;
   @Field() @Length(3, 2000) note!: string;
-  @Field(() => ID) authorId!: string;
 }

@@ -11,6 +11,7 @@ import * as forecasts from './forecast.service';
 import { AccessRole } from '../auth/identity';
 import { ForbiddenError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
+import { dealAggregateScope, visibleSnapshotGroups } from '../auth/aggregate.policy';
 
 @Resolver(() => Forecast)
 export class ForecastResolver {
@@ -19,16 +20,18 @@ export class ForecastResolver {
     return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
-  @Query(() => StageWeights, { description: 'Learned P(won | reached stage) with sample sizes, for a segment (company-wide by default).' })
-  stageWeights(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
-    if (segment?.teamId != null) ctx.access.assertTeam(segment.teamId, 'segment.teamId');
-    return forecasts.getStageWeights(ctx.em, ctx.config.database.kind, segment, asOf);
+  @Query(() => StageWeights, { description: "Learned P(won | reached stage) with sample sizes, for a segment (the caller's slice by default: the company for EXEC and ADMIN)." })
+  async stageWeights(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
+    const { teamId, ...rest } = segment ?? {};
+    const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
+    return forecasts.getStageWeights(ctx.em, ctx.config.database.kind, rest, asOf, scope);
   }
 
-  @Query(() => [CycleDuration], { description: 'Time from entering each stage to closing, with sample sizes.' })
-  cycleDurations(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
-    if (segment?.teamId != null) ctx.access.assertTeam(segment.teamId, 'segment.teamId');
-    return forecasts.getCycleDurations(ctx.em, ctx.config.database.kind, segment, asOf);
+  @Query(() => [CycleDuration], { description: "Time from entering each stage to closing, with sample sizes (the caller's slice by default)." })
+  async cycleDurations(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
+    const { teamId, ...rest } = segment ?? {};
+    const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
+    return forecasts.getCycleDurations(ctx.em, ctx.config.database.kind, rest, asOf, scope);
   }
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })
@@ -36,54 +39,59 @@ export class ForecastResolver {
     return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
-  @Query(() => [ForecastSnapshot], { description: 'Forecasts stored while their period was current, oldest first.' })
-  forecastSnapshots(
+  @Query(() => [ForecastSnapshot], { description: "Forecasts stored while their period was current, oldest first: company and product rows for EXEC and ADMIN, a MANAGER's team and reps, an AE's own." })
+  async forecastSnapshots(
     @Arg('period') period: string,
     @Arg('groupBy', () => ForecastGroupBy, { defaultValue: ForecastGroupBy.COMPANY }) groupBy: ForecastGroupBy,
     @Ctx() ctx: Context,
   ) {
-    ctx.access.assertCompanyWide('Stored forecast snapshots');
+    const groups = await visibleSnapshotGroups(ctx.access, ctx.em, groupBy);
     const p = forecasts.periodOrFail(period);
-    return ctx.em.find(ForecastSnapshot, { periodStart: new Date(p.start), periodEnd: new Date(p.end), groupBy }, { orderBy: { asOf: 'asc', id: 'asc' } });
+    const where = { periodStart: new Date(p.start), periodEnd: new Date(p.end), groupBy, ...(groups && { groupKey: { $in: groups } }) };
+    return ctx.em.find(ForecastSnapshot, where, { orderBy: { asOf: 'asc', id: 'asc' } });
   }
 
   @Mutation(() => ForecastAdjustment, { description: 'Records a called amount for the company, a team or a rep, next to the model number.' })
   async adjustForecast(@Arg('input') input: AdjustForecastInput, @Ctx() ctx: Context) {
+    const author = forecastAuthor(ctx);
     await assertCanAdjust(ctx, input);
-    return forecasts.adjustForecast(ctx.em, input);
+    return forecasts.adjustForecast(ctx.em, input, author);
   }
 
   @Mutation(() => ForecastAdjustment, { description: "Overrides a deal's forecast category (or clears it), recording who, when and why." })
   async overrideDealForecastCategory(@Arg('input') input: OverrideDealCategoryInput, @Ctx() ctx: Context) {
-    await ctx.access.assertCanOwnDeals(input.authorId, 'input.authorId');
+    const author = forecastAuthor(ctx);
     await ctx.access.findOrFail(ctx.em, Deal, input.dealId, 'input.dealId'); // NOT_FOUND outside the caller's deals
-    return forecasts.overrideDealCategory(ctx.em, input);
+    return forecasts.overrideDealCategory(ctx.em, input, author);
   }
 }
 
-/**
- * The deals a caller may forecast (src/modules/auth/access.policy.ts): EXEC and ADMIN as asked; a MANAGER its team
- * or one of its members (its team by default); an AE itself; an SDR owns no deals (FORBIDDEN).
- */
-async function forecastScopeFor(ctx: Context, teamId: string | undefined, repId: string | undefined) {
+/** The deals a caller may forecast: the one aggregate rule (src/modules/auth/aggregate.policy.ts). */
+const forecastScopeFor = (ctx: Context, teamId: string | undefined, repId: string | undefined) => dealAggregateScope(ctx.access, ctx.em, { teamId, repId });
+
+/** The author of a forecast call or override is the caller, a rep who works deals (never an argument). */
+function forecastAuthor(ctx: Context): number {
   const { access } = ctx;
-  if (access.unrestricted) return forecasts.parseScope(teamId, repId);
   if (access.role === AccessRole.SDR) throw new ForbiddenError('Forecasts cover deals, which SDRs do not own');
-  if (teamId != null) access.assertTeam(teamId, 'teamId');
-  if (repId != null) await access.assertRep(repId, 'repId');
-  if (teamId != null || repId != null) return forecasts.parseScope(teamId, repId);
-  const { teamId: ownTeam, repId: ownRep } = access.identity;
-  return access.role === AccessRole.MANAGER && ownTeam != null ? { teamId: ownTeam } : { repId: ownRep ?? 0 };
+  if (access.identity.repId == null) throw new ForbiddenError('Forecast calls are signed by a rep: use a token or API key that acts as one');
+  return access.identity.repId;
 }
 
-/** A called amount: the company by EXEC/ADMIN, a team by its MANAGER, a rep by itself or its MANAGER. */
+/**
+ * A called amount: the company by EXEC/ADMIN, a team by its MANAGER, a rep by itself or its MANAGER. The team or
+ * rep named must be readable first (NOT_FOUND, as a read of it), then the caller's to call (FORBIDDEN).
+ */
 async function assertCanAdjust(ctx: Context, input: AdjustForecastInput): Promise<void> {
   const { access } = ctx;
-  if (access.role === AccessRole.SDR) throw new ForbiddenError('Forecasts cover deals, which SDRs do not own');
-  await access.assertCanAssign(input.authorId, 'input.authorId');
   if (input.scope === TargetScope.COMPANY) access.assertCompanyWide('A company forecast call');
-  if (input.scope === TargetScope.TEAM && input.teamId != null) access.assertTeam(input.teamId, 'input.teamId');
-  if (input.scope === TargetScope.REP && input.repId != null) await access.assertRep(input.repId, 'input.repId');
+  if (input.scope === TargetScope.TEAM && input.teamId != null) {
+    await access.findOrFail(ctx.em, Team, input.teamId, 'input.teamId');
+    access.assertTeam(input.teamId, 'input.teamId');
+  }
+  if (input.scope === TargetScope.REP && input.repId != null) {
+    await access.findOrFail(ctx.em, Rep, input.repId, 'input.repId');
+    await access.assertRep(input.repId, 'input.repId');
+  }
 }
 
 @Resolver(() => ForecastAdjustment)

@@ -1,22 +1,28 @@
 /**
  * Forecast use cases: load the facts as of a date (SQL), run the pure estimators, add names, quotas and
- * adjustments, store snapshots. Resolvers and the CLI call these.
+ * adjustments. Resolvers, the CLI and the snapshot schedule call these.
  */
 import type { Em } from '../../db/orm';
 import { toMajor, toMinor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
+import { requiredText } from '../../shared/validation';
 import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
 import { Deal } from '../deal/deal.entity';
+import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
+import type { DealModelCandidate, ServedGroup } from './track-record';
+import { type ForecastScope, scopeFilter } from './scope';
+import { type ForecastTask, factBuffers, forecastTask } from './forecast.task';
+import type { ServedForecast } from './method-choice';
+import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
-import { type ForecastScope, type ForecastTask, factBuffers, forecastTask } from './forecast.task';
-import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from './forecast.entity';
+import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
 import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
 import {
@@ -27,17 +33,22 @@ import {
   type ForecastDeal,
   type ForecastGroup,
   type StageWeights,
+  type ForecastMethodChoice,
   BacktestInterval,
+  ForecastMethod,
+  RangeSource,
   SizeBand,
+  ThinKind,
   WeightStatus,
 } from './forecast.types';
 import { accuracy } from './metrics';
-import { type WinProbabilityFn, ageBuckets, buildHistoryModel } from './model';
+import { ageBuckets, buildHistoryModel } from './model';
 import { type Period, parsePeriod, periodsBetween } from './period';
 import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
 import { kaplanMeier, quantileTime } from './survival';
 
-export { type ForecastScope, scopeFilter } from './forecast.task';
+/** Who the forecast is about (access control narrows it in the resolver, src/modules/auth/access.policy.ts). */
+export type { ForecastScope } from './scope';
 
 export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
   return {
@@ -54,8 +65,8 @@ export function periodOrFail(text: string, field = 'period'): Period {
 
 export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   scope: ForecastScope;
-  /** The deal-win model's P(win), when one is plugged in (scoring issue); stage weights otherwise. */
-  winFn?: WinProbabilityFn;
+  /** The deal-win model as a candidate method, when one is plugged in (scoring); judged only after its training window. */
+  dealModel?: DealModelCandidate;
   /** The request's deadline and caller, for the worker pool (src/shared/workers/pool.ts). */
   job?: HeavyJob;
 }
@@ -64,7 +75,9 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const { stages, result } = await computeOffThread(em, kind, asOf, call, period);
+  const { stages, result: servedResult } = await computeOffThread(em, kind, asOf, call, period);
+  const result = servedResult.forecast;
+  const servedGroups = new Map(servedResult.groups.map((g) => [g.key, g]));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
     groupLabels(em, call.groupBy, result.groups.map((g) => g.key)),
     loadQuotas(em, period),
@@ -90,12 +103,10 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
         : call.groupBy === ForecastGroupBy.COMPANY
           ? totalAdjustments
           : [];
-      return groupView(g, g.key ? String(g.key) : null, labels.get(g.key) ?? 'Unassigned', quota, own, stageName, dealNames);
+      return groupView(g, servedGroups.get(g.key)!, g.key ? String(g.key) : null, labels.get(g.key) ?? 'Unassigned', quota, own, stageName, dealNames);
     })
     .sort((a, b) => b.expected - a.expected);
-  const total = groupView(result.total, null, 'Total', totalQuota ?? null, totalAdjustments, stageName, dealNames);
-  const isCurrent = call.asOf == null && now.getTime() >= period.start && now.getTime() < period.end;
-  if (isCurrent) await saveSnapshots(em, period, asOf, call, result.total, result.groups);
+  const total = groupView(result.total, servedResult.total, null, 'Total', totalQuota ?? null, totalAdjustments, stageName, dealNames);
   return {
     period: period.label,
     periodStart: new Date(period.start),
@@ -104,31 +115,47 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     groupBy: call.groupBy,
     total,
     groups,
-    closedDealsInHistory: result.closedDeals,
+    closedDealsInHistory: result.model.closedDeals,
     newBusinessPeriods: result.newBusinessAnalogues,
     simulations: call.simulations,
     seed: call.seed,
-    warnings: result.warnings,
-    snapshotSaved: isCurrent,
+    warnings: servedResult.warnings,
+    thin: servedResult.thin.map((x) => ({ ...x, kind: x.kind as ThinKind })),
+    method: methodChoiceView(servedResult.served, servedResult.servedRecord),
+    snapshotSaved: false, // reading a forecast never writes: snapshots are taken on a schedule (forecast-snapshots/)
   };
 }
 
 /**
- * The facts and the Monte Carlo on a worker thread: the worker loads the facts through its own connection (an
- * SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A win-probability
- * function cannot cross to a worker: with one, the forecast is computed here.
+ * The facts and the Monte Carlo on a worker thread (src/shared/workers/): the worker loads the facts through its
+ * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
+ * model (a function) cannot cross to a worker: with one, the forecast is computed here.
  */
 async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
   const work = heavyWorkOf(em);
   const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
-  if (work.database && !call.winFn) {
+  if (work.database && !call.dealModel) {
     const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
     return { stages, result };
   }
   const t = await loadFacts(em, kind, asOf);
   const task: ForecastTask = { ...spec, facts: t };
-  const result = call.winFn ? forecastTask(task, call.winFn) : await work.run('forecast', task, call.job, factBuffers(t));
+  const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
   return { stages: t.stages, result };
+}
+
+/** A stored snapshot keeps the served numbers (what users saw), with the model's parts. */
+
+function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): ForecastMethodChoice {
+  return {
+    method: served.method as ForecastMethod,
+    judgedPeriods: served.judgedPeriods,
+    candidates: served.records.map((r) => ({ method: r.method as ForecastMethod, periods: r.periods, mape: r.mape, wape: r.wape, bias: r.bias })),
+    record,
+    blendWeight: served.blendWeight,
+    rangeSource: served.rangeSource as RangeSource,
+    rangePeriods: served.rangePeriods,
+  };
 }
 
 async function groupLabels(em: Em, groupBy: ForecastGroupBy, keys: number[]): Promise<Map<number, string>> {
@@ -163,6 +190,7 @@ async function loadQuotas(em: Em, period: Period): Promise<Map<string, number>> 
 
 function groupView(
   g: GroupForecast,
+  served: ServedGroup,
   key: string | null,
   label: string,
   quotaCents: number | null,
@@ -172,18 +200,21 @@ function groupView(
 ): ForecastGroup {
   const remaining = quotaCents == null ? null : quotaCents - g.closedWon;
   const called = adjustments.find((a) => a.amountCents != null);
+  const money = (v: number) => toMajor(Math.round(v));
   return {
     key,
     label,
-    expected: toMajor(g.expected),
-    p10: toMajor(g.p10),
-    p50: toMajor(g.p50),
-    p90: toMajor(g.p90),
+    expected: money(served.expected),
+    p10: money(served.p10),
+    p50: money(served.p50),
+    p90: money(served.p90),
+    pipelineModelExpected: money(served.pipelineExpected),
+    runRate: served.runRate == null ? null : money(served.runRate),
     pipeline: toMajor(g.pipeline),
     newBusiness: toMajor(g.newBusiness),
     closedWon: toMajor(g.closedWon),
     quota: quotaCents == null ? null : toMajor(Math.round(quotaCents)),
-    gapToQuota: quotaCents == null ? null : toMajor(Math.round(quotaCents - g.expected)),
+    gapToQuota: quotaCents == null ? null : toMajor(Math.round(quotaCents - served.expected)),
     pipelineCoverage: remaining == null ? null : remaining > 0 ? g.openAmount / remaining : null,
     openDeals: g.openDeals,
     openPipeline: toMajor(g.openAmount),
@@ -214,31 +245,6 @@ function dealView(d: DealContribution, stageName: (s: number) => string, names: 
   };
 }
 
-async function saveSnapshots(em: Em, period: Period, asOf: Date, call: ForecastCall, total: GroupForecast, groups: GroupForecast[]): Promise<void> {
-  await em.transactional(async (tx) => {
-    const rows = call.groupBy === ForecastGroupBy.COMPANY ? [{ g: total, key: null }] : [{ g: total, key: null }, ...groups.map((g) => ({ g, key: g.key }))];
-    for (const { g, key } of rows) {
-      tx.create(ForecastSnapshot, {
-        periodLabel: period.label,
-        periodStart: new Date(period.start),
-        periodEnd: new Date(period.end),
-        asOf,
-        groupBy: key == null ? ForecastGroupBy.COMPANY : call.groupBy,
-        groupKey: key == null ? (call.scope.repId ?? call.scope.teamId ?? null) : key,
-        expectedCents: Math.round(g.expected),
-        p10Cents: Math.round(g.p10),
-        p50Cents: Math.round(g.p50),
-        p90Cents: Math.round(g.p90),
-        pipelineCents: Math.round(g.pipeline),
-        newBusinessCents: Math.round(g.newBusiness),
-        closedWonCents: Math.round(g.closedWon),
-        openDeals: g.openDeals,
-        simulations: call.simulations,
-      });
-    }
-  });
-}
-
 function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
   if (!segment) return () => true;
   const teamId = segment.teamId != null ? parseId(segment.teamId, 'segment.teamId') : null;
@@ -249,14 +255,22 @@ function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, 
     (teamId == null || t.team[i] === teamId) && (family == null || t.family[i] === family) && (band == null || sizeBandOf(t.amount[i], bounds) === band);
 }
 
-export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<StageWeights> {
+/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
+function inScopeAndSegment(t: FactTable, scope: ForecastScope, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
+  const inScope = scopeFilter(t, scope);
+  const inSegment = segmentFilter(t, segment, asOf);
+  return (i) => inScope(i) && inSegment(i);
+}
+
+/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
+export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<StageWeights> {
   const asOf = asOfArg ?? new Date();
   const t = await loadFacts(em, kind, asOf);
   const at = asOf.getTime();
   const model = buildHistoryModel(t, at, DEFAULT_WEIGHT_OPTIONS);
   const overall = model.weights;
-  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null));
-  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, segmentFilter(t, segment, at), overall) : overall;
+  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null)) || scope.teamId != null || scope.repId != null;
+  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, inScopeAndSegment(t, scope, segment, at), overall) : overall;
   return {
     asOf,
     stages: weights.map((w) => ({
@@ -264,6 +278,7 @@ export async function getStageWeights(em: Em, kind: DatabaseKind, segment: Forec
       stage: t.stages[w.stage].name,
       reached: w.reached,
       won: w.won,
+      apportionedShare: w.apportioned,
       rawRate: w.rawRate,
       weight: w.weight,
       status: w.status as WeightStatus,
@@ -276,11 +291,11 @@ export async function getStageWeights(em: Em, kind: DatabaseKind, segment: Forec
   };
 }
 
-export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date): Promise<CycleDuration[]> {
+export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<CycleDuration[]> {
   const asOf = asOfArg ?? new Date();
   const t = await loadFacts(em, kind, asOf);
   const at = asOf.getTime();
-  const include = segmentFilter(t, segment, at);
+  const include = inScopeAndSegment(t, scope, segment, at);
   const k = t.stages.length;
   const events: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -324,38 +339,58 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
   const work = heavyWorkOf(em);
-  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed } };
+  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
   const factsAsOf = periods[periods.length - 1].end;
-  let rows;
-  if (work.database) rows = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
+  let backtest;
+  if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
   else {
     const t = await loadFacts(em, kind, new Date(factsAsOf));
-    rows = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
+    backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
   }
-  const view = (m: ReturnType<typeof accuracy>): Accuracy => m;
+  const { rows, served } = backtest;
+  const money = (v: number) => toMajor(Math.round(v));
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);
+  const of = (pick: (r: (typeof rows)[number]) => number | null): Accuracy =>
+    accuracy(rows.filter((r) => pick(r) != null).map((r) => ({ forecast: pick(r)!, actual: r.actual })));
   return {
     interval: args.interval,
     periods: rows.map((r) => ({
       period: r.period.label,
       periodStart: new Date(r.period.start),
       actual: toMajor(r.actual),
-      expected: toMajor(Math.round(r.model.expected)),
-      p10: toMajor(Math.round(r.model.p10)),
-      p50: toMajor(Math.round(r.model.p50)),
-      p90: toMajor(Math.round(r.model.p90)),
-      runRate: r.runRate == null ? null : toMajor(Math.round(r.runRate)),
-      fixedWeight: toMajor(Math.round(r.fixedWeight)),
+      expected: money(r.model.expected),
+      p10: money(r.model.p10),
+      p50: money(r.model.p50),
+      p90: money(r.model.p90),
+      runRate: r.runRate == null ? null : money(r.runRate),
+      fixedWeight: money(r.fixedWeight),
+      blend: r.blend == null ? null : money(r.blend),
+      dealModel: r.dealModel == null ? null : money(r.dealModel),
+      served: {
+        method: r.served.method as ForecastMethod,
+        expected: money(r.served.expected),
+        p10: money(r.served.p10),
+        p50: money(r.served.p50),
+        p90: money(r.served.p90),
+        rangeSource: r.served.rangeSource as RangeSource,
+      },
     })),
-    model: view(accuracy(rows.map((r) => ({ forecast: r.model.expected, actual: r.actual, p10: r.model.p10, p90: r.model.p90 })))),
-    runRate: view(accuracy(rows.filter((r) => r.runRate != null).map((r) => ({ forecast: r.runRate!, actual: r.actual })))),
-    fixedWeight: view(accuracy(rows.map((r) => ({ forecast: r.fixedWeight, actual: r.actual })))),
+    served,
+    servedMethods: [...counts].map(([method, periods]) => ({ method: method as ForecastMethod, periods })),
+    model: accuracy(rows.map((r) => ({ forecast: r.model.expected, actual: r.actual, p10: r.model.p10, p90: r.model.p90 }))),
+    runRate: of((r) => r.runRate),
+    fixedWeight: of((r) => r.fixedWeight),
+    blend: of((r) => r.blend),
+    dealModel: of((r) => r.dealModel),
   };
 }
 
-export async function adjustForecast(em: Em, input: AdjustForecastInput): Promise<ForecastAdjustment> {
+/** `authorId` is the caller's rep (never a client argument: nobody writes in someone else's name). */
+export async function adjustForecast(em: Em, input: AdjustForecastInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const author = await findOrFail(tx, Rep, input.authorId, 'input.authorId');
+    const author = await tx.findOneOrFail(Rep, authorId);
     let team: Team | null = null;
     let rep: Rep | null = null;
     if (input.scope === TargetScope.TEAM) {
@@ -376,18 +411,19 @@ export async function adjustForecast(em: Em, input: AdjustForecastInput): Promis
       amountCents: toMinor(input.amount),
       category: null,
       previousCategory: null,
-      note: input.note.trim(),
+      note: requiredText(input.note, 'input.note', 2000),
       author,
     });
   });
 }
 
 /** Sets (or clears) a deal's forecast category and records who did it, when and why, in one transaction. */
-export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput): Promise<ForecastAdjustment> {
+export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput, authorId: number): Promise<ForecastAdjustment> {
   const period = periodOrFail(input.period, 'input.period');
   return em.transactional(async (tx) => {
-    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), findOrFail(tx, Rep, input.authorId, 'input.authorId')]);
+    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
     assertVersion(deal, input.version, 'Deal');
+    trackDealChanges(deal, { by: author.id });
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;
     deal.forecastCategory = input.category ?? null;
@@ -402,7 +438,7 @@ export async function overrideDealCategory(em: Em, input: OverrideDealCategoryIn
       amountCents: null,
       category: input.category ?? null,
       previousCategory: previous,
-      note: input.note.trim(),
+      note: requiredText(input.note, 'input.note', 2000),
       author,
     });
   });

@@ -1,76 +1,38 @@
 /**
- * The CPU-heavy part of a forecast and a backtest as plain-data functions, so they can run on a worker thread
- * (src/shared/workers/): a FactTable (typed arrays), a period and a scope in, numbers out (or the database settings,
- * and the worker loads the facts itself). The closures the engine
- * takes (who is included, which group a deal counts in) are rebuilt here from their plain descriptions.
+ * The CPU-heavy part of a forecast and a backtest as plain-data tasks for a worker thread (src/shared/workers/): a
+ * FactTable (typed arrays), a period and a scope in, numbers out, through the plain entry points of scope.ts (or the
+ * database settings, and the worker loads the facts itself).
  */
-import { type BacktestRow, type ForecastOptions, type GroupForecast, computeForecast, runBacktest } from './engine';
-import type { FactTable } from './facts';
-import type { WinProbabilityFn } from './model';
-import type { Period } from './period';
 import type { DatabaseConfig } from '../../config';
 import type { Em, Orm } from '../../db/orm';
-
-/** Who the forecast is about. Access control (who may see which team or rep) decides it before it gets here. */
-export interface ForecastScope {
-  teamId?: number;
-  repId?: number;
-}
-
-export type ForecastGrouping = 'COMPANY' | 'TEAM' | 'REP' | 'PRODUCT';
-
-export function scopeFilter(t: FactTable, scope: ForecastScope): (i: number) => boolean {
-  const { teamId, repId } = scope;
-  if (repId != null) return (i) => t.rep[i] === repId;
-  if (teamId != null) return (i) => t.team[i] === teamId;
-  return () => true;
-}
-
-export function groupFunction(t: FactTable, groupBy: ForecastGrouping): (i: number) => number {
-  switch (groupBy) {
-    case 'TEAM':
-      return (i) => t.team[i];
-    case 'REP':
-      return (i) => t.rep[i];
-    case 'PRODUCT':
-      return (i) => t.product[i];
-    default:
-      return () => 0;
-  }
-}
+import type { FactTable } from './facts';
+import type { Period } from './period';
+import { type ForecastScope, type GroupDimension, backtestFor, servedForecastFor } from './scope';
+import type { BacktestResult, DealModelCandidate, ServeOptions, ServedForecastResult } from './track-record';
 
 export interface ForecastTask {
   facts: FactTable;
   period: Period;
   asOf: number;
-  groupBy: ForecastGrouping;
+  groupBy: GroupDimension;
   scope: ForecastScope;
-  options: Pick<ForecastOptions, 'simulations' | 'seed' | 'topDeals'>;
+  options: Omit<ServeOptions, 'dealModel'>;
 }
 
-export interface ForecastTaskResult {
-  total: GroupForecast;
-  groups: GroupForecast[];
-  closedDeals: number;
-  newBusinessAnalogues: number;
-  warnings: string[];
-}
-
-/** `winFn` (the deal-win model's seam) cannot cross to a worker: with one, the caller runs this inline. */
-export function forecastTask({ facts, period, asOf, groupBy, scope, options }: ForecastTask, winFn?: WinProbabilityFn): ForecastTaskResult {
-  const result = computeForecast(facts, period, asOf, groupFunction(facts, groupBy), scopeFilter(facts, scope), { ...options, winFn });
-  return { total: result.total, groups: result.groups, closedDeals: result.model.closedDeals, newBusinessAnalogues: result.newBusinessAnalogues, warnings: result.warnings };
+/** A deal model (its win-probability function) cannot cross to a worker: with one, the caller runs this inline. */
+export function forecastTask({ facts, period, asOf, groupBy, scope, options }: ForecastTask, dealModel?: DealModelCandidate): ServedForecastResult {
+  return servedForecastFor(facts, period, asOf, groupBy, scope, { ...options, dealModel });
 }
 
 export interface BacktestTask {
   facts: FactTable;
   periods: Period[];
   scope: ForecastScope;
-  options: Pick<ForecastOptions, 'simulations' | 'seed'>;
+  options: Omit<ServeOptions, 'dealModel'>;
 }
 
-export function backtestTask({ facts, periods, scope, options }: BacktestTask): BacktestRow[] {
-  return runBacktest(facts, periods, { ...options, topDeals: 0 }, scopeFilter(facts, scope));
+export function backtestTask({ facts, periods, scope, options }: BacktestTask): BacktestResult {
+  return backtestFor(facts, periods, scope, options);
 }
 
 /** The buffers of a FactTable, to move to a worker instead of copying them (the caller no longer reads them). */
@@ -101,11 +63,11 @@ async function loadOnWorker(task: DatabaseTask): Promise<FactTable> {
   return loadFacts(await workerEm(task.database), task.database.kind, new Date(task.factsAsOf));
 }
 
-export async function forecastFromDatabaseTask(task: DatabaseTask & Omit<ForecastTask, 'facts'>): Promise<ForecastTaskResult & { stages: FactTable['stages'] }> {
+export async function forecastFromDatabaseTask(task: DatabaseTask & Omit<ForecastTask, 'facts'>): Promise<ServedForecastResult & { stages: FactTable['stages'] }> {
   const facts = await loadOnWorker(task);
   return { ...forecastTask({ ...task, facts }), stages: facts.stages };
 }
 
-export async function backtestFromDatabaseTask(task: DatabaseTask & Omit<BacktestTask, 'facts'>): Promise<BacktestRow[]> {
+export async function backtestFromDatabaseTask(task: DatabaseTask & Omit<BacktestTask, 'facts'>): Promise<BacktestResult> {
   return backtestTask({ ...task, facts: await loadOnWorker(task) });
 }

@@ -2,23 +2,27 @@
  * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
-import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, reachedMax, stageAt } from './facts';
-import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming } from './survival';
+import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, stageAt } from './facts';
+import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
 import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
   type WeightOptions,
+  addStageCounts,
+  buildApportioner,
   invLogit,
   learnStageWeights,
   logit,
   maturityCutoffs,
-  reachedAt,
   shrink,
   sizeBandBounds,
   sizeBandOf,
 } from './stage-weights';
+import { type ThinSpot, meanWonAmounts, thinWeights, zeroAmountSignal } from './data-quality';
+
+export { type ThinKind, type ThinSpot, pipelineAmount } from './data-quality';
 
 /** Segment dimensions whose effect on winning is learned per stage: team, product family, size band. */
 const DIMENSIONS = ['team', 'family', 'band'] as const;
@@ -34,9 +38,29 @@ export interface HistoryModel {
   /** Time spent in each stage (advance vs loss; deals still in it censored). */
   stageCurves: SurvivalCurve[];
   timing: StageTiming[];
+  /** Time from creation to closing (wins and losses, open deals censored): what is known without stage history. */
+  creationCurve: SurvivalCurve;
+  /**
+   * True when the stages carry no usable information: most closed deals have an unknown stage history and no later
+   * stage could be learned (every one POOLED). Open deals are then weighted by the pooled win rate given their age
+   * since creation (creationCurve), not by stage curves built from inferred stage entries.
+   */
+  stageless: boolean;
   /** Longest creation-to-win cycle seen (days); open deals much older than this are decayed. */
   maxWonCycleDays: number | null;
   closedDeals: number;
+  /** Closed deals before asOf whose stages reached are unknown (apportioned, see stage-weights.ts). */
+  unknownHistoryDeals: number;
+  /** False when deal amounts give the outcome away (lost deals at 0): size bands are then not learned. */
+  sizeBandsUsed: boolean;
+  /**
+   * When lost deals were exported at 0, a deal open at asOf that was later lost shows amount 0 although it was worth
+   * something while open: its pipeline value is the mean amount of deals of its product family won before asOf
+   * (overall mean under key -2). Null when amounts are real.
+   */
+  zeroedLostAmount: Map<number, number> | null;
+  /** Where the history is thin and what the model did about it. */
+  thin: ThinSpot[];
   warnings: string[];
 }
 
@@ -46,14 +70,18 @@ export type WinProbabilityFn = (dealId: number, t: FactTable, i: number) => numb
 export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): HistoryModel {
   const k = t.stages.length;
   const cutoff = maturityCutoffs(t, asOf);
-  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff);
+  const ap = buildApportioner(t, asOf, options.minSample);
+  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff, ap);
   const bandBounds = sizeBandBounds(t, asOf);
+  const amounts = zeroAmountSignal(t, asOf);
+  const dimensions = DIMENSIONS.filter((d) => d !== 'band' || !amounts.leaks);
   const keyOf = {
     team: (i: number) => t.team[i],
     family: (i: number) => t.family[i],
     band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
   };
-  const counts = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  type Counts = { reached: Float64Array; won: Float64Array };
+  const counts = { team: new Map<number, Counts>(), family: new Map<number, Counts>(), band: new Map<number, Counts>() };
   const wonTimes: number[][] = Array.from({ length: k }, () => []);
   const lostTimes: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -70,27 +98,26 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
         if (j !== s && x > e && x < asOf && x < next) next = x;
       }
       if (next < Infinity) advanced[s].push((next - e) / DAY_MS);
+      // unknown history: how and when it left its last recorded stage is not known, so it says nothing about it
+      else if (closed && !t.historyKnown[i]) continue;
       else if (closed) (isWon ? advanced : lostIn)[s].push((t.closed[i] - e) / DAY_MS);
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
+  const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
+      if (t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
-      const top = reachedMax(t, i, asOf);
-      for (const dim of DIMENSIONS) {
+      for (const dim of dimensions) {
         const key = keyOf[dim](i);
         let c = counts[dim].get(key);
-        if (!c) counts[dim].set(key, (c = new Float64Array(2 * k)));
-        for (let s = 0; s <= top; s++) {
-          if (!(reachedAt(t, i, s) < cutoff[s])) continue;
-          c[2 * s]++;
-          c[2 * s + 1] += isWon;
-        }
+        if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
+        addStageCounts(t, i, asOf, cutoff, ap, c.reached, c.won);
       }
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
@@ -98,6 +125,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       }
       inStage(i, true, isWon);
     } else if (isOpenAt(t, i, asOf)) {
+      fromCreation[2].push((asOf - t.created[i]) / DAY_MS);
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
         if (e < asOf) censored[s].push((asOf - e) / DAY_MS);
@@ -106,23 +134,45 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     }
   }
   const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
-  for (const dim of DIMENSIONS) {
+  for (const dim of dimensions) {
     for (const [key, c] of counts[dim]) {
       const shift = new Float64Array(k);
       for (let s = 0; s < k; s++) {
         const w = weights[s].weight;
-        if (w != null) shift[s] = logit(shrink(c[2 * s + 1], c[2 * s], w, options.shrinkage)) - logit(w);
+        // a POOLED stage has no sample of its own: segments follow the company there
+        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(c.won[s], c.reached[s], w, options.shrinkage)) - logit(w);
       }
       segmentShift[dim].set(key, shift);
     }
   }
-  const warnings: string[] = [];
-  for (const w of weights) {
-    if (w.status === 'INSUFFICIENT_HISTORY') {
-      warnings.push(
-        `Stage "${t.stages[w.stage].name}": only ${w.reached} closed deal(s) reached it (minimum ${options.minSample}); using its default probability ${t.stages[w.stage].defaultProbability}.`,
-      );
-    }
+  const stageless = k > 1 && ap.unknown >= 0.2 * closedDeals && weights.slice(1).every((w) => w.status === 'POOLED');
+  const thin = thinWeights(t, weights, options, ap.unknown, closedDeals);
+  if (stageless) {
+    thin.push({
+      kind: 'STAGE_HISTORY',
+      subject: 'company',
+      sample: ap.unknown,
+      message: "The stage history cannot tell the stages apart: open deals are weighted by the company's pooled win rate given their age since creation, whatever their stage.",
+    });
+  }
+  if (amounts.won >= options.minSample && amounts.lost === 0) {
+    thin.push({
+      kind: 'STAGE_WEIGHT',
+      subject: 'company',
+      sample: amounts.won,
+      message: `No lost deal among the ${amounts.won} closed before the as-of date: the win rates of 100 % cannot be checked (exports often leave lost deals out).`,
+    });
+  }
+  if (amounts.won > 0 && amounts.zeroWon === amounts.won) {
+    thin.push({ kind: 'DEAL_SIZE', subject: 'company', sample: amounts.won, message: `All ${amounts.won} won deals have amount 0: there is no revenue to forecast from (import amounts or product prices).` });
+  }
+  if (amounts.leaks) {
+    thin.push({
+      kind: 'DEAL_SIZE',
+      subject: 'company',
+      sample: amounts.lost,
+      message: `${amounts.zeroLost} of ${amounts.lost} lost deals carry amount 0 (won: ${amounts.zeroWon} of ${amounts.won}): the amount says how a deal ended, not its size, so size bands do not adjust win rates.`,
+    });
   }
   const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s]));
   const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s]));
@@ -135,9 +185,15 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     curves,
     stageCurves,
     timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
+    creationCurve: closeCurve(fromCreation[0], fromCreation[1], fromCreation[2]),
+    stageless,
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,
-    warnings,
+    unknownHistoryDeals: ap.unknown,
+    sizeBandsUsed: !amounts.leaks,
+    zeroedLostAmount: amounts.leaks ? meanWonAmounts(t, asOf) : null,
+    thin,
+    warnings: thin.map((x) => x.message),
   };
 }
 
@@ -177,16 +233,16 @@ export function dealOutlook(
   let usedDefaultWeight = false;
   const external = winFn?.(t.id[i], t, i);
   if (external != null) pWin = external;
-  else {
+  else if (model.stageless && model.weights[0].weight != null) {
+    const x = logit(model.weights[0].weight) + segmentLogit(t, model, i, 0);
+    pWin = Math.min(1, invLogit(x) * winAgeFactor(model.creationCurve, (asOf - t.created[i]) / DAY_MS));
+  } else {
     const base = w.weight;
     if (base == null) {
       pWin = t.stages[stage].defaultProbability;
       usedDefaultWeight = true;
     } else {
-      let x = logit(base);
-      x += model.segmentShift.team.get(t.team[i])?.[stage] ?? 0;
-      x += model.segmentShift.family.get(t.family[i])?.[stage] ?? 0;
-      x += model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0;
+      const x = logit(base) + segmentLogit(t, model, i, stage);
       // age in stage from the in-stage curve (which keeps never-closed deals at risk), not from closed deals only
       pWin = Math.min(1, invLogit(x) * ageFactor(model.timing[stage], age));
     }
@@ -198,7 +254,14 @@ export function dealOutlook(
   const start = Math.max(from, asOf);
   let pTiming = 0;
   let expectedCloseAt: number | null = null;
-  if (to > start) {
+  if (to > start && model.stageless && external == null) {
+    // no usable stage timing: the timing of wins since creation, given the deal's age
+    const created = t.created[i];
+    const ageSinceCreation = (asOf - created) / DAY_MS;
+    pTiming = conditionalWinTiming(model.creationCurve, ageSinceCreation, (start - created) / DAY_MS, (to - created) / DAY_MS);
+    const median = conditionalMedianWinTime(model.creationCurve, ageSinceCreation);
+    expectedCloseAt = Number.isFinite(median) ? created + median * DAY_MS : null;
+  } else if (to > start) {
     const t1 = (start - enteredAt) / DAY_MS;
     const t2 = (to - enteredAt) / DAY_MS;
     if (model.stageCurves[stage].events > 0) {
@@ -213,6 +276,15 @@ export function dealOutlook(
     }
   }
   return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
+}
+
+/** Logit shift of deal i's team, product family and size band at a stage (0 where not learned). */
+function segmentLogit(t: FactTable, model: HistoryModel, i: number, stage: number): number {
+  return (
+    (model.segmentShift.team.get(t.team[i])?.[stage] ?? 0) +
+    (model.segmentShift.family.get(t.family[i])?.[stage] ?? 0) +
+    (model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0)
+  );
 }
 
 /** Halves P(win) for every quarter of the longest historical win cycle (at least 30 days) beyond it. */

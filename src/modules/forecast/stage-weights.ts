@@ -1,16 +1,31 @@
 /**
- * Stage weights learned from history: P(won | deal reached stage s), from closed deals, with shrinkage toward a
- * prior where samples are small, and by segment (team, product family, size band). Age in stage is handled by
- * the in-stage survival curves (stage-timing.ts), which also see the deals that never close.
+ * Stage weights learned from history: P(won | deal reached stage s), from closed deals. Where a stage's sample is
+ * small the weight backs off to the company's own data, never to a textbook default: stage 0 is the pooled win rate
+ * of every closed deal, and each later stage shrinks toward the weight of the stage before it, so a stage nobody
+ * reached carries the last rate the data supports. Segments (team, product family, size band) shrink toward the
+ * company weight. Age in stage is handled by the in-stage survival curves (stage-timing.ts).
+ *
+ * Deals whose stages reached are unknown (historyKnown 0, typically losses from a CRM export with no stage at loss)
+ * reach at least their recorded stages. Counting them as "lost at the first stage" would drag every later stage's
+ * denominator down and inflate its weight; dropping them would do the same. Instead each one is apportioned across
+ * the later stages by how far known-history deals with the same outcome got from the same stage: it adds
+ * P(reached s | reached b, outcome) to stage s's sample. With too few known-history deals to say (a pure
+ * snapshot: no loss has a known path) the later stages are not identifiable and take the pooled weight below them
+ * (status POOLED). Every unknown deal counts in full toward the pooled rate of the stages it is known to have reached.
  * Pure: works on a FactTable.
  */
 import { quantileSorted } from 'simple-statistics';
 import { type FactTable, Outcome, closedBefore, daysInStage, reachedMax } from './facts';
 
-export type WeightStatus = 'OK' | 'SHRUNK' | 'INSUFFICIENT_HISTORY';
+/**
+ * OK: enough closed deals reached the stage; SHRUNK: a small sample leaning on the stage below (or, for a segment,
+ * on the company weight); POOLED: no usable sample, the pooled weight of the stage below is used;
+ * INSUFFICIENT_HISTORY: no closed deal at all to learn from.
+ */
+export type WeightStatus = 'OK' | 'SHRUNK' | 'POOLED' | 'INSUFFICIENT_HISTORY';
 
 export interface WeightOptions {
-  /** Closed deals a stage needs before its own rate is trusted. */
+  /** Closed deals a stage needs before its own rate is trusted (also: known-history deals needed to apportion). */
   minSample: number;
   /** Pseudo-count of the prior in (won + k * prior) / (n + k). */
   shrinkage: number;
@@ -19,11 +34,13 @@ export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minSample: 30, shrinkage:
 
 export interface StageWeight {
   stage: number;
-  /** Closed deals (before asOf) that reached the stage, and how many of them were won. */
+  /** Closed deals (before asOf) that reached the stage, and how many of them were won (apportioned: fractional). */
   reached: number;
   won: number;
+  /** Of `reached`, the share contributed by apportioned deals of unknown history (0 when all are known). */
+  apportioned: number;
   rawRate: number | null;
-  /** The weight to use; null with INSUFFICIENT_HISTORY. */
+  /** The weight to use; null only with INSUFFICIENT_HISTORY. */
   weight: number | null;
   status: WeightStatus;
   /** Longest time in this stage of a deal that was eventually won (days): older deals are stale. */
@@ -39,8 +56,79 @@ export const logit = (p: number) => {
 export const invLogit = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * Stage weights over the closed deals before asOf accepted by `include`. With `prior` (the company-wide weights) a
- * segment's small samples lean toward it (status SHRUNK); without, a stage below minSample is INSUFFICIENT_HISTORY.
+ * How deals of unknown history are spread over stages: per outcome (won, lost) and lower-bound stage b, the share
+ * of known-history closed deals of that outcome reaching b that went on to reach each stage; null where fewer than
+ * minSample known deals reached b (not identifiable).
+ */
+export interface Apportioner {
+  /** [outcome 0 = won, 1 = lost][b][s]: P(reached s | reached b); null rows are not identifiable. */
+  share: Array<Array<Float64Array | null>>;
+  /** Closed deals of unknown history before asOf (all, before any segment filter). */
+  unknown: number;
+}
+
+export function buildApportioner(t: FactTable, asOf: number, minSample: number): Apportioner {
+  const k = t.stages.length;
+  const reached = [new Float64Array(k), new Float64Array(k)];
+  let unknown = 0;
+  for (let i = 0; i < t.n; i++) {
+    if (!closedBefore(t, i, asOf)) continue;
+    if (!t.historyKnown[i]) {
+      unknown++;
+      continue;
+    }
+    const o = t.outcome[i] === Outcome.WON ? 0 : 1;
+    const top = reachedMax(t, i, asOf);
+    for (let s = 0; s <= top; s++) reached[o][s]++;
+  }
+  const share = reached.map((r) =>
+    Array.from({ length: k }, (_, b) => (r[b] >= minSample ? Float64Array.from(r, (v, s) => (s <= b ? 1 : v / r[b])) : null)),
+  );
+  return { share, unknown };
+}
+
+/**
+ * Adds closed deal i's contribution to per-stage (reached, won) counts: 1 for each stage it is known to have reached
+ * (entered before the stage's maturity cut-off), and for a deal of unknown history its apportioned share of the later
+ * ones. Stages it may have reached but that cannot be apportioned are counted in `unidentified`.
+ */
+export function addStageCounts(
+  t: FactTable,
+  i: number,
+  asOf: number,
+  cutoff: Float64Array,
+  ap: Apportioner,
+  reached: Float64Array,
+  won: Float64Array,
+  unidentified?: Float64Array,
+  apportioned?: Float64Array,
+): void {
+  const k = t.stages.length;
+  const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
+  const top = reachedMax(t, i, asOf);
+  for (let s = 0; s <= top; s++) {
+    if (!(reachedAt(t, i, s) < cutoff[s])) continue;
+    reached[s]++;
+    won[s] += isWon;
+  }
+  if (t.historyKnown[i] || top === k - 1) return;
+  const share = ap.share[isWon ? 0 : 1][top];
+  for (let s = top + 1; s < k; s++) {
+    if (!share) {
+      if (unidentified) unidentified[s]++;
+      continue;
+    }
+    // entry time unknown: its creation, as reachedAt does for any stage without a recorded entry
+    if (!(t.created[i] < cutoff[s]) || !(share[s] > 0)) continue;
+    reached[s] += share[s];
+    won[s] += isWon * share[s];
+    if (apportioned) apportioned[s] += share[s];
+  }
+}
+
+/**
+ * Stage weights over the closed deals before asOf accepted by `include`. Without `prior` these are the company
+ * weights (back-off chain described above); with `prior` (the company weights) a segment's stages shrink toward it.
  */
 export function learnStageWeights(
   t: FactTable,
@@ -49,41 +137,50 @@ export function learnStageWeights(
   include: (i: number) => boolean = () => true,
   prior?: StageWeight[],
   cutoff: Float64Array = maturityCutoffs(t, asOf),
+  ap: Apportioner = buildApportioner(t, asOf, options.minSample),
 ): StageWeight[] {
   const k = t.stages.length;
   const reached = new Float64Array(k);
   const won = new Float64Array(k);
+  const unidentified = new Float64Array(k);
+  const apportioned = new Float64Array(k);
   const maxWon = new Float64Array(k).fill(NaN);
   for (let i = 0; i < t.n; i++) {
     if (!closedBefore(t, i, asOf) || !include(i)) continue;
-    const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
+    addStageCounts(t, i, asOf, cutoff, ap, reached, won, unidentified, apportioned);
+    if (t.outcome[i] !== Outcome.WON) continue;
     const top = reachedMax(t, i, asOf);
     for (let s = 0; s <= top; s++) {
       if (!(reachedAt(t, i, s) < cutoff[s])) continue;
-      reached[s]++;
-      won[s] += isWon;
-      if (isWon) {
-        const d = daysInStage(t, i, s, t.closed[i]);
-        if (!(d <= maxWon[s])) maxWon[s] = d;
-      }
+      const d = daysInStage(t, i, s, t.closed[i]);
+      if (!(d <= maxWon[s])) maxWon[s] = d;
     }
   }
   const result: StageWeight[] = [];
   for (let s = 0; s < k; s++) {
     const n = reached[s];
     const rawRate = n > 0 ? won[s] / n : null;
-    const priorWeight = prior?.[s]?.weight ?? null;
     let weight: number | null;
     let status: WeightStatus;
     if (prior) {
-      if (priorWeight == null) [weight, status] = [null, 'INSUFFICIENT_HISTORY'];
-      else [weight, status] = [shrink(won[s], n, priorWeight, options.shrinkage), n < options.minSample ? 'SHRUNK' : 'OK'];
-    } else if (n < options.minSample) [weight, status] = [null, 'INSUFFICIENT_HISTORY'];
-    else [weight, status] = [rawRate, 'OK'];
+      const p = prior[s]?.weight ?? null;
+      if (p == null) [weight, status] = [null, 'INSUFFICIENT_HISTORY'];
+      else if (unidentified[s] > 0 || n === 0) [weight, status] = [p, 'POOLED'];
+      else [weight, status] = [shrink(won[s], n, p, options.shrinkage), n < options.minSample ? 'SHRUNK' : 'OK'];
+    } else {
+      const below = s > 0 ? result[s - 1].weight : null;
+      if (unidentified[s] > 0 || n === 0) {
+        // not identifiable, or nobody reached it: the stage below's weight (stage 0 with no closed deal: none)
+        [weight, status] = below == null ? [null, 'INSUFFICIENT_HISTORY'] : [below, 'POOLED'];
+      } else if (n >= options.minSample) [weight, status] = [rawRate, 'OK'];
+      // a thin stage 0 is still the company's own pooled rate: Laplace-smoothed, not a default
+      else [weight, status] = [shrink(won[s], n, below ?? 0.5, below == null ? 2 : options.shrinkage), 'SHRUNK'];
+    }
     result.push({
       stage: s,
       reached: n,
       won: won[s],
+      apportioned: n > 0 ? apportioned[s] / n : 0,
       rawRate,
       weight,
       status,

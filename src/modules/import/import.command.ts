@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
+import { JSON_HELP, UsageError, printOutput } from '../../shared/cli';
 import { AppError } from '../../shared/errors';
 import { fileSource } from './csv-source';
 import { runImport } from './import.service';
@@ -49,15 +50,14 @@ export function registerImportCommand(program: Command): void {
     .option('--dry-run', 'validate and report without writing anything')
     .option('--strict', 'abort (write nothing) when any row is rejected')
     .option('--report <file>', 'also write the full report as JSON')
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
       const mappingFile = path.resolve(opts.mapping);
       let mapping: unknown;
       try {
         mapping = JSON.parse(fs.readFileSync(mappingFile, 'utf8'));
       } catch (error) {
-        console.error(`Cannot read the mapping ${opts.mapping}: ${(error as Error).message}`);
-        process.exitCode = 2;
-        return;
+        throw new UsageError(`--mapping ${opts.mapping}: cannot read it (${(error as Error).message}); e.g. --mapping examples/crm-export/mapping.json`);
       }
       const config = loadConfig();
       const orm = await createOrm(config.database);
@@ -70,15 +70,14 @@ export function registerImportCommand(program: Command): void {
           return fileSource(file, full);
         }, { dryRun: opts.dryRun, strict: opts.strict, progress: reporter.progress, onSection: reporter.onSection });
         reporter.stop();
-        console.log(formatReport(report));
+        printOutput(opts.json, report, () => formatReport(report));
         if (opts.report) fs.writeFileSync(opts.report, JSON.stringify(report, null, 2));
         if (report.rejectedTotal > 0 || report.errors.length) process.exitCode = 1;
       } catch (error) {
         reporter.stop();
         if (!(error instanceof AppError)) throw error;
         const field = error.extensions.field ? ` (${error.extensions.field})` : '';
-        console.error(`Import not started${field}: ${error.message}`);
-        process.exitCode = 2;
+        throw new UsageError(`import not started${field}: ${error.message}`);
       } finally {
         await orm.close();
       }

@@ -14,7 +14,7 @@ import type { ImportContext } from './import-context';
 import { ImportRun } from './import-run.entity';
 import { loadActivities } from './load-activities';
 import { loadAccounts, loadProducts } from './load-catalog';
-import { loadDeals, stageLookup } from './load-deals';
+import { loadDeals, stageDateColumns } from './load-deals';
 import { loadLeads } from './load-leads';
 import { loadReps } from './load-reps';
 import { parseMapping, SECTIONS, type ImportMapping, type SectionMapping, type SectionName } from './mapping';
@@ -66,7 +66,7 @@ export async function runImport(
       const trx = tx.getTransactionContext<Knex.Transaction>()!;
       const db = await SqlWriter.create(trx, dialect);
       const stages = await ensureDefaultPipeline(tx as Em);
-      if (mapping.deals) stageLookup(mapping.deals, stages); // fail on a bad stage mapping before loading anything
+      if (mapping.deals) stageDateColumns(mapping.deals, stages); // fail on a bad stage mapping before loading anything
       const ctx: ImportContext = {
         db, report: builder, runStamp, stages, progress: options.progress,
         reps: new RefIndex(), accounts: new RefIndex(), products: new RefIndex(),

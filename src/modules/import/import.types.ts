@@ -73,6 +73,16 @@ export class ImportWarning {
   @Field(() => [ImportWarningSample]) samples!: ImportWarningSample[];
 }
 
+@ObjectType({ description: 'Something the export did not state and the import concluded (a stage a won deal passed through, a date order, ...), with the rows it touched.' })
+export class ImportInference {
+  @Field() entity!: string;
+  @Field() file!: string;
+  @Field(() => String, { nullable: true }) column!: string | null;
+  @Field({ description: 'Stable code, e.g. WON_THROUGH_OPEN_STAGES, LOST_STAGE_UNKNOWN, DATE_ORDER_FROM_COLUMN.' }) rule!: string;
+  @Field() description!: string;
+  @Field(() => Int) count!: number;
+}
+
 @ObjectType({ description: 'Inferred type of a lead attribute column (numeric vs categorical).' })
 export class ImportAttributeType {
   @Field() name!: string;
@@ -98,6 +108,7 @@ export class ImportReportType {
   @Field(() => Int) rejectedTotal!: number;
   @Field(() => [ImportRowIssue]) rejected!: ImportRowIssue[];
   @Field(() => [ImportWarning]) warnings!: ImportWarning[];
+  @Field(() => [ImportInference]) inferences!: ImportInference[];
   @Field(() => [ImportAttributeType]) attributeTypes!: ImportAttributeType[];
   @Field({ description: 'The report as text, as the CLI prints it.' }) text!: string;
 }

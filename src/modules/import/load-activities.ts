@@ -13,7 +13,7 @@ import { normKey, parseActivityType, parseOutcome } from './values';
 
 export async function loadActivities(ctx: ImportContext, section: Section): Promise<void> {
   const { db } = ctx;
-  const mapped = (field: string) => field in section.index;
+  const mapped = (field: string) => section.has(field);
   const columns = ['created_at', 'updated_at', 'type', 'at', 'external_id', 'rep_id', 'lead_id', 'deal_id'];
   if (mapped('outcome')) columns.push('outcome');
   if (mapped('notes')) columns.push('notes');

@@ -10,7 +10,7 @@ import { readRecords } from './csv-source';
 import { resolveRef, type ImportContext } from './import-context';
 import type { Section } from './section';
 import type { SqlValue } from './sql-writer';
-import { normKey, parseFlag } from './values';
+import { normKey } from './values';
 
 const STATUSES: Record<string, LeadStatus> = {
   new: LeadStatus.NEW, open: LeadStatus.NEW,
@@ -36,7 +36,7 @@ export async function loadLeads(ctx: ImportContext, section: Section): Promise<v
   const { db } = ctx;
   const stats = await inferAttributes(section);
   ctx.report.report.attributeTypes.push(...stats.map((s) => s.summary()));
-  const mapped = (field: string) => field in section.index;
+  const mapped = (field: string) => section.has(field);
   const columns = ['created_at', 'updated_at', 'name', 'status', 'attributes', 'external_id', 'version'];
   const optional: Array<[string, string]> = [['email', 'email'], ['phone', 'phone'], ['title', 'title'], ['company', 'company'],
     ['account', 'account_id'], ['source', 'source'], ['owner', 'owner_id'], ['mqlAt', 'mql_at'], ['sqlAt', 'sql_at'],
@@ -55,12 +55,10 @@ export async function loadLeads(ctx: ImportContext, section: Section): Promise<v
         first_contacted_at: section.date(row, 'firstContactedAt'), closed_at: section.date(row, 'closedAt'),
       };
       let status: LeadStatus | undefined;
-      const converted = row.get('converted');
+      const converted = section.flag(row, 'converted');
       const statusText = row.get('status');
-      if (converted != null) {
-        const flag = parseFlag(converted);
-        if (flag.ok) status = flag.value ? LeadStatus.CONVERTED : LeadStatus.DISQUALIFIED;
-        else section.reject(row, 'converted', converted, flag.reason);
+      if (converted !== null) {
+        if (converted !== undefined) status = converted ? LeadStatus.CONVERTED : LeadStatus.DISQUALIFIED;
       } else if (statusText != null) {
         status = STATUSES[normKey(statusText)];
         if (!status) section.reject(row, 'status', statusText, `unknown lead status (expected ${Object.keys(STATUSES).join(', ')})`);

@@ -6,7 +6,7 @@
 import { RepRole } from '../../shared/enums';
 import { FileDuplicates, type ImportContext } from './import-context';
 import type { Row, Section } from './section';
-import { normKey, parseFlag, placeholderEmail } from './values';
+import { normKey, placeholderEmail } from './values';
 
 const ROLES: Record<string, RepRole> = {
   sdr: RepRole.SDR, bdr: RepRole.SDR, 'sales development': RepRole.SDR,
@@ -84,13 +84,7 @@ export async function loadReps(ctx: ImportContext, section: Section): Promise<vo
         role = ROLES[normKey(roleText)] ?? null;
         if (!role) section.warn(row, 'role', roleText, 'unknown role: AE used');
       }
-      let active: boolean | null = null;
-      const activeText = row.get('active');
-      if (activeText) {
-        const flag = parseFlag(activeText);
-        if (flag.ok) active = flag.value;
-        else section.reject(row, 'active', activeText, flag.reason);
-      }
+      const active = section.flag(row, 'active') ?? null;
       if (hiredAt === undefined || row.rejected) continue;
 
       const existingId = ctx.reps.byKey(externalId, null) ?? (email ? emailOwner.get(email.toLowerCase()) : undefined) ?? ctx.reps.byKey(null, name);

@@ -26,6 +26,17 @@ export interface WarningGroup {
   samples: Array<{ line: number; value: string | null }>;
 }
 
+/** A fact the export did not state and the import concluded, with the number of rows (deals, values) it touched. */
+export interface Inference {
+  entity: SectionName;
+  file: string;
+  column: string | null;
+  /** Stable code, e.g. WON_THROUGH_OPEN_STAGES. */
+  rule: string;
+  description: string;
+  count: number;
+}
+
 export interface EntityCounts {
   entity: SectionName;
   file: string;
@@ -62,6 +73,8 @@ export interface ImportReport {
   rejectedTotal: number;
   rejected: RowIssue[];
   warnings: WarningGroup[];
+  /** Every inference the import made, with how many rows it touched. */
+  inferences: Inference[];
   attributeTypes: AttributeType[];
 }
 
@@ -75,8 +88,17 @@ export class ReportBuilder {
   constructor(options: { dryRun: boolean; strict: boolean }) {
     this.report = {
       runId: null, status: 'COMMITTED', dryRun: options.dryRun, strict: options.strict, startedAt: new Date(), durationMs: 0,
-      entities: [], errors: [], rejectedTotal: 0, rejected: [], warnings: [], attributeTypes: [],
+      entities: [], errors: [], rejectedTotal: 0, rejected: [], warnings: [], inferences: [], attributeTypes: [],
     };
+  }
+
+  infer(entity: SectionName, file: string, column: string | null, rule: string, description: string, count = 1): void {
+    let found = this.report.inferences.find((i) => i.entity === entity && i.rule === rule && i.column === column && i.description === description);
+    if (!found) {
+      found = { entity, file, column, rule, description, count: 0 };
+      this.report.inferences.push(found);
+    }
+    found.count += count;
   }
 
   counts(entity: SectionName, file: string): EntityCounts {
@@ -154,6 +176,10 @@ export function formatReport(report: ImportReport, maxRejectedShown = 50): strin
       const lines = w.samples.map((s) => (s.value != null && s.value !== '' ? `${s.line} "${s.value}"` : String(s.line))).join(', ');
       out.push(`  ${w.file}${w.column ? ` [${w.column}]` : ''}: ${w.reason} (${w.count} row${w.count > 1 ? 's' : ''}${lines ? `; e.g. line ${lines}` : ''})`);
     }
+  }
+  if (report.inferences.length) {
+    out.push('', 'Inferences (what the export did not say, and how many rows each touched):');
+    for (const i of report.inferences) out.push(`  ${i.file}${i.column ? ` [${i.column}]` : ''}: ${i.description} (${i.count} ${i.entity === 'deals' && !i.column ? 'deal' : 'row'}${i.count > 1 ? 's' : ''})`);
   }
   if (report.attributeTypes.length) {
     out.push('', 'Lead attributes (types inferred):');

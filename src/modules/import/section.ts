@@ -5,9 +5,9 @@
  */
 import { BadInputError } from '../../shared/errors';
 import { readHeader, readRecords, type CsvHeader, type ImportSource } from './csv-source';
-import type { SectionMapping, SectionName } from './mapping';
+import { DATE_FIELDS, FLAG_FIELDS, stageDateField, type SectionMapping, type SectionName } from './mapping';
 import type { ReportBuilder } from './report';
-import { normKey, parseDate, parseMoneyCents, parseNumber, type Parsed } from './values';
+import { CHECKMARKS, dateShape, normKey, parseDate, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
 
 export const BATCH_SIZE = 1000;
 
@@ -20,7 +20,7 @@ export class Row {
   /** Trimmed value of a mapped field; null when unmapped, blank or a "missing" placeholder; aliases applied. */
   get(field: string): string | null {
     const index = this.section.index[field];
-    if (index === undefined) return null;
+    if (index === undefined) return this.section.mapping.constants[field] ?? null;
     return this.section.clean(field, this.values[index]);
   }
 
@@ -42,6 +42,12 @@ export class Section {
   private readonly missing: Set<string>;
   private readonly longestMissing: number;
   private readonly aliases: Record<string, Map<string, string>> = {};
+  /** Pipewise field (and `stageDate:<stage>` pseudo-field) -> CSV header. */
+  readonly columns: Record<string, string>;
+  /** Per date field: the order its numeric dates are read in (the mapping's, or decided from the column). */
+  readonly dateOrders: Record<string, DateOrder | undefined> = {};
+  /** Per flag field: the mapping's words, and what a blank means (checkmark columns: no). */
+  readonly flagWords: Record<string, FlagWords> = {};
 
   private constructor(
     readonly name: SectionName,
@@ -58,10 +64,16 @@ export class Section {
     const byHeader = new Map(header.headers.map((h, i) => [normKey(h), i] as const));
     const missingColumn = (path: string, csvHeader: string) =>
       new BadInputError(path, `Column "${csvHeader}" is not in ${source.name} (${header.delimiter === '\t' ? 'tab' : `"${header.delimiter}"`}-separated; headers: ${header.headers.join(', ')})`);
-    for (const [field, csvHeader] of Object.entries(mapping.columns)) {
+    this.columns = { ...mapping.columns };
+    for (const [stage, csvHeader] of Object.entries(mapping.stageDates)) this.columns[stageDateField(stage)] = csvHeader;
+    for (const [field, csvHeader] of Object.entries(this.columns)) {
       const i = byHeader.get(normKey(csvHeader));
-      if (i === undefined) throw missingColumn(`mapping.${name}.columns.${field}`, csvHeader);
+      if (i === undefined) throw missingColumn(this.mappingPath(field), csvHeader);
       this.index[field] = i;
+    }
+    for (const field of this.dateFields) this.dateOrders[field] = mapping.dateFormat;
+    for (const field of FLAG_FIELDS[name]) {
+      if (field in this.index) this.flagWords[field] = mapping.flags[field] ?? { true: new Set(), false: new Set(), blank: null };
     }
     mapping.attributes.forEach((csvHeader, k) => {
       const i = byHeader.get(normKey(csvHeader));
@@ -71,11 +83,101 @@ export class Section {
     report.counts(name, source.name);
   }
 
-  /** Reads the header and checks every mapped column exists: throws BadInputError before anything is written. */
+  /**
+   * Reads the header and checks every mapped column exists, then profiles the date and flag columns (one pass):
+   * throws BadInputError before anything is written.
+   */
   static async open(name: SectionName, mapping: SectionMapping, source: ImportSource, report: ReportBuilder): Promise<Section> {
     const header = await readHeader(source, mapping.delimiter);
     if (!header.headers.some(Boolean)) throw new BadInputError(`mapping.${name}.file`, `${source.name} is empty: it needs a header line`);
-    return new Section(name, mapping, source, header, report);
+    const section = new Section(name, mapping, source, header, report);
+    await section.profileColumns();
+    return section;
+  }
+
+  /** True when rows have a value source for the field: a mapped column or a mapping constant. */
+  has(field: string): boolean {
+    return field in this.index || field in this.mapping.constants;
+  }
+
+  /** Mapped date fields, stage-date columns included. */
+  get dateFields(): string[] {
+    return [...DATE_FIELDS[this.name], ...Object.keys(this.mapping.stageDates).map(stageDateField)].filter((f) => f in this.index);
+  }
+
+  mappingPath(field: string): string {
+    return field.startsWith('stageDate:') ? `mapping.${this.name}.stageDates.${field.slice('stageDate:'.length)}` : `mapping.${this.name}.columns.${field}`;
+  }
+
+  /**
+   * Decides, per column, what the rows cannot decide one by one. Dates without a mapping `dateFormat`: a column
+   * whose numeric dates include one that only fits day-first ("20/10/2017") is read day-first throughout (and
+   * vice versa); a column where every such date fits both orders is refused, naming its first ambiguous value;
+   * a column with both kinds is refused. Flags: a column holding only checkmarks ("x") reads blank as no.
+   */
+  private async profileColumns(): Promise<void> {
+    const dates = this.dateFields.filter((f) => !this.dateOrders[f]);
+    const flags = Object.keys(this.flagWords).filter((f) => this.mapping.flags[f]?.blank == null);
+    if (!dates.length && !flags.length) return;
+    type Seen = { line: number; value: string };
+    const evidence = dates.map(() => ({ DMY: null as Seen | null, MDY: null as Seen | null, ambiguous: null as Seen | null, ambiguousCount: 0 }));
+    const marks = flags.map(() => ({ checkmarks: 0, other: 0, blank: 0 }));
+    const width = this.header.headers.length;
+    for await (const record of readRecords(this.source, this.header.delimiter, () => undefined)) {
+      if (record.values.length !== width) continue;
+      dates.forEach((field, k) => {
+        const value = this.clean(field, record.values[this.index[field]]);
+        if (value == null) return;
+        const shape = dateShape(value);
+        if (shape.kind !== 'numeric') return;
+        const dmy = shape.fits.includes('DMY');
+        const mdy = shape.fits.includes('MDY');
+        const e = evidence[k];
+        if (dmy && mdy) {
+          if (parseDate(value).ok) return; // 05/05/2023: the same date either way
+          e.ambiguousCount++;
+          e.ambiguous ??= { line: record.line, value };
+        } else if (dmy) e.DMY ??= { line: record.line, value };
+        else if (mdy) e.MDY ??= { line: record.line, value };
+      });
+      flags.forEach((field, k) => {
+        const value = this.clean(field, record.values[this.index[field]]);
+        if (value == null) marks[k].blank++;
+        else if (CHECKMARKS.has(normKey(value))) marks[k].checkmarks++;
+        else marks[k].other++;
+      });
+    }
+    dates.forEach((field, k) => {
+      const e = evidence[k];
+      const column = `Column "${this.columns[field]}" of ${this.source.name}`;
+      if (e.DMY && e.MDY) {
+        throw new BadInputError(this.mappingPath(field),
+          `${column} mixes day-first dates ("${e.DMY.value}", line ${e.DMY.line}) and month-first dates ("${e.MDY.value}", line ${e.MDY.line}): ` +
+          `set "dateFormat" in mapping.${this.name} (rows in the other order are then rejected) or fix the export`);
+      }
+      const decided = e.DMY ? 'DMY' : e.MDY ? 'MDY' : undefined;
+      if (!decided) {
+        if (e.ambiguous) {
+          throw new BadInputError(this.mappingPath(field),
+            `${column} has dates that read both day-first and month-first, first "${e.ambiguous.value}" on line ${e.ambiguous.line}: ` +
+            `set "dateFormat": "DMY" or "MDY" in mapping.${this.name}`);
+        }
+        return;
+      }
+      this.dateOrders[field] = decided;
+      if (e.ambiguousCount) {
+        const proof = (e.DMY ?? e.MDY)!;
+        this.report.infer(this.name, this.source.name, this.columns[field], 'DATE_ORDER_FROM_COLUMN',
+          `dates read ${decided === 'DMY' ? 'day-first' : 'month-first'}: "${proof.value}" (line ${proof.line}) fits no other order`, e.ambiguousCount);
+      }
+    });
+    flags.forEach((field, k) => {
+      const m = marks[k];
+      if (m.checkmarks > 0 && m.other === 0 && m.blank > 0) {
+        this.flagWords[field] = { ...this.flagWords[field], blank: false };
+        this.report.infer(this.name, this.source.name, this.columns[field], 'CHECKMARK_BLANK_IS_NO', 'checkmark column ("x" or blank): blank read as no', m.blank);
+      }
+    });
   }
 
   clean(field: string | null, raw: string | undefined): string | null {
@@ -87,7 +189,7 @@ export class Section {
   }
 
   csvColumn(field: string | null): string | null {
-    return field ? (this.mapping.columns[field] ?? field) : null;
+    return field ? (this.columns[field] ?? field) : null;
   }
 
   /** Records why a row cannot load; a row with several problems lists each but counts once. */
@@ -136,16 +238,25 @@ export class Section {
   // Typed readers: null when blank; report a rejection (and return undefined) when unreadable.
 
   date(row: Row, field: string): Date | null | undefined {
-    return this.parsed(row, field, (v) => parseDate(v, this.mapping.dateFormat));
+    const order = this.dateOrders[field];
+    return this.parsed(row, field, (v) => parseDate(v, order));
   }
 
   money(row: Row, field: string): number | null | undefined {
-    return this.parsed(row, field, parseMoneyCents);
+    return this.parsed(row, field, (v) => parseMoneyCents(v, this.mapping.numberStyle));
+  }
+
+  /** A yes/no field: null when blank (unless the column reads blank as no), undefined when rejected. */
+  flag(row: Row, field: string): boolean | null | undefined {
+    const words = this.flagWords[field];
+    if (!words) return null;
+    if (row.get(field) == null) return words.blank;
+    return this.parsed(row, field, (v) => parseFlag(v, words));
   }
 
   integer(row: Row, field: string): number | null | undefined {
     return this.parsed(row, field, (v) => {
-      const n = parseNumber(v);
+      const n = parseNumber(v, this.mapping.numberStyle);
       return n.ok && !Number.isInteger(n.value) ? { ok: false, reason: `"${v}" is not a whole number` } : n;
     });
   }

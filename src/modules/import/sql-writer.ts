@@ -73,10 +73,12 @@ export class SqlWriter {
     return this.dialect === 'sqlite' ? (value ? 1 : 0) : value;
   }
 
-  /** Reads a datetime column back as epoch milliseconds. */
+  /** Reads a datetime column back as epoch milliseconds (SQLite: a number; PostgreSQL through MikroORM: text). */
   millis(value: unknown): number | null {
     if (value == null) return null;
-    return value instanceof Date ? value.getTime() : Number(value);
+    if (value instanceof Date) return value.getTime();
+    if (typeof value === 'string' && !/^\d+$/.test(value)) return Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'));
+    return Number(value);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {

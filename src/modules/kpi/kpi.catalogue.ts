@@ -469,7 +469,7 @@ export const KPI_DEFINITIONS: KpiDef[] = [
     family: KpiFamily.EFFICIENCY,
     label: 'Pipeline value',
     description:
-      'Sum of open deal amounts at the end of the period (or now, for a running period); group by STAGE for the value per stage (current stage of each deal).',
+      'Sum of open deal amounts at the end of the period (or now, for a running period); group by STAGE for the value per stage (current stage of each deal). Open deals without an opened date (imported undated) count in the present pipeline only.',
     formula: 'Σ amount of deals open at the snapshot',
     unit: KpiUnit.MONEY,
     direction: HIGHER,

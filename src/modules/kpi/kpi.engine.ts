@@ -150,7 +150,7 @@ export class KpiEngine {
     const cmp = request.compareTo ? comparisonBuckets(period, current, request.compareTo) : null;
     const clampAsOf = (b: Bucket): SqlBucket => {
       const asOfEnd = new Date(Math.max(b.start.getTime(), Math.min(b.end.getTime(), period.asOf.getTime())));
-      return { ...b, asOfEnd };
+      return { ...b, asOfEnd, live: period.asOf.getTime() <= b.end.getTime() };
     };
     const kb: SqlBucket[] = [
       ...current.map((b) => ({ ...clampAsOf(b), key: CURRENT + b.key })),
@@ -261,7 +261,7 @@ export class KpiEngine {
     const fact = (FACTS as Record<string, FactDef>)[factId];
     const ref: Ref = { ref: `${factId}.${name}`, fact, name, percentile: Boolean(fact.percentiles?.[name]), ignore: [] };
     const asOfEnd = new Date(Math.max(period.from.getTime(), Math.min(period.to.getTime(), period.asOf.getTime())));
-    const kb: SqlBucket[] = [{ key: `${CURRENT}period`, start: period.from, end: period.to, asOfEnd }];
+    const kb: SqlBucket[] = [{ key: `${CURRENT}period`, start: period.from, end: period.to, asOfEnd, live: period.asOf.getTime() <= period.to.getTime() }];
     const rows = await this.measure(ref, dims, this.restrict(filter), kb);
     return new Map([...rows].map(([key, v]) => [key.split(SEP).slice(1).map((x) => (x === NONE ? '' : x)).join(SEP), v]));
   }

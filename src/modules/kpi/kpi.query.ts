@@ -12,6 +12,11 @@ export interface SqlBucket {
   end: Date;
   /** Snapshot moment: min(end, asOf), never before start. */
   asOfEnd: Date;
+  /**
+   * The snapshot is the present (asOf at or before the bucket's end): deals open now without any date belong to
+   * it. A past snapshot cannot know whether an undated deal existed then.
+   */
+  live: boolean;
 }
 
 export interface BuiltQuery {
@@ -32,9 +37,9 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 function bucketCte(d: Dialect, kb: SqlBucket[]): string {
   const rows = kb.map((b) => {
     const shifted = (x: Date) => new Date(x.getTime() - YEAR_MS);
-    return `(${[quote(b.key), ts(d, b.start), ts(d, b.end), ts(d, b.asOfEnd), ts(d, shifted(b.start)), ts(d, shifted(b.asOfEnd))].join(', ')})`;
+    return `(${[quote(b.key), ts(d, b.start), ts(d, b.end), ts(d, b.asOfEnd), ts(d, shifted(b.start)), ts(d, shifted(b.asOfEnd)), b.live ? 1 : 0].join(', ')})`;
   });
-  return `kb(bk, bs, be, ae, bsy, aey) as (values ${rows.join(', ')})`;
+  return `kb(bk, bs, be, ae, bsy, aey, live) as (values ${rows.join(', ')})`;
 }
 
 interface Parts {

@@ -10,17 +10,22 @@ import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod
 import { signals } from './kpi.signals';
 import { KPI_DEFINITIONS } from './kpi.catalogue';
 import { SignalKind } from './kpi.enums';
+import { assertKpiSegments } from '../auth/aggregate.policy';
 
 /**
  * The slice of the business the caller may see: the one place access rules reach the KPI engine. Today the
  * reps of the caller's row-level scope (src/modules/auth/access.policy.ts); every KPI, dashboard, funnel,
  * signal and leaderboard is narrowed to it (see KpiEngine.restrict).
  */
-export async function kpiScopeFor(ctx: Context): Promise<KpiScope> {
+export async function kpiScopeFor(ctx: Context, segments: { teamIds?: readonly string[] | null; repIds?: readonly string[] | null } = {}, prefix = 'filter.'): Promise<KpiScope> {
+  // A team or rep named in the filter must be readable (NOT_FOUND) and the caller's (FORBIDDEN): aggregate.policy.ts.
+  await assertKpiSegments(ctx.access, ctx.em, segments.teamIds ?? [], segments.repIds ?? [], prefix);
   const repIds = await ctx.access.repIds();
   const hidden = ctx.access.seesFinancials ? {} : { hiddenKpis: FINANCIAL_KPI_KEYS };
   return repIds === null ? hidden : { repIds, ...hidden };
 }
+
+const segmentsOf = (scope: DashboardScopeInput | undefined) => ({ teamIds: scope?.teamId ? [scope.teamId] : [], repIds: scope?.repId ? [scope.repId] : [] });
 
 /** KPIs built on cost, spend, margin or quota (targets): MANAGER and above only; FORBIDDEN below, left out of dashboards. */
 export const FINANCIAL_KPI_KEYS: ReadonlySet<string> = new Set(
@@ -59,7 +64,7 @@ export class KpiResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult> {
     assertKpisVisible(ctx, [key]);
-    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx), [key], {
+    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx, filter ?? {}), [key], {
       period: toPeriod(period),
       filter: toFilter(filter),
       groupBy,
@@ -80,7 +85,7 @@ export class KpiResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult[]> {
     assertKpisVisible(ctx, keys);
-    return computeKpis(ctx.em, await kpiScopeFor(ctx), keys, {
+    return computeKpis(ctx.em, await kpiScopeFor(ctx, filter ?? {}), keys, {
       period: toPeriod(period),
       filter: toFilter(filter),
       groupBy,
@@ -97,7 +102,7 @@ export class KpiResolver {
     @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,
     @Ctx() ctx: Context,
   ): Promise<Dashboard> {
-    return dashboard(ctx.em, await kpiScopeFor(ctx), role, scope, toPeriod(period), compareTo);
+    return dashboard(ctx.em, await kpiScopeFor(ctx, segmentsOf(scope), 'scope.'), role, scope, toPeriod(period), compareTo);
   }
 
   @Query(() => Funnel, { description: 'Leads created or deals opened in the period, through their steps: counts, conversions, median and p75 durations.' })
@@ -107,7 +112,7 @@ export class KpiResolver {
     @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
     @Ctx() ctx: Context,
   ): Promise<Funnel> {
-    return funnel(ctx.em, await kpiScopeFor(ctx), cohort, toPeriod(period), toFilter(filter));
+    return funnel(ctx.em, await kpiScopeFor(ctx, filter ?? {}), cohort, toPeriod(period), toFilter(filter));
   }
 
   @Query(() => [Signal], { description: 'Stalled deals, accounts at churn risk and KPIs off their targets, as of period.asOf (now by default).' })
@@ -118,7 +123,7 @@ export class KpiResolver {
     @Ctx() ctx: Context,
   ): Promise<Signal[]> {
     const filter = toFilter({ teamIds: scope?.teamId ? [scope.teamId] : undefined, repIds: scope?.repId ? [scope.repId] : undefined });
-    const found = await signals(ctx.em, await kpiScopeFor(ctx), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
+    const found = await signals(ctx.em, await kpiScopeFor(ctx, segmentsOf(scope), 'scope.'), toPeriod(period), filter, Math.min(Math.max(limit, 1), 500));
     // KPI_OFF_TRACK signals compare with targets (quotas): MANAGER and above.
     return ctx.access.seesFinancials ? found : found.filter((signal) => signal.kind !== SignalKind.KPI_OFF_TRACK);
   }
@@ -132,6 +137,6 @@ export class KpiResolver {
     @Ctx() ctx: Context,
   ): Promise<Leaderboard> {
     assertKpisVisible(ctx, [kpi]);
-    return leaderboard(ctx.em, await kpiScopeFor(ctx), kpi, teamId, toPeriod(period), limit);
+    return leaderboard(ctx.em, await kpiScopeFor(ctx, { teamIds: teamId ? [teamId] : [] }, ''), kpi, teamId, toPeriod(period), limit);
   }
 }

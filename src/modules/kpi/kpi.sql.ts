@@ -210,13 +210,14 @@ export const FACTS = {
     },
   },
   // Open at the snapshot moment ae = min(bucket end, asOf): still open now, or closed after ae. Two facts
-  // (summed by the KPIs) rather than an OR, so each uses an index, per owner or company-wide.
+  // (summed by the KPIs) rather than an OR, so each uses an index, per owner or company-wide. A deal open now
+  // with no opened date (imported undated) is part of the present pipeline (kb.live), not of a past one.
   openNow: {
     id: 'openNow',
     source: DEALS,
     // SQLite: the unary + keeps the planner off the (owner, opened_at) index, which would read every deal the
     // owners ever opened; (owner, status, ...) finds the open ones directly.
-    inBucket: (d) => (d === 'sqlite' ? '+d.opened_at < kb.ae' : 'd.opened_at < kb.ae'),
+    inBucket: (d) => `(${d === 'sqlite' ? '+d.opened_at' : 'd.opened_at'} < kb.ae or (d.opened_at is null and kb.live = 1))`,
     where: () => [`d.status = ${OPEN}`],
     aggregates: { openCount: () => 'count(*)', openAmount: () => 'sum(d.amount_cents)' },
   },

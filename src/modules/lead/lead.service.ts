@@ -4,9 +4,9 @@ import { toMinor } from '../../graphql/money.scalar';
 import { contains } from '../../shared/search';
 import { BadInputError, ConflictError } from '../../shared/errors';
 import { LeadStatus } from '../../shared/enums';
-import { assertVersion, findOptional, findOrFail, parseId } from '../../shared/ids';
+import { requiredText } from '../../shared/validation';
+import { assertVersion, parseId } from '../../shared/ids';
 import { Account } from '../account/account.entity';
-import { Rep } from '../rep/rep.entity';
 import { Product } from '../product/product.entity';
 import { createDeal } from '../deal/deal.service';
 import { Deal } from '../deal/deal.entity';
@@ -24,8 +24,7 @@ export function leadWhere(em: Em, filter: LeadFilter = {}): FilterQuery<Lead> {
     where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
   }
   if (filter.search) {
-    const like = contains(em, filter.search);
-    where.$or = [{ name: like }, { company: like }, { email: like }];
+    Object.assign(where, contains(em, 'leads', ['name', 'company', 'email'], filter.search));
   }
   return where as FilterQuery<Lead>;
 }
@@ -47,12 +46,12 @@ export function validateAttributes(attributes: Record<string, unknown>): Record<
   return attributes as Record<string, string | number | boolean | null>;
 }
 
-async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLeadInput, prefix: string) {
-  const [account, owner] = await Promise.all([
-    findOptional(em, Account, input.accountId, `${prefix}accountId`),
-    findOptional(em, Rep, input.ownerId, `${prefix}ownerId`),
-  ]);
-  if (input.name !== undefined) lead.name = input.name.trim();
+/** Account and owner through the caller's access policy: NOT_FOUND outside its slice, the one owner rule for the owner. */
+async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLeadInput, prefix: string, access: AccessScope) {
+  if (input.ownerId === null && !access.unrestricted) throw new BadInputError(`${prefix}ownerId`, 'A lead keeps an owner: name the rep taking it over');
+  const account = await access.findOptional(em, Account, input.accountId, `${prefix}accountId`);
+  const owner = input.ownerId == null ? input.ownerId : await access.resolveAssignee(em, input.ownerId, 'lead', `${prefix}ownerId`);
+  if (input.name != null) lead.name = requiredText(input.name, `${prefix}name`, 160);
   for (const key of ['email', 'phone', 'title', 'company', 'source', 'hasAuthority', 'hasNeed', 'timelineMonths'] as const) {
     if (input[key] !== undefined) (lead as unknown as Record<string, unknown>)[key] = input[key];
   }
@@ -64,22 +63,20 @@ async function applyFields(em: Em, lead: Lead, input: CreateLeadInput | UpdateLe
 
 /** `access` is the caller's scope; in-process callers (import, seeds, CLI) run as the system identity. */
 export async function createLead(em: Em, input: CreateLeadInput, access = AccessScope.system()): Promise<Lead> {
-  if (input.ownerId != null) await access.assertCanAssign(input.ownerId, 'input.ownerId');
   // A rep creating a lead without naming an owner works it themselves (otherwise they could not see it).
-  if (input.ownerId === undefined && access.identity.repId != null) input = { ...input, ownerId: String(access.identity.repId) } as CreateLeadInput;
+  if (input.ownerId === undefined && access.identity.repId != null && !access.unrestricted) input = { ...input, ownerId: String(access.identity.repId) } as CreateLeadInput;
   return em.transactional(async (tx) => {
-    const lead = tx.create(Lead, { name: input.name.trim(), status: LeadStatus.NEW, attributes: {} });
-    await applyFields(tx, lead, input, 'input.');
+    const lead = tx.create(Lead, { name: requiredText(input.name, 'input.name', 160), status: LeadStatus.NEW, attributes: {} });
+    await applyFields(tx, lead, input, 'input.', access);
     return lead;
   });
 }
 
 export async function updateLead(em: Em, id: string, version: number, input: UpdateLeadInput, access = AccessScope.system()): Promise<Lead> {
-  if (input.ownerId != null) await access.assertCanAssign(input.ownerId, 'input.ownerId');
   return em.transactional(async (tx) => {
     const lead = await access.findOrFail(tx, Lead, id, 'id');
     assertVersion(lead, version, 'Lead');
-    await applyFields(tx, lead, input, 'input.');
+    await applyFields(tx, lead, input, 'input.', access);
     return lead;
   });
 }
@@ -118,26 +115,31 @@ export async function disqualifyLead(em: Em, id: string, version: number, reason
 
 /**
  * Creates the deal (and the account if the lead has none) and closes the lead as CONVERTED, atomically.
- * Whoever may edit the lead may convert it; the new deal's owner can be any rep (the SDR-to-AE hand-off).
+ * Whoever may edit the lead may convert it; the new deal goes to a deal owner under the one owner rule's
+ * hand-off case (an SDR or AE: an active AE or manager of its team; a MANAGER: its team; EXEC/ADMIN: anyone).
+ * An account is matched by the company name among the accounts the caller can read only: another team's
+ * customer of the same name is never attached (nor revealed); a new account is created instead.
  */
 export async function convertLead(em: Em, input: ConvertLeadInput, access = AccessScope.system()): Promise<Lead> {
   return em.transactional(async (tx) => {
     const lead = await access.findOrFail(tx, Lead, input.leadId, 'leadId');
     assertVersion(lead, input.version, 'Lead');
     assertOpen(lead, 'converted');
+    const owner = await access.resolveAssignee(tx, input.ownerId, 'handoff', 'ownerId');
+    const product = await access.findOptional(tx, Product, input.productId, 'productId');
     let account = lead.account ? await tx.findOne(Account, lead.account.id) : null;
     if (!account) {
       const company = lead.company?.trim();
       if (!company) throw new BadInputError('leadId', 'The lead has neither an account nor a company name to create one from');
-      account = (await tx.findOne(Account, { name: company })) ?? tx.create(Account, { name: company });
+      account = (await tx.findOne(Account, await access.scoped<Account>('Account', { name: company }, tx))) ?? tx.create(Account, { name: company });
       await tx.flush();
       lead.account = account;
     }
-    const product = await findOptional(tx, Product, input.productId, 'productId');
+    // The caller's rights were checked above (the lead, its hand-off); the deal is written as the system would.
     const deal = await createDeal(tx, {
-      name: input.dealName ?? [company(lead, account), product?.name].filter(Boolean).join(' - '),
+      name: input.dealName != null ? requiredText(input.dealName, 'dealName', 200) : [company(lead, account), product?.name].filter(Boolean).join(' - '),
       accountId: String(account.id),
-      ownerId: input.ownerId,
+      ownerId: String(owner.id),
       productId: input.productId,
       amount: input.amount,
       currency: input.currency,

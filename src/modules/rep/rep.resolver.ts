@@ -55,8 +55,7 @@ export class RepResolver {
     if (filter.roles?.length) where.role = { $in: filter.roles };
     if (filter.active != null) where.active = filter.active;
     if (filter.search) {
-      const like = contains(ctx.em, filter.search);
-      where.$or = [{ name: like }, { email: like }];
+      Object.assign(where, contains(ctx.em, 'reps', ['name', 'email'], filter.search));
     }
     return paginate(ctx.em, Rep, await ctx.access.scoped('Rep', where), { name: 'asc' }, page, ctx.config.maxPageSize);
   }
@@ -85,7 +84,9 @@ export class RepResolver {
   }
 
   @FieldResolver(() => [Lead], { description: 'The newest leads this rep works.' })
-  leads(@Root() rep: Rep, @Args() { first, statuses }: RepLeadsArgs, @Ctx() ctx: Context) {
+  async leads(@Root() rep: Rep, @Args() { first, statuses }: RepLeadsArgs, @Ctx() ctx: Context) {
+    const reps = await ctx.access.repIds(); // a colleague in the directory is visible, its leads are not
+    if (reps && !reps.includes(rep.id)) return [];
     return ctx.loaders.latestChildren(Lead, 'owner', first, statuses?.length ? { status: statuses } : {}).load(rep.id);
   }
 }

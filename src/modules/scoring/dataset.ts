@@ -34,6 +34,8 @@ export const LEAD_LABELS: Record<string, string> = {
   'act.demos': 'Demos',
   'act.replies': 'Replies',
   'act.connected': 'Conversations',
+  'created.month': 'Month of first contact',
+  'created.weekday': 'Weekday of first contact',
 };
 
 export const DEAL_LABELS: Record<string, string> = {
@@ -67,6 +69,18 @@ export const toMs = (v: unknown): number | null => {
   const parsed = Date.parse(String(v));
   return Number.isFinite(parsed) ? parsed : null;
 };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * Date parts of a lead's first contact (UTC): seasonality and the working week. An import without dates
+ * stamps one instant on every lead, which makes these constant: the feature pipeline then drops them.
+ */
+export function leadDateParts(createdAt: number): RawRecord {
+  const d = new Date(createdAt);
+  return { 'created.month': MONTHS[d.getUTCMonth()], 'created.weekday': WEEKDAYS[d.getUTCDay()] };
+}
+
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const toBool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 1 || v === '1' || v === 't');
 
@@ -77,6 +91,8 @@ export interface LeadRow {
   teamId: number | null;
   source: string | null;
   createdAt: number;
+  /** Earliest of creation, first contact and MQL date. */
+  arrivedAt: number;
   closedAt: number | null;
   updatedAt: number;
   record: RawRecord;
@@ -118,7 +134,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
     .leftJoin('reps as r', 'r.id', 'l.owner_id')
     .select(
       'l.id', 'l.status', 'l.source', 'l.title', 'l.owner_id', 'r.team_id', 'l.budget_cents', 'l.has_authority', 'l.has_need',
-      'l.timeline_months', 'l.attributes', 'l.sql_at', 'l.closed_at', 'l.created_at', 'l.updated_at',
+      'l.timeline_months', 'l.attributes', 'l.sql_at', 'l.closed_at', 'l.created_at', 'l.updated_at', 'l.first_contacted_at', 'l.mql_at',
       'a.sector', 'a.country', 'a.segment', 'a.employees', 'a.annual_revenue_cents',
     )
     .limit(limit);
@@ -130,6 +146,9 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
     const id = Number(r.id);
     const attributes = (typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes ?? {}) as Record<string, unknown>;
     const act = engagement.get(id);
+    // The lead's first known moment: an export that dates leads only by first contact or MQL date is loaded
+    // at the import time, which is then later than those dates.
+    const arrivedAt = Math.min(...[r.created_at, r.first_contacted_at, r.mql_at].map(toMs).filter((t): t is number => t !== null));
     const record: RawRecord = {
       source: r.source as string | null,
       title: r.title as string | null,
@@ -149,6 +168,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       'act.demos': act?.demos ?? 0,
       'act.replies': act?.replies ?? 0,
       'act.connected': act?.connected ?? 0,
+      ...leadDateParts(arrivedAt),
     };
     for (const [key, value] of Object.entries(attributes)) {
       if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) record[`attr.${key}`] = value as RawRecord[string];
@@ -160,6 +180,7 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       teamId: toNum(r.team_id),
       source: (r.source as string | null) ?? null,
       createdAt: toMs(r.created_at)!,
+      arrivedAt,
       closedAt: toMs(r.closed_at),
       updatedAt: toMs(r.updated_at)!,
       record,

@@ -20,6 +20,8 @@ export interface BinaryMetrics {
   /** Positive rate in the top 10 % / 20 % of scores divided by the overall positive rate. */
   lift10: number;
   lift20: number;
+  /** Expected calibration error over the ten bins of `calibration`. */
+  calibrationError: number;
   calibration: CalibrationBin[];
 }
 
@@ -129,6 +131,7 @@ export function lift(p: ArrayLike<number>, y: ArrayLike<number>, fraction: numbe
 export function evaluate(p: ArrayLike<number>, y: ArrayLike<number>): BinaryMetrics {
   let positives = 0;
   for (let i = 0; i < y.length; i++) positives += y[i];
+  const table = calibrationTable(p, y);
   return {
     count: p.length,
     positives,
@@ -139,7 +142,8 @@ export function evaluate(p: ArrayLike<number>, y: ArrayLike<number>): BinaryMetr
     brier: brier(p, y),
     lift10: lift(p, y, 0.1),
     lift20: lift(p, y, 0.2),
-    calibration: calibrationTable(p, y),
+    calibrationError: expectedCalibrationError(table),
+    calibration: table,
   };
 }
 

@@ -9,7 +9,9 @@ import { contributions, predictRaw } from './network';
 import type { tf } from './tf-backend';
 import type { ModelKind, TrainedModelInfo } from './trainer';
 
-export interface ModelMetadata extends TrainedModelInfo {
+export interface ModelMetadata extends Omit<TrainedModelInfo, 'leakage'> {
+  /** Absent in models trained before the leakage guard acted (they carry leakageWarning only). */
+  leakage?: TrainedModelInfo['leakage'];
   formatVersion: 1;
   version: string;
   createdAt: string;

@@ -1,30 +1,22 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Knex } from '@mikro-orm/knex';
-import pino from 'pino';
 import { loadConfig } from '../../config';
 import { createOrm, migrate, type Em } from '../../db/orm';
+import { JSON_HELP, oneOf, printOutput, wholeNumber } from '../../shared/cli';
+import { createLogger } from '../../shared/logger';
 import { expectedCalibrationError } from './metrics';
 import type { ModelMetadata } from './scorer';
 import { ModelKind, ModelStatus } from './scoring.entity';
 import { startScoring } from './scoring.runtime';
 import { createTrainingJob, runTrainingJob } from './scoring.service';
 
-const kindOf = (value: string): ModelKind => {
-  const kind = value.toUpperCase();
-  if (kind !== 'LEAD' && kind !== 'DEAL') throw new InvalidArgumentError('expected lead or deal');
-  return kind as ModelKind;
-};
-const count = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-};
+const kindOf = oneOf([ModelKind.LEAD, ModelKind.DEAL]);
 
 async function withRuntime<T>(fn: (runtime: ReturnType<typeof startScoring>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const orm = await createOrm(config.database);
-  const runtime = startScoring(orm, config, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), { sweepMs: 0 });
+  const runtime = startScoring(orm, config, createLogger({ env: config.env, logLevel: process.env.LOG_LEVEL ?? 'warn' }, 'json'), { sweepMs: 0 });
   try {
     await migrate(orm);
     return await fn(runtime);
@@ -40,10 +32,12 @@ export function printSummary(metadata: Omit<ModelMetadata, 'pipeline'> & { pipel
   const m = metadata.metrics;
   out(`\n${metadata.kind} model ${metadata.version}: ${metadata.algorithm} (kept by calibrated validation log loss), saved in ${dir}`);
   out(`Data: ${metadata.counts.examples} closed examples (${metadata.counts.positives} positive), ${metadata.dataWindow.from?.slice(0, 10)} .. ${metadata.dataWindow.to?.slice(0, 10)}`);
-  out(`Split (${metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
+  if (metadata.counts.agedOut) out(`  of the negatives, ${metadata.counts.agedOut} are open leads older than ${metadata.counts.agedOutAfterDays} days (95th percentile of the days conversions took): counted as not converted`);
+  out(`Split (${metadata.split.reason ?? metadata.split.method}): ${metadata.split.train} train / ${metadata.split.validation} validation / ${metadata.split.holdout} holdout${metadata.split.holdoutFrom ? ` (from ${metadata.split.holdoutFrom.slice(0, 10)})` : ''}`);
   for (const c of metadata.candidates) out(`  candidate ${c.type.padEnd(8)} epochs ${c.epochs} (best ${c.bestEpoch}), validation log loss ${f(c.valLogLossCalibrated, 4)} calibrated, AUC ${f(c.valAuc)}`);
   out(`Holdout: AUC ${f(m.auc)}  PR AUC ${f(m.prAuc)}  log loss ${f(m.logLoss, 4)}  Brier ${f(m.brier, 4)}  lift@10% ${f(m.lift10, 2)}  lift@20% ${f(m.lift20, 2)}  ECE ${f(expectedCalibrationError(m.calibration), 4)}`);
-  for (const [name, b] of Object.entries(metadata.baselines)) out(`  baseline ${name.padEnd(18)} AUC ${f(b.auc)}  log loss ${f(b.logLoss, 4)}  Brier ${f(b.brier, 4)}  lift@10% ${f(b.lift10, 2)}`);
+  for (const [name, b] of Object.entries(metadata.baselines)) out(`  baseline ${name.padEnd(18)} AUC ${f(b.auc)}  log loss ${f(b.logLoss, 4)}  Brier ${f(b.brier, 4)}  lift@10% ${f(b.lift10, 2)}  ECE ${f(b.calibrationError ?? NaN, 4)}`);
+  for (const d of metadata.leakage?.dropped ?? []) out(`LEAKAGE: dropped ${d.label} (${d.reason}): ${d.detail}`);
   out('Calibration (holdout): predicted -> observed (n)');
   for (const bin of m.calibration) out(`  ${f(bin.from, 1)}-${f(bin.to, 1)}: ${f(bin.meanPredicted)} -> ${f(bin.observedRate)} (${bin.count})`);
   out('Top features (mean |contribution| to the log-odds on the holdout):');
@@ -56,10 +50,11 @@ export function registerScoringCommands(program: Command): void {
     .command('train')
     .description('train, calibrate and evaluate the lead-conversion or deal-win model, save it under models/ and register it')
     .addOption(new Option('--model <kind>', 'lead or deal').argParser(kindOf).makeOptionMandatory())
-    .option('--seed <n>', 'random seed', count, 42)
-    .option('--max-epochs <n>', 'epochs per candidate at most (early stopping usually ends sooner)', count, 30)
-    .option('--max-examples <n>', 'newest closed examples to use at most', count, 200_000)
+    .option('--seed <n>', 'random seed', wholeNumber(42, 1), 42)
+    .option('--max-epochs <n>', 'epochs per candidate at most (early stopping usually ends sooner)', wholeNumber(30, 1), 30)
+    .option('--max-examples <n>', 'newest closed examples to use at most', wholeNumber(200_000, 1), 200_000)
     .option('--no-activate', 'register the model without making it the active one')
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
       await withRuntime(async (runtime) => {
         const em = runtime.em() as Em;
@@ -76,13 +71,19 @@ export function registerScoringCommands(program: Command): void {
         });
         bar.stop();
         if (row.status !== ModelStatus.READY) {
-          console.error(row.message);
+          console.error(`error: ${row.message}`);
           process.exitCode = 1;
           return;
         }
         const seconds = (performance.now() - started) / 1000;
-        printSummary(row.report as never, `${runtime.modelsDir}/${row.path}`);
-        console.log(`Trained in ${seconds.toFixed(1)} s. ${opts.activate ? 'Active now.' : `Not activated (activateModel(version: "${row.version}")).`}`);
+        const dir = `${runtime.modelsDir}/${row.path}`;
+        const held = (row.report as { leakage?: { holdActivation?: boolean } } | null)?.leakage?.holdActivation;
+        const next = held ? `Not activated: the leakage guard acted; review, then activateModel(version: "${row.version}").` : `Not activated (activateModel(version: "${row.version}")).`;
+        printOutput(opts.json, { version: row.version, kind: row.kind, dir, active: Boolean(row.active), leakageHeld: Boolean(held), seconds, report: row.report }, () => {
+          const lines: string[] = [];
+          printSummary(row.report as never, dir, (line) => lines.push(line));
+          return `${lines.join('\n')}\nTrained in ${seconds.toFixed(1)} s. ${row.active ? 'Active now.' : next}`;
+        });
       });
     });
 
@@ -90,20 +91,26 @@ export function registerScoringCommands(program: Command): void {
     .command('score')
     .description('score every open lead and deal (or one kind) with the active model and store the scores')
     .addOption(new Option('--model <kind>', 'lead or deal (default: both)').argParser(kindOf))
+    .option('--json', JSON_HELP)
     .action(async (opts) => {
       await withRuntime(async (runtime) => {
         const kinds: ModelKind[] = opts.model ? [opts.model] : [ModelKind.LEAD, ModelKind.DEAL];
+        const results: Array<Awaited<ReturnType<typeof runtime.rescoreAll>> & { kind: ModelKind; tiers: Record<string, number>; note: string | null }> = [];
         for (const kind of kinds) {
           const bar = new SingleBar({ format: `${kind.toLowerCase()} scores {value} | {duration}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
           bar.start(0, 0);
           const result = await runtime.rescoreAll(kind, (done) => bar.update(done));
           bar.stop();
           const knex = runtime.em().getKnex() as unknown as Knex;
-          const tiers: Array<{ tier: string; n: unknown }> = await knex(kind === ModelKind.LEAD ? 'lead_scores' : 'deal_scores').groupBy('tier').orderBy('tier').select('tier', knex.raw('count(*) as n'));
-          console.log(`${kind}: scored ${result.scored} open records in ${result.seconds.toFixed(2)} s with ${result.method === 'MODEL' ? 'model' : 'rules'} ${result.modelVersion}; tiers ${tiers.map((t) => `${t.tier}=${t.n}`).join(' ')}`);
+          const rows: Array<{ tier: string; n: unknown }> = await knex(kind === ModelKind.LEAD ? 'lead_scores' : 'deal_scores').groupBy('tier').orderBy('tier').select('tier', knex.raw('count(*) as n'));
           const scorer = await runtime.scorer(kind);
-          if (scorer.note) console.log(`  ${scorer.note}`);
+          results.push({ kind, ...result, tiers: Object.fromEntries(rows.map((t) => [t.tier, Number(t.n)])), note: scorer.note ?? null });
         }
+        printOutput(opts.json, results, () =>
+          results
+            .map((r) => `${r.kind}: scored ${r.scored} open records in ${r.seconds.toFixed(2)} s with ${r.method === 'MODEL' ? 'model' : 'rules'} ${r.modelVersion}; tiers ${Object.entries(r.tiers).map(([tier, n]) => `${tier}=${n}`).join(' ')}${r.note ? `\n  ${r.note}` : ''}`)
+            .join('\n'),
+        );
       });
     });
 }

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Rep } from '../rep/rep.entity';
+import { Team } from '../team/team.entity';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import type { Context } from '../../graphql/context';
 import { Deal } from '../deal/deal.entity';
@@ -12,8 +14,10 @@ import { AccessRole } from '../auth/identity';
 /** The model registry (metrics, versions, jobs): MANAGER and above; training, activation, rescoring: ADMIN. */
 const REGISTRY_READERS = [AccessRole.MANAGER, AccessRole.EXEC, AccessRole.ADMIN];
 import {
-  BaselineMetrics, CalibrationBin, FeatureChoice, FeatureEffect, FeatureImportance, LeadQueueArgs, LeadQueueConnection, ModelMetrics, RescoreResult, Score,
+  BaselineMetrics, CalibrationBin, FeatureChoice, FeatureEffect, FeatureImportance, LeadQueueArgs, LeadQueueConnection, LeakageReport, ModelMetrics, RescoreResult, Score,
 } from './scoring.types';
+import { expectedCalibrationError, type BinaryMetrics } from './metrics';
+import type { TrainedModelInfo } from './trainer';
 
 type Loaded = ScoreView & { percentile: number | null };
 const loaders = new WeakMap<Context, Record<ModelKind, DataLoader<{ id: number; updatedAt: Date }, Loaded | null, number>>>();
@@ -56,7 +60,8 @@ export class DealScoreResolver {
 export class ModelVersionResolver {
   @FieldResolver(() => ModelMetrics, { nullable: true, description: 'Holdout metrics of the calibrated model.' })
   metrics(@Root() row: ModelVersion) {
-    return (row.report?.metrics as object | undefined) ?? null;
+    const metrics = row.report?.metrics as (BinaryMetrics & { calibrationError?: number }) | undefined;
+    return metrics ? { ...metrics, calibrationError: metrics.calibrationError ?? expectedCalibrationError(metrics.calibration) } : null;
   }
 
   @FieldResolver(() => [CalibrationBin], { description: 'Holdout calibration table: 10 bins of predicted probability.' })
@@ -66,7 +71,15 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => [BaselineMetrics], { description: 'Simple baselines on the same holdout.' })
   baselines(@Root() row: ModelVersion) {
-    return Object.entries((row.report?.baselines ?? {}) as Record<string, object>).map(([name, m]) => ({ name, ...m }));
+    return Object.entries((row.report?.baselines ?? {}) as Record<string, object>).map(([name, m]) => ({ calibrationError: null, name, ...m }));
+  }
+
+  @FieldResolver(() => LeakageReport, { description: 'What the leakage guard dropped, and whether activation is held for review.' })
+  leakage(@Root() row: ModelVersion): LeakageReport {
+    const report = row.report?.leakage as TrainedModelInfo['leakage'] | undefined;
+    const warning = (row.report?.leakageWarning as string | null | undefined) ?? null;
+    if (!report) return { dropped: [], passAucs: [], suspect: warning !== null, holdActivation: warning !== null, message: warning };
+    return { dropped: report.dropped, passAucs: report.passes.map((p) => p.holdoutAuc), suspect: report.suspect, holdActivation: report.holdActivation, message: report.message };
   }
 
   @FieldResolver(() => [FeatureImportance])
@@ -84,7 +97,7 @@ export class ModelVersionResolver {
     return (row.report?.featureDescription ?? []) as FeatureChoice[];
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Set when the holdout AUC is suspiciously high (probable leakage).' })
+  @FieldResolver(() => String, { nullable: true, description: 'What the leakage guard did or suspects (null when nothing): leakage.message.' })
   leakageWarning(@Root() row: ModelVersion) {
     return (row.report?.leakageWarning as string | null | undefined) ?? null;
   }
@@ -102,6 +115,9 @@ export class ScoringResolver {
   @Query(() => LeadQueueConnection, { description: "Open leads ranked by score (ties by recency) with the reasons: an SDR's queue (owner) or a team's (team)." })
   async leadQueue(@Args() { owner, team, filter, first, after }: LeadQueueArgs, @Ctx() ctx: Context) {
     // Another rep's or team's queue is FORBIDDEN; without arguments, the caller's own slice.
+    // Named like any id: NOT_FOUND when unreadable, then FORBIDDEN when not the caller's (aggregate.policy.ts).
+    if (owner) await ctx.access.findOrFail(ctx.em, Rep, owner, 'owner');
+    if (team) await ctx.access.findOrFail(ctx.em, Team, team, 'team');
     if (owner) await ctx.access.assertRep(owner, 'owner');
     if (team) ctx.access.assertTeam(team, 'team');
     const visibleOwnerIds = await ctx.access.repIds();

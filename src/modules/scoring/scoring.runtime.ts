@@ -41,6 +41,8 @@ export interface RuntimeOptions {
   registryCheckMs?: number;
   /** Background sweep for unscored / stale open records (ms); 0 disables it. */
   sweepMs?: number;
+  /** Train in the background when no model fits and there is enough history (default: outside tests). */
+  autoTrain?: boolean;
 }
 
 interface Cached {
@@ -68,6 +70,7 @@ export class ScoringRuntime implements EventSubscriber {
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   readonly registryCheckMs: number;
+  private readonly autoTrain: boolean;
 
   constructor(
     private readonly orm: Orm,
@@ -76,6 +79,7 @@ export class ScoringRuntime implements EventSubscriber {
     options: RuntimeOptions = {},
   ) {
     this.registryCheckMs = options.registryCheckMs ?? 5000;
+    this.autoTrain = options.autoTrain ?? config.env !== 'test';
     // No background sweep in tests (other features' test apps should not pay for it); the first queue read sweeps.
     const sweepMs = options.sweepMs ?? (config.env === 'test' ? 0 : 60_000);
     if (sweepMs > 0) {
@@ -136,8 +140,10 @@ export class ScoringRuntime implements EventSubscriber {
       }
     }
     if (!scorer) {
-      const rules = await this.ruleScorer(em, kind);
-      if (rules.enoughData) this.trainInBackground(kind);
+      const held = await heldModel(em, kind);
+      const rules = await this.ruleScorer(em, kind, held);
+      // A model held back by the leakage guard waits for a person: training again would only hold another.
+      if (rules.enoughData && !held) this.trainInBackground(kind);
       scorer = rules;
     }
     this.cache.set(kind, { scorer, checkedAt: Date.now(), version: scorer.method === 'MODEL' ? scorer.version : null });
@@ -146,9 +152,9 @@ export class ScoringRuntime implements EventSubscriber {
 
   private trainingStarted = new Set<ModelKind>();
 
-  /** Enough history but no model that fits: train one in the background, once per process (not in tests). */
+  /** Enough history but no model that fits: train one in the background, once per process (not in tests by default). */
   private trainInBackground(kind: ModelKind): void {
-    if (this.config.env === 'test' || this.trainingStarted.has(kind) || this.stopped) return;
+    if (!this.autoTrain || this.trainingStarted.has(kind) || this.stopped) return;
     this.trainingStarted.add(kind);
     this.logger.info({ kind }, 'scoring: no model fits this database and there is enough history: training one in the background');
     this.track(
@@ -158,8 +164,15 @@ export class ScoringRuntime implements EventSubscriber {
     );
   }
 
+  /** A registered model's folder: trained here (modelsDir), else one of the committed demo models. */
+  modelDir(relativePath: string): string {
+    const trained = path.resolve(this.modelsDir, relativePath);
+    const demo = this.config.demoModelsDir && path.resolve(this.config.demoModelsDir, relativePath);
+    return demo && !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
+  }
+
   async loadModel(relativePath: string): Promise<ModelScorer> {
-    const dir = path.resolve(this.modelsDir, relativePath);
+    const dir = this.modelDir(relativePath);
     await initTensorflow((m) => this.logger.info(m));
     const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
     const scorer = new ModelScorer(metadata, await loadNetwork(dir));
@@ -169,13 +182,15 @@ export class ScoringRuntime implements EventSubscriber {
 
   /** Without an active model: register and activate the newest model committed under models/<kind>/ (the demo model). */
   private async registerCommittedModel(em: Em, kind: ModelKind): Promise<ModelVersion | null> {
-    const kindDir = path.join(this.modelsDir, kind.toLowerCase());
+    if (!this.config.demoModelsDir) return null;
+    const kindDir = path.join(this.config.demoModelsDir, kind.toLowerCase());
     if (!fs.existsSync(kindDir)) return null;
     const candidates = fs
       .readdirSync(kindDir)
       .filter((v) => fs.existsSync(path.join(kindDir, v, 'metadata.json')) && fs.existsSync(path.join(kindDir, v, 'model.json')))
       .map((v) => ({ version: v, metadata: JSON.parse(fs.readFileSync(path.join(kindDir, v, 'metadata.json'), 'utf8')) as ModelMetadata }))
-      .filter((c) => c.metadata.kind === kind)
+      // A committed model the leakage guard held back is never activated automatically either.
+      .filter((c) => c.metadata.kind === kind && !c.metadata.leakage?.holdActivation)
       .sort((a, b) => (a.metadata.createdAt < b.metadata.createdAt ? 1 : -1));
     if (candidates.length === 0) return null;
     const { version, metadata } = candidates[0];
@@ -202,7 +217,7 @@ export class ScoringRuntime implements EventSubscriber {
     return this.em().findOne(ModelVersion, { kind, active: true });
   }
 
-  private async ruleScorer(em: Em, kind: ModelKind): Promise<RuleScorer & { enoughData: boolean }> {
+  private async ruleScorer(em: Em, kind: ModelKind, held: ModelVersion | null = null): Promise<RuleScorer & { enoughData: boolean }> {
     const knex = em.getKnex() as unknown as Knex;
     const table = kind === ModelKind.LEAD ? 'leads' : 'deals';
     const [pos, neg] = kind === ModelKind.LEAD ? ['CONVERTED', 'DISQUALIFIED'] : ['WON', 'LOST'];
@@ -213,7 +228,9 @@ export class ScoringRuntime implements EventSubscriber {
     const min = MINIMUMS[kind];
     const what = kind === ModelKind.LEAD ? 'leads' : 'deals';
     const enough = positives + negatives >= min.examples && positives >= min.positives && negatives >= min.negatives;
-    const note = enough
+    const note = held
+      ? `Model ${held.version} is held back by the leakage guard (${String((held.report?.leakage as { message?: string } | undefined)?.message ?? '')}): rule-based score until it is reviewed.`
+      : enough
       ? `No trained ${what} model is active yet (run trainModel(${kind})): rule-based score.`
       : `Insufficient data for a model: ${positives} ${pos.toLowerCase()} and ${negatives} ${neg.toLowerCase()} ${what}; ` +
         `needs at least ${min.examples} closed with ${min.positives} ${pos.toLowerCase()} and ${min.negatives} ${neg.toLowerCase()}. Rule-based score.`;
@@ -493,6 +510,12 @@ export class ScoringRuntime implements EventSubscriber {
     clearInterval(this.sweepTimer);
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
+}
+
+/** The newest READY, inactive model of a kind that the leakage guard held back from automatic activation. */
+async function heldModel(em: Em, kind: ModelKind): Promise<ModelVersion | null> {
+  const rows = await em.find(ModelVersion, { kind, status: ModelStatus.READY, active: false }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 5 });
+  return rows.find((r) => (r.report?.leakage as { holdActivation?: boolean } | undefined)?.holdActivation) ?? null;
 }
 
 /** Registry columns from a model's metadata. */

@@ -188,7 +188,11 @@ export interface TrainOptions {
   maxEpochs?: number;
   /** Use at most this many closed examples, the newest (default 200,000). */
   maxExamples?: number;
-  /** Activate when READY; by default only when no model of the kind is active. */
+  /**
+   * Activate when READY: true even over an active model, false never; by default only when no model of the
+   * kind is active. A model the leakage guard acted on is never activated here, whatever this says: a person
+   * reviews its report and calls activateModel.
+   */
   activate?: boolean;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -196,13 +200,23 @@ export interface TrainOptions {
 /** Closed examples with labels: converted (1) vs disqualified (0) leads, won (1) vs lost (0) deals. */
 export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_000): Promise<Example[]> {
   const examples: Example[] = [];
+  const conversions: Array<{ at: number; closedAt: number }> = [];
   let afterId = 0;
   if (kind === ModelKind.LEAD) {
     while (examples.length < maxExamples) {
       const rows: LeadRow[] = await loadLeadRows(em, { statuses: ['CONVERTED', 'DISQUALIFIED'] }, afterId, Math.min(10_000, maxExamples - examples.length), true);
       if (rows.length === 0) break;
-      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.closedAt ?? r.createdAt });
+      // Ordered by arrival, the moment a lead is first scored (closing dates would order converted leads after
+      // the others when an export dates only conversions).
+      for (const r of rows) examples.push({ id: r.id, record: r.record, label: r.status === 'CONVERTED' ? 1 : 0, at: r.arrivedAt });
+      for (const r of rows) if (r.status === 'CONVERTED' && r.closedAt != null) conversions.push({ at: r.arrivedAt, closedAt: r.closedAt });
       afterId = rows.at(-1)!.id;
+    }
+    const aged = await agedOutLeads(em, conversions, examples, maxExamples - examples.length);
+    if (aged.examples.length) {
+      // Leads that arrived after the cut-off are left out whatever their status: their converted ones are known
+      // and their unconverted ones are not yet, so keeping them would inflate the newest conversion rate.
+      return [...examples.filter((e) => e.at! < aged.cutoff), ...aged.examples];
     }
   } else {
     const stages = await loadStages(em);
@@ -217,6 +231,36 @@ export async function loadExamples(em: Em, kind: ModelKind, maxExamples = 200_00
     }
   }
   return examples;
+}
+
+/**
+ * Open leads far older than conversions take count as not converted: exports often close only the converted
+ * leads (the Olist funnel lists its 842 signed sellers; the other 7,158 leads stay open for ever). "Far older":
+ * past the 95th percentile of the days converted leads took, measured to the end of the data (its newest
+ * date, not today: an export may be years old). Needs 30 conversions to say how long conversions take.
+ */
+async function agedOutLeads(em: Em, conversions: Array<{ at: number; closedAt: number }>, closed: Example[], limit: number): Promise<{ examples: Example[]; cutoff: number }> {
+  if (conversions.length < 30 || limit <= 0) return { examples: [], cutoff: Infinity };
+  const days = conversions.map((c) => Math.max(0, (c.closedAt - c.at) / DAY_MS)).sort((a, b) => a - b);
+  const afterDays = Math.max(30, Math.ceil(days[Math.min(days.length - 1, Math.floor(days.length * 0.95))]));
+  const knex = em.getKnex() as unknown as Knex;
+  const [{ newest }] = await knex('leads').max({ newest: 'closed_at' });
+  const end = Math.max(toMs(newest) ?? 0, ...closed.map((e) => e.at ?? 0));
+  const cutoff = end - afterDays * DAY_MS;
+  const sqlite = String(knex.client.config.client).includes('sqlite');
+  const value = sqlite ? cutoff : new Date(cutoff);
+  const ids: Array<{ id: unknown }> = await knex('leads')
+    .whereIn('status', OPEN_LEAD_STATUSES)
+    .where((b) => b.where('created_at', '<', value).orWhere('first_contacted_at', '<', value).orWhere('mql_at', '<', value))
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .select('id');
+  const out: Example[] = [];
+  for (let i = 0; i < ids.length; i += 5000) {
+    const rows = await loadLeadRows(em, { ids: ids.slice(i, i + 5000).map((r) => Number(r.id)) }, 0, 5000);
+    for (const r of rows) if (r.arrivedAt < cutoff) out.push({ id: r.id, record: r.record, label: 0, at: r.arrivedAt, agedOutAfterDays: afterDays });
+  }
+  return { examples: out, cutoff };
 }
 
 /** Days each open deal has been open (for the staleness guard). */
@@ -285,8 +329,12 @@ export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, opt
     if ('insufficient' in trained) throw new InsufficientDataError(trained.insufficient.kind, trained.insufficient.counts, trained.insufficient.minimums);
     const { metadata } = trained;
     const activeExists = (await em.count(ModelVersion, { kind: job.kind, active: true })) > 0;
-    const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message: 'ready' });
-    if (options.activate ?? !activeExists) return await activateModel(runtime.em(), job.version);
+    const { leakage } = metadata;
+    const held = leakage.holdActivation;
+    const message = held ? `ready, not activated: ${leakage.message}` : 'ready';
+    const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message });
+    if (held) runtime.logger.warn({ version: job.version, leakage: leakage.message }, 'scoring: the leakage guard acted; the model is not activated automatically');
+    else if (options.activate ?? !activeExists) return await activateModel(runtime.em(), job.version);
     return row;
   } catch (error) {
     if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: job.version }, 'scoring: training failed');
@@ -300,7 +348,16 @@ export async function startTraining(em: Em, kind: ModelKind): Promise<ModelVersi
   const running = await em.count(ModelVersion, { kind, status: ModelStatus.TRAINING, updatedAt: { $gt: new Date(Date.now() - 30 * 60_000) } });
   if (running) throw new ConflictError(`A ${kind} model is already training; query models(kind: ${kind}) for its progress`);
   const row = await createTrainingJob(em, kind);
-  runtime.track(runTrainingJob(runtime, row.id));
+  runtime.logger.info({ kind, version: row.version, jobId: row.id }, `scoring: training a ${kind} model (${row.version}) in the background`);
+  const started = Date.now();
+  runtime.track(
+    runTrainingJob(runtime, row.id).then((done) => {
+      const fields = { kind, version: done.version, status: done.status, seconds: Math.round((Date.now() - started) / 100) / 10 };
+      if (done.status === ModelStatus.READY) runtime.logger.info(fields, `scoring: ${kind} model ${done.version} trained${done.active ? ' and active' : ''}`);
+      else runtime.logger.warn({ ...fields, message: done.message }, `scoring: ${kind} model ${done.version} not trained: ${done.message}`);
+      return done;
+    }),
+  );
   return row;
 }
 

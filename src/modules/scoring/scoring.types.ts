@@ -66,6 +66,7 @@ export class ModelMetrics {
   @Field(() => Float) brier!: number;
   @Field(() => Float, { description: 'Positive rate in the top 10 % over the overall rate.' }) lift10!: number;
   @Field(() => Float) lift20!: number;
+  @Field(() => Float, { description: 'Expected calibration error: count-weighted mean |predicted − observed| over 10 probability bins.' }) calibrationError!: number;
 }
 
 @ObjectType()
@@ -76,6 +77,25 @@ export class BaselineMetrics {
   @Field(() => Float) logLoss!: number;
   @Field(() => Float) brier!: number;
   @Field(() => Float) lift10!: number;
+  @Field(() => Float, { nullable: true, description: 'Expected calibration error over 10 probability bins (null for models trained before it was recorded).' }) calibrationError!: number | null;
+}
+
+@ObjectType({ description: 'A column the leakage guard dropped, and the evidence.' })
+export class LeakyFeature {
+  @Field() feature!: string;
+  @Field() label!: string;
+  @Field({ description: 'separates (the column alone ranks the outcomes), pure-value (one value marks one outcome) or holdout-too-good (the strongest column of a candidate whose holdout was too good).' }) reason!: string;
+  @Field(() => Float, { description: 'AUC of the column alone on the validation rows, or the discarded candidate\'s holdout AUC.' }) auc!: number;
+  @Field() detail!: string;
+}
+
+@ObjectType({ description: 'What the leakage guard did: columns dropped before or between training passes, and whether activation is held for review.' })
+export class LeakageReport {
+  @Field(() => [LeakyFeature]) dropped!: LeakyFeature[];
+  @Field(() => [Float], { description: 'Holdout AUC of each training pass, the discarded candidates first.' }) passAucs!: number[];
+  @Field({ description: 'The holdout is still too good after retraining: leakage not pinned on one column.' }) suspect!: boolean;
+  @Field({ description: 'True: the guard acted, so the model is never activated automatically (activateModel after review).' }) holdActivation!: boolean;
+  @Field(() => String, { nullable: true }) message!: string | null;
 }
 
 @ObjectType()

@@ -1,15 +1,22 @@
 /**
- * Training recipe shared by both models: check there is enough history, split by time (or stratified),
- * fit the feature pipeline on the training part, train a logistic model and a small MLP, keep the better
- * by calibrated validation log loss, calibrate (Platt), and evaluate honestly on the newest holdout
- * against simple baselines. No database here: callers pass examples.
+ * Training recipe shared by both models: check there is enough history, split the way the data allows (by
+ * time when it has real dates, stratified otherwise), screen out columns that alone give the outcome away,
+ * train and calibrate the candidates (candidates.ts), and when the holdout still looks too good, drop the
+ * strongest column and retrain. A model the guard touched is never activated automatically. No database
+ * here: callers pass examples.
  */
-import seedrandom from 'seedrandom';
-import { applyPlatt, fitPlatt, type Platt } from './calibration';
-import { canonical, describePipeline, encode, fitPipeline, parseNumber, type FeaturePipeline, type RawRecord } from './features';
-import { evaluate, logLoss, rocAuc, tierCutoffs, type BinaryMetrics } from './metrics';
-import { contributions, predictRaw, trainNetwork, type Matrix, type NetworkType, type TrainedNetwork } from './network';
-import { tf } from './tf-backend';
+import type { Platt } from './calibration';
+import { trainPass, type Baseline, type Candidate, type Pass } from './candidates';
+import type { FeatureEffect } from './explain';
+import { describePipeline, type FeaturePipeline, type RawRecord } from './features';
+import { LEAK_AUC, screenLeaks, type LeakyFeature } from './leakage';
+import { tierCutoffs, type BinaryMetrics } from './metrics';
+import type { NetworkType } from './network';
+import { splitExamples, type SplitMethod } from './split';
+import type { tf } from './tf-backend';
+
+export type { Candidate } from './candidates';
+export type { FeatureEffect } from './explain';
 
 export type ModelKind = 'LEAD' | 'DEAL';
 
@@ -21,6 +28,8 @@ export interface Example {
   at: number | null;
   /** Closed deals: days from opening to closing (never a feature; used for the staleness guard). */
   lifeDays?: number;
+  /** An open lead counted as not converted: older than this many days, past what conversions take. */
+  agedOutAfterDays?: number;
 }
 
 export interface StalenessGuard {
@@ -84,26 +93,21 @@ export interface TrainSettings {
   seed?: number;
   maxEpochs?: number;
   minimums?: Minimums;
+  /** False only to measure what the guard prevents (bench): no screening, no retraining. */
+  leakageGuard?: boolean;
   onProgress?: (fraction: number, message: string) => void;
 }
 
-export interface Candidate {
-  type: NetworkType;
-  epochs: number;
-  bestEpoch: number;
-  valLogLossRaw: number;
-  valLogLossCalibrated: number;
-  valAuc: number;
-}
-
-export interface FeatureEffect {
-  feature: string;
-  label: string;
-  /** A category, or "higher" for a numeric feature. */
-  value: string;
-  /** Mean contribution (log-odds) of rows holding that category; for numbers, the slope sign times the mean |contribution|. */
-  effect: number;
-  count: number;
+export interface LeakageReport {
+  /** Columns the guard dropped, with the evidence. */
+  dropped: LeakyFeature[];
+  /** Each training pass: its columns and holdout AUC, and the column dropped after it when the holdout was too good. */
+  passes: Array<{ features: number; holdoutAuc: number; dropped: string | null }>;
+  /** The holdout is still too good after the guard's retraining: leakage it could not pin on one column. */
+  suspect: boolean;
+  /** Never activated automatically: the guard dropped a column or the holdout is still too good (a person reviews). */
+  holdActivation: boolean;
+  message: string | null;
 }
 
 export interface TrainedModelInfo {
@@ -115,74 +119,24 @@ export interface TrainedModelInfo {
   platt: Platt;
   cutoffs: { A: number; B: number; C: number };
   metrics: BinaryMetrics;
-  baselines: Record<string, Omit<BinaryMetrics, 'calibration'>>;
+  baselines: Record<string, Baseline>;
   candidates: Candidate[];
   importance: Array<{ feature: string; label: string; meanAbsContribution: number }>;
   effects: FeatureEffect[];
-  split: { method: 'time' | 'stratified'; train: number; validation: number; holdout: number; holdoutFrom: string | null };
+  split: { method: SplitMethod; reason: string; train: number; validation: number; holdout: number; holdoutFrom: string | null };
   dataWindow: { from: string | null; to: string | null };
-  counts: { examples: number; positives: number; negatives: number; rows: number };
+  /** Negatives that are open leads counted as not converted (agedOut of them, older than afterDays). */
+  counts: { examples: number; positives: number; negatives: number; rows: number; agedOut?: number; agedOutAfterDays?: number };
   positiveWeight: number;
+  leakage: LeakageReport;
+  /** leakage.message, kept for readers of the first metadata format. */
   leakageWarning: string | null;
   staleness: StalenessGuard | null;
 }
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
-
-function splitExamples(examples: Example[], seed: number): { train: Example[]; val: Example[]; test: Example[]; method: 'time' | 'stratified' } {
-  const dated = examples.filter((e) => e.at != null).length;
-  if (dated >= examples.length * 0.9) {
-    const sorted = [...examples].sort((a, b) => (a.at ?? 0) - (b.at ?? 0) || a.id - b.id);
-    const n = sorted.length;
-    const a = Math.floor(n * 0.7);
-    const b = Math.floor(n * 0.85);
-    return { train: sorted.slice(0, a), val: sorted.slice(a, b), test: sorted.slice(b), method: 'time' };
-  }
-  // Stratified by label over records (ids): all rows of one record land in the same part.
-  const rng = seedrandom(`split-${seed}`);
-  const rowsOf = new Map<number, Example[]>();
-  for (const e of examples) rowsOf.set(e.id, [...(rowsOf.get(e.id) ?? []), e]);
-  const parts = { train: [] as Example[], val: [] as Example[], test: [] as Example[] };
-  for (const label of [0, 1]) {
-    const ids = [...rowsOf.keys()].filter((id) => rowsOf.get(id)![0].label === label).sort((x, y) => x - y);
-    for (let i = ids.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [ids[i], ids[j]] = [ids[j], ids[i]];
-    }
-    const a = Math.floor(ids.length * 0.7);
-    const b = Math.floor(ids.length * 0.85);
-    parts.train.push(...ids.slice(0, a).flatMap((id) => rowsOf.get(id)!));
-    parts.val.push(...ids.slice(a, b).flatMap((id) => rowsOf.get(id)!));
-    parts.test.push(...ids.slice(b).flatMap((id) => rowsOf.get(id)!));
-  }
-  return { ...parts, method: 'stratified' };
-}
-
-const matrixOf = (pipeline: FeaturePipeline, examples: Example[]): Matrix => ({
-  data: encode(pipeline, examples.map((e) => e.record)),
-  rows: examples.length,
-  width: pipeline.columns.length,
-});
-const labelsOf = (examples: Example[]) => Float32Array.from(examples, (e) => e.label);
-
-/** Conversion rate per value of one column on the training rows (Laplace-smoothed toward the overall rate). */
-function rateTableBaseline(train: Example[], test: Example[], key: string): Float64Array {
-  const overall = train.reduce((s, e) => s + e.label, 0) / train.length;
-  const stats = new Map<string, { n: number; pos: number }>();
-  for (const e of train) {
-    const k = canonical(e.record[key]) ?? '(missing)';
-    const s = stats.get(k) ?? { n: 0, pos: 0 };
-    s.n++;
-    s.pos += e.label;
-    stats.set(k, s);
-  }
-  return Float64Array.from(test, (e) => {
-    const s = stats.get(canonical(e.record[key]) ?? '(missing)');
-    return s ? (s.pos + 2 * overall) / (s.n + 2) : overall;
-  });
-}
-
-const withoutCalibration = ({ calibration: _ignored, ...rest }: BinaryMetrics) => rest;
+/** Retraining passes after a too-good holdout, at most (each drops the strongest remaining column). */
+const MAX_GUARD_RETRAINS = 2;
 
 export interface TrainResult {
   info: TrainedModelInfo;
@@ -195,142 +149,86 @@ export async function trainScoringModel(examples: Example[], settings: TrainSett
   // Counted per record (a closed deal contributes several snapshots but is one example of the minimums).
   const labelOf = new Map(examples.map((e) => [e.id, e.label]));
   const positives = [...labelOf.values()].reduce<number>((s, l) => s + l, 0);
-  const counts = { examples: labelOf.size, positives, negatives: labelOf.size - positives, rows: examples.length };
+  const aged = examples.filter((e) => e.agedOutAfterDays != null);
+  const counts = {
+    examples: labelOf.size,
+    positives,
+    negatives: labelOf.size - positives,
+    rows: examples.length,
+    ...(aged.length > 0 && { agedOut: aged.length, agedOutAfterDays: aged[0].agedOutAfterDays }),
+  };
   if (counts.examples < minimums.examples || counts.positives < minimums.positives || counts.negatives < minimums.negatives) {
     throw new InsufficientDataError(settings.kind, counts, minimums);
   }
   const progress = settings.onProgress ?? (() => undefined);
-  const { train, val, test, method } = splitExamples(examples, seed);
-  progress(0.05, `split ${method}: ${train.length} train / ${val.length} validation / ${test.length} holdout`);
+  const split = splitExamples(examples, seed);
+  const { train, val, test } = split;
+  progress(0.05, `split ${split.reason}: ${train.length} train / ${val.length} validation / ${test.length} holdout`);
 
-  const pipeline = fitPipeline(train.map((e) => e.record), settings.keys, { labels: settings.labels, forceCategorical: settings.forceCategorical });
-  const [xTrain, xVal, xTest] = [matrixOf(pipeline, train), matrixOf(pipeline, val), matrixOf(pipeline, test)];
-  const [yTrain, yVal, yTest] = [labelsOf(train), labelsOf(val), labelsOf(test)];
-  const trainPositives = yTrain.reduce((s, v) => s + v, 0);
-  // Balance the classes during training (capped); Platt calibration maps the outputs back to real rates.
-  const positiveWeight = Math.min(10, Math.max(1, (train.length - trainPositives) / Math.max(1, trainPositives)));
-  const maxEpochs = settings.maxEpochs ?? 30;
-  // Per-step overhead dominates on the wasm backend: big data gets big batches.
-  const batchSize = train.length > 50_000 ? 4096 : train.length > 20_000 ? 1024 : train.length > 5_000 ? 256 : 64;
-  progress(0.1, `${pipeline.features.length} features (${pipeline.columns.length} encoded columns), ${pipeline.dropped.length} dropped`);
-
-  const candidates: Candidate[] = [];
-  const trained: Array<{ net: TrainedNetwork; platt: Platt; calibratedVal: number }> = [];
-  const types: NetworkType[] = ['logistic', 'mlp'];
-  for (const [i, type] of types.entries()) {
-    const net = await trainNetwork(type, xTrain, yTrain, xVal, yVal, {
+  const guard = settings.leakageGuard ?? true;
+  const classNames: [string, string] = settings.kind === 'LEAD' ? ['not converted', 'converted'] : ['lost', 'won'];
+  const dropped = guard ? screenLeaks(train, val, settings.keys, settings.labels, classNames) : [];
+  let keys = settings.keys.filter((k) => !dropped.some((d) => d.feature === k));
+  if (dropped.length) progress(0.08, `leakage guard dropped ${dropped.map((d) => d.label).join(', ')}`);
+  const passes: LeakageReport['passes'] = [];
+  let pass: Pass;
+  for (let round = 0; ; round++) {
+    const from = 0.1 + (0.8 * round) / (MAX_GUARD_RETRAINS + 1);
+    pass = await trainPass(split, {
+      ...settings,
+      keys,
       seed,
-      maxEpochs,
-      batchSize,
-      // The MLP's validation loss is noisy from epoch to epoch: it gets more patience than the convex logistic model.
-      patience: type === 'mlp' ? 5 : 3,
-      positiveWeight,
-      onEpoch: (epoch, trainLoss, valLoss) =>
-        progress(0.1 + (0.75 * (i + epoch / maxEpochs)) / types.length, `${type} epoch ${epoch}: loss ${trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}`),
+      maxEpochs: settings.maxEpochs ?? 30,
+      progress: (f, message) => progress(from + (f * 0.8) / (MAX_GUARD_RETRAINS + 1), message),
     });
-    const rawVal = predictRaw(net.model, xVal);
-    const platt = fitPlatt(rawVal, yVal);
-    const calibratedVal = logLoss(Array.from(rawVal, (p) => applyPlatt(platt, p)), yVal);
-    candidates.push({ type, epochs: net.epochs, bestEpoch: net.bestEpoch, valLogLossRaw: logLoss(rawVal, yVal), valLogLossCalibrated: calibratedVal, valAuc: rocAuc(rawVal, yVal) });
-    trained.push({ net, platt, calibratedVal });
+    const auc = pass.metrics.auc;
+    const tooGood = guard && auc >= LEAK_AUC && round < MAX_GUARD_RETRAINS && pass.importance.length > 1;
+    const top = pass.importance[0];
+    passes.push({ features: pass.pipeline.features.length, holdoutAuc: auc, dropped: tooGood ? top.feature : null });
+    if (!tooGood) break;
+    // The candidate is discarded, never saved: its strongest column is named, dropped, and the model retrained.
+    dropped.push({ feature: top.feature, label: top.label, reason: 'holdout-too-good', auc, detail: `holdout AUC ${auc.toFixed(3)} with ${top.label}, its strongest feature (mean |contribution| ${top.meanAbsContribution.toFixed(2)})` });
+    keys = keys.filter((k) => k !== top.feature);
+    pass.network.dispose();
+    progress(from + 0.8 / (MAX_GUARD_RETRAINS + 1), `holdout AUC ${auc.toFixed(3)} is too good: retraining without ${top.label}`);
   }
-  const best = trained.reduce((a, b) => (b.calibratedVal < a.calibratedVal ? b : a));
-  progress(0.9, `kept ${best.net.type} (calibrated validation log loss ${best.calibratedVal.toFixed(4)})`);
+  progress(0.9, `kept ${pass.algorithm} (holdout AUC ${pass.metrics.auc.toFixed(3)}, logistic baseline ${pass.baselines.logistic.auc.toFixed(3)})`);
 
-  const rawTest = predictRaw(best.net.model, xTest);
-  const pTest = Array.from(rawTest, (p) => applyPlatt(best.platt, p));
-  const metrics = evaluate(pTest, yTest);
-  const baselines: TrainedModelInfo['baselines'] = {};
-  const logistic = trained.find((t) => t.net.type === 'logistic')!;
-  if (logistic === best) baselines.logistic = withoutCalibration(metrics);
-  else baselines.logistic = withoutCalibration(evaluate(Array.from(predictRaw(logistic.net.model, xTest), (p) => applyPlatt(logistic.platt, p)), yTest));
-  for (const t of trained) if (t !== best) t.net.model.dispose();
-  if (settings.baselineKey) baselines[`rateBy:${settings.baselineKey}`] = withoutCalibration(evaluate(rateTableBaseline(train, test, settings.baselineKey), yTest));
-  // Explanations over the holdout: global importance and per-value direction of each feature.
-  const groups = pipeline.features.length;
-  const groupOf = pipeline.columns.map((c) => c.group);
-  const contrib = contributions(best.net.model, xTest, pipeline.baseline, groupOf, groups);
-  const importance = pipeline.features
-    .map((f, g) => {
-      let s = 0;
-      for (let r = 0; r < test.length; r++) s += Math.abs(contrib[r * groups + g]);
-      return { feature: f.key, label: f.label, meanAbsContribution: (best.platt.a * s) / test.length };
-    })
-    .sort((a, b) => b.meanAbsContribution - a.meanAbsContribution);
-  const effects = featureEffects(pipeline, test, contrib, best.platt.a);
-  progress(0.95, 'evaluation, baselines and explanations');
-
-  const auc = metrics.auc;
+  const suspect = guard && pass.metrics.auc >= LEAK_AUC;
+  const leakage: LeakageReport = { dropped, passes, suspect, holdActivation: dropped.length > 0 || suspect, message: leakageMessage(dropped, suspect, pass.metrics.auc) };
   const times = examples.map((e) => e.at).filter((t): t is number => t != null);
   const info: TrainedModelInfo = {
     kind: settings.kind,
-    algorithm: best.net.type,
+    algorithm: pass.algorithm,
     seed,
-    pipeline,
-    featureDescription: describePipeline(pipeline),
-    platt: best.platt,
-    cutoffs: tierCutoffs(pTest),
-    metrics,
-    baselines,
-    candidates,
-    importance,
-    effects,
-    split: { method, train: train.length, validation: val.length, holdout: test.length, holdoutFrom: method === 'time' ? iso(test[0]?.at ?? null) : null },
+    pipeline: pass.pipeline,
+    featureDescription: [
+      ...describePipeline(pass.pipeline),
+      ...dropped.map((d) => ({ key: d.feature, label: d.label, type: 'dropped', detail: `leakage (${d.reason}): ${d.detail}` })),
+    ],
+    platt: pass.platt,
+    cutoffs: tierCutoffs(pass.holdoutPredictions),
+    metrics: pass.metrics,
+    baselines: pass.baselines,
+    candidates: pass.candidates,
+    importance: pass.importance,
+    effects: pass.effects,
+    split: { method: split.method, reason: split.reason, train: train.length, validation: val.length, holdout: test.length, holdoutFrom: split.method === 'time' ? iso(test[0]?.at ?? null) : null },
     dataWindow: { from: iso(times.length ? Math.min(...times) : null), to: iso(times.length ? Math.max(...times) : null) },
     counts,
-    positiveWeight,
+    positiveWeight: pass.positiveWeight,
     staleness: settings.kind === 'DEAL' ? stalenessGuard(examples, settings.openAgesDays) : null,
-    leakageWarning: auc > 0.97 ? `Holdout AUC ${auc.toFixed(3)} is suspiciously high: check for features only known after the outcome (leakage)` : null,
+    leakage,
+    leakageWarning: leakage.message,
   };
   progress(1, 'done');
-  return { info, network: best.net.model };
+  return { info, network: pass.network };
 }
 
-function featureEffects(pipeline: FeaturePipeline, rows: Example[], contrib: Float32Array, scale: number): FeatureEffect[] {
-  const groups = pipeline.features.length;
-  const effects: FeatureEffect[] = [];
-  pipeline.features.forEach((f, g) => {
-    if (f.kind === 'categorical') {
-      const sums = new Map<string, { s: number; n: number }>();
-      rows.forEach((e, r) => {
-        const c = canonical(e.record[f.key]);
-        const i = c === null ? -1 : f.categories.indexOf(c);
-        const name = c === null ? '(missing)' : i >= 0 ? f.display[i] : '(other)';
-        const acc = sums.get(name) ?? { s: 0, n: 0 };
-        acc.s += contrib[r * groups + g];
-        acc.n++;
-        sums.set(name, acc);
-      });
-      for (const [value, { s, n }] of sums) effects.push({ feature: f.key, label: f.label, value, effect: (scale * s) / n, count: n });
-    } else {
-      // Direction of a numeric feature: sign of the covariance between its value and its contribution over the
-      // rows that have a value; rows without one are reported as "(missing)".
-      let n = 0, mx = 0, mc = 0, absSum = 0, missingSum = 0, missingCount = 0;
-      const xs = rows.map((e) => parseNumber(e.record[f.key]));
-      const value = (x: number) => (f.transform === 'log1p' ? Math.log1p(Math.max(0, x)) : x);
-      rows.forEach((_, r) => {
-        const c = contrib[r * groups + g];
-        if (xs[r] === null) {
-          missingSum += c;
-          missingCount++;
-          return;
-        }
-        n++;
-        mx += value(xs[r]!);
-        mc += c;
-        absSum += Math.abs(c);
-      });
-      if (n > 0) {
-        mx /= n;
-        mc /= n;
-        let cov = 0;
-        rows.forEach((_, r) => {
-          if (xs[r] !== null) cov += (value(xs[r]!) - mx) * (contrib[r * groups + g] - mc);
-        });
-        effects.push({ feature: f.key, label: f.label, value: 'higher', effect: Math.sign(cov) * ((scale * absSum) / n), count: n });
-      }
-      if (missingCount > 0) effects.push({ feature: f.key, label: f.label, value: '(missing)', effect: (scale * missingSum) / missingCount, count: missingCount });
-    }
-  });
-  return effects;
+function leakageMessage(dropped: LeakyFeature[], suspect: boolean, auc: number): string | null {
+  const parts: string[] = [];
+  if (dropped.length) parts.push(`Leakage guard dropped ${dropped.map((d) => `${d.label} (${d.detail})`).join('; ')} and retrained without ${dropped.length > 1 ? 'them' : 'it'}`);
+  if (suspect) parts.push(`Holdout AUC ${auc.toFixed(3)} is still suspiciously high: check for features only known after the outcome`);
+  if (!parts.length) return null;
+  return `${parts.join('. ')}. Not activated automatically: review, then activateModel.`;
 }

@@ -10,7 +10,7 @@ import type { RawRecord } from './features';
 import { loadNetwork, saveNetwork } from './network';
 import { ModelScorer, type ModelMetadata, type ScoreResult } from './scorer';
 import { initTensorflow, tf } from './tf-backend';
-import { InsufficientDataError, trainScoringModel, type Example, type TrainSettings } from './trainer';
+import { InsufficientDataError, trainScoringModel, type Example, type TrainSettings, type TrainedModelInfo } from './trainer';
 
 export interface TrainTask {
   examples: Example[];
@@ -24,7 +24,7 @@ export interface TrainTask {
 
 /** An error crossing a thread loses its class: too little data comes back as a value. */
 export type TrainTaskResult =
-  | { metadata: ModelMetadata }
+  | { metadata: ModelMetadata & Pick<TrainedModelInfo, 'leakage'> }
   | { insufficient: Pick<InsufficientDataError, 'kind' | 'counts' | 'minimums'> };
 
 export async function trainTask({ examples, settings, dir, version, progress }: TrainTask): Promise<TrainTaskResult> {
@@ -37,7 +37,7 @@ export async function trainTask({ examples, settings, dir, version, progress }: 
     });
     if ('insufficient' in result) return result;
     try {
-      const metadata: ModelMetadata = {
+      const metadata: ModelMetadata & Pick<TrainedModelInfo, 'leakage'> = {
         ...result.info,
         formatVersion: 1,
         version,

@@ -20,17 +20,26 @@ function checkPeriodAndValue(start: Date, end: Date, value: number) {
   if (!Number.isFinite(value) || Math.abs(value) > 1e13) throw new BadInputError('value', 'value must be a finite number');
 }
 
-/** Quotas are set by MANAGERs (their team and its reps) and EXEC/ADMIN (anything, including COMPANY targets). */
-async function assertCanSetTarget(access: AccessScope, input: Pick<CreateTargetInput, 'scope' | 'teamId' | 'repId'>): Promise<void> {
+/**
+ * Quotas are set by MANAGERs (their team and its reps) and EXEC/ADMIN (anything, including COMPANY targets).
+ * The team or rep named must be readable first (NOT_FOUND, as a read of it), then the caller's (FORBIDDEN).
+ */
+async function assertCanSetTarget(em: Em, access: AccessScope, input: Pick<CreateTargetInput, 'scope' | 'teamId' | 'repId'>): Promise<void> {
   access.requireFinancials('Targets and quotas');
   if (access.unrestricted) return;
   if (input.scope === TargetScope.COMPANY) access.assertCompanyWide('A company target');
-  if (input.teamId) access.assertTeam(input.teamId, 'teamId');
-  if (input.repId) await access.assertRep(input.repId, 'repId');
+  if (input.teamId) {
+    await access.findOrFail(em, Team, input.teamId, 'teamId');
+    access.assertTeam(input.teamId, 'teamId');
+  }
+  if (input.repId) {
+    await access.findOrFail(em, Rep, input.repId, 'repId');
+    await access.assertRep(input.repId, 'repId');
+  }
 }
 
 export async function createTarget(em: Em, input: CreateTargetInput, access = AccessScope.system()): Promise<Target> {
-  await assertCanSetTarget(access, input);
+  await assertCanSetTarget(em, access, input);
   if (!isKnownKpi(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
   checkPeriodAndValue(input.periodStart, input.periodEnd, input.value);
   return em.transactional(async (tx) => {
@@ -52,7 +61,7 @@ export async function updateTarget(em: Em, id: string, version: number, input: U
   access.requireFinancials('Targets and quotas');
   return em.transactional(async (tx) => {
     const target = await access.findOrFail(tx, Target, id, 'id');
-    await assertCanSetTarget(access, { scope: target.scope, teamId: target.team ? String(target.team.id) : undefined, repId: target.rep ? String(target.rep.id) : undefined });
+    await assertCanSetTarget(tx, access, { scope: target.scope, teamId: target.team ? String(target.team.id) : undefined, repId: target.rep ? String(target.rep.id) : undefined });
     assertVersion(target, version, 'Target');
     const start = input.periodStart ?? target.periodStart;
     const end = input.periodEnd ?? target.periodEnd;
