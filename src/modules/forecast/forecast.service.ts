@@ -8,6 +8,7 @@ import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
 import { requiredText } from '../../shared/validation';
+import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
 import { Deal } from '../deal/deal.entity';
 import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
@@ -16,7 +17,8 @@ import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
 import type { DealModelCandidate, ServedGroup } from './track-record';
-import { type ForecastScope, backtestFor, scopeFilter, servedForecastFor } from './scope';
+import { type ForecastScope, scopeFilter } from './scope';
+import { type ForecastTask, factBuffers, forecastTask } from './forecast.task';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
@@ -65,19 +67,15 @@ export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   scope: ForecastScope;
   /** The deal-win model as a candidate method, when one is plugged in (scoring); judged only after its training window. */
   dealModel?: DealModelCandidate;
+  /** The request's deadline and caller, for the worker pool (src/shared/workers/pool.ts). */
+  job?: HeavyJob;
 }
 
 export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const t = await loadFacts(em, kind, asOf);
-  const servedResult = servedForecastFor(t, period, asOf.getTime(), call.groupBy, call.scope, {
-    simulations: call.simulations,
-    seed: call.seed,
-    topDeals: call.topDeals,
-    dealModel: call.dealModel,
-  });
+  const { stages, result: servedResult } = await computeOffThread(em, kind, asOf, call, period);
   const result = servedResult.forecast;
   const servedGroups = new Map(servedResult.groups.map((g) => [g.key, g]));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
@@ -86,7 +84,7 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end) }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
     loadDealNames(em, [...result.total.topDeals, ...result.groups.flatMap((g) => g.topDeals)].map((d) => d.dealId)),
   ]);
-  const stageName = (s: number) => t.stages[s].name;
+  const stageName = (s: number) => stages[s].name;
   const totalQuota =
     call.scope.repId != null ? quotas.get(`REP:${call.scope.repId}`) : call.scope.teamId != null ? quotas.get(`TEAM:${call.scope.teamId}`) : quotas.get('COMPANY:0');
   const totalAdjustments = adjustments.filter((a) =>
@@ -126,6 +124,24 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     method: methodChoiceView(servedResult.served, servedResult.servedRecord),
     snapshotSaved: false, // reading a forecast never writes: snapshots are taken on a schedule (forecast-snapshots/)
   };
+}
+
+/**
+ * The facts and the Monte Carlo on a worker thread (src/shared/workers/): the worker loads the facts through its
+ * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
+ * model (a function) cannot cross to a worker: with one, the forecast is computed here.
+ */
+async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
+  const work = heavyWorkOf(em);
+  const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
+  if (work.database && !call.dealModel) {
+    const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
+    return { stages, result };
+  }
+  const t = await loadFacts(em, kind, asOf);
+  const task: ForecastTask = { ...spec, facts: t };
+  const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
+  return { stages: t.stages, result };
 }
 
 /** A stored snapshot keeps the served numbers (what users saw), with the model's parts. */
@@ -315,15 +331,23 @@ export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: For
 
 const MAX_BACKTEST_PERIODS = 60;
 
-export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope }): Promise<ForecastBacktest> {
+export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
   if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
   const now = Date.now();
   const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
   if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
-  const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
-  const { rows, served } = backtestFor(t, periods, args.scope, { simulations: args.simulations, seed: args.seed, topDeals: 0 });
+  const work = heavyWorkOf(em);
+  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
+  const factsAsOf = periods[periods.length - 1].end;
+  let backtest;
+  if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
+  else {
+    const t = await loadFacts(em, kind, new Date(factsAsOf));
+    backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
+  }
+  const { rows, served } = backtest;
   const money = (v: number) => toMajor(Math.round(v));
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);
