@@ -11,6 +11,7 @@ import { BULK_TABLES, SEEDED_TABLES } from './tables';
 import { WORLD_TRUTH } from './truth';
 import { buildWorld } from './world';
 import { writeSpend, writeTargets } from './plans';
+import { writeSeedDealChanges } from './history';
 
 export * from './truth';
 export { channelConversion, overallConversion } from './lead-sampler';
@@ -145,6 +146,8 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
       }
     }
     phase('links');
+    const dealChanges = await writeSeedDealChanges(sink, stageIds);
+    phase('dealChanges');
     await sink.finish();
     phase('indexes');
 
@@ -158,6 +161,7 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
       leads: c.leads,
       deals: c.deals,
       dealStageChanges: c.stageChanges,
+      dealChanges,
       activities: c.activities,
       orders: c.orders,
       spend,

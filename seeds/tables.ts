@@ -64,8 +64,8 @@ export const TABLES = {
 
 /** Tables the seed fills, children first (the order `reset` deletes them in). */
 export const SEEDED_TABLES = [
-  'activities', 'deal_stage_changes', 'orders', 'targets', 'spend', 'leads', 'deals', 'accounts', 'products', 'teams', 'reps', 'pipeline_stages',
+  'activities', 'deal_changes', 'deal_stage_changes', 'orders', 'targets', 'spend', 'leads', 'deals', 'accounts', 'products', 'teams', 'reps', 'pipeline_stages',
 ] as const;
 
 /** Tables with many rows: their secondary indexes are rebuilt after the load. */
-export const BULK_TABLES = ['accounts', 'leads', 'deals', 'deal_stage_changes', 'activities', 'orders', 'targets'] as const;
+export const BULK_TABLES = ['accounts', 'leads', 'deals', 'deal_stage_changes', 'deal_changes', 'activities', 'orders', 'targets'] as const;

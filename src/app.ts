@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
-import { createOrm, migrate, type Orm, type Em } from './db/orm';
+import { assertMigrated, createOrm, migrate, startupFault, type Orm, type Em } from './db/orm';
 import { createContext, type Context } from './graphql/context';
 import { DatabaseHealth } from './graphql/db-health';
 import { createErrorFormatter } from './graphql/format-error';
@@ -16,13 +16,16 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
 import { createLogger } from './shared/logger';
+import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
+import { mountWebApp } from './web-app';
 
 export interface AppOptions {
   logger?: Logger;
-  /** Apply pending migrations at start (default true). */
+  /** Apply pending migrations at start (default: config.migrateOnStart; otherwise pending ones refuse the start). */
   migrate?: boolean;
   /** Extra Apollo plugins (tests use one to hold a request in flight). */
   plugins?: ApolloServerPlugin<Context>[];
@@ -39,6 +42,10 @@ export interface App {
   logger: Logger;
   /** Database availability (fail fast while it is away, recover by itself). */
   health: DatabaseHealth;
+  /** The worker threads CPU-heavy work runs on. */
+  workers: WorkerPool;
+  /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
+  snapshots: SnapshotScheduler;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -52,14 +59,24 @@ export interface App {
 export async function createApp(config: Readonly<AppConfig>, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   const orm = await createOrm(config.database, false, { warn: (message) => logger.warn({ database: config.database.kind }, message) });
-  if (options.migrate ?? true) await migrate(orm);
+  try {
+    if (options.migrate ?? config.migrateOnStart) await migrate(orm);
+    else await assertMigrated(orm);
+  } catch (error) {
+    await orm.close(true);
+    throw startupFault(config.database, error);
+  }
+  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: config.database });
+  registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger, options.scoring);
+  const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
   const exposeDetails = config.env === 'development';
   const health = new DatabaseHealth(orm, config.database, logger);
   let rateLimiter: RateLimiter | null = null;
+  let ipRateLimiter: RateLimiter | null = null;
 
   const server = new ApolloServer<Context>({
     schema,
@@ -75,20 +92,24 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
   });
   await server.start();
   try {
     rateLimiter = await createRateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst, redisUrl: config.redisUrl, logger });
+    ipRateLimiter = await createRateLimiter({ perMinute: config.limits.ipRateLimitPerMinute, burst: config.limits.ipRateLimitBurst, redisUrl: config.redisUrl, logger });
   } catch (error) {
+    await rateLimiter?.close();
     await server.stop();
+    await workers.close();
     await orm.close(true);
     throw error;
   }
 
-  const newContext = (requestId: string, identity: Readonly<Identity>) => createContext(orm.em as Em, config, logger, requestId, identity);
+  const newContext = (requestId: string, identity: Readonly<Identity>, signal?: AbortSignal) => createContext(orm.em as Em, config, logger, requestId, identity, signal);
 
   let draining = false;
   let lastRequestAt = 0;
@@ -98,20 +119,25 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     if (draining) res.setHeader('connection', 'close'); // clients stop reusing this server's connections
     next();
   });
-  expressApp.set('trust proxy', 'loopback');
+  expressApp.set('trust proxy', config.limits.trustProxy);
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   expressApp.get('/readyz', async (_req, res) => {
     if (draining) return void res.status(503).json({ status: 'shutting-down', database: config.database.kind });
-    const ok = await Promise.race([health.check(), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref())]);
-    if (ok) res.json({ status: 'ready', database: config.database.kind });
+    const state = await Promise.race([
+      config.database.kind === 'sqlite' ? health.sqliteState() : health.check().then((ok) => (ok ? 'ready' : 'unavailable')),
+      new Promise<'unavailable'>((resolve) => setTimeout(() => resolve('unavailable'), 2000).unref()),
+    ]);
+    if (state === 'ready') res.json({ status: 'ready', database: config.database.kind });
+    else if (state === 'locked') res.status(503).json({ status: 'unavailable', database: config.database.kind, reason: 'another process holds the write lock' });
     else res.status(503).json({ status: 'unavailable', database: config.database.kind });
   });
+  mountWebApp(expressApp, config);
   expressApp.use(
     '/graphql',
     express.json({ limit: config.limits.bodyLimitBytes }),
-    graphqlHandler({ server, config, logger, em: orm.em as Em, health, rateLimiter, newContext }),
+    graphqlHandler({ server, config, logger, em: orm.em as Em, health, rateLimiter, ipRateLimiter, newContext }),
   );
   expressApp.use(httpErrorHandler(logger));
 
@@ -130,6 +156,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     http: httpServer,
     logger,
     health,
+    workers,
+    snapshots,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
@@ -154,7 +182,10 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await server.stop(); // stops accepting, waits for in-flight requests, closes the HTTP server
       health.stop();
       await rateLimiter?.close();
+      await ipRateLimiter?.close();
       await scoring.stop();
+      await workers.close();
+      await snapshots.stop();
       await orm.close(true);
     },
   };

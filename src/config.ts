@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PROJECT_ROOT } from './shared/paths';
@@ -15,6 +16,10 @@ export interface DatabaseConfig {
   connectTimeoutMs?: number;
   /** PostgreSQL: statement_timeout of every session (default 30 s), so a runaway query cannot hold a connection. */
   statementTimeoutMs?: number;
+  /** SQLite: how long a write waits for another process's write lock before SERVICE_UNAVAILABLE (default 250 ms). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: create the database when it does not exist (development only; production never does). */
+  createIfMissing?: boolean;
 }
 
 export interface AuthConfig {
@@ -45,6 +50,18 @@ export interface LimitsConfig {
   /** Requests per minute per token (or per IP without one), with bursts up to `rateLimitBurst`. 0 disables. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /** Requests per minute per client address, counted before authentication (bad tokens included). 0 disables. */
+  ipRateLimitPerMinute: number;
+  ipRateLimitBurst: number;
+  /** Express "trust proxy": which proxies' X-Forwarded-For names the client address (default: loopback only). */
+  trustProxy: boolean | number | string;
+}
+
+export interface WorkersConfig {
+  /** Worker threads for CPU-heavy work (forecast, backtest, training, bulk scoring). */
+  threads: number;
+  /** Heavy computations one caller may have running or queued at once (more: TOO_MANY_HEAVY_REQUESTS). */
+  perCaller: number;
 }
 
 export interface AppConfig {
@@ -58,8 +75,13 @@ export interface AppConfig {
    * checkout's `models/`, which holds the committed demo models.
    */
   modelsDir: string;
-  /** The committed demo models (`models/` of the project), read-only: served when they fit the data. */
-  demoModelsDir: string;
+  /** Apply pending migrations at start (development and tests; production only with MIGRATE_ON_START=true). */
+  migrateOnStart: boolean;
+  /**
+   * The committed demo models (`models/` of the project), read-only, served when they fit the data. Only with the
+   * default models folder: an explicit MODELS_DIR (or modelsDir) is the whole model store.
+   */
+  demoModelsDir: string | null;
   /** Seed the demo world when the database is empty (development default). */
   seedDemoWhenEmpty: boolean;
   /** Largest page a connection returns. */
@@ -67,16 +89,29 @@ export interface AppConfig {
   logLevel: string;
   auth: AuthConfig;
   limits: LimitsConfig;
+  workers: WorkersConfig;
   /** Redis for the shared rate limit (several instances); in-memory when unset. */
   redisUrl: string | null;
-  /** Schema introspection and the Apollo landing page (off by default in production). */
+  /** Schema introspection, and the bundled GraphQL explorer at /explorer (where a browser opening /graphql is sent); off by default in production. */
   introspection: boolean;
   landingPage: boolean;
   /** SIGTERM: wait this long for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
+  /** Scheduled forecast snapshots (the call over time); one server of several takes each one. */
+  forecastSnapshots: ForecastSnapshotConfig;
+}
+
+export interface ForecastSnapshotConfig {
+  /** Hours between snapshots (24 = daily, the default); 0 turns the schedule off (the default in tests). */
+  everyHours: number;
+  /** On the first run, fill weekly snapshots as of past dates for this many past quarters (plus the current one). */
+  backfillQuarters: number;
 }
 
 export class ConfigError extends Error {}
+
+/** A fault found while starting (database missing, unreadable or not migrated): one clear line, no stack. */
+export class StartupError extends Error {}
 
 const ROOT = PROJECT_ROOT;
 
@@ -137,9 +172,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ...parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
+      busyTimeoutMs: intFrom(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
+      createIfMissing: nodeEnv !== 'production',
     },
+    migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', nodeEnv !== 'production'),
     modelsDir: '',
-    demoModelsDir: path.join(ROOT, 'models'),
+    demoModelsDir: null,
     seedDemoWhenEmpty: (env.SEED_DEMO ?? (nodeEnv === 'production' ? 'false' : 'true')) !== 'false',
     maxPageSize: intFrom(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
@@ -158,15 +196,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       requestTimeoutMs: intFrom(env, 'REQUEST_TIMEOUT_MS', 15000, 100, 600_000),
       rateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_MINUTE', 1200, 0, 10_000_000),
       rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 200, 1, 10_000_000),
+      ipRateLimitPerMinute: intFrom(env, 'RATE_LIMIT_PER_IP_PER_MINUTE', 2400, 0, 10_000_000),
+      ipRateLimitBurst: intFrom(env, 'RATE_LIMIT_PER_IP_BURST', 400, 1, 10_000_000),
+      trustProxy: trustProxyFrom(env.TRUST_PROXY),
+    },
+    workers: {
+      threads: intFrom(env, 'WORKER_THREADS', Math.max(1, Math.min(8, os.availableParallelism() - 1)), 1, 64),
+      perCaller: intFrom(env, 'HEAVY_REQUESTS_PER_CALLER', 2, 1, 1000),
     },
     redisUrl: env.REDIS_URL?.trim() || null,
     introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     landingPage: boolFrom(env, 'GRAPHQL_LANDING_PAGE', nodeEnv !== 'production'),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),
+    forecastSnapshots: {
+      everyHours: intFrom(env, 'FORECAST_SNAPSHOT_EVERY_HOURS', nodeEnv === 'test' ? 0 : 24, 0, 24 * 31),
+      backfillQuarters: intFrom(env, 'FORECAST_SNAPSHOT_BACKFILL_QUARTERS', 4, 0, 20),
+    },
     ...overrides,
   };
-  config.modelsDir = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : defaultModelsDir(config.database));
+  const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);
+  config.modelsDir = explicit ?? defaultModelsDir(config.database);
+  config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');
   return Object.freeze(config);
+}
+
+/** TRUST_PROXY: true, false, a hop count, or Express's names and addresses ("loopback", "10.0.0.0/8, uniquelocal"). */
+function trustProxyFrom(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim();
+  if (!value) return 'loopback';
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 /** Beside the SQLite file (data travels with its models); a data folder of the installation otherwise. */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './app';
-import { loadConfig } from './config';
+import { ConfigError, StartupError, loadConfig } from './config';
+import { safeErrorForLog } from './graphql/format-error';
 import { createLogger, logFormatFor } from './shared/logger';
 import type { Em } from './db/orm';
 import { formatSeedReport } from '../seeds/report';
@@ -26,7 +27,7 @@ export async function serve(): Promise<void> {
   }
 
   const url = await app.listen();
-  logger.info({ url, database }, `Pipewise GraphQL at ${url} (${database})`);
+  logger.info({ url, app: url.replace(/graphql$/, ''), database }, `Pipewise at ${url.replace(/graphql$/, '')} (app), GraphQL at ${url} (${database})`);
   if (config.auth.anonymousRole) {
     logger.warn(
       `development: requests without a token act as the development ${config.auth.anonymousRole} identity (AUTH_ANONYMOUS=off to refuse them). ` +
@@ -61,9 +62,20 @@ export async function serve(): Promise<void> {
 /** Never log a database password. */
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
+/**
+ * A start that fails says why in one line on stderr, and once in the JSON log: a known fault (configuration, a
+ * database missing, unreadable or not migrated) without a stack; anything else with its stack in the log only.
+ */
+export function reportStartupFailure(error: unknown): void {
+  const known = error instanceof ConfigError || error instanceof StartupError;
+  const message = known ? (error as Error).message : `could not start: ${(error as Error)?.message ?? String(error)}`;
+  createLogger({ env: process.env.NODE_ENV === 'production' ? 'production' : 'development', logLevel: 'fatal' }, 'json').fatal({ error: safeErrorForLog(error, !known) }, message);
+  process.stderr.write(`pipewise: ${message}\n`);
+}
+
 if (require.main === module) {
   serve().catch((error) => {
-    console.error(error);
+    reportStartupFailure(error);
     process.exit(1);
   });
 }

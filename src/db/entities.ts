@@ -6,6 +6,7 @@ import { PipelineStage } from '../modules/pipeline/stage.entity';
 import { Lead } from '../modules/lead/lead.entity';
 import { Deal } from '../modules/deal/deal.entity';
 import { DealStageChange } from '../modules/deal/stage-change.entity';
+import { DealChange } from '../modules/deal/deal-change.entity';
 import { Activity } from '../modules/activity/activity.entity';
 import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
@@ -15,6 +16,7 @@ import { BaseEntity } from '../shared/base.entity';
 import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';
 import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
+import { ScheduledRun } from '../modules/forecast-snapshots/scheduled-run.entity';
 import { AdminAuditEntry } from '../modules/admin/admin-audit.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
@@ -28,6 +30,7 @@ export const ENTITIES = [
   Lead,
   Deal,
   DealStageChange,
+  DealChange,
   Activity,
   Order,
   Spend,
@@ -39,5 +42,6 @@ export const ENTITIES = [
   ApiKey,
   ForecastSnapshot,
   ForecastAdjustment,
+  ScheduledRun,
   AdminAuditEntry,
 ];

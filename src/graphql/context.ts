@@ -3,7 +3,9 @@ import type { AppConfig } from '../config';
 import type { Em } from '../db/orm';
 import { AccessScope } from '../modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
+import type { HeavyJob } from '../shared/workers/pool';
 import { Loaders } from './loaders';
+import type { RateDecision } from './rate-limit';
 
 /** What every resolver receives: a request-scoped entity manager, batched loaders, and who is asking. */
 export interface Context {
@@ -15,7 +17,14 @@ export interface Context {
   identity: Readonly<Identity>;
   /** Row- and field-level rules for this identity (src/modules/auth/access.policy.ts). */
   access: AccessScope;
+  /** Aborted when the request's deadline passes: heavy work on the worker pool is cancelled with it. */
+  signal: AbortSignal;
+  /** The caller's rate-limit budget after this request (HTTP requests; reported in `extensions.cost`). */
+  rateLimit?: RateDecision;
 }
+
+/** What the worker pool needs of a request: its deadline, and who asks (the per-caller cap on heavy work). */
+export const heavyJob = (ctx: Context): HeavyJob => ({ signal: ctx.signal, caller: ctx.identity.subject });
 
 export function createContext(
   em: Em,
@@ -23,8 +32,9 @@ export function createContext(
   logger: Logger,
   requestId: string,
   identity: Readonly<Identity> = SYSTEM_IDENTITY,
+  signal: AbortSignal = new AbortController().signal,
 ): Context {
   const requestEm = em.fork({ clear: true }) as Em;
   const access = new AccessScope(identity, requestEm);
-  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access };
+  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access, signal };
 }

@@ -1,7 +1,7 @@
 import { ConnectionException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config';
-import type { Orm } from '../db/orm';
+import type { Em, Orm } from '../db/orm';
 
 /** PostgreSQL SQLSTATEs meaning "the server or this connection is gone", not "your query is wrong". */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '55000', '53300', '08000', '08001', '08003', '08004', '08006']);
@@ -55,14 +55,7 @@ export class DatabaseHealth {
 
   /** `select 1` on a new connection (PostgreSQL) or the open file (SQLite); true when the database answered. */
   async check(): Promise<boolean> {
-    if (this.database.kind === 'sqlite') {
-      try {
-        await this.orm.em.getConnection().execute('select 1');
-        return true;
-      } catch {
-        return false;
-      }
-    }
+    if (this.database.kind === 'sqlite') return (await this.sqliteState()) === 'ready';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Client } = require('pg') as { Client: new (options: object) => PgClient };
     const client = new Client({ connectionString: this.database.url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
@@ -75,6 +68,33 @@ export class DatabaseHealth {
       return false;
     } finally {
       await client.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * SQLite: readable, and writable now (no other process holds the write lock: a writer's BEGIN IMMEDIATE, tried
+   * without waiting and rolled back at once).
+   */
+  async sqliteState(): Promise<'ready' | 'locked' | 'unavailable'> {
+    const knex = (this.orm.em as Em).getConnection().getKnex();
+    let db: { prepare(sql: string): { get(): unknown; run(): unknown }; pragma(sql: string, options?: object): unknown; inTransaction: boolean } | undefined;
+    try {
+      db = await knex.client.acquireConnection();
+      db!.prepare('select 1').get();
+      if (this.database.url === ':memory:' || db!.inTransaction) return 'ready';
+      const timeout = db!.pragma('busy_timeout', { simple: true });
+      db!.pragma('busy_timeout = 0');
+      try {
+        db!.prepare('begin immediate').run();
+        db!.prepare('rollback').run();
+      } finally {
+        db!.pragma(`busy_timeout = ${Number(timeout)}`);
+      }
+      return 'ready';
+    } catch (error) {
+      return (error as { code?: string }).code?.startsWith('SQLITE_BUSY') ? 'locked' : 'unavailable';
+    } finally {
+      if (db) await knex.client.releaseConnection(db);
     }
   }
 

@@ -8,6 +8,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { isDatabaseBusy } from '../db/orm';
 import { isDatabaseUnavailable } from './db-health';
 
 /**
@@ -27,6 +28,12 @@ export function safeErrorForLog(error: unknown, withStack = false): Record<strin
   };
 }
 
+/** Apollo's messages for a persisted query the client got wrong (it sets HTTP 400 but no code). */
+const APQ_MISTAKES: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'PERSISTED_QUERY_UNSUPPORTED_VERSION',
+};
+
 /**
  * Turns every error into `{ message, extensions.code }` a client can act on. Database and programming errors
  * never leak SQL or stack traces outside development.
@@ -45,6 +52,12 @@ export function createErrorFormatter(logger: Logger, exposeDetails: boolean, onD
     }
     if (original instanceof ForeignKeyConstraintViolationException || original instanceof NotNullConstraintViolationException) {
       return { ...base, message: 'The change would break a reference between records', extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    // Apollo raises these persisted-query mistakes without a code (they would read as our bug): give them theirs.
+    const apq = APQ_MISTAKES[(original as Error | undefined)?.message ?? ''];
+    if (apq) return { ...base, extensions: { code: apq } };
+    if (isDatabaseBusy(original)) {
+      return { ...base, message: 'The database is busy: another process holds its write lock; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 1 } };
     }
     if (isDatabaseUnavailable(original)) {
       onDatabaseUnavailable(original);

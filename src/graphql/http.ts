@@ -9,7 +9,7 @@ import type { Identity } from '../modules/auth/identity';
 import type { Context } from './context';
 import type { DatabaseHealth } from './db-health';
 import { textNestingExceeds } from './limits';
-import type { RateLimiter } from './rate-limit';
+import { rateLimitHeaders, type RateDecision, type RateLimiter } from './rate-limit';
 
 /** What the access log records of an operation (never variables, tokens, names or emails). */
 interface Telemetry {
@@ -53,7 +53,9 @@ export interface GraphqlHandlerOptions {
   em: Em;
   health: DatabaseHealth;
   rateLimiter: RateLimiter | null;
-  newContext: (requestId: string, identity: Identity) => Context;
+  /** Counts every request by client address before authentication: a flood of bad tokens is refused too. */
+  ipRateLimiter: RateLimiter | null;
+  newContext: (requestId: string, identity: Identity, signal?: AbortSignal) => Context;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface GraphqlHandlerOptions {
  * the operation under a deadline, and one structured access-log line per request.
  */
 export function graphqlHandler(options: GraphqlHandlerOptions) {
-  const { server, config, logger, em, health, rateLimiter, newContext } = options;
+  const { server, config, logger, em, health, rateLimiter, ipRateLimiter, newContext } = options;
   return async (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     const given = req.headers['x-request-id'];
@@ -74,7 +76,18 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
       logger[level]({ ...log, status, durationMs: Math.round(durationMs * 10) / 10, ...extra }, 'graphql request');
     };
 
+    const refuse = (decision: RateDecision) => {
+      for (const [key, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(key, value);
+      sendError(res, 429, 'RATE_LIMITED', 'Too many requests: slow down and retry after the Retry-After delay', { retryAfter: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
+      return finish(429);
+    };
+
     try {
+      let rate: RateDecision | undefined;
+      if (ipRateLimiter) {
+        rate = await ipRateLimiter.take(`ip:${req.ip}`);
+        if (!rate.allowed) return refuse(rate);
+      }
       let identity: Identity;
       try {
         identity = await authenticate(req.headers.authorization, config.auth, em);
@@ -89,6 +102,7 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         }
         if (code !== 'UNAUTHENTICATED') throw error;
         res.setHeader('www-authenticate', 'Bearer');
+        if (rate) for (const [key, value] of Object.entries(rateLimitHeaders(rate))) res.setHeader(key, value);
         sendError(res, 401, 'UNAUTHENTICATED', message);
         return finish(401);
       }
@@ -96,13 +110,11 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
       log.role = identity.role;
 
       if (rateLimiter) {
-        const decision = await rateLimiter.take(identity.subject === 'dev-anonymous' ? `ip:${req.ip}` : identity.subject);
-        if (!decision.allowed) {
-          res.setHeader('retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))));
-          sendError(res, 429, 'RATE_LIMITED', 'Too many requests: slow down and retry after the Retry-After delay');
-          return finish(429);
-        }
+        // The caller's own budget (per token; the anonymous development identity per address).
+        rate = await rateLimiter.take(identity.subject === 'dev-anonymous' ? `anonymous:${req.ip}` : identity.subject);
+        if (!rate.allowed) return refuse(rate);
       }
+      if (rate) for (const [key, value] of Object.entries(rateLimitHeaders(rate))) res.setHeader(key, value);
 
       if (!health.available) {
         res.setHeader('retry-after', '1');
@@ -120,12 +132,18 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
-      const contextValue = newContext(requestId, identity);
+      // The deadline answers 503 TIMEOUT and aborts the request's signal, which cancels its work on the worker pool.
+      const abort = new AbortController();
+      const contextValue = newContext(requestId, identity, abort.signal);
+      contextValue.rateLimit = rate;
       const seen: Telemetry = { errorCodes: [] };
       Object.assign(contextValue, { [TELEMETRY]: seen });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), config.limits.requestTimeoutMs);
+        timer = setTimeout(() => {
+          abort.abort(new Error('request deadline'));
+          resolve('timeout');
+        }, config.limits.requestTimeoutMs);
       });
       const response = await Promise.race([
         server.executeHTTPGraphQLRequest({

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { Context } from './context';
 import { DEFAULT_PAGE_SIZE } from './paginate';
 
 /**
@@ -24,8 +25,36 @@ import { DEFAULT_PAGE_SIZE } from './paginate';
  */
 export const LIST_FANOUT = 10;
 
-const estimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+/**
+ * CPU-heavy root fields cost what they compute, in units of about a millisecond of one core on the seed-42 world
+ * (measured: a company forecast of 10,000 simulations ~0.45 s, 100,000 by REP ~2.5 s, 8 quarters backtested at
+ * 50,000 ~2.7 s): loading the facts and learning the history, plus simulations per 1,000 times the breakdown's
+ * weight (its typical group count: teams, products, reps), times the periods of a backtest. So 20 aliased
+ * 100,000-simulation forecasts by rep (~46,000) are refused, while four company forecasts (~1,400) are not.
+ */
+const GROUP_WEIGHT: Record<string, number> = { COMPANY: 0, TEAM: 2, PRODUCT: 4, REP: 16 };
+const thousands = (value: unknown, fallback: number) => Math.ceil((typeof value === 'number' && value > 0 ? value : fallback) / 1000);
+
+function backtestPeriods(args: Record<string, unknown>): number {
+  const from = args.from instanceof Date ? args.from.getTime() : NaN;
+  const to = args.to instanceof Date ? args.to.getTime() : NaN;
+  if (!(to > from)) return 1;
+  const months = (to - from) / (30.44 * 86_400_000);
+  // more than 60 periods is refused by the backtest itself, with the field at fault
+  return Math.min(60, Math.max(1, Math.ceil(args.interval === 'MONTH' ? months : months / 3)));
+}
+
+export const HEAVY_FIELD_COST: Record<string, (args: Record<string, unknown>) => number> = {
+  forecast: (a) => 300 + thousands(a.simulations, 10_000) * (4 + (GROUP_WEIGHT[String(a.groupBy ?? 'COMPANY')] ?? 16)),
+  forecastBacktest: (a) => 200 + backtestPeriods(a) * (60 + 4 * thousands(a.simulations, 2000)),
+  trainModel: () => 2000,
+  rescore: () => 2000,
+};
+
+const estimator: ComplexityEstimator = ({ args, childComplexity, field, type }) => {
   const child = Math.max(childComplexity, 1);
+  const heavy = (type.name === 'Query' || type.name === 'Mutation') && HEAVY_FIELD_COST[field.name];
+  if (heavy) return heavy(args) + childComplexity;
   if (field.name === 'edges') return child;
   const hasFirst = field.args.some((arg) => arg.name === 'first');
   if (hasFirst) {
@@ -37,10 +66,27 @@ const estimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
 };
 
 /** Apollo plugin refusing operations nested deeper than `maxDepth` or over the cost budget, before anything runs. */
-export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin {
+export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      let requested: number | null = null;
       return {
+        /**
+         * Where the caller stands, as GitHub's and Shopify's GraphQL APIs tell it: this operation's cost against the
+         * per-operation budget, and the requests left in the caller's rate-limit bucket (HTTP requests).
+         */
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const rate = contextValue.rateLimit;
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            cost: {
+              requestedQueryCost: requested,
+              maximumQueryCost: maxCost,
+              ...(rate && { rateLimit: { limit: rate.limit, remaining: rate.remaining, resetSeconds: Math.ceil(rate.resetMs / 1000) } }),
+            },
+          };
+        },
         async didResolveOperation({ request, document, operation }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are not supported', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
@@ -64,6 +110,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCo
             if (error instanceof GraphQLError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
             throw error;
           }
+          requested = cost;
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} is over the budget of ${maxCost}: ask for fewer rows or fields`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost, http: { status: 400 } },

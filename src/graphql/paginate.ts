@@ -21,7 +21,7 @@ export async function paginate<T extends object>(
   if (first < 1 || first > maxPageSize) throw new BadInputError('first', `first must be between 1 and ${maxPageSize}`);
   // id breaks ties (keyset pagination needs a total order); a sort on id itself keeps its direction.
   const order = ('id' in orderBy ? orderBy : { ...orderBy, id: 'asc' }) as QueryOrderMap<T>;
-  if (page.after) decodeCursorOrThrow(page.after);
+  if (page.after) checkCursor(em, entity, order, page.after);
 
   const cursor = await em.findByCursor(entity, where, {
     first,
@@ -42,11 +42,38 @@ export async function paginate<T extends object>(
   };
 }
 
-function decodeCursorOrThrow(after: string): void {
+/**
+ * A cursor is the sort key of a row this API returned: one value per order key, each of its property's type (a
+ * date as ISO text), the id a positive integer. Anything else (a hand-made `[null,null]`, another sort's cursor)
+ * is the client's mistake, refused on `after` before it reaches SQL.
+ */
+function checkCursor<T extends object>(em: Em, entity: new (...args: never[]) => T, order: QueryOrderMap<T>, after: string): void {
+  let decoded: unknown;
   try {
-    const decoded = Cursor.decode(after);
-    if (!Array.isArray(decoded)) throw new Error('not a cursor');
+    decoded = Cursor.decode(after);
   } catch {
-    throw new BadInputError('after', 'after is not a cursor returned by this API');
+    decoded = undefined;
+  }
+  const keys = Object.keys(order);
+  const meta = em.getMetadata().find(entity.name);
+  const fits = (key: string, value: unknown): boolean => {
+    const prop = (meta?.properties as Record<string, { nullable?: boolean; runtimeType?: string }> | undefined)?.[key];
+    if (key === 'id') return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+    if (value === null) return Boolean(prop?.nullable);
+    switch (prop?.runtimeType) {
+      case 'number':
+        return typeof value === 'number' && Number.isFinite(value);
+      case 'Date':
+        return typeof value === 'string' && Number.isFinite(Date.parse(value));
+      case 'string':
+        return typeof value === 'string';
+      case 'boolean':
+        return typeof value === 'boolean';
+      default:
+        return value !== undefined && typeof value !== 'object';
+    }
+  };
+  if (!Array.isArray(decoded) || decoded.length !== keys.length || !keys.every((key, i) => fits(key, decoded[i]))) {
+    throw new BadInputError('after', 'after is not a cursor returned by this API for this sort order');
   }
 }

@@ -4,6 +4,31 @@ export interface RateDecision {
   allowed: boolean;
   /** When the next request would be allowed (0 when allowed now). */
   retryAfterMs: number;
+  /** The bucket's size (the burst), what is left of it after this request, and when it is full again. */
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+/** What a bucket holding `tokens` (after this request) tells the client. */
+function decision(allowed: boolean, tokens: number, burst: number, perMs: number): RateDecision {
+  return {
+    allowed,
+    retryAfterMs: allowed ? 0 : Math.ceil((1 - tokens) / perMs),
+    limit: burst,
+    remaining: Math.max(0, Math.floor(tokens)),
+    resetMs: Math.ceil((burst - tokens) / perMs),
+  };
+}
+
+/** RateLimit-Limit / -Remaining / -Reset (IETF httpapi-ratelimit-headers; seconds), and Retry-After on a refusal. */
+export function rateLimitHeaders(d: RateDecision): Record<string, string> {
+  return {
+    'ratelimit-limit': String(d.limit),
+    'ratelimit-remaining': String(d.remaining),
+    'ratelimit-reset': String(Math.ceil(d.resetMs / 1000)),
+    ...(!d.allowed && { 'retry-after': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) }),
+  };
 }
 
 /** Per-caller token bucket: `perMinute` sustained, bursts up to `burst`. */
@@ -35,9 +60,9 @@ export class MemoryRateLimiter implements RateLimiter {
     if (this.buckets.size > 50_000) this.buckets.delete(this.buckets.keys().next().value!);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { allowed: true, retryAfterMs: 0 };
+      return decision(true, bucket.tokens, this.burst, this.perMs);
     }
-    return { allowed: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / this.perMs) };
+    return decision(false, bucket.tokens, this.burst, this.perMs);
   }
 
   async close(): Promise<void> {
@@ -95,12 +120,11 @@ export class RedisRateLimiter implements RateLimiter {
   async take(key: string): Promise<RateDecision> {
     try {
       const [allowed, tokens] = (await this.redis.eval(TOKEN_BUCKET_LUA, 1, this.prefix + key, String(this.perMs), String(this.burst))) as [number, string];
-      if (allowed === 1) return { allowed: true, retryAfterMs: 0 };
-      return { allowed: false, retryAfterMs: Math.ceil((1 - Number(tokens)) / this.perMs) };
+      return decision(allowed === 1, Number(tokens), this.burst, this.perMs);
     } catch (error) {
       // Availability over strictness: a Redis outage must not take the API down with it.
       this.warn(error);
-      return { allowed: true, retryAfterMs: 0 };
+      return decision(true, this.burst, this.burst, this.perMs);
     }
   }
 

@@ -5,6 +5,7 @@ import { AccountResolver } from '../modules/account/account.resolver';
 import { ActivityResolver } from '../modules/activity/activity.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { DealResolver, DealStageChangeResolver } from '../modules/deal/deal.resolver';
+import { DealChangeResolver, DealChangesResolver } from '../modules/deal/deal-change.resolver';
 import { KpiResolver } from '../modules/kpi/kpi.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
@@ -15,6 +16,8 @@ import { TeamResolver } from '../modules/team/team.resolver';
 import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { ForecastAdjustmentResolver, ForecastResolver } from '../modules/forecast/forecast.resolver';
+import { MovementBarResolver, MovementItemResolver, PipelineMovementBarResolver, PipelineMovementResolver } from '../modules/movement/movement.resolver';
+import { ForecastSnapshotResolver } from '../modules/forecast-snapshots/snapshot.resolver';
 import { AdminResolver } from '../modules/admin/admin.resolver';
 import { validateInput } from './validate';
 
@@ -25,6 +28,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AuthResolver,
   DealResolver,
   DealStageChangeResolver,
+  DealChangesResolver,
+  DealChangeResolver,
   KpiResolver,
   LeadResolver,
   ProductResolver,
@@ -39,6 +44,11 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ModelVersionResolver,
   ForecastResolver,
   ForecastAdjustmentResolver,
+  PipelineMovementResolver,
+  PipelineMovementBarResolver,
+  MovementBarResolver,
+  MovementItemResolver,
+  ForecastSnapshotResolver,
   AdminResolver,
 ];
 

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'INSUFFICIENT_DATA'
   | 'SERVICE_UNAVAILABLE'
+  | 'TOO_MANY_HEAVY_REQUESTS'
+  | 'TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends GraphQLError {

@@ -44,7 +44,7 @@ export async function createSecurityTestApp(
       modelsDir: overrides.modelsDir ?? ownModelsDir!,
       database: db.config,
       seedDemoWhenEmpty: false,
-      limits: { ...base.limits, rateLimitPerMinute: 0, ...overrides.limits },
+      limits: { ...base.limits, rateLimitPerMinute: 0, ipRateLimitPerMinute: 0, ...overrides.limits },
       auth: { ...base.auth, ...overrides.auth },
     },
   );
@@ -70,7 +70,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | undefined;
+  let json: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> } | undefined;
   try {
     json = JSON.parse(text);
   } catch {

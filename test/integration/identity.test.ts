@@ -55,14 +55,18 @@ describe.each(DATABASES)('identity from the database on %s', (kind) => {
     });
 
     it('treats API keys the same: the key’s rep, as the database holds it', async () => {
-      const { key } = await createApiKey(app.orm.em.fork() as Em, { name: 'sync', role: AccessRole.MANAGER, repId: String(w.reps.s2.id) });
+      await expect(createApiKey(app.orm.em.fork() as Em, { name: 'sync', role: AccessRole.MANAGER, repId: String(w.reps.s2.id) })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'role' } });
+      const { key } = await createApiKey(app.orm.em.fork() as Em, { name: 'sync', role: AccessRole.SDR, repId: String(w.reps.s2.id) });
       const res = await post(url, { query: ME }, { authorization: `Bearer ${key}` });
       expect(res.json?.data).toEqual({ me: { role: 'SDR', repId: String(w.reps.s2.id), teamId: String(w.teams.teamB.id) }, deals: { totalCount: 0 } });
-      await setRep(w.reps.s2, { active: false });
       try {
+        // The key was made for an SDR; promoted in the database, the rep's key acts as the MANAGER of team B it is now.
+        await setRep(w.reps.s2, { role: RepRole.MANAGER });
+        expect((await post(url, { query: ME }, { authorization: `Bearer ${key}` })).json?.data).toMatchObject({ me: { role: 'MANAGER' }, deals: { totalCount: 1 } });
+        await setRep(w.reps.s2, { active: false });
         expect((await post(url, { query: ME }, { authorization: `Bearer ${key}` })).status).toBe(401);
       } finally {
-        await setRep(w.reps.s2, { active: true });
+        await setRep(w.reps.s2, { active: true, role: RepRole.SDR });
       }
     });
   });

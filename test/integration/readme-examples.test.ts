@@ -235,6 +235,7 @@ const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
     expect(identity.role).toBe(AccessRole.SDR);
     expect((await ctx.orm.em.fork().findOneOrFail(Rep, { id: identity.repId! })).role).toBe('SDR');
   }],
+  [/^token --role ADMIN$/, async ({ stdout }, ctx) => expect(await identityOf(`Bearer ${stdout.trim()}`, ctx)).toMatchObject({ role: AccessRole.ADMIN, repId: null })],
   [/^apikey:create /, async ({ stdout }, ctx) => {
     expect(stdout.trim()).toMatch(/^pw_\d+_\S+$/);
     expect(await identityOf(`Bearer ${stdout.trim()}`, ctx)).toMatchObject({ role: AccessRole.MANAGER, repId: 2 });

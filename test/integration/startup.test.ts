@@ -90,7 +90,7 @@ describe.each(DATABASES)('start-up on %s', (kind) => {
 describe('models of a running server', () => {
   it('resolve to MODELS_DIR when trained here, else to the committed demo models in models/', async () => {
     const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-models-'));
-    const config = loadConfig({ NODE_ENV: 'test' }, { database: parseDatabaseUrl(':memory:'), seedDemoWhenEmpty: false, modelsDir });
+    const config = loadConfig({ NODE_ENV: 'test' }, { database: parseDatabaseUrl(':memory:'), seedDemoWhenEmpty: false, modelsDir, demoModelsDir: path.join(ROOT, 'models') });
     const orm = await createOrm(config.database);
     try {
       const runtime = new ScoringRuntime(orm, config, pino({ level: 'silent' }));

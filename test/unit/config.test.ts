@@ -23,7 +23,9 @@ describe('loadConfig', () => {
     expect(loadConfig({}).modelsDir).toBe(path.join(root, 'data', 'models')); // beside the default ./data/pipewise.db
     expect(loadConfig({ DATABASE_URL: 'postgres://db/sales' }).modelsDir).toBe(path.join(root, 'data', 'models'));
     expect(loadConfig({}, { database: parseDatabaseUrl(':memory:') }).modelsDir).toBe(path.join(root, 'data', 'models'));
-    expect(loadConfig({ MODELS_DIR: '/var/lib/pipewise/models', DATABASE_URL: '/srv/crm/pipewise.db' }).modelsDir).toBe(path.resolve('/var/lib/pipewise/models'));
+    // An explicit MODELS_DIR is the whole model store: the demo models are not mixed into it.
+    const explicit = loadConfig({ MODELS_DIR: '/var/lib/pipewise/models', DATABASE_URL: '/srv/crm/pipewise.db' });
+    expect([explicit.modelsDir, explicit.demoModelsDir]).toEqual([path.resolve('/var/lib/pipewise/models'), null]);
     for (const url of ['/srv/crm/pipewise.db', 'postgres://db/sales', undefined]) expect(loadConfig({ DATABASE_URL: url }).modelsDir).not.toBe(committed);
   });
 

@@ -16,6 +16,10 @@ export async function createApiKey(em: Em, input: { name: string; role: AccessRo
   if (input.role !== AccessRole.ADMIN && !input.repId) throw new BadInputError('repId', `A ${input.role} key acts as a rep: give repId`);
   return em.transactional(async (tx) => {
     const rep = input.repId ? await findOrFail(tx, Rep, input.repId, 'repId') : null;
+    // A rep's key acts with the rep's current role (src/modules/auth/rep-identity.ts): say so rather than store another.
+    if (rep && input.role !== AccessRole.ADMIN && (rep.role as string) !== input.role) {
+      throw new BadInputError('role', `rep ${rep.id} is ${rep.role}: a key acting as a rep has the rep's role (or ADMIN)`);
+    }
     const secret = newApiKeySecret();
     const key = tx.create(ApiKey, { name: input.name.trim(), role: input.role, rep, secretHash: hashApiKeySecret(secret), revokedAt: null });
     await tx.flush();

@@ -15,6 +15,7 @@ import { Deal } from './deal.entity';
 import { AccessScope } from '../auth/access.policy';
 import type { CloseDealInput, CreateDealInput, DealFilter, MoveDealStageInput, UpdateDealInput } from './deal.inputs';
 import { DealStageChange } from './stage-change.entity';
+import { trackDealChanges } from './deal-history';
 
 export function dealWhere(em: Em, filter: DealFilter = {}): FilterQuery<Deal> {
   const where: Record<string, unknown> = {};
@@ -51,6 +52,7 @@ async function firstOpenStage(em: Em): Promise<PipelineStage> {
 }
 
 function recordStageChange(em: Em, deal: Deal, from: PipelineStage | null, to: PipelineStage, at: Date, by: Rep | null) {
+  trackDealChanges(deal, { by: by?.id ?? null, at });
   em.create(DealStageChange, { deal, fromStage: from, toStage: to, at, by, inferred: false });
   deal.stage = to;
   deal.stageEnteredAt = at;
@@ -87,6 +89,7 @@ export async function updateDeal(em: Em, id: string, version: number, input: Upd
   return em.transactional(async (tx) => {
     const deal = await access.findOrFail(tx, Deal, id, 'id');
     assertVersion(deal, version, 'Deal');
+    trackDealChanges(deal, { by: access.identity.repId });
     const { account, owner, product } = await dealReferences(tx, access, input, 'input.', 'deal');
     assertBookedAmountKept(deal, input);
     if (input.name != null) deal.name = requiredText(input.name, 'input.name', 200);

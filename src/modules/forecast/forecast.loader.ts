@@ -1,7 +1,7 @@
 /**
  * Loads the per-deal facts the forecast needs with one SQL statement: each deal with its owner's team, product
  * family, and the first time it entered each open stage (a pivot of deal_stage_changes aggregated in the
- * database), restricted to what existed before `asOf`. Dates come back as epoch milliseconds on both dialects.
+ * database), restricted to what existed before `asOf`, with the amount and expected close date known then. Dates come back as epoch milliseconds on both dialects.
  */
 import type { Em } from '../../db/orm';
 import type { DatabaseConfig } from '../../config';
@@ -26,6 +26,26 @@ export async function loadPipeline(em: Em): Promise<PipelineShape> {
 const epochMs = (kind: DatabaseKind, column: string) =>
   kind === 'sqlite' ? column : `(extract(epoch from ${column}) * 1000)::float8`;
 
+/** An ISO 8601 text (deal_changes values) as epoch milliseconds. */
+const isoTextMs = (kind: DatabaseKind, column: string) =>
+  kind === 'sqlite' ? `cast(round((julianday(${column}) - 2440587.5) * 86400000) as integer)` : `(extract(epoch from ${column}::timestamptz) * 1000)::float8`;
+
+/**
+ * Amount and expected close date as known at asOf (deal field history): the old value of a deal's first change
+ * at or after asOf, when there is one; today's value otherwise. Today's amount of a deal closed since would leak
+ * the outcome into a past forecast.
+ */
+const AS_OF_VALUES_CTE = `c as (
+      select deal_id, field, old_value, row_number() over (partition by deal_id, field order by at, id) as rn
+      from deal_changes where field in ('AMOUNT', 'EXPECTED_CLOSE_DATE') and at >= ?
+    ),
+    v as (
+      select deal_id,
+        max(case when field = 'AMOUNT' then 1 end) as has_amount, max(case when field = 'AMOUNT' then old_value end) as old_amount,
+        max(case when field = 'EXPECTED_CLOSE_DATE' then 1 end) as has_ecd, max(case when field = 'EXPECTED_CLOSE_DATE' then old_value end) as old_ecd
+      from c where rn = 1 group by deal_id
+    )`;
+
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
 /** Deals created before asOf, with only the stage history recorded before asOf. */
@@ -37,14 +57,16 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     with h as (
       select deal_id, min(at) as first_at${pivots ? `, ${pivots}` : ''}
       from deal_stage_changes where at < ? group by deal_id
-    )
+    ),
+    ${AS_OF_VALUES_CTE}
     select d.id, ${epochMs(kind, 'd.opened_at')} as opened, ${epochMs(kind, 'd.closed_at')} as closed, d.status,
-      d.amount_cents as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
-      d.forecast_category as fc, ${epochMs(kind, 'd.expected_close_date')} as ecd, d.stage_id as stage,
+      case when v.has_amount = 1 then ${kind === 'sqlite' ? 'cast(v.old_amount as integer)' : 'v.old_amount::bigint'} else d.amount_cents end as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
+      d.forecast_category as fc, case when v.has_ecd = 1 then ${isoTextMs(kind, 'v.old_ecd')} else ${epochMs(kind, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
       ${epochMs(kind, 'd.stage_entered_at')} as entered, d.stage_history_known as known
       ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}, ${epochMs(kind, 'd.created_at')} as since
     from deals d
       left join h on h.deal_id = d.id
+      left join v on v.deal_id = d.id
       left join reps r on r.id = d.owner_id
       left join products p on p.id = d.product_id
     where coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) < ?
@@ -59,7 +81,7 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
   };
   let n = 0;
-  await forEachRow(em, kind, sql, [at, at], (r) => {
+  await forEachRow(em, kind, sql, [at, at, at], (r) => {
     if (n >= t.n) return; // a deal inserted between the count and the query: the next call will see it
     row.id = Number(r[0]);
     row.openedAt = num(r[1]);

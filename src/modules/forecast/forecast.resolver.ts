@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import { heavyJob, type Context } from '../../graphql/context';
 import { loadRef } from '../../graphql/loaders';
 import { Deal } from '../deal/deal.entity';
 import { Rep } from '../rep/rep.entity';
@@ -17,7 +17,7 @@ import { dealAggregateScope, visibleSnapshotGroups } from '../auth/aggregate.pol
 export class ForecastResolver {
   @Query(() => Forecast, { description: 'Revenue forecast of a period (expected, P10/P50/P90, parts, categories, quota) as of a date.' })
   async forecast(@Args() { teamId, repId, ...args }: ForecastArgs, @Ctx() ctx: Context) {
-    return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId) });
+    return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
   @Query(() => StageWeights, { description: "Learned P(won | reached stage) with sample sizes, for a segment (the caller's slice by default: the company for EXEC and ADMIN)." })
@@ -36,7 +36,7 @@ export class ForecastResolver {
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })
   async forecastBacktest(@Args() { teamId, repId, ...args }: BacktestArgs, @Ctx() ctx: Context) {
-    return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId) });
+    return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
   @Query(() => [ForecastSnapshot], { description: "Forecasts stored while their period was current, oldest first: company and product rows for EXEC and ADMIN, a MANAGER's team and reps, an AE's own." })

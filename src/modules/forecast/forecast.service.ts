@@ -1,6 +1,6 @@
 /**
  * Forecast use cases: load the facts as of a date (SQL), run the pure estimators, add names, quotas and
- * adjustments, store snapshots. Resolvers and the CLI call these.
+ * adjustments. Resolvers, the CLI and the snapshot schedule call these.
  */
 import type { Em } from '../../db/orm';
 import { toMajor, toMinor } from '../../graphql/money.scalar';
@@ -8,18 +8,21 @@ import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail, parseId } from '../../shared/ids';
 import { requiredText } from '../../shared/validation';
+import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
 import { Deal } from '../deal/deal.entity';
+import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../target/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
 import type { DealModelCandidate, ServedGroup } from './track-record';
-import { type ForecastScope, backtestFor, scopeFilter, servedForecastFor } from './scope';
+import { type ForecastScope, scopeFilter } from './scope';
+import { type ForecastTask, factBuffers, forecastTask } from './forecast.task';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
-import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from './forecast.entity';
+import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
 import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
 import {
@@ -64,19 +67,15 @@ export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   scope: ForecastScope;
   /** The deal-win model as a candidate method, when one is plugged in (scoring); judged only after its training window. */
   dealModel?: DealModelCandidate;
+  /** The request's deadline and caller, for the worker pool (src/shared/workers/pool.ts). */
+  job?: HeavyJob;
 }
 
 export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const t = await loadFacts(em, kind, asOf);
-  const servedResult = servedForecastFor(t, period, asOf.getTime(), call.groupBy, call.scope, {
-    simulations: call.simulations,
-    seed: call.seed,
-    topDeals: call.topDeals,
-    dealModel: call.dealModel,
-  });
+  const { stages, result: servedResult } = await computeOffThread(em, kind, asOf, call, period);
   const result = servedResult.forecast;
   const servedGroups = new Map(servedResult.groups.map((g) => [g.key, g]));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
@@ -85,7 +84,7 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end) }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
     loadDealNames(em, [...result.total.topDeals, ...result.groups.flatMap((g) => g.topDeals)].map((d) => d.dealId)),
   ]);
-  const stageName = (s: number) => t.stages[s].name;
+  const stageName = (s: number) => stages[s].name;
   const totalQuota =
     call.scope.repId != null ? quotas.get(`REP:${call.scope.repId}`) : call.scope.teamId != null ? quotas.get(`TEAM:${call.scope.teamId}`) : quotas.get('COMPANY:0');
   const totalAdjustments = adjustments.filter((a) =>
@@ -108,8 +107,6 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     })
     .sort((a, b) => b.expected - a.expected);
   const total = groupView(result.total, servedResult.total, null, 'Total', totalQuota ?? null, totalAdjustments, stageName, dealNames);
-  const isCurrent = call.asOf == null && now.getTime() >= period.start && now.getTime() < period.end;
-  if (isCurrent) await saveSnapshots(em, period, asOf, call, servedSnapshot(result.total, servedResult.total), result.groups.map((g) => servedSnapshot(g, servedGroups.get(g.key)!)));
   return {
     period: period.label,
     periodStart: new Date(period.start),
@@ -125,12 +122,29 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
     warnings: servedResult.warnings,
     thin: servedResult.thin.map((x) => ({ ...x, kind: x.kind as ThinKind })),
     method: methodChoiceView(servedResult.served, servedResult.servedRecord),
-    snapshotSaved: isCurrent,
+    snapshotSaved: false, // reading a forecast never writes: snapshots are taken on a schedule (forecast-snapshots/)
   };
 }
 
+/**
+ * The facts and the Monte Carlo on a worker thread (src/shared/workers/): the worker loads the facts through its
+ * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
+ * model (a function) cannot cross to a worker: with one, the forecast is computed here.
+ */
+async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
+  const work = heavyWorkOf(em);
+  const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
+  if (work.database && !call.dealModel) {
+    const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
+    return { stages, result };
+  }
+  const t = await loadFacts(em, kind, asOf);
+  const task: ForecastTask = { ...spec, facts: t };
+  const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
+  return { stages: t.stages, result };
+}
+
 /** A stored snapshot keeps the served numbers (what users saw), with the model's parts. */
-const servedSnapshot = (g: GroupForecast, s: ServedGroup): GroupForecast => ({ ...g, expected: s.expected, p10: s.p10, p50: s.p50, p90: s.p90 });
 
 function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): ForecastMethodChoice {
   return {
@@ -231,31 +245,6 @@ function dealView(d: DealContribution, stageName: (s: number) => string, names: 
   };
 }
 
-async function saveSnapshots(em: Em, period: Period, asOf: Date, call: ForecastCall, total: GroupForecast, groups: GroupForecast[]): Promise<void> {
-  await em.transactional(async (tx) => {
-    const rows = call.groupBy === ForecastGroupBy.COMPANY ? [{ g: total, key: null }] : [{ g: total, key: null }, ...groups.map((g) => ({ g, key: g.key }))];
-    for (const { g, key } of rows) {
-      tx.create(ForecastSnapshot, {
-        periodLabel: period.label,
-        periodStart: new Date(period.start),
-        periodEnd: new Date(period.end),
-        asOf,
-        groupBy: key == null ? ForecastGroupBy.COMPANY : call.groupBy,
-        groupKey: key == null ? (call.scope.repId ?? call.scope.teamId ?? null) : key,
-        expectedCents: Math.round(g.expected),
-        p10Cents: Math.round(g.p10),
-        p50Cents: Math.round(g.p50),
-        p90Cents: Math.round(g.p90),
-        pipelineCents: Math.round(g.pipeline),
-        newBusinessCents: Math.round(g.newBusiness),
-        closedWonCents: Math.round(g.closedWon),
-        openDeals: g.openDeals,
-        simulations: call.simulations,
-      });
-    }
-  });
-}
-
 function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
   if (!segment) return () => true;
   const teamId = segment.teamId != null ? parseId(segment.teamId, 'segment.teamId') : null;
@@ -342,15 +331,23 @@ export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: For
 
 const MAX_BACKTEST_PERIODS = 60;
 
-export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope }): Promise<ForecastBacktest> {
+export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
   if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
   const now = Date.now();
   const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
   if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
-  const t = await loadFacts(em, kind, new Date(periods[periods.length - 1].end));
-  const { rows, served } = backtestFor(t, periods, args.scope, { simulations: args.simulations, seed: args.seed, topDeals: 0 });
+  const work = heavyWorkOf(em);
+  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
+  const factsAsOf = periods[periods.length - 1].end;
+  let backtest;
+  if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
+  else {
+    const t = await loadFacts(em, kind, new Date(factsAsOf));
+    backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
+  }
+  const { rows, served } = backtest;
   const money = (v: number) => toMajor(Math.round(v));
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);
@@ -426,6 +423,7 @@ export async function overrideDealCategory(em: Em, input: OverrideDealCategoryIn
   return em.transactional(async (tx) => {
     const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
     assertVersion(deal, input.version, 'Deal');
+    trackDealChanges(deal, { by: author.id });
     if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
     const previous = deal.forecastCategory ?? null;
     deal.forecastCategory = input.category ?? null;

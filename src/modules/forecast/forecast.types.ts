@@ -141,7 +141,7 @@ export class Forecast {
   @Field(() => [String], { description: 'Where the history is thin and what the forecast did about it.' }) warnings!: string[];
   @Field(() => [ThinSpot], { description: 'The same, structured.' }) thin!: ThinSpot[];
   @Field(() => ForecastMethodChoice, { description: 'Which method is served and its out-of-sample record.' }) method!: ForecastMethodChoice;
-  @Field({ description: 'True when this call stored a snapshot (current period, no asOf).' }) snapshotSaved!: boolean;
+  @Field({ description: 'Always false: reading a forecast stores nothing; snapshots are taken on a schedule (see forecastCall).', deprecationReason: 'Snapshots are scheduled: use forecastSnapshots or forecastCall.' }) snapshotSaved!: boolean;
 }
 
 @ObjectType({ description: 'The stage weight for deals already minDays in the stage (from the in-stage survival curve, which counts deals that never close).' })

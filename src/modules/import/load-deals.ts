@@ -7,7 +7,8 @@
 import { DealStatus } from '../../shared/enums';
 import { BadInputError } from '../../shared/errors';
 import type { PipelineStage } from '../pipeline/stage.entity';
-import { writeBatch, type BulkRow } from './bulk';
+import type { BulkRow } from './bulk';
+import { writeDealBatch } from './deal-history';
 import { resolveRef, type ImportContext } from './import-context';
 import { AMBIGUOUS, resolveInDb } from './refs';
 import { linkLeads, type LeadLink } from './link-leads';
@@ -178,7 +179,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
       }
       if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
 
-      const written = await writeBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
+      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
       const changes: SqlValue[][] = [];
       for (const { item, id } of written) {
         for (const step of item.steps) {

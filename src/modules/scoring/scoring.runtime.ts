@@ -22,6 +22,7 @@ import { loadNetwork } from './network';
 import { ModelScorer, RuleScorer, modelFits, type Factor, type ModelMetadata, type ScoreMethod, type Scorer } from './scorer';
 import { ModelKind, ModelStatus, ModelVersion } from './scoring.entity';
 import { initTensorflow } from './tf-backend';
+import { heavyWorkOf } from '../../shared/workers/pool';
 import { MINIMUMS } from './trainer';
 
 export interface ScoreView {
@@ -54,6 +55,7 @@ const TABLE = { LEAD: 'lead_scores', DEAL: 'deal_scores' } as const;
 const KEY = { LEAD: 'lead_id', DEAL: 'deal_id' } as const;
 const CHUNK = 10_000;
 const EXPLAIN_BELOW = 2_000;
+const OFF_THREAD_FROM = 500;
 
 export class ScoringRuntime implements EventSubscriber {
   private readonly cache = new Map<ModelKind, Cached>();
@@ -62,6 +64,8 @@ export class ScoringRuntime implements EventSubscriber {
   private readonly queueReady = new Map<ModelKind, Promise<void>>();
   private readonly pending = { LEAD: new Set<number>(), DEAL: new Set<number>() };
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Where each loaded model lives, so a worker thread can load the same one for bulk scoring. */
+  private readonly modelDirs = new WeakMap<Scorer, string>();
   private pendingTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -163,19 +167,22 @@ export class ScoringRuntime implements EventSubscriber {
   /** A registered model's folder: trained here (modelsDir), else one of the committed demo models. */
   modelDir(relativePath: string): string {
     const trained = path.resolve(this.modelsDir, relativePath);
-    const demo = path.resolve(this.config.demoModelsDir, relativePath);
-    return !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
+    const demo = this.config.demoModelsDir && path.resolve(this.config.demoModelsDir, relativePath);
+    return demo && !fs.existsSync(trained) && fs.existsSync(demo) ? demo : trained;
   }
 
   async loadModel(relativePath: string): Promise<ModelScorer> {
     const dir = this.modelDir(relativePath);
     await initTensorflow((m) => this.logger.info(m));
     const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
-    return new ModelScorer(metadata, await loadNetwork(dir));
+    const scorer = new ModelScorer(metadata, await loadNetwork(dir));
+    this.modelDirs.set(scorer, dir);
+    return scorer;
   }
 
   /** Without an active model: register and activate the newest model committed under models/<kind>/ (the demo model). */
   private async registerCommittedModel(em: Em, kind: ModelKind): Promise<ModelVersion | null> {
+    if (!this.config.demoModelsDir) return null;
     const kindDir = path.join(this.config.demoModelsDir, kind.toLowerCase());
     if (!fs.existsSync(kindDir)) return null;
     const candidates = fs
@@ -258,9 +265,13 @@ export class ScoringRuntime implements EventSubscriber {
    * Explanations cost a gradient pass per row: computed when few records are scored (changes, a page, a
    * field), left empty by bulk rescoring and filled in when a page or a field shows them.
    */
-  private views(scorer: Scorer, records: Array<{ record: LeadRow['record'] }>, scoredAt: Date): ScoreView[] {
+  private async views(scorer: Scorer, records: Array<{ record: LeadRow['record'] }>, scoredAt: Date, bulk = false): Promise<ScoreView[]> {
     const factors = records.length <= EXPLAIN_BELOW;
-    return scorer.score(records.map((r) => r.record), { factors }).map((s) => ({ ...s, modelVersion: scorer.version, method: scorer.method, note: scorer.note, scoredAt }));
+    const raw = records.map((r) => r.record);
+    // A model over many records (rescoring, the sweep, the first queue) runs on a worker thread; a few are cheaper here.
+    const dir = this.modelDirs.get(scorer);
+    const scores = dir && (bulk || records.length >= OFF_THREAD_FROM) ? await heavyWorkOf(this.em()).run('score', { dir, records: raw, factors }) : scorer.score(raw, { factors });
+    return scores.map((s) => ({ ...s, modelVersion: scorer.version, method: scorer.method, note: scorer.note, scoredAt }));
   }
 
   /** Factors of records whose stored score has none (bulk-scored): computed now with the current scorer. */
@@ -275,9 +286,9 @@ export class ScoringRuntime implements EventSubscriber {
     return new Map(rows.map((r, i) => [r.id, scores[i].factors]));
   }
 
-  private async storeLeadScores(em: Em, scorer: Scorer, rows: LeadRow[]): Promise<Map<number, ScoreView>> {
+  private async storeLeadScores(em: Em, scorer: Scorer, rows: LeadRow[], bulk = false): Promise<Map<number, ScoreView>> {
     const scoredAt = new Date();
-    const views = this.views(scorer, rows, scoredAt);
+    const views = await this.views(scorer, rows, scoredAt, bulk);
     const open = rows.map((r, i) => ({ r, v: views[i] })).filter(({ r }) => OPEN_LEAD_STATUSES.includes(r.status));
     await this.upsert(em, ModelKind.LEAD, open.map(({ r, v }) => ({
       lead_id: r.id, status: r.status, source: r.source, owner_id: r.ownerId, team_id: r.teamId, record_created_at: this.date(r.createdAt), ...this.scoreColumns(v),
@@ -286,9 +297,9 @@ export class ScoringRuntime implements EventSubscriber {
     return new Map(rows.map((r, i) => [r.id, views[i]]));
   }
 
-  private async storeDealScores(em: Em, scorer: Scorer, rows: DealRow[]): Promise<Map<number, ScoreView>> {
+  private async storeDealScores(em: Em, scorer: Scorer, rows: DealRow[], bulk = false): Promise<Map<number, ScoreView>> {
     const scoredAt = new Date();
-    const views = this.views(scorer, rows, scoredAt);
+    const views = await this.views(scorer, rows, scoredAt, bulk);
     const open = rows.map((r, i) => ({ r, v: views[i] })).filter(({ r }) => r.status === 'OPEN');
     await this.upsert(em, ModelKind.DEAL, open.map(({ r, v }) => ({
       deal_id: r.id, stage_id: r.stageId, owner_id: r.ownerId, team_id: r.teamId, record_created_at: this.date(r.createdAt), ...this.scoreColumns(v),
@@ -343,8 +354,8 @@ export class ScoringRuntime implements EventSubscriber {
           ? await loadLeadRows(em, { statuses: OPEN_LEAD_STATUSES }, afterId, CHUNK)
           : await loadDealRows(em, { statuses: ['OPEN'] }, stages!, Date.now(), afterId, CHUNK);
       if (rows.length === 0) break;
-      if (kind === ModelKind.LEAD) await this.storeLeadScores(em, scorer, rows as LeadRow[]);
-      else await this.storeDealScores(em, scorer, rows as DealRow[]);
+      if (kind === ModelKind.LEAD) await this.storeLeadScores(em, scorer, rows as LeadRow[], true);
+      else await this.storeDealScores(em, scorer, rows as DealRow[], true);
       scored += rows.length;
       afterId = rows.at(-1)!.id;
       onProgress?.(scored);

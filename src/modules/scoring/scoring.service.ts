@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import type { Knex } from '@mikro-orm/knex';
 import { Cursor } from '@mikro-orm/core';
 import type { Em } from '../../db/orm';
@@ -9,12 +10,11 @@ import {
   DAY_MS, DEAL_LABELS, FORCE_CATEGORICAL, LEAD_LABELS, OPEN_LEAD_STATUSES, labelsFor, leadKeys, loadDealRows, loadLeadRows, loadStages,
   toMs, type DealRow, type LeadRow,
 } from './dataset';
-import { saveNetwork } from './network';
-import type { Factor, ModelMetadata } from './scorer';
+import type { Factor } from './scorer';
 import { ModelKind, ModelStatus, ModelVersion } from './scoring.entity';
 import { registryFields, scoringOf, type ScoreView, type ScoringRuntime } from './scoring.runtime';
-import { initTensorflow, tf } from './tf-backend';
-import { InsufficientDataError, trainScoringModel, type Example, type TrainResult } from './trainer';
+import { heavyWorkOf } from '../../shared/workers/pool';
+import { InsufficientDataError, type Example } from './trainer';
 
 // ---- leadQueue ----------------------------------------------------------------------------------------
 
@@ -314,24 +314,22 @@ export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, opt
     await fresh.flush();
     return row;
   };
-  let result: TrainResult | undefined;
   try {
-    const backend = await initTensorflow((m) => runtime.logger.info(m));
     progress(0.01, 'loading closed examples');
     const examples = await loadExamples(em, job.kind, options.maxExamples);
     const openAgesDays = job.kind === ModelKind.DEAL ? await openDealAges(em) : undefined;
-    result = await trainScoringModel(examples, { ...trainSettings(job.kind, examples), openAgesDays, seed: options.seed ?? 42, maxEpochs: options.maxEpochs, onProgress: progress });
-    const metadata: ModelMetadata = {
-      ...result.info,
-      formatVersion: 1,
-      version: job.version,
-      createdAt: new Date().toISOString(),
-      libraries: { tfjs: tf.version.tfjs, backend, node: process.version },
-    };
     const relative = path.posix.join(job.kind.toLowerCase(), job.version);
-    await saveNetwork(result.network, path.join(runtime.modelsDir, relative), metadata);
+    // Training runs on a worker thread (src/shared/workers/); its progress comes back over a message port.
+    const channel = new MessageChannel();
+    channel.port1.on('message', ({ fraction, message }: { fraction: number; message: string }) => progress(fraction, message));
+    const settings = { ...trainSettings(job.kind, examples), openAgesDays, seed: options.seed ?? 42, maxEpochs: options.maxEpochs };
+    const trained = await heavyWorkOf(em)
+      .run('train', { examples, settings, dir: path.join(runtime.modelsDir, relative), version: job.version, progress: channel.port2 }, {}, [channel.port2])
+      .finally(() => channel.port1.close());
+    if ('insufficient' in trained) throw new InsufficientDataError(trained.insufficient.kind, trained.insufficient.counts, trained.insufficient.minimums);
+    const { metadata } = trained;
     const activeExists = (await em.count(ModelVersion, { kind: job.kind, active: true })) > 0;
-    const { leakage } = result.info;
+    const { leakage } = metadata;
     const held = leakage.holdActivation;
     const message = held ? `ready, not activated: ${leakage.message}` : 'ready';
     const row = await finish({ ...registryFields(metadata, relative), status: ModelStatus.READY, message });
@@ -341,8 +339,6 @@ export async function runTrainingJob(runtime: ScoringRuntime, jobId: number, opt
   } catch (error) {
     if (!(error instanceof InsufficientDataError)) runtime.logger.error({ err: error, version: job.version }, 'scoring: training failed');
     return finish({ status: ModelStatus.FAILED, message: error instanceof InsufficientDataError ? error.message : `Training failed: ${(error as Error).message}` });
-  } finally {
-    result?.network.dispose();
   }
 }
 

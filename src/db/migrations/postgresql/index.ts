@@ -5,6 +5,8 @@ import { Migration20261123143407_forecast } from './Migration20261123143407_fore
 import { Migration20261123143902_scoring } from './Migration20261123143902_scoring';
 import { Migration20261123151502_kpi } from './Migration20261123151502_kpi';
 import { Migration20261201100000_stage_history_known } from './Migration20261201100000_stage_history_known';
+import { Migration20261201120002_deal_changes } from './Migration20261201120002_deal_changes';
+import { Migration20261201120102_scheduled_runs } from './Migration20261201120102_scheduled_runs';
 import { Migration20261201160001_admin_audit } from './Migration20261201160001_admin_audit';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
@@ -16,5 +18,7 @@ export const postgresqlMigrations = [
   { name: 'Migration20261123143902_scoring', class: Migration20261123143902_scoring },
   { name: 'Migration20261123151502_kpi', class: Migration20261123151502_kpi },
   { name: 'Migration20261201100000_stage_history_known', class: Migration20261201100000_stage_history_known },
+  { name: 'Migration20261201120002_deal_changes', class: Migration20261201120002_deal_changes },
+  { name: 'Migration20261201120102_scheduled_runs', class: Migration20261201120102_scheduled_runs },
   { name: 'Migration20261201160001_admin_audit', class: Migration20261201160001_admin_audit },
 ];

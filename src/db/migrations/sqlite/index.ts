@@ -5,6 +5,8 @@ import { Migration20261123143403_forecast } from './Migration20261123143403_fore
 import { Migration20261123143856_scoring } from './Migration20261123143856_scoring';
 import { Migration20261123151500_kpi } from './Migration20261123151500_kpi';
 import { Migration20261201100000_stage_history_known } from './Migration20261201100000_stage_history_known';
+import { Migration20261201120000_deal_changes } from './Migration20261201120000_deal_changes';
+import { Migration20261201120100_scheduled_runs } from './Migration20261201120100_scheduled_runs';
 import { Migration20261201160000_admin_audit } from './Migration20261201160000_admin_audit';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
@@ -16,5 +18,7 @@ export const sqliteMigrations = [
   { name: 'Migration20261123143856_scoring', class: Migration20261123143856_scoring },
   { name: 'Migration20261123151500_kpi', class: Migration20261123151500_kpi },
   { name: 'Migration20261201100000_stage_history_known', class: Migration20261201100000_stage_history_known },
+  { name: 'Migration20261201120000_deal_changes', class: Migration20261201120000_deal_changes },
+  { name: 'Migration20261201120100_scheduled_runs', class: Migration20261201120100_scheduled_runs },
   { name: 'Migration20261201160000_admin_audit', class: Migration20261201160000_admin_audit },
 ];
