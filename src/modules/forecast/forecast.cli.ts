@@ -52,20 +52,20 @@ export function printForecast(f: Forecast): string {
 
 export function printBacktest(b: ForecastBacktest): string {
   const rows = b.periods.map((p) => [
-    p.period, money(p.actual), p.served.method, money(p.served.expected), money(p.served.p10), money(p.served.p90), p.served.rangeSource,
+    p.period, money(p.actual), money(p.served.expected), money(p.served.p10), money(p.served.p90), p.served.method, p.served.rangeSource,
     money(p.expected), money(p.runRate), money(p.blend), money(p.fixedWeight),
   ]);
-  const table = formatTable(['period', 'actual', 'served', 'expected', 'P10', 'P90', 'range', 'pipeline model', 'run-rate', 'blend', 'fixed-weight'], rows);
+  const table = formatTable(['period', 'actual', 'served', 'P10', 'P90', 'method', 'range', 'pipeline model', 'run-rate', 'blend', 'fixed-weight'], rows);
   const metric = (name: string, m: Accuracy) => [name, m.periods, pct(m.mape), pct(m.wape), pct(m.bias), pct(m.coverage)];
   const summary = formatTable(['method', 'periods', 'MAPE', 'WAPE', 'bias', 'P10-P90 coverage'], [
     metric(`served (${b.servedMethods.map((m) => `${m.method} ${m.periods}`).join(', ')})`, b.served),
-    metric('pipeline model (simulated range)', b.model),
+    metric('model', b.model),
     metric('blend', b.blend),
     ...(b.dealModel.periods ? [metric('deal-win model', b.dealModel)] : []),
     metric('run-rate (mean of 3 previous)', b.runRate),
     metric('fixed-weight pipeline', b.fixedWeight),
   ]);
-  return `${table}\n\n${summary}`;
+  return `${table}\n\n${summary}\n(served: the forecast as served, method and range chosen on earlier periods only; model: the pipeline model with its simulated range)`;
 }
 
 async function withEm<T>(fn: (em: Em, kind: 'sqlite' | 'postgresql') => Promise<T>): Promise<T> {
