@@ -38,7 +38,7 @@ function expectOneLine(run: Awaited<ReturnType<typeof start>>, message: string |
   const lines = run.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(typeof message === 'string' ? `pipewise: ${message}` : message);
-  const fatal = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.level === 60);
+  const fatal = run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.level === 60 || l.level === 'fatal');
   expect(fatal).toHaveLength(1);
   expect(lines[0]).toBe(`pipewise: ${fatal[0].msg}`);
   expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
@@ -80,7 +80,7 @@ describe('start-up faults (the real entry point)', () => {
         const timer = setTimeout(() => reject(new Error(`no start within 60 s: ${out}`)), 60_000);
         child.stdout.on('data', (d) => {
           out += d;
-          if (out.includes('Pipewise GraphQL at')) {
+          if (/GraphQL at http/.test(out)) {
             clearTimeout(timer);
             resolve();
           }
