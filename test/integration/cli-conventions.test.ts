@@ -9,6 +9,9 @@ import { runCli } from '../helpers/cli';
  * README "CLI conventions", through the real binary (bin/pipewise.js on the built dist/): exit 0 on success,
  * 1 when the work failed, 2 for usage errors, with messages that name the flag and an accepted example.
  */
+// Each case spawns the binary a few times (1-4 s each, more on a loaded machine).
+jest.setTimeout(180_000);
+
 describe('pipewise CLI conventions (SQLite file)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-cli-'));
   const env = { DATABASE_URL: path.join(dir, 'pipewise.db'), MODELS_DIR: path.join(dir, 'models'), JWT_SECRET: 'cli-conventions-secret-0123456789ab' };
@@ -68,7 +71,7 @@ describe('pipewise CLI conventions (SQLite file)', () => {
     const train = await run('train', '--model', 'lead');
     expect(train.code).toBe(1);
     expect(train.stderr).toMatch(/^error: Insufficient data for the lead model: \d+ closed examples .*; needs at least 1000/);
-  }, 90_000);
+  });
 });
 
 describe('every command', () => {

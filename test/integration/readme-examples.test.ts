@@ -138,6 +138,16 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
       expect(Math.abs(groupSum - t.expected) / t.expected).toBeLessThan(0.01);
     },
   },
+  PipelineMovement: {
+    check: ({ pipelineMovement: m }) => {
+      // The bridge adds up exactly: start + the signed bars = end.
+      const bridged = m.bars.reduce((sum: number, b: Data) => sum + b.sign * b.amount, m.start.amount);
+      expect(bridged).toBeCloseTo(m.end.amount, 2);
+      const pushed = m.bars.find((b: Data) => b.kind === 'PUSHED_OUT');
+      expect(m.bar.deals.totalCount).toBe(pushed.count);
+      expect(m.bar.deals.edges.length).toBe(Math.min(10, pushed.count));
+    },
+  },
   LeadQueue: {
     check: ({ leadQueue }) => {
       const edges: Data[] = leadQueue.edges;
