@@ -138,6 +138,14 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
       expect(Math.abs(groupSum - t.expected) / t.expected).toBeLessThan(0.01);
     },
   },
+  PipelineMovementQ4: {
+    check: ({ pipelineMovement: m }) => {
+      const cents = (x: number) => Math.round(x * 100);
+      expect(m.start.count).toBeGreaterThan(0);
+      expect(cents(m.start.amount) + m.bars.reduce((s: number, b: Data) => s + b.sign * cents(b.amount), 0)).toBe(cents(m.end.amount));
+      expect(m.bar.deals.totalCount).toBe(m.bars.find((b: Data) => b.kind === 'PUSHED_OUT').count);
+    },
+  },
   LeadQueue: {
     check: ({ leadQueue }) => {
       const edges: Data[] = leadQueue.edges;
