@@ -108,7 +108,9 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
   it('Forecast: the numbers on screen are the API\'s; scope picker; the call week by week; backtest; a top deal opens the drawer', async () => {
     await page.goto(devUrl('#/forecast'));
     await page.waitForSelector('[data-testid="forecast-expected"]', { timeout: 60_000 });
-    const { forecast: f, forecastCall } = await api(dev, `{ forecast(period: "${period}") { total { expected p10 p90 closedWon quota categoriesWithOverrides { category amount } topDeals { dealId name } } }
+    // "now" moves on: ask the API as of the instant the page's forecast was computed
+    const asOf = await page.getAttribute('[data-testid="forecast-as-of"]', 'data-value');
+    const { forecast: f, forecastCall } = await api(dev, `{ forecast(period: "${period}", asOf: "${asOf}") { total { expected p10 p90 closedWon quota categoriesWithOverrides { category amount } topDeals { dealId name } } }
       forecastCall(period: "${period}") { weeks { week expected } } }`);
     expect(await value('forecast-expected')).toBe(f.total.expected);
     expect(await value('forecast-p10')).toBe(f.total.p10);
@@ -135,7 +137,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const [team] = (await api(dev, `{ teams(first: 1) { edges { node { id } } } }`)).teams.edges.map((e: any) => e.node);
     await page.selectOption('[data-testid="scope"]', `team:${team.id}`);
     await page.waitForFunction((v) => document.querySelector('[data-testid="forecast-expected"]')?.getAttribute('data-value') !== v, String(f.total.expected), { timeout: 60_000 });
-    const teamForecast = await api(dev, `{ forecast(period: "${period}", teamId: "${team.id}") { total { expected topDeals { dealId name amount } } } }`);
+    const teamAsOf = await page.getAttribute('[data-testid="forecast-as-of"]', 'data-value');
+    const teamForecast = await api(dev, `{ forecast(period: "${period}", teamId: "${team.id}", asOf: "${teamAsOf}") { total { expected topDeals { dealId name amount } } } }`);
     expect(await value('forecast-expected')).toBe(teamForecast.forecast.total.expected);
 
     // the drawer: stage timeline, field changes, win probability
