@@ -56,8 +56,11 @@ describe.each(DATABASES)('one access rule for every aggregate on %s', (kind) => 
     const leaderboard = `query($p: KpiPeriodInput!, $t: ID) { leaderboard(kpi: "revenue", period: $p, teamId: $t) { entries { rank } } }`;
     const dashboard = `query($p: KpiPeriodInput!, $t: ID) { dashboard(role: MANAGER, period: $p, scope: { teamId: $t }) { kpis { key } } }`;
     const signals = `query($p: KpiPeriodInput!, $t: ID) { signals(period: $p, scope: { teamId: $t }) { kind } }`;
+    const movement = `query($t: ID) { pipelineMovement(from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z", period: "2026-Q1", teamId: $t) { __typename } }`;
+    const call = `query($t: ID) { forecastCall(period: "2026-Q1", teamId: $t) { period } }`;
+    const accuracy = `query($t: ID) { forecastAccuracy(periods: ["2025-Q4"], week: 1, teamId: $t) { week } }`;
     const table: Record<string, Record<string, string>> = {};
-    for (const [name, query] of Object.entries({ segment, forecast, kpi, funnel, leaderboard, dashboard, signals })) {
+    for (const [name, query] of Object.entries({ segment, forecast, kpi, funnel, leaderboard, dashboard, signals, movement, call, accuracy })) {
       const asked = async (role: Role, team: { id: number }) => codeOf(await run(query, { p: PERIOD, t: name === 'kpi' || name === 'funnel' ? [id(team)] : id(team) }, role));
       table[name] = {
         managerOther: await asked('MANAGER', w.teams.teamB),
@@ -67,7 +70,7 @@ describe.each(DATABASES)('one access rule for every aggregate on %s', (kind) => 
       };
     }
     const rule = { managerOther: 'NOT_FOUND', managerOwn: 'OK', aeOwnTeam: 'FORBIDDEN', execOther: 'OK' };
-    expect(table).toEqual({ segment: rule, forecast: rule, kpi: rule, funnel: rule, leaderboard: rule, dashboard: rule, signals: rule });
+    expect(table).toEqual({ segment: rule, forecast: rule, kpi: rule, funnel: rule, leaderboard: rule, dashboard: rule, signals: rule, movement: rule, call: rule, accuracy: rule });
     // A named rep: a colleague is readable (the team directory) but not the AE's to aggregate.
     const rep = `query($p: KpiPeriodInput!, $r: [ID!]) { kpi(key: "opportunitiesCreated", period: $p, filter: { repIds: $r }) { rows { value } } }`;
     expect(codeOf(await run(rep, { p: PERIOD, r: [id(w.reps.a2)] }, 'AE'))).toBe('FORBIDDEN');

@@ -56,7 +56,7 @@ export class ForecastSnapshotResolver {
     @Arg('repId', () => ID, { nullable: true }) repId: string | undefined,
     @Ctx() ctx: Context,
   ): Promise<ForecastCall> {
-    const scope = await dealScopeFor(ctx, teamId, repId, 'The forecast call');
+    const scope = await dealScopeFor(ctx, teamId, repId);
     const { period: p, weeks } = await callByWeek(ctx.em, period, scope);
     return {
       period: p.label,
@@ -81,7 +81,7 @@ export class ForecastSnapshotResolver {
     @Arg('repId', () => ID, { nullable: true }) repId: string | undefined,
     @Ctx() ctx: Context,
   ): Promise<ForecastAccuracy> {
-    const scope = await dealScopeFor(ctx, teamId, repId, 'Forecast accuracy');
+    const scope = await dealScopeFor(ctx, teamId, repId);
     const rows = await accuracyAtWeek(ctx.em, ctx.config.database.kind, periods, week, scope);
     const scored = rows.filter((r) => r.absPctError != null);
     const ranged = rows.filter((r) => r.withinRange != null);

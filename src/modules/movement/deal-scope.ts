@@ -1,31 +1,16 @@
 import type { Context } from '../../graphql/context';
-import { BadInputError, ForbiddenError } from '../../shared/errors';
-import { parseId } from '../../shared/ids';
-import { AccessRole } from '../auth/identity';
+import { BadInputError } from '../../shared/errors';
+import { dealAggregateScope, type AggregateScope } from '../auth/aggregate.policy';
 
 /** Whose deals an aggregate covers: a team, a rep, or the company (neither). */
-export interface DealScope {
-  teamId?: number;
-  repId?: number;
-}
+export type DealScope = AggregateScope;
 
 /**
- * The pipeline a caller may look at, as for deals (src/modules/auth/access.policy.ts): EXEC and ADMIN anything;
- * a MANAGER its team (the default) or one of its reps; an AE itself; SDRs own no deals.
+ * The pipeline a caller may look at: the one aggregate rule (src/modules/auth/aggregate.policy.ts). EXEC and ADMIN
+ * anything; a MANAGER its team (the default) or one of its reps; an AE itself; SDRs own no deals; a team or rep the
+ * caller cannot read is NOT_FOUND, one it can read but not aggregate FORBIDDEN.
  */
-export async function dealScopeFor(ctx: Context, teamId: string | undefined, repId: string | undefined, what: string): Promise<DealScope> {
-  const { access } = ctx;
+export async function dealScopeFor(ctx: Context, teamId: string | undefined, repId: string | undefined): Promise<DealScope> {
   if (teamId != null && repId != null) throw new BadInputError('repId', 'give teamId or repId, not both');
-  const asked: DealScope = {
-    ...(teamId != null && { teamId: parseId(teamId, 'teamId') }),
-    ...(repId != null && { repId: parseId(repId, 'repId') }),
-  };
-  if (access.unrestricted) return asked;
-  if (access.role === AccessRole.SDR) throw new ForbiddenError(`${what} covers deals, which SDRs do not own`);
-  if (teamId != null) access.assertTeam(teamId, 'teamId');
-  if (repId != null) await access.assertRep(repId, 'repId');
-  if (teamId != null || repId != null) return asked;
-  const { teamId: ownTeam, repId: ownRep } = access.identity;
-  return access.role === AccessRole.MANAGER && ownTeam != null ? { teamId: ownTeam } : { repId: ownRep ?? 0 };
+  return dealAggregateScope(ctx.access, ctx.em, { teamId, repId });
 }
-
