@@ -20,27 +20,37 @@ import { DATABASES, createTestDatabase, type TestDatabase } from '../helpers/dat
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'test/fixtures/import/run-cli.js');
-const PORTS = { sqlite: 4111, postgresql: 4112 };
 const LEADS = 'id,source,created\nS1,Referral,2024-01-02\nS2,Webinar,2024-01-03\nS3,Referral,2024-01-04\n';
 
-/** Starts `pipewise serve`, waits for it to listen, runs `use`, stops it with SIGTERM; returns the child's output. */
-async function withServer(database: DatabaseConfig, port: number, modelsDir: string, use: (url: string) => Promise<void>): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', MODELS_DIR: modelsDir, LOG_LEVEL: 'info' };
+/**
+ * Starts `pipewise serve` on a free port (PORT=0: several checkouts may run this test at once), waits for the
+ * start-up line naming its GraphQL URL, runs `use`, stops it with SIGTERM; returns the child's output.
+ */
+async function withServer(database: DatabaseConfig, modelsDir: string, use: (url: string) => Promise<void>): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', MODELS_DIR: modelsDir, LOG_LEVEL: 'info' };
   delete env.SEED_DEMO;
   const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    await new Promise<void>((resolve, reject) => {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server did not report listening within 90 s:\n${output}`)), 90_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Pipewise GraphQL at')) resolve();
+        const listening = /GraphQL at (http:\/\/\S+\/graphql)/.exec(output);
+        if (listening) {
+          clearTimeout(timer);
+          resolve(listening[1]);
+        }
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
-      void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${output}`)));
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the server exited (${code}) before listening:\n${output}`));
+      });
     });
-    await use(`http://127.0.0.1:${port}/graphql`);
+    await use(url);
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -75,7 +85,7 @@ describe.each(DATABASES)('start-up on %s', (kind) => {
     }
 
     const modelsDir = path.join(dir, 'models');
-    const output = await withServer(db.config, PORTS[kind], modelsDir, async (url) => {
+    const output = await withServer(db.config, modelsDir, async (url) => {
       const res = await fetch(url, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ leads(first: 5) { totalCount } deals(first: 5) { totalCount } }' }),
