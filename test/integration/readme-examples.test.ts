@@ -223,8 +223,9 @@ const CLI_CHECKS: Array<[RegExp, CliCheck]> = [
     for (const team of ['EMEA Mid-Market', 'NA Enterprise', 'APAC']) expect(stdout).toContain(`\n${team} `);
   }],
   [/^backtest /, ({ stdout }) => {
-    for (const quarter of ['2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4', '2026-Q1', '2026-Q2', '2026-Q3']) expect(stdout).toMatch(new RegExp(`\\n${quarter}\\s+[\\d,]+\\s+[\\d,]+`));
-    expect(stdout).toMatch(/\nmodel\s+8\s+[\d.]+%/);
+    // One row per quarter with its actual, and the accuracy summary over the 8 periods.
+    for (const quarter of ['2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4', '2026-Q1', '2026-Q2', '2026-Q3']) expect(stdout).toMatch(new RegExp(`\\n${quarter}\\s+[\\d,]{7,}\\s`));
+    expect(stdout).toMatch(/\nrun-rate \(mean of 3 previous\)\s+8\s+[\d.]+%/);
   }],
   [/^train --model lead$/, ({ stdout }) => {
     expect(stdout).toMatch(/LEAD model lead-\d{8}-\d{6}: (logistic|mlp)/);
