@@ -69,7 +69,8 @@ export function startSnapshotScheduler(orm: Orm, config: Readonly<AppConfig>, lo
       }
       const started = Date.now();
       try {
-        const backfilled = config.forecastSnapshots.backfillQuarters ? await backfillWeeklySnapshots(em, config.database.kind, config.forecastSnapshots.backfillQuarters, now) : 0;
+        // a stopping server does not wait for the whole backfill: it stops between forecasts
+        const backfilled = config.forecastSnapshots.backfillQuarters ? await backfillWeeklySnapshots(em, config.database.kind, config.forecastSnapshots.backfillQuarters, now, () => stopped) : 0;
         const rows = await takeForecastSnapshots(em, config.database.kind, now);
         await finishSlot(em, SNAPSHOT_JOB, slot, RunStatus.DONE, `${rows} snapshot rows${backfilled ? `, ${backfilled} backfilled` : ''}`);
         logger.info({ job: SNAPSHOT_JOB, slot, rows, backfilled, durationMs: Date.now() - started }, 'forecast snapshots taken');

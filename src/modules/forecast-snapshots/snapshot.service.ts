@@ -77,14 +77,14 @@ export async function takeForecastSnapshots(em: Em, kind: DatabaseKind, now = ne
  * quarters, as of each week start, from what was known then (the as-of forecast). Quarters that already have
  * snapshots are left alone.
  */
-export async function backfillWeeklySnapshots(em: Em, kind: DatabaseKind, quarters: number, now = new Date()): Promise<number> {
+export async function backfillWeeklySnapshots(em: Em, kind: DatabaseKind, quarters: number, now = new Date(), stopped: () => boolean = () => false): Promise<number> {
   const current = currentPeriods(now)[1];
   let n = 0;
   for (let k = quarters; k >= 0; k--) {
     const period = shiftPeriod(current, k);
     const existing = await em.fork().count(ForecastSnapshot, { periodStart: new Date(period.start), periodEnd: new Date(period.end) });
     if (existing) continue;
-    for (let at = period.start; at < Math.min(period.end, now.getTime()); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, kind, period, new Date(at), true);
+    for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, kind, period, new Date(at), true);
   }
   return n;
 }
