@@ -24,7 +24,7 @@ import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
 import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
-import { type DatabaseKind, loadFacts, loadPipeline } from './forecast.loader';
+import { type DatabaseKind, loadFacts } from './forecast.loader';
 import {
   type Accuracy,
   type CycleDuration,
@@ -143,8 +143,6 @@ async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: Fo
   const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
   return { stages: t.stages, result };
 }
-
-/** A stored snapshot keeps the served numbers (what users saw), with the model's parts. */
 
 function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): ForecastMethodChoice {
   return {
