@@ -116,6 +116,7 @@ onPostgres('the database going away and coming back (PostgreSQL)', () => {
   });
 
   const QUERY = { query: '{ deals(first: 5) { totalCount } stages { name } }' };
+  const connectTimeout = () => app.config.database.connectTimeoutMs ?? 3000;
   const timed = async () => {
     const started = Date.now();
     const res = await post(url, QUERY, auth);
@@ -131,12 +132,14 @@ onPostgres('the database going away and coming back (PostgreSQL)', () => {
 
     const first = await timed();
     expect(first.code).toBe('SERVICE_UNAVAILABLE');
-    expect(first.ms).toBeLessThan(3500);
+    // Not a speed goal: the first request may wait for one connection attempt, never longer (connect timeout + slack).
+    expect(first.ms).toBeLessThan(connectTimeout() + 2000);
     await sleep(300); // the health probe confirms the outage
     const during = [];
     for (let i = 0; i < 5; i++) during.push(await timed());
     expect(during.map((r) => [r.status, r.code])).toEqual(Array(5).fill([503, 'SERVICE_UNAVAILABLE']));
-    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(200); // refused at once, no connection attempt
+    // Refused without a connection attempt: well inside one connect timeout (a wait for it would take the whole of it).
+    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(connectTimeout() / 2);
     const ready = await fetch(url.replace(/\/graphql$/, '/readyz'));
     expect(ready.status).toBe(503);
 
