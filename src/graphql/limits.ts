@@ -176,7 +176,7 @@ function findBadLiteral(document: DocumentNode): string | null {
 }
 
 /**
- * Deepest field nesting of an operation, fragments followed (each fragment's depth computed once, so a
+ * Deepest data-field nesting of an operation (introspection fields left out), fragments followed (each fragment's depth computed once, so a
  * "fragment bomb" costs linear time). Stops counting once past `limit`.
  */
 export function operationDepth(document: DocumentNode, selectionSet: SelectionSetNode | undefined, limit: number): number {
@@ -189,7 +189,12 @@ export function operationDepth(document: DocumentNode, selectionSet: SelectionSe
     if (level > limit + 1) return 1;
     let deepest = 0;
     for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen, level + 1) : 1);
+      if (selection.kind === Kind.FIELD) {
+        // Introspection (__schema, __type) nests TypeRef.ofType deeper than any data query, is bounded by the schema
+        // itself and answered only where introspection is on (the bundled explorer needs it): data depth only.
+        if (selection.name.value.startsWith('__')) continue;
+        deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, seen, level + 1) : 1);
+      }
       else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, seen, level));
       else {
         const name = selection.name.value;

@@ -1,4 +1,4 @@
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
 import { MemoryRateLimiter } from '../../src/graphql/rate-limit';
 import { operationDepth, textNestingExceeds } from '../../src/graphql/limits';
 import { isDatabaseUnavailable } from '../../src/graphql/db-health';
@@ -71,6 +71,11 @@ describe('operationDepth', () => {
     expect(depth('{ a { b { c } } }')).toBe(3);
     expect(depth('{ a { ...F } } fragment F on T { b { c { d } } }')).toBe(4);
     expect(depth('{ a { ... on T { b { c } } } }')).toBe(3);
+  });
+  it('leaves introspection out (the explorer\'s schema query nests TypeRef 8 deep) but counts data beside it', () => {
+    expect(depth(getIntrospectionQuery())).toBe(0);
+    expect(depth('{ __type(name: "Deal") { fields { type { ofType { ofType { ofType { name } } } } } } a { b } }')).toBe(2);
+    expect(depth(`{ __typename ${'a { '.repeat(12)}b${' }'.repeat(12)} }`)).toBeGreaterThan(10);
   });
   it('stops early on hostile nesting and stays linear on fragment bombs', () => {
     const nested = `{ ${'a { '.repeat(500)}b${' }'.repeat(500)} }`;
