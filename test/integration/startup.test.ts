@@ -90,7 +90,7 @@ describe.each(DATABASES)('start-up on %s', (kind) => {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ leads(first: 5) { totalCount } deals(first: 5) { totalCount } }' }),
       });
-      expect(await res.json()).toEqual({ data: { leads: { totalCount: 3 }, deals: { totalCount: 0 } } });
+      expect((await res.json()).data).toEqual({ leads: { totalCount: 3 }, deals: { totalCount: 0 } });
     });
     expect(output).not.toContain('seeding the demo world');
     expect(output).not.toContain('SeedRefusedError');
