@@ -26,7 +26,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 const ROOT = path.join(__dirname, '../..');
 const SHOTS = process.env.SCREENSHOTS_DIR ? path.resolve(ROOT, process.env.SCREENSHOTS_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-shots-'));
-const PORTS = { dev: 4131, prod: 4132 };
+const PORTS = { dev: 0, prod: 0 }; // free ports, taken when the servers listen
+// The test process and the browser share one address: their hundreds of requests a minute would drain the
+// per-address bucket (tested on its own in rate-limit-headers.test.ts).
+const NO_RATE_LIMITS = { RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' };
 const BROWSER_TEST_MS = 180_000; // a loaded machine renders slowly; the waits inside have their own limits
 
 const suite = HAVE_CHROMIUM ? describe : describe.skip;
@@ -56,16 +59,16 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-browser-'));
     const database = parseDatabaseUrl(path.join(dir, 'app.db'));
     const silent = pino({ level: 'silent' });
-    const devConfig = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, { database, seedDemoWhenEmpty: false, modelsDir: path.join(dir, 'models') });
+    const devConfig = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, seedDemoWhenEmpty: false, modelsDir: path.join(dir, 'models') });
     dev = await createApp(devConfig, { logger: silent });
     await seedDemoWorld(dev.orm, { seed: 42, deals: 3000 });
     const em = dev.orm.em.fork() as Em;
     await backfillWeeklySnapshots(em, 'sqlite', 1);
     await takeForecastSnapshots(em, 'sqlite');
-    await dev.listen(PORTS.dev, '127.0.0.1');
-    const prodConfig = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, { database, modelsDir: path.join(dir, 'models') });
+    PORTS.dev = Number(new URL(await dev.listen(0, '127.0.0.1')).port);
+    const prodConfig = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, modelsDir: path.join(dir, 'models') });
     prod = await createApp(prodConfig, { logger: silent, migrate: false });
-    await prod.listen(PORTS.prod, '127.0.0.1');
+    PORTS.prod = Number(new URL(await prod.listen(0, '127.0.0.1')).port);
 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
@@ -86,7 +89,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     page = await context.newPage();
     page.on('request', (r) => {
-      if (!/^http:\/\/127\.0\.0\.1:(4131|4132)\//.test(r.url()) && !r.url().startsWith('data:')) offOrigin.push(r.url());
+      const served = [PORTS.dev, PORTS.prod].some((port) => r.url().startsWith(`http://127.0.0.1:${port}/`));
+      if (!served && !r.url().startsWith('data:')) offOrigin.push(r.url());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });
