@@ -60,14 +60,16 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const database = parseDatabaseUrl(path.join(dir, 'app.db'));
     const silent = pino({ level: 'silent' });
     const devConfig = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, seedDemoWhenEmpty: false, modelsDir: path.join(dir, 'models') });
-    dev = await createApp(devConfig, { logger: silent });
+    // No background training or sweep: a model finishing mid-test would rescore the queue under the page's feet.
+    const scoring = { autoTrain: false, sweepMs: 0 };
+    dev = await createApp(devConfig, { logger: silent, scoring });
     await seedDemoWorld(dev.orm, { seed: 42, deals: 3000 });
     const em = dev.orm.em.fork() as Em;
     await backfillWeeklySnapshots(em, 'sqlite', 1);
     await takeForecastSnapshots(em, 'sqlite');
     PORTS.dev = Number(new URL(await dev.listen(0, '127.0.0.1')).port);
     const prodConfig = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, modelsDir: path.join(dir, 'models') });
-    prod = await createApp(prodConfig, { logger: silent, migrate: false });
+    prod = await createApp(prodConfig, { logger: silent, migrate: false, scoring });
     PORTS.prod = Number(new URL(await prod.listen(0, '127.0.0.1')).port);
 
     const { chromium } = await import('playwright-core');
@@ -237,6 +239,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     const identity = identityOfRep({ id: Number(sdr.id), role: RepRole.SDR, team: sdr.team ? { id: Number(sdr.team.id) } : null });
     const token = await signToken(tokenSettings(dev.config.auth), identity);
     await page.goto(devUrl());
+    // Sign in once the first view has rendered: its render replaces the header the dialog hangs from.
+    await page.waitForSelector('[data-testid="forecast-expected"]', { timeout: 60_000 });
     await page.click('[data-testid="signin-open"]');
     await page.fill('[data-testid="token"]', token);
     await page.click('[data-testid="signin-submit"]');
