@@ -291,8 +291,14 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     await page.goto(`http://127.0.0.1:${PORTS.dev}/graphql`);
     expect(new URL(page.url()).pathname).toBe('/explorer');
     await page.waitForSelector('.graphiql-container', { timeout: 60_000 });
-    await page.locator('.graphiql-execute-button').click();
-    await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('"pipelineMovement"'), undefined, { timeout: 30_000 });
+    // GraphiQL ignores a click until its editors are ready (slow on a loaded machine): click until the answer shows.
+    const answered = () => page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('"pipelineMovement"'), undefined, { timeout: 5_000 }).then(() => true, () => false);
+    let shown = false;
+    for (let attempt = 0; attempt < 12 && !shown; attempt++) {
+      await page.locator('.graphiql-execute-button').click();
+      shown = await answered();
+    }
+    expect(shown).toBe(true);
     await shot('explorer');
   }, BROWSER_TEST_MS);
 });
