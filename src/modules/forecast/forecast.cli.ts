@@ -91,7 +91,7 @@ export function registerForecastCommands(program: Command): void {
     .command('forecast')
     .description('revenue forecast of a period: expected, P10/P50/P90, pipeline and new-business parts, categories, top deals')
     .requiredOption('--period <period>', 'a month (2026-11), quarter (2026-Q4) or year (2026)')
-    .option('--as-of <date>', 'use only what was known then (default: now, which also stores a snapshot)', dateOrInstant)
+    .option('--as-of <date>', 'use only what was known then (default: now; reading a forecast stores nothing, snapshots are scheduled)', dateOrInstant)
     .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY)
     .option('--team <id>', 'only this team', idValue)
     .option('--rep <id>', 'only this rep', idValue)
