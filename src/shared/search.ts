@@ -1,3 +1,4 @@
+import { dialectOf, ilikeOperator } from '../db/dialect';
 import type { Em } from '../db/orm';
 
 /** `%`, `_` and the escape character itself, typed by a user, match literally. */
@@ -12,7 +13,7 @@ export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${
  */
 export function contains(em: Em, table: string, columns: readonly string[], text: string): { id: { $in: unknown } } {
   for (const name of [table, ...columns]) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`contains: not an identifier: ${name}`);
-  const operator = em.getPlatform().constructor.name.startsWith('PostgreSql') ? 'ilike' : 'like';
+  const operator = ilikeOperator(dialectOf(em));
   const pattern = `%${escapeLike(text.trim())}%`;
   const knex = em.getKnex();
   const matching = knex(table).select('id').where((q) => {

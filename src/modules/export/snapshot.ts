@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { knexOf } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { DealStatus } from '../../shared/enums';
 import { BadInputError } from '../../shared/errors';
@@ -50,7 +51,7 @@ export async function writeSnapshotExport(em: Em, dir: string, options: Snapshot
   const seed = options.seed ?? 1;
   const pageSize = options.pageSize ?? 5000;
   fs.mkdirSync(dir, { recursive: true });
-  const knex = em.getKnex() as unknown as Knex;
+  const knex = knexOf(em);
   const files: SnapshotSummary['files'] = [];
 
   const stages = (await knex('pipeline_stages').select('id', 'name', 'position', 'is_won', 'is_lost').orderBy('position')) as Array<{ id: number; name: string; is_won: unknown; is_lost: unknown }>;

@@ -2,13 +2,12 @@
  * Loads the deals that can be in a period's pipeline at either end of a window, with their tracked-field changes
  * since the window start (two SQL statements over the same candidate set), and runs the pure classification.
  */
+import { type Dialect, readEpochMs } from '../../db/dialect';
 import type { Em } from '../../db/orm';
-import type { DatabaseKind } from '../../config';
 import { BadInputError } from '../../shared/errors';
 import { periodOrFail } from '../forecast/forecast.service';
 import type { DealScope } from './deal-scope';
 import { type DealTimeline, type MovementTotals, type TimelineChange, type TrackedField, pipelineMovement } from './movement.classify';
-
 
 export interface MovementQuery {
   from: Date;
@@ -25,14 +24,14 @@ export interface MovementResult extends MovementTotals {
   to: Date;
 }
 
-const ms = (v: unknown): number | null => (v == null ? null : v instanceof Date ? v.getTime() : typeof v === 'string' && !/^\d+$/.test(v) ? Date.parse(v) : Number(v));
+const ms = readEpochMs;
 
 function decode(field: TrackedField, value: string | null): number | null {
   if (value == null) return null;
   return field === 'EXPECTED_CLOSE_DATE' ? Date.parse(value) : Number(value);
 }
 
-export async function getPipelineMovement(em: Em, kind: DatabaseKind, q: MovementQuery): Promise<MovementResult> {
+export async function getPipelineMovement(em: Em, kind: Dialect, q: MovementQuery): Promise<MovementResult> {
   if (!(q.from < q.to)) throw new BadInputError('to', 'to must be after from');
   if (q.to.getTime() > Date.now() + 60_000) throw new BadInputError('to', 'to cannot be in the future: movement compares what was known at two instants');
   const period = periodOrFail(q.period);
