@@ -9,7 +9,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { assertMigrated, createOrm, migrate, startupFault, type Orm, type Em } from './db/orm';
-import { createContext, type Context } from './graphql/context';
+import { createContext, readYourWritesPlugin, type Context } from './graphql/context';
+import { readDatabase } from './db/read-routing';
 import { DatabaseHealth } from './graphql/db-health';
 import { createErrorFormatter } from './graphql/format-error';
 import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/http';
@@ -66,7 +67,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     await orm.close(true);
     throw startupFault(config.database, error);
   }
-  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: config.database });
+  const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: readDatabase(config.database) }); // forecast facts load from the replica when there is one
   registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger, options.scoring);
   const snapshots = startSnapshotScheduler(orm, config, logger);
@@ -92,6 +93,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits.maxDepth, config.limits.maxCost),
       telemetryPlugin,
+      readYourWritesPlugin,
       // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
       ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),

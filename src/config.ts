@@ -20,6 +20,11 @@ export interface DatabaseConfig {
   busyTimeoutMs?: number;
   /** PostgreSQL: create the database when it does not exist (development only; production never does). */
   createIfMissing?: boolean;
+  /**
+   * PostgreSQL: a read-only replica (DATABASE_READ_URL) that query requests read from until they write
+   * (src/db/read-routing.ts); writes, migrations and background jobs use `url`.
+   */
+  readUrl?: string;
 }
 
 export interface AuthConfig {
@@ -67,6 +72,11 @@ export interface WorkersConfig {
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   port: number;
+  /**
+   * HTTP server processes (WEB_CONCURRENCY) sharing the port through Node's cluster (src/cluster.ts): 1 in
+   * development and tests, one per core in production. One of them runs the background jobs.
+   */
+  processes: number;
   host: string;
   database: DatabaseConfig;
   /**
@@ -164,9 +174,12 @@ function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
 /** Parses and validates configuration once; the result is frozen. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): Readonly<AppConfig> {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const cores = os.availableParallelism();
+  const processes = overrides.processes ?? intFrom(env, 'WEB_CONCURRENCY', nodeEnv === 'production' ? cores : 1, 1, 64);
   const config: AppConfig = {
     env: nodeEnv,
     port: intFrom(env, 'PORT', 4000, 0, 65535),
+    processes,
     host: env.HOST || '0.0.0.0',
     database: {
       ...parseDatabaseUrl(env.DATABASE_URL, intFrom(env, 'DATABASE_POOL_SIZE', 10, 1, 200)),
@@ -174,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
       busyTimeoutMs: intFrom(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
       createIfMissing: nodeEnv !== 'production',
+      ...readUrlFrom(env),
     },
     migrateOnStart: boolFrom(env, 'MIGRATE_ON_START', nodeEnv !== 'production'),
     modelsDir: '',
@@ -201,7 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       trustProxy: trustProxyFrom(env.TRUST_PROXY),
     },
     workers: {
-      threads: intFrom(env, 'WORKER_THREADS', Math.max(1, Math.min(8, os.availableParallelism() - 1)), 1, 64),
+      // processes x threads <= max(processes, cores - 1): the event loops keep a core, heavy work shares the rest
+      threads: intFrom(env, 'WORKER_THREADS', defaultWorkerThreads(cores, processes), 1, 64),
       perCaller: intFrom(env, 'HEAVY_REQUESTS_PER_CALLER', 2, 1, 1000),
     },
     redisUrl: env.REDIS_URL?.trim() || null,
@@ -218,6 +233,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   config.modelsDir = explicit ?? defaultModelsDir(config.database);
   config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');
   return Object.freeze(config);
+}
+
+/** Worker threads per process when WORKER_THREADS is unset: the cores left after the event loops, shared by the processes. */
+export const defaultWorkerThreads = (cores: number, processes: number) => Math.max(1, Math.min(8, Math.floor((cores - 1) / processes)));
+
+/** DATABASE_READ_URL: a PostgreSQL replica of DATABASE_URL; SQLite has no replicas, so it refuses to start. */
+function readUrlFrom(env: NodeJS.ProcessEnv): { readUrl?: string } {
+  const readUrl = env.DATABASE_READ_URL?.trim();
+  if (!readUrl) return {};
+  if (parseDatabaseUrl(env.DATABASE_URL).kind !== 'postgresql') {
+    throw new StartupError('DATABASE_READ_URL is set but DATABASE_URL is an SQLite file: read replicas need PostgreSQL (unset DATABASE_READ_URL)');
+  }
+  if (!/^postgres(ql)?:\/\//i.test(readUrl)) throw new ConfigError('DATABASE_READ_URL must be a postgres:// URL of a replica of DATABASE_URL');
+  return { readUrl };
 }
 
 /** TRUST_PROXY: true, false, a hop count, or Express's names and addresses ("loopback", "10.0.0.0/8, uniquelocal"). */

@@ -9,6 +9,7 @@ import { ENTITIES } from './entities';
 import { DealHistorySubscriber } from '../modules/deal/deal-history';
 import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
+import { replicaOptions } from './read-routing';
 
 export type Orm = MikroORM;
 export type Em = EntityManager;
@@ -51,6 +52,7 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
       ...common,
       driver: PostgreSqlDriver,
       clientUrl: db.url,
+      ...replicaOptions(db), // DATABASE_READ_URL: same pool and session settings as the primary
       // Fail fast while the database is away (no minute-long waits for a connection), recover on the next request.
       pool: { min: 0, max: db.poolSize, acquireTimeoutMillis: 10_000 }, // a failed connect is reported at once (knex propagates it)
       driverOptions: {
@@ -119,7 +121,12 @@ export async function createOrm(db: DatabaseConfig, debug = false, logger?: Driv
   try {
     orm = await MikroORM.init(ormOptions(db, debug, logger));
     // MikroORM connects lazily and only logs a failure: ask now, so a bad database is reported here, once.
-    await orm.em.getConnection().execute('select 1');
+    await orm.em.getConnection('write').execute('select 1');
+    if (db.readUrl) {
+      await orm.em.getConnection('read').execute('select 1').catch((error: { code?: string; message?: string }) => {
+        throw new StartupError(`cannot reach the read replica in DATABASE_READ_URL at ${redactUrl(db.readUrl!)} (${error.code ?? error.message})`);
+      });
+    }
     return orm;
   } catch (error) {
     await orm?.close(true).catch(() => undefined);

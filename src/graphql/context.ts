@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import type { Em } from '../db/orm';
+import { readFromPrimary, readFromReplica } from '../db/read-routing';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { AccessScope } from '../modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
 import type { HeavyJob } from '../shared/workers/pool';
@@ -34,7 +36,18 @@ export function createContext(
   identity: Readonly<Identity> = SYSTEM_IDENTITY,
   signal: AbortSignal = new AbortController().signal,
 ): Context {
-  const requestEm = em.fork({ clear: true }) as Em;
+  const requestEm = readFromReplica(em.fork({ clear: true }) as Em); // with DATABASE_READ_URL: until it writes
   const access = new AccessScope(identity, requestEm);
   return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access, signal };
 }
+
+/** A mutation reads from the primary from its first statement on: what it reads decides what it writes. */
+export const readYourWritesPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, contextValue }) {
+        if (operation?.operation !== 'query') readFromPrimary(contextValue.em);
+      },
+    };
+  },
+};
