@@ -229,6 +229,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     ...overrides,
   };
+  if (config.processes > 1 && config.database.url === ':memory:') {
+    throw new ConfigError('WEB_CONCURRENCY above 1 needs an SQLite file or PostgreSQL: each process would have its own in-memory database');
+  }
   const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);
   config.modelsDir = explicit ?? defaultModelsDir(config.database);
   config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');

@@ -5,16 +5,22 @@ import { safeErrorForLog } from './graphql/format-error';
 import { createLogger, logFormatFor } from './shared/logger';
 import type { Em } from './db/orm';
 import { formatSeedReport } from '../seeds/report';
+import { SHUTDOWN_MESSAGE, isClusterWorker, runsBackgroundJobs, superviseCluster, supervises } from './cluster';
 
 /** Starts the server: migrate, seed the demo world into an empty database, listen, stop cleanly on signals. */
 export async function serve(): Promise<void> {
-  const config = loadConfig();
-  const format = logFormatFor(config.env, Boolean(process.stdout.isTTY));
-  const logger = createLogger(config, format);
-  const app = await createApp(config, { logger });
+  const loaded = loadConfig();
+  const format = logFormatFor(loaded.env, Boolean(process.stdout.isTTY));
+  const logger = createLogger(loaded, format);
+  if (supervises(loaded)) return superviseCluster(loaded, logger); // WEB_CONCURRENCY > 1: this process only supervises
+  // Of several server processes, one runs the background jobs (training, the scoring sweep, forecast snapshots).
+  const background = runsBackgroundJobs();
+  const config = background ? loaded : Object.freeze({ ...loaded, forecastSnapshots: { ...loaded.forecastSnapshots, everyHours: 0 } });
+  const app = await createApp(config, { logger, ...(!background && { scoring: { sweepMs: 0, autoTrain: false } }) });
+  if (isClusterWorker()) app.http.prependListener('request', (_req, res) => res.setHeader('x-pipewise-process', String(process.pid)));
   const database = config.database.kind === 'sqlite' ? `SQLite ${config.database.url}` : `PostgreSQL ${redact(config.database.url)}`;
 
-  if (config.seedDemoWhenEmpty) {
+  if (config.seedDemoWhenEmpty && background) {
     // Only a truly empty database: imported data of any shape (leads without deals, reps only...) is served as is.
     const { holdsSalesData, seedDemoWorld } = await import('../seeds');
     if (!(await holdsSalesData(app.orm.em.fork() as Em))) {
@@ -39,7 +45,8 @@ export async function serve(): Promise<void> {
 
   // SIGTERM: stop accepting, let in-flight requests finish (at most shutdownTimeoutMs), close the pool, exit.
   let shuttingDown = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, repeatIsFine = false) => {
+    if (shuttingDown && repeatIsFine) return;
     if (shuttingDown) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -57,6 +64,11 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (isClusterWorker()) {
+    // Ctrl-C reaches every process of the group and the supervisor asks too: the request is the same one.
+    process.on('message', (message) => message === SHUTDOWN_MESSAGE && void shutdown('supervisor', true));
+    process.on('disconnect', () => void shutdown('supervisor gone', true));
+  }
 }
 
 /** Never log a database password. */
