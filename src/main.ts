@@ -33,7 +33,7 @@ export async function serve(): Promise<void> {
   }
 
   const url = await app.listen();
-  logger.info({ url, app: url.replace(/graphql$/, ''), database }, `Pipewise GraphQL at ${url}, the app at ${url.replace(/graphql$/, '')} (${database})`);
+  logger.info({ url, app: url.replace(/graphql$/, ''), database, ...(isClusterWorker() && { backgroundJobs: background }) }, `Pipewise GraphQL at ${url}, the app at ${url.replace(/graphql$/, '')} (${database})`);
   if (config.auth.anonymousRole) {
     logger.warn(
       `development: requests without a token act as the development ${config.auth.anonymousRole} identity (AUTH_ANONYMOUS=off to refuse them). ` +
