@@ -8,6 +8,7 @@ import { Rng } from './random';
 import { openSink, type Sink } from './sink';
 import { DAY, StoryWriter, Tallies, newStoryBuffers, type StoryBuffers } from './story';
 import { BULK_TABLES, SEEDED_TABLES } from './tables';
+import { analyzeWritten } from '../src/db/analyze';
 import { WORLD_TRUTH } from './truth';
 import { buildWorld } from './world';
 import { writeSpend, writeTargets } from './plans';
@@ -150,6 +151,8 @@ export async function seedDemoWorld(orm: MikroORM, options: SeedOptions): Promis
     phase('dealChanges');
     await sink.finish();
     phase('indexes');
+    await analyzeWritten(em, sink.kind, SEEDED_TABLES); // PostgreSQL plans from statistics: give it the new ones
+    phase('analyze');
 
     const c = story.counts;
     const counts = {

@@ -17,6 +17,7 @@ import { loadAccounts, loadProducts } from './load-catalog';
 import { loadDeals, stageDateColumns } from './load-deals';
 import { loadLeads } from './load-leads';
 import { loadReps } from './load-reps';
+import { analyzeWritten } from '../../db/analyze';
 import { parseMapping, SECTIONS, type ImportMapping, type SectionMapping, type SectionName } from './mapping';
 import { RefIndex } from './refs';
 import { ReportBuilder, type ImportReport } from './report';
@@ -60,11 +61,13 @@ export async function runImport(
     if (sectionMapping) sections.push(await Section.open(name, sectionMapping, resolveSource(sectionMapping.file, name), builder));
   }
   const runStamp = new Date(Math.floor(Date.now()));
+  let written: Set<string> = new Set();
 
   try {
     await em.fork().transactional(async (tx) => {
       const trx = tx.getTransactionContext<Knex.Transaction>()!;
       const db = await SqlWriter.create(trx, dialect);
+      written = db.written;
       const stages = await ensureDefaultPipeline(tx as Em);
       if (mapping.deals) stageDateColumns(mapping.deals, stages); // fail on a bad stage mapping before loading anything
       const ctx: ImportContext = {
@@ -95,6 +98,7 @@ export async function runImport(
     if (!(error instanceof Rollback)) throw error;
     return builder.finish(error.message === 'strict' ? 'ABORTED' : 'DRY_RUN');
   }
+  await analyzeWritten(em, dialect, written); // fresh planner statistics for what the import loaded
   return builder.report;
 }
 

@@ -81,7 +81,12 @@ export class SqlWriter {
     return Number(value);
   }
 
+  /** Tables this writer inserted into or changed (analyzed after the import commits: src/db/analyze.ts). */
+  readonly written = new Set<string>();
+
   async query<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    const target = /^\s*(?:update|insert\s+into|delete\s+from)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(sql);
+    if (target) this.written.add(target[1].toLowerCase());
     if (this.sqlite) {
       let statement = this.statements.get(sql);
       if (!statement) {
@@ -113,6 +118,7 @@ export class SqlWriter {
     options: { upsertOn?: string; keep?: string[]; extraUpdate?: string[]; returning?: string[] } = {},
   ): Promise<T[]> {
     if (!rows.length) return [];
+    this.written.add(table);
     const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
     const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
     let tail = '';
