@@ -2,6 +2,7 @@
  * Load run: a realistic mix of dashboard, deals page, lead queue, forecast and mutations against a real server.
  *
  *   npm run build && node dist/bench/load.js [--duration 60] [--connections 16] [--warmup 10] [--db /tmp/pipewise-bench/20k.db] [--no-forecast]
+ *                                            [--workers N] [--database-url postgres://.../db]
  *
  * Copies the 20k-deal world (seed 42; /tmp/pipewise-bench/20k.db, made by the seed bench) to a scratch file, starts
  * `node dist/src/main.js` as a separate process in production mode on 127.0.0.1 (access log on, written to a
@@ -10,11 +11,16 @@
  * tokens of an SDR, an AE, a MANAGER and an EXEC. Prints HTTP status counts (5xx must be 0), GraphQL error
  * codes, p50/p95/p99 latency, throughput, and the server's RSS averaged over the first and last 10 s.
  * --no-forecast drops the forecast (a Monte Carlo of about 2 s of CPU per call) from the mix, to show its share.
+ * --workers N (or BENCH_WORKERS) runs N server processes (WEB_CONCURRENCY, default 1); RSS and CPU time are then
+ * the sum over the supervisor and its processes. --database-url serves a PostgreSQL database in place (its
+ * mutations stay in it) instead of an SQLite copy. Prints the CPU seconds the server used while measured and the
+ * load average before and after, as the machine may be shared.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const autocannon = require('autocannon');
@@ -30,6 +36,8 @@ const CONNECTIONS = Number(arg('connections', '16'));
 const WARMUP = Number(arg('warmup', '10'));
 const SOURCE_DB = arg('db', '/tmp/pipewise-bench/20k.db');
 const WITH_FORECAST = !process.argv.includes('--no-forecast');
+const WORKERS = Number(arg('workers', process.env.BENCH_WORKERS ?? '1'));
+const DATABASE_URL = arg('database-url', '');
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,10 +49,24 @@ const freePort = () =>
       probe.close(() => resolve(port));
     });
   });
-const rssKb = (pid: number) => {
+const rssKbOf = (pid: number) => {
   const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 };
+/** The server's processes: the one started and, in a cluster, its children (the HTTP processes). */
+const serverPids = (pid: number): number[] => {
+  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  return [pid, ...children];
+};
+const sumOver = (pid: number, of: (p: number) => number) => serverPids(pid).reduce((sum, p) => sum + (() => { try { return of(p); } catch { return 0; } })(), 0);
+const rssKb = (pid: number) => sumOver(pid, rssKbOf);
+/** User + system CPU seconds a process has used so far (its threads included). */
+const cpuSecondsOf = (pid: number) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+};
+const cpuSeconds = (pid: number) => sumOver(pid, cpuSecondsOf);
+const loadAverage = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
@@ -54,10 +76,10 @@ async function gql(url: string, token: string, query: string, variables: Record<
 }
 
 async function main() {
-  if (!fs.existsSync(SOURCE_DB)) throw new Error(`${SOURCE_DB} is missing: run the seed bench first (node dist/bench/seed.js)`);
+  if (!DATABASE_URL && !fs.existsSync(SOURCE_DB)) throw new Error(`${SOURCE_DB} is missing: run the seed bench first (node dist/bench/seed.js)`);
   const dir = fs.mkdtempSync('/tmp/pipewise-load-');
-  const dbFile = path.join(dir, 'world.db');
-  fs.copyFileSync(SOURCE_DB, dbFile);
+  const dbFile = DATABASE_URL || path.join(dir, 'world.db');
+  if (!DATABASE_URL) fs.copyFileSync(SOURCE_DB, dbFile);
   const secret = randomBytes(32).toString('base64url');
   const port = await freePort();
   const logFile = path.join(dir, 'server.log');
@@ -68,6 +90,7 @@ async function main() {
       NODE_ENV: 'production',
       JWT_SECRET: secret,
       DATABASE_URL: dbFile,
+      WEB_CONCURRENCY: String(WORKERS),
       HOST: '127.0.0.1',
       PORT: String(port),
       SEED_DEMO: 'false',
@@ -81,7 +104,8 @@ async function main() {
   try {
     for (let i = 0; ; i++) {
       if (server.exitCode !== null) throw new Error(`server exited: see ${logFile}`);
-      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false)) break;
+      const listening = fs.readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes('Pipewise GraphQL at')).length;
+      if (listening >= WORKERS && (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false))) break;
       if (i > 600) throw new Error('server did not become ready in 60 s');
       await sleep(100);
     }
@@ -180,6 +204,8 @@ async function main() {
     const errors = new Map<string, number>();
     const rss: Array<{ t: number; kb: number }> = [];
     const started = Date.now();
+    const cpuBefore = cpuSeconds(server.pid!);
+    const loadBefore = loadAverage();
     const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, kb: rssKb(server.pid!) }), 1000);
     process.stderr.write(`measuring ${DURATION} s with ${CONNECTIONS} connections...\n`);
     const result = await run(DURATION, (status, ms) => {
@@ -187,6 +213,8 @@ async function main() {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }, errors);
     clearInterval(sampler);
+    const serverCpuS = Math.round((cpuSeconds(server.pid!) - cpuBefore) * 10) / 10;
+    const loadAfter = loadAverage();
     latencies.sort((a, b) => a - b);
     const mean = (xs: number[]) => Math.round(xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length));
     const firstRss = rss.filter((s) => s.t <= 10).map((s) => s.kb);
@@ -194,7 +222,11 @@ async function main() {
     const fiveXX = [...statuses].filter(([code]) => code >= 500).reduce((s, [, n]) => s + n, 0);
     const logLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes('"graphql request"')).length;
     const figures = {
-      database: `SQLite copy of ${SOURCE_DB}`,
+      database: DATABASE_URL ? `PostgreSQL ${DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}` : `SQLite copy of ${SOURCE_DB}`,
+      processes: WORKERS,
+      serverCpuSeconds: serverCpuS,
+      serverCpuCores: Math.round((serverCpuS / DURATION) * 100) / 100,
+      loadAverage: { before: loadBefore, after: loadAfter },
       mix: mix.map((request) => request.name).join(','),
       durationS: DURATION,
       connections: CONNECTIONS,
@@ -225,7 +257,8 @@ async function main() {
     Object.assign(figures, { shutdown: { inFlightStatuses: drained, exitCode, stoppedCleanly } });
     console.log(JSON.stringify(figures));
     console.log(
-      `\n${figures.requests} requests in ${DURATION} s (${figures.throughputRps} req/s), ${CONNECTIONS} connections; 5xx: ${fiveXX}; statuses ${JSON.stringify(figures.statusCounts)}\n` +
+      `\n${figures.requests} requests in ${DURATION} s (${figures.throughputRps} req/s), ${CONNECTIONS} connections, ${WORKERS} server process(es); 5xx: ${fiveXX}; statuses ${JSON.stringify(figures.statusCounts)}\n` +
+        `server CPU ${serverCpuS} s (${figures.serverCpuCores} cores); load average ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}\n` +
         `latency p50 ${figures.latencyMs.p50} ms, p95 ${figures.latencyMs.p95} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms\n` +
         `server RSS: ${figures.serverRssMb.first10s} MB (first 10 s) -> ${figures.serverRssMb.last10s} MB (last 10 s), max ${figures.serverRssMb.max} MB; per 10 s: ${figures.serverRssMb.every10s.join(', ')}\n` +
         `GraphQL errors: ${JSON.stringify(figures.graphqlErrors)}\n` +
@@ -237,6 +270,7 @@ async function main() {
       await new Promise((resolve) => server.once('exit', resolve));
     }
     fs.closeSync(logFd);
+    if (process.env.BENCH_KEEP_LOG) fs.copyFileSync(logFile, process.env.BENCH_KEEP_LOG);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
