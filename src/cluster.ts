@@ -57,10 +57,10 @@ export async function superviseCluster(config: Readonly<AppConfig>, logger: Logg
   try {
     await start(0); // migrates and seeds before the others open the database
     await Promise.all(Array.from({ length: config.processes - 1 }, (_, i) => start(i + 1)));
-  } catch (error) {
+  } catch {
     stopping = true;
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
-    throw error; // each process has already said why it could not start
+    process.exit(1); // the process that could not start has said why, in one line: nothing to add
   }
   started = true;
   logger.info({ processes: config.processes, pids: [...workers.values()].map((w) => w.process.pid), workerThreads: config.workers.threads }, `${config.processes} server processes, ${config.workers.threads} worker thread(s) each`);
