@@ -72,8 +72,10 @@ async function benchOne(kind: Kind, requests: number, groupedRequests: number, w
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '0',
+    FORECAST_SNAPSHOT_EVERY_HOURS: '0',
   });
-  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  // Read only: no background training, scoring sweep or snapshots writing into the shared benchmark world.
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
