@@ -74,7 +74,7 @@ export interface AppConfig {
   port: number;
   /**
    * HTTP server processes (WEB_CONCURRENCY) sharing the port through Node's cluster (src/cluster.ts): 1 in
-   * development and tests, one per core in production. One of them runs the background jobs.
+   * development and tests, one per core in production on PostgreSQL (1 on SQLite). One runs the background jobs.
    */
   processes: number;
   host: string;
@@ -175,7 +175,10 @@ function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): Readonly<AppConfig> {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const cores = os.availableParallelism();
-  const processes = overrides.processes ?? intFrom(env, 'WEB_CONCURRENCY', nodeEnv === 'production' ? cores : 1, 1, 64);
+  // One per core in production on PostgreSQL; one on SQLite, whose writers of different processes wait on each
+  // other's lock (past SQLITE_BUSY_TIMEOUT_MS: SERVICE_UNAVAILABLE), unless WEB_CONCURRENCY asks for more.
+  const manyByDefault = nodeEnv === 'production' && parseDatabaseUrl(env.DATABASE_URL).kind === 'postgresql';
+  const processes = overrides.processes ?? intFrom(env, 'WEB_CONCURRENCY', manyByDefault ? cores : 1, 1, 64);
   const config: AppConfig = {
     env: nodeEnv,
     port: intFrom(env, 'PORT', 4000, 0, 65535),

@@ -41,11 +41,13 @@ describe('statements a replica may answer', () => {
 });
 
 describe('WEB_CONCURRENCY and WORKER_THREADS', () => {
-  it('runs one process in development and tests, one per core in production', () => {
+  it('runs one process in development and tests, one per core in production on PostgreSQL, one on SQLite', () => {
     expect(loadConfig({ NODE_ENV: 'development', DATABASE_URL: PG }).processes).toBe(1);
     expect(loadConfig({ NODE_ENV: 'test' }).processes).toBe(1);
     expect(loadConfig(production).processes).toBe(os.availableParallelism());
     expect(loadConfig({ ...production, WEB_CONCURRENCY: '3' }).processes).toBe(3);
+    expect(loadConfig({ ...production, DATABASE_URL: '/tmp/pipewise.db' }).processes).toBe(1);
+    expect(loadConfig({ ...production, DATABASE_URL: '/tmp/pipewise.db', WEB_CONCURRENCY: '2' }).processes).toBe(2);
     expect(() => loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY must be an integer between 1 and 64/);
   });
 
