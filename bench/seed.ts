@@ -7,7 +7,8 @@
  * `compare` inserts the same 100,000 activity rows through MikroORM's em.insertMany and through the seed's writer.
  *
  *   npm run build && node dist/bench/seed.js [sqlite-20k,pg-20k,sqlite-1m,pg-1m,compare]   (default: all, in that order)
- *   BENCH_DIR=/elsewhere puts the SQLite files and markers elsewhere (to measure without touching the shared ones).
+ *   BENCH_DIR=/elsewhere puts the SQLite files and markers elsewhere (to measure without touching the shared ones);
+ *   BENCH_PG_20K_DB=name seeds the PostgreSQL 20k world into that database instead of pipewise_bench_20k.
  */
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
@@ -33,7 +34,7 @@ interface Run {
 
 const RUNS: Record<string, Run> = {
   'sqlite-20k': { name: 'sqlite-20k', deals: 20_000, url: path.join(DIR, '20k.db'), marker: 'READY-20k' },
-  'pg-20k': { name: 'pg-20k', deals: 20_000, url: `${PG}/pipewise_bench_20k` },
+  'pg-20k': { name: 'pg-20k', deals: 20_000, url: `${PG}/${process.env.BENCH_PG_20K_DB ?? 'pipewise_bench_20k'}` },
   'sqlite-1m': { name: 'sqlite-1m', deals: 1_000_000, url: path.join(DIR, '1m.db'), marker: 'READY-sqlite' },
   'pg-1m': { name: 'pg-1m', deals: 1_000_000, url: `${PG}/pipewise_bench_1m`, marker: 'READY-postgresql' },
 };
