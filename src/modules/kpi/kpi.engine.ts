@@ -1,7 +1,7 @@
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
-import { KPI_BY_KEY, type KpiDef } from './kpi.catalogue';
+import { KPI_BY_KEY, type KpiDef } from './catalogue';
 import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, type KpiUnit, type TimeGrain } from './kpi.enums';
 import { type Comparison, compare, healthOf, interpolatePercentile, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
 import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';

@@ -8,7 +8,7 @@ import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.input
 import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
-import { KPI_DEFINITIONS } from './kpi.catalogue';
+import { KPI_DEFINITIONS } from './catalogue';
 import { SignalKind } from './kpi.enums';
 import { assertKpiSegments } from '../auth/aggregate.policy';
 

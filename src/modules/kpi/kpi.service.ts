@@ -4,7 +4,7 @@ import { RepRole } from '../../shared/enums';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { setKpiKeyValidator } from '../target/target.service';
-import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef, isKnownKpiKey } from './kpi.catalogue';
+import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef, isKpiKey } from './catalogue';
 import { type ComparisonMode, type DashboardRole, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
 import { KpiEngine, type KpiResultData, type KpiRowData, type KpiScope } from './kpi.engine';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
@@ -14,7 +14,7 @@ import type { FilterValues } from './kpi.query';
 import { type FactDef, factDimensions, FACTS } from './kpi.sql';
 
 // Targets may only name KPIs of the catalogue.
-setKpiKeyValidator(isKnownKpiKey);
+setKpiKeyValidator(isKpiKey);
 
 export function definitionOf(def: KpiDef): KpiDefinition {
   const dims = new Set<KpiDimension>(Object.values(KpiDimension));

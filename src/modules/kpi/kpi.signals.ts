@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm';
 import { DealStatus } from '../../shared/enums';
-import { KPI_BY_KEY } from './kpi.catalogue';
+import { KPI_BY_KEY } from './catalogue';
 import { KpiDimension, SignalKind, SignalSeverity, TargetStatus } from './kpi.enums';
 import { KpiEngine, type KpiScope } from './kpi.engine';
 import type { Signal } from './kpi.objects';
