@@ -18,8 +18,8 @@ import { type Dialect, FACTS, type FactDef, factDimensions, ts } from './kpi.sql
 export interface KpiScope {
   repIds?: number[];
   teamIds?: number[];
-  /** KPIs the caller may not see (cost, spend, margin, quota below MANAGER): left out of dashboards. */
-  hiddenKpis?: ReadonlySet<string>;
+  /** The caller may not see financial KPIs (KpiDef.financial; below MANAGER): left out of dashboards. */
+  hidesFinancialKpis?: boolean;
 }
 
 export interface KpiRequest {

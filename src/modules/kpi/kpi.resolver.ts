@@ -8,7 +8,7 @@ import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.input
 import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
-import { KPI_DEFINITIONS } from './catalogue';
+import { FINANCIAL_KPI_KEYS } from './catalogue';
 import { SignalKind } from './kpi.enums';
 import { assertKpiSegments } from '../auth/aggregate.policy';
 
@@ -21,17 +21,13 @@ export async function kpiScopeFor(ctx: Context, segments: { teamIds?: readonly s
   // A team or rep named in the filter must be readable (NOT_FOUND) and the caller's (FORBIDDEN): aggregate.policy.ts.
   await assertKpiSegments(ctx.access, ctx.em, segments.teamIds ?? [], segments.repIds ?? [], prefix);
   const repIds = await ctx.access.repIds();
-  const hidden = ctx.access.seesFinancials ? {} : { hiddenKpis: FINANCIAL_KPI_KEYS };
+  const hidden = ctx.access.seesFinancials ? {} : { hidesFinancialKpis: true };
   return repIds === null ? hidden : { repIds, ...hidden };
 }
 
 const segmentsOf = (scope: DashboardScopeInput | undefined) => ({ teamIds: scope?.teamId ? [scope.teamId] : [], repIds: scope?.repId ? [scope.repId] : [] });
 
-/** KPIs built on cost, spend, margin or quota (targets): MANAGER and above only; FORBIDDEN below, left out of dashboards. */
-export const FINANCIAL_KPI_KEYS: ReadonlySet<string> = new Set(
-  KPI_DEFINITIONS.filter((def) => def.needsRevenueTarget || def.uses.some((fact) => /^spend\.|cost/i.test(fact))).map((def) => def.key),
-);
-
+/** Financial KPIs (`financial` in the catalogue): FORBIDDEN below MANAGER, and left out of their dashboards (kpiScopeFor). */
 function assertKpisVisible(ctx: Context, keys: string[]): void {
   const blocked = keys.filter((key) => FINANCIAL_KPI_KEYS.has(key));
   if (blocked.length) ctx.access.requireFinancials(`KPIs on cost, spend, margin or quota (${blocked.join(', ')})`);

@@ -114,7 +114,7 @@ export async function dashboard(
   if (who?.repId) filter[KpiDimension.REP] = [parseId(who.repId, 'scope.repId')];
   if (who?.teamId) filter[KpiDimension.TEAM] = [parseId(who.teamId, 'scope.teamId')];
   const engine = new KpiEngine(em, scope);
-  const keys = DASHBOARD_KPIS[role].filter((key) => !scope.hiddenKpis?.has(key));
+  const keys = DASHBOARD_KPIS[role].filter((key) => !(scope.hidesFinancialKpis && KPI_BY_KEY.get(key)?.financial));
   const results = await engine.compute({ keys, period, filter, compareTo, lenient: true });
   return { role, period: periodOut(period), kpis: results.map(resultOut) };
 }
