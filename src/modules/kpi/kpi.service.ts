@@ -3,8 +3,7 @@ import { BadInputError } from '../../shared/errors';
 import { RepRole } from '../../shared/enums';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
-import { setKpiKeyValidator } from '../target/target.service';
-import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef, isKpiKey } from './catalogue';
+import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef } from './catalogue';
 import { type ComparisonMode, type DashboardRole, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
 import { KpiEngine, type KpiResultData, type KpiRowData, type KpiScope } from './kpi.engine';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
@@ -12,9 +11,6 @@ import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboar
 import { type Period, PeriodError, parsePeriod } from './kpi.period';
 import type { FilterValues } from './kpi.query';
 import { type FactDef, factDimensions, FACTS } from './kpi.sql';
-
-// Targets may only name KPIs of the catalogue.
-setKpiKeyValidator(isKpiKey);
 
 export function definitionOf(def: KpiDef): KpiDefinition {
   const dims = new Set<KpiDimension>(Object.values(KpiDimension));

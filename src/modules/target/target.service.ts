@@ -4,15 +4,10 @@ import { TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { Team } from '../team/team.entity';
+import { isKpiKey } from '../kpi/catalogue';
 import { Target } from './target.entity';
 import { AccessScope } from '../auth/access.policy';
 import type { CreateTargetInput, UpdateTargetInput } from './target.inputs';
-
-/** Validators a KPI module can register so targets only name KPIs that exist. */
-let isKnownKpi: (key: string) => boolean = () => true;
-export function setKpiKeyValidator(check: (key: string) => boolean) {
-  isKnownKpi = check;
-}
 
 function checkPeriodAndValue(start: Date, end: Date, value: number) {
   if (!(end > start)) throw new BadInputError('periodEnd', 'periodEnd must be after periodStart');
@@ -40,7 +35,7 @@ async function assertCanSetTarget(em: Em, access: AccessScope, input: Pick<Creat
 
 export async function createTarget(em: Em, input: CreateTargetInput, access = AccessScope.system()): Promise<Target> {
   await assertCanSetTarget(em, access, input);
-  if (!isKnownKpi(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
+  if (!isKpiKey(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
   checkPeriodAndValue(input.periodStart, input.periodEnd, input.value);
   return em.transactional(async (tx) => {
     let team: Team | null = null;
