@@ -6,7 +6,8 @@ import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, typ
 import { type Comparison, compare, healthOf, interpolatePercentile, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
 import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
-import { type Dialect, FACTS, type FactDef, factDimensions, ts } from './kpi.sql';
+import { type Dialect, dialectOf, tsLiteral } from '../../db/dialect';
+import { FACTS, type FactDef, type FactId, factById, factDimensions } from './kpi.facts';
 
 /**
  * The KPI engine: plans the fact queries a set of KPIs needs (one SQL statement per fact and dimension set,
@@ -79,7 +80,7 @@ interface Ref {
 function parseRef(def: KpiDef, ref: string): Ref {
   const [factId, rest] = ref.split('.');
   const name = rest.split('!')[0];
-  const fact = (FACTS as Record<string, FactDef>)[factId];
+  const fact = factById(factId);
   if (!fact) throw new Error(`KPI ${def.key}: unknown fact ${factId}`);
   const percentile = Boolean(fact.percentiles?.[name]);
   if (!percentile && !fact.aggregates[name]) throw new Error(`KPI ${def.key}: unknown aggregate ${ref}`);
@@ -98,7 +99,7 @@ export class KpiEngine {
     private readonly em: Em,
     private readonly scope: KpiScope = {},
   ) {
-    this.dialect = em.getPlatform().constructor.name.toLowerCase().includes('postgre') ? 'postgresql' : 'sqlite';
+    this.dialect = dialectOf(em);
   }
 
   get kind(): Dialect {
@@ -257,8 +258,8 @@ export class KpiEngine {
    * One aggregate or percentile of a fact over the whole period, by group value (joined with SEP, '' for
    * null): the building block of funnels and signals.
    */
-  async single(factId: string, name: string, dims: KpiDimension[], filter: FilterValues, period: Pick<Period, 'from' | 'to' | 'asOf'>): Promise<Map<string, number | null>> {
-    const fact = (FACTS as Record<string, FactDef>)[factId];
+  async single(factId: FactId, name: string, dims: KpiDimension[], filter: FilterValues, period: Pick<Period, 'from' | 'to' | 'asOf'>): Promise<Map<string, number | null>> {
+    const fact: FactDef = FACTS[factId];
     const ref: Ref = { ref: `${factId}.${name}`, fact, name, percentile: Boolean(fact.percentiles?.[name]), ignore: [] };
     const asOfEnd = new Date(Math.max(period.from.getTime(), Math.min(period.to.getTime(), period.asOf.getTime())));
     const kb: SqlBucket[] = [{ key: `${CURRENT}period`, start: period.from, end: period.to, asOfEnd, live: period.asOf.getTime() <= period.to.getTime() }];
@@ -399,7 +400,7 @@ export class KpiEngine {
       scopeSql = `scope = '${TargetScope.TEAM}'` + (ids(KpiDimension.TEAM) ? ` and team_id in (${ids(KpiDimension.TEAM)})` : '');
     } else scopeSql = `scope = '${TargetScope.COMPANY}'`;
     const rows = await this.query(
-      `select kpi_key, scope, team_id, rep_id, period_start, period_end, value from targets where kpi_key in (${keys.map(() => '?').join(', ')}) and ${scopeSql} and period_start < ${ts(this.dialect, to)} and period_end > ${ts(this.dialect, from)}`,
+      `select kpi_key, scope, team_id, rep_id, period_start, period_end, value from targets where kpi_key in (${keys.map(() => '?').join(', ')}) and ${scopeSql} and period_start < ${tsLiteral(this.dialect, to)} and period_end > ${tsLiteral(this.dialect, from)}`,
       keys,
     );
     for (const r of rows) {

@@ -10,13 +10,12 @@ import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.
 import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.objects';
 import { type Period, PeriodError, parsePeriod } from './kpi.period';
 import type { FilterValues } from './kpi.query';
-import { type FactDef, factDimensions, FACTS } from './kpi.sql';
+import { factById, factDimensions } from './kpi.facts';
 
 export function definitionOf(def: KpiDef): KpiDefinition {
   const dims = new Set<KpiDimension>(Object.values(KpiDimension));
   for (const ref of def.uses) {
-    const fact = (FACTS as Record<string, FactDef>)[ref.split('.')[0]];
-    const own = factDimensions(fact);
+    const own = factDimensions(factById(ref.split('.')[0])!);
     (def.ignoreDims?.[ref] ?? []).forEach((d) => own.add(d));
     for (const d of [...dims]) if (!own.has(d)) dims.delete(d);
   }
