@@ -1,7 +1,8 @@
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
 import { FunnelCohort, KpiDimension } from './kpi.enums';
-import { KpiEngine, type KpiScope } from './kpi.engine';
+import { KpiEngine } from './kpi.engine';
+import type { KpiScope } from './kpi.plan';
 import type { Funnel, FunnelStep } from './kpi.objects';
 import type { Period } from './kpi.period';
 import type { FilterValues } from './kpi.query';

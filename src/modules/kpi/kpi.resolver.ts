@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { Arg, Ctx, ID, Info, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
-import type { KpiScope } from './kpi.engine';
+import type { KpiScope } from './kpi.plan';
 import { funnel } from './kpi.funnel';
 import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
 import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
