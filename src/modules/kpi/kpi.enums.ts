@@ -1,4 +1,4 @@
-/** Plain enums of the KPI engine (registered as GraphQL enums in kpi.objects.ts). */
+/** Plain enums of the KPI engine (registered as GraphQL enums in kpi.types.ts). */
 
 export enum KpiFamily { ACTIVITY = 'ACTIVITY', CONVERSION = 'CONVERSION', VALUE = 'VALUE', EFFICIENCY = 'EFFICIENCY' }
 

@@ -3,7 +3,7 @@ import { PipelineStage } from '../pipeline/stage.entity';
 import { FunnelCohort, KpiDimension } from './kpi.enums';
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
-import type { Funnel, FunnelStep } from './kpi.objects';
+import type { Funnel, FunnelStep } from './kpi.types';
 import type { Period } from './kpi.period';
 import type { FilterValues } from './kpi.query';
 

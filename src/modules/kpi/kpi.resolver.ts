@@ -5,7 +5,7 @@ import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } 
 import type { KpiScope } from './kpi.plan';
 import { funnel } from './kpi.funnel';
 import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
+import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.types';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
 import { FINANCIAL_KPI_KEYS } from './catalogue';

@@ -9,7 +9,7 @@ import type { KpiResultData, KpiRowData } from './kpi.assemble';
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.objects';
+import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.types';
 import { type Period, PeriodError, parsePeriod } from './kpi.period';
 import type { FilterValues } from './kpi.query';
 import { factById, factDimensions } from './kpi.facts';

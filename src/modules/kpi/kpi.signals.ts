@@ -4,7 +4,7 @@ import { KPI_BY_KEY } from './catalogue';
 import { KpiDimension, SignalKind, SignalSeverity, TargetStatus } from './kpi.enums';
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
-import type { Signal } from './kpi.objects';
+import type { Signal } from './kpi.types';
 import type { Period } from './kpi.period';
 import type { FilterValues } from './kpi.query';
 import { tsLiteral } from '../../db/dialect';
