@@ -42,8 +42,6 @@ export enum TargetStatus { ON_TRACK = 'ON_TRACK', AT_RISK = 'AT_RISK', OFF_TRACK
 
 export enum ComparisonMode { PREVIOUS_PERIOD = 'PREVIOUS_PERIOD', SAME_PERIOD_LAST_YEAR = 'SAME_PERIOD_LAST_YEAR' }
 
-export enum DashboardRole { SDR = 'SDR', AE = 'AE', MANAGER = 'MANAGER', EXEC = 'EXEC' }
-
 export enum FunnelCohort { LEADS = 'LEADS', DEALS = 'DEALS' }
 
 export enum SignalKind { STALLED_DEAL = 'STALLED_DEAL', CHURN_RISK = 'CHURN_RISK', KPI_OFF_TRACK = 'KPI_OFF_TRACK' }

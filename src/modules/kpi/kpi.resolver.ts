@@ -1,11 +1,12 @@
 import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { Arg, Ctx, ID, Info, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
+import { RepRole } from '../../shared/enums';
+import { ComparisonMode, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
 import type { KpiScope } from './kpi.plan';
 import { funnel } from './kpi.funnel';
 import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.types';
+import { Dashboard, DashboardRole, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.types';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
 import { FINANCIAL_KPI_KEYS } from './catalogue';
@@ -92,7 +93,7 @@ export class KpiResolver {
 
   @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })
   async dashboard(
-    @Arg('role', () => DashboardRole) role: DashboardRole,
+    @Arg('role', () => DashboardRole) role: RepRole,
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
     @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,

@@ -4,7 +4,7 @@ import { RepRole } from '../../shared/enums';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef } from './catalogue';
-import { type ComparisonMode, type DashboardRole, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
+import { type ComparisonMode, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
 import type { KpiResultData, KpiRowData } from './kpi.assemble';
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
@@ -21,7 +21,7 @@ export function definitionOf(def: KpiDef): KpiDefinition {
     (def.ignoreDims?.[ref] ?? []).forEach((d) => own.add(d));
     for (const d of [...dims]) if (!own.has(d)) dims.delete(d);
   }
-  const dashboards = (Object.entries(DASHBOARD_KPIS) as Array<[DashboardRole, string[]]>).filter(([, keys]) => keys.includes(def.key)).map(([role]) => role);
+  const dashboards = (Object.entries(DASHBOARD_KPIS) as Array<[RepRole, readonly string[]]>).filter(([, keys]) => keys.includes(def.key)).map(([role]) => role);
   return {
     key: def.key,
     family: def.family,
@@ -102,7 +102,7 @@ export async function computeKpis(em: Em, scope: KpiScope, keys: string[], args:
 export async function dashboard(
   em: Em,
   scope: KpiScope,
-  role: DashboardRole,
+  role: RepRole,
   who: DashboardScopeInput | null | undefined,
   period: Period,
   compareTo: ComparisonMode | null,

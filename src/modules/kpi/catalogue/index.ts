@@ -1,4 +1,4 @@
-import { DashboardRole } from '../kpi.enums';
+import { RepRole } from '../../../shared/enums';
 import { ACTIVITY_KPIS } from './activity';
 import { CONVERSION_KPIS } from './conversion';
 import { EFFICIENCY_KPIS } from './efficiency';
@@ -20,10 +20,10 @@ export const isKpiKey = (key: string): boolean => KPI_BY_KEY.has(key);
 /** KPIs flagged `financial` (cost, spend, margin, quota): MANAGER and above only. */
 export const FINANCIAL_KPI_KEYS: ReadonlySet<string> = new Set(KPI_DEFINITIONS.filter((def) => def.financial).map((def) => def.key));
 
-/** Each audience's dashboard (5–10 KPIs, per the catalogue). */
-export const DASHBOARD_KPIS: Readonly<Record<DashboardRole, readonly string[]>> = {
-  [DashboardRole.SDR]: ['callsMade', 'emailsSent', 'meetingsBooked', 'leadsContacted', 'speedToLead', 'responseRate', 'meetingBookingRate', 'leadToSql'],
-  [DashboardRole.AE]: ['revenue', 'winRate', 'averageDealSize', 'opportunitiesCreated', 'salesCycleMedian', 'lossRate', 'demosHeld', 'quotaAttainment'],
-  [DashboardRole.MANAGER]: ['revenue', 'quotaAttainment', 'pipelineValue', 'pipelineCoverage', 'winRate', 'salesVelocity', 'salesCycleMean', 'opportunitiesCreated'],
-  [DashboardRole.EXEC]: ['revenue', 'grossMargin', 'cac', 'ltv', 'ltvCac', 'retentionRate', 'repurchaseRate', 'revenuePerRep'],
+/** Each audience's dashboard (5–10 KPIs, per the catalogue): one per sales role. */
+export const DASHBOARD_KPIS: Readonly<Record<RepRole, readonly string[]>> = {
+  [RepRole.SDR]: ['callsMade', 'emailsSent', 'meetingsBooked', 'leadsContacted', 'speedToLead', 'responseRate', 'meetingBookingRate', 'leadToSql'],
+  [RepRole.AE]: ['revenue', 'winRate', 'averageDealSize', 'opportunitiesCreated', 'salesCycleMedian', 'lossRate', 'demosHeld', 'quotaAttainment'],
+  [RepRole.MANAGER]: ['revenue', 'quotaAttainment', 'pipelineValue', 'pipelineCoverage', 'winRate', 'salesVelocity', 'salesCycleMean', 'opportunitiesCreated'],
+  [RepRole.EXEC]: ['revenue', 'grossMargin', 'cac', 'ltv', 'ltvCac', 'retentionRate', 'repurchaseRate', 'revenuePerRep'],
 };
