@@ -57,7 +57,8 @@ export function assemble(plan: KpiPlan, fetched: Fetched): KpiResultData[] {
   return plan.kpis.map((kpi, i) => {
     const { def } = kpi;
     const measures = fetched.measures[i];
-    const rows = kpi.unsupported || !measures ? [emptyRow(def, kpi.unsupported ?? 'not measured')] : kpiRows(plan, kpi, measures, fetched);
+    if (!kpi.unsupported && !measures) throw new Error(`KPI ${def.key} was planned but not fetched`);
+    const rows = kpi.unsupported ? [emptyRow(def, kpi.unsupported)] : kpiRows(plan, kpi, measures!, fetched);
     return { key: def.key, definition: def, period: plan.period, comparisonPeriod, rows };
   });
 }
