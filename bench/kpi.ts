@@ -29,7 +29,7 @@ const { AccessRole } = require('../src/modules/auth/identity') as typeof import(
 const { KpiDimension } = require('../src/modules/kpi/kpi.enums') as typeof import('../src/modules/kpi/kpi.enums');
 const { buckets, parsePeriod } = require('../src/modules/kpi/kpi.period') as typeof import('../src/modules/kpi/kpi.period');
 const { buildFactQuery } = require('../src/modules/kpi/kpi.query') as typeof import('../src/modules/kpi/kpi.query');
-const { FACTS } = require('../src/modules/kpi/kpi.sql') as typeof import('../src/modules/kpi/kpi.sql');
+const { FACTS } = require('../src/modules/kpi/kpi.facts') as typeof import('../src/modules/kpi/kpi.facts');
 
 const TARGETS = {
   sqlite: { marker: '/tmp/pipewise-bench/READY-sqlite', url: process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' },

@@ -10,7 +10,7 @@ import { DealChange } from '../modules/deal/deal-change.entity';
 import { Activity } from '../modules/activity/activity.entity';
 import { Order } from '../modules/order/order.entity';
 import { Spend } from '../modules/spend/spend.entity';
-import { Target } from '../modules/target/target.entity';
+import { Target } from '../modules/targets/target.entity';
 import { ForecastAdjustment, ForecastSnapshot } from '../modules/forecast/forecast.entity';
 import { BaseEntity } from '../shared/base.entity';
 import { DealScore, LeadScore, ModelVersion } from '../modules/scoring/scoring.entity';

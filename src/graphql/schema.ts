@@ -11,7 +11,7 @@ import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
 import { RepResolver } from '../modules/rep/rep.resolver';
 import { StageResolver } from '../modules/pipeline/stage.resolver';
-import { TargetResolver } from '../modules/target/target.resolver';
+import { TargetResolver } from '../modules/targets/target.resolver';
 import { TeamResolver } from '../modules/team/team.resolver';
 import { ImportResolver } from '../modules/import/import.resolver';
 import { DealScoreResolver, LeadScoreResolver, ModelVersionResolver, ScoringResolver } from '../modules/scoring/scoring.resolver';

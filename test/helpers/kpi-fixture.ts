@@ -9,7 +9,7 @@ import { Order } from '../../src/modules/order/order.entity';
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
 import { Spend } from '../../src/modules/spend/spend.entity';
-import { Target } from '../../src/modules/target/target.entity';
+import { Target } from '../../src/modules/targets/target.entity';
 import { Team } from '../../src/modules/team/team.entity';
 import { createBasicWorld, type BasicWorld } from './fixtures';
 

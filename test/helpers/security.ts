@@ -15,7 +15,7 @@ import { Order } from '../../src/modules/order/order.entity';
 import { ensureDefaultPipeline } from '../../src/modules/pipeline/stage.service';
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
-import { Target } from '../../src/modules/target/target.entity';
+import { Target } from '../../src/modules/targets/target.entity';
 import { Team } from '../../src/modules/team/team.entity';
 import { ActivityOutcome, ActivityType, DealStatus, LeadStatus, RepRole, TargetScope } from '../../src/shared/enums';
 import { createTestDatabase, tempModelsDir, type DatabaseKind, type TestDatabase } from './databases';

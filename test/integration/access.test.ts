@@ -11,7 +11,7 @@ import { DATABASES } from '../helpers/databases';
 import { createAccessWorld, createSecurityTestApp, type AccessWorld, type SecurityTestApp } from '../helpers/security';
 import type { Em } from '../../src/db/orm';
 import type { Identity } from '../../src/modules/auth/identity';
-import { Target } from '../../src/modules/target/target.entity';
+import { Target } from '../../src/modules/targets/target.entity';
 
 type Role = 'SDR' | 'AE' | 'MANAGER' | 'EXEC';
 type Tracked = 'Deal' | 'Lead' | 'Activity' | 'Account' | 'Rep' | 'Team' | 'Order' | 'Target';

@@ -3,7 +3,7 @@ import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
-import { Target } from '../../src/modules/target/target.entity';
+import { Target } from '../../src/modules/targets/target.entity';
 import { DealStatus, RepRole, TargetScope } from '../../src/shared/enums';
 import { Rep } from '../../src/modules/rep/rep.entity';
 import { identityOfRep } from '../../src/modules/auth/access.policy';

@@ -1,6 +1,6 @@
 import { KpiDirection, KpiHealth, TargetStatus } from '../../src/modules/kpi/kpi.enums';
 import { compare, healthOf, interpolatePercentile, ratio, targetFor, targetProgress } from '../../src/modules/kpi/kpi.math';
-import { DASHBOARD_KPIS, KPI_DEFINITIONS } from '../../src/modules/kpi/kpi.catalogue';
+import { DASHBOARD_KPIS, KPI_DEFINITIONS } from '../../src/modules/kpi/catalogue';
 
 const d = (s: string) => new Date(`${s}T00:00:00Z`);
 

@@ -4,7 +4,7 @@ import { RepRole, TargetScope } from '../../shared/enums';
 import { BadInputError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
-import { AccessRole, SYSTEM_IDENTITY, isManagerOrAbove, seesEverything, type Identity } from './identity';
+import { AccessRole, SYSTEM_IDENTITY, accessRoleOf, isManagerOrAbove, seesEverything, type Identity } from './identity';
 
 /**
  * Row- and field-level rules, in one place. Every query path (top-level lists and lookups, nested fields,
@@ -266,5 +266,5 @@ const SYSTEM_ACCESS = new AccessScope(SYSTEM_IDENTITY);
 
 /** Identity of a rep as stored: their role and team. */
 export function identityOfRep(rep: Pick<Rep, 'id' | 'role'> & { team?: { id: number } | null }): Identity {
-  return { subject: `rep:${rep.id}`, role: rep.role as unknown as AccessRole, repId: rep.id, teamId: rep.team?.id ?? null };
+  return { subject: `rep:${rep.id}`, role: accessRoleOf(rep.role), repId: rep.id, teamId: rep.team?.id ?? null };
 }

@@ -1,11 +1,17 @@
 import { registerEnumType } from 'type-graphql';
+import { RepRole } from '../../shared/enums';
 
 /**
- * What a caller may do. The four sales roles mirror `RepRole`; ADMIN is an operator or a service account
- * (the CLI, tests, the server's own jobs) that is not a person on the sales team.
+ * What a caller may do: a rep acts in its `RepRole` (the same four values, see accessRoleOf); ADMIN is an
+ * operator or a service account (the CLI, tests, the server's own jobs) that is not a person on the sales team.
+ * Defined from RepRole so the two cannot drift apart.
  */
-export enum AccessRole { SDR = 'SDR', AE = 'AE', MANAGER = 'MANAGER', EXEC = 'EXEC', ADMIN = 'ADMIN' }
+export const AccessRole = { ...RepRole, ADMIN: 'ADMIN' } as const;
+export type AccessRole = RepRole | typeof AccessRole.ADMIN;
 registerEnumType(AccessRole, { name: 'AccessRole', description: 'Role of the caller: decides which rows and fields it sees.' });
+
+/** The access role of a rep: its sales role, as is. */
+export const accessRoleOf = (role: RepRole): AccessRole => role;
 
 /** Who is asking: set on the GraphQL context from the bearer token (or the system identity for in-process calls). */
 export interface Identity {

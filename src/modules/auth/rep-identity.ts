@@ -2,7 +2,7 @@ import type { Em } from '../../db/orm';
 import { AppError } from '../../shared/errors';
 import { isDatabaseUnavailable } from '../../graphql/db-health';
 import { Rep } from '../rep/rep.entity';
-import { AccessRole, type Identity } from './identity';
+import { AccessRole, accessRoleOf, type Identity } from './identity';
 import { UnauthenticatedError } from './token.service';
 
 /** What the database says about a credential's rep; null = no such rep (deleted). */
@@ -60,6 +60,6 @@ export async function identityFromDatabase(em: Em, claimed: Identity, ttlMs: num
   const state = await repState(em, claimed.repId, ttlMs);
   if (!state) throw new UnauthenticatedError('The rep this credential acts as no longer exists');
   if (!state.active) throw new UnauthenticatedError('The rep this credential acts as is inactive');
-  const role = claimed.role === AccessRole.ADMIN ? AccessRole.ADMIN : (state.role as unknown as AccessRole);
+  const role = claimed.role === AccessRole.ADMIN ? AccessRole.ADMIN : accessRoleOf(state.role);
   return { subject: claimed.subject, role, repId: claimed.repId, teamId: state.teamId };
 }

@@ -13,7 +13,7 @@ import { Deal } from '../deal/deal.entity';
 import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
-import { Target } from '../target/target.entity';
+import { Target } from '../targets/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
 import type { DealModelCandidate, ServedGroup } from './track-record';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../shared/paths';
 import { KpiDirection, KpiFamily, KpiUnit, TIME_DIMENSIONS } from './kpi.enums';
-import type { KpiDefinition } from './kpi.objects';
+import type { KpiDefinition } from './kpi.types';
 
 export const KPI_DOCS_FILE = path.join(PROJECT_ROOT, 'docs', 'kpis.md');
 

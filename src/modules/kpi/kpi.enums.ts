@@ -1,4 +1,4 @@
-/** Plain enums of the KPI engine (registered as GraphQL enums in kpi.objects.ts). */
+/** Plain enums of the KPI engine (registered as GraphQL enums in kpi.types.ts). */
 
 export enum KpiFamily { ACTIVITY = 'ACTIVITY', CONVERSION = 'CONVERSION', VALUE = 'VALUE', EFFICIENCY = 'EFFICIENCY' }
 
@@ -41,8 +41,6 @@ export enum KpiHealth { HEALTHY = 'HEALTHY', WARNING = 'WARNING', ALARM = 'ALARM
 export enum TargetStatus { ON_TRACK = 'ON_TRACK', AT_RISK = 'AT_RISK', OFF_TRACK = 'OFF_TRACK' }
 
 export enum ComparisonMode { PREVIOUS_PERIOD = 'PREVIOUS_PERIOD', SAME_PERIOD_LAST_YEAR = 'SAME_PERIOD_LAST_YEAR' }
-
-export enum DashboardRole { SDR = 'SDR', AE = 'AE', MANAGER = 'MANAGER', EXEC = 'EXEC' }
 
 export enum FunnelCohort { LEADS = 'LEADS', DEALS = 'DEALS' }
 

@@ -1,8 +1,9 @@
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
 import { FunnelCohort, KpiDimension } from './kpi.enums';
-import { KpiEngine, type KpiScope } from './kpi.engine';
-import type { Funnel, FunnelStep } from './kpi.objects';
+import { KpiEngine } from './kpi.engine';
+import type { KpiScope } from './kpi.plan';
+import type { Funnel, FunnelStep } from './kpi.types';
 import type { Period } from './kpi.period';
 import type { FilterValues } from './kpi.query';
 

@@ -1,5 +1,6 @@
 import { KpiDimension } from './kpi.enums';
-import { dimExpr, type Dialect, type FactDef, ts } from './kpi.sql';
+import { type Dialect, tsLiteral } from '../../db/dialect';
+import { dimExpr, type FactDef } from './kpi.facts';
 
 /** Builds the SQL of one fact: rows joined to the bucket list, grouped by bucket and dimensions. Pure. */
 
@@ -37,7 +38,7 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 function bucketCte(d: Dialect, kb: SqlBucket[]): string {
   const rows = kb.map((b) => {
     const shifted = (x: Date) => new Date(x.getTime() - YEAR_MS);
-    return `(${[quote(b.key), ts(d, b.start), ts(d, b.end), ts(d, b.asOfEnd), ts(d, shifted(b.start)), ts(d, shifted(b.asOfEnd)), b.live ? 1 : 0].join(', ')})`;
+    return `(${[quote(b.key), tsLiteral(d, b.start), tsLiteral(d, b.end), tsLiteral(d, b.asOfEnd), tsLiteral(d, shifted(b.start)), tsLiteral(d, shifted(b.asOfEnd)), b.live ? 1 : 0].join(', ')})`;
   });
   return `kb(bk, bs, be, ae, bsy, aey, live) as (values ${rows.join(', ')})`;
 }
@@ -63,7 +64,7 @@ function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterVa
   if (fact.range && kb.length) {
     const from = new Date(Math.min(...kb.map((b) => b.start.getTime())));
     const to = new Date(Math.max(...kb.map((b) => b.end.getTime())));
-    conditions.push(`${fact.range} >= ${ts(d, from)} and ${fact.range} < ${ts(d, to)}`);
+    conditions.push(`${fact.range} >= ${tsLiteral(d, from)} and ${fact.range} < ${tsLiteral(d, to)}`);
   }
   for (const [dim, rawValues] of Object.entries(filter) as Array<[KpiDimension, ReadonlyArray<string | number>]>) {
     if (!rawValues) continue;

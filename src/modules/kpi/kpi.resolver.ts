@@ -1,14 +1,15 @@
 import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { Arg, Ctx, ID, Info, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { ComparisonMode, DashboardRole, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
-import type { KpiScope } from './kpi.engine';
+import { RepRole } from '../../shared/enums';
+import { ComparisonMode, FunnelCohort, KpiDimension, KpiFamily } from './kpi.enums';
+import type { KpiScope } from './kpi.plan';
 import { funnel } from './kpi.funnel';
 import { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import { Dashboard, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.objects';
+import { Dashboard, DashboardRole, Funnel, KpiDefinition, KpiResult, Leaderboard, Signal } from './kpi.types';
 import { computeKpis, dashboard, kpiDefinitions, leaderboard, toFilter, toPeriod } from './kpi.service';
 import { signals } from './kpi.signals';
-import { KPI_DEFINITIONS } from './kpi.catalogue';
+import { FINANCIAL_KPI_KEYS } from './catalogue';
 import { SignalKind } from './kpi.enums';
 import { assertKpiSegments } from '../auth/aggregate.policy';
 
@@ -21,17 +22,13 @@ export async function kpiScopeFor(ctx: Context, segments: { teamIds?: readonly s
   // A team or rep named in the filter must be readable (NOT_FOUND) and the caller's (FORBIDDEN): aggregate.policy.ts.
   await assertKpiSegments(ctx.access, ctx.em, segments.teamIds ?? [], segments.repIds ?? [], prefix);
   const repIds = await ctx.access.repIds();
-  const hidden = ctx.access.seesFinancials ? {} : { hiddenKpis: FINANCIAL_KPI_KEYS };
+  const hidden = ctx.access.seesFinancials ? {} : { hidesFinancialKpis: true };
   return repIds === null ? hidden : { repIds, ...hidden };
 }
 
 const segmentsOf = (scope: DashboardScopeInput | undefined) => ({ teamIds: scope?.teamId ? [scope.teamId] : [], repIds: scope?.repId ? [scope.repId] : [] });
 
-/** KPIs built on cost, spend, margin or quota (targets): MANAGER and above only; FORBIDDEN below, left out of dashboards. */
-export const FINANCIAL_KPI_KEYS: ReadonlySet<string> = new Set(
-  KPI_DEFINITIONS.filter((def) => def.needsRevenueTarget || def.uses.some((fact) => /^spend\.|cost/i.test(fact))).map((def) => def.key),
-);
-
+/** Financial KPIs (`financial` in the catalogue): FORBIDDEN below MANAGER, and left out of their dashboards (kpiScopeFor). */
 function assertKpisVisible(ctx: Context, keys: string[]): void {
   const blocked = keys.filter((key) => FINANCIAL_KPI_KEYS.has(key));
   if (blocked.length) ctx.access.requireFinancials(`KPIs on cost, spend, margin or quota (${blocked.join(', ')})`);
@@ -96,7 +93,7 @@ export class KpiResolver {
 
   @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })
   async dashboard(
-    @Arg('role', () => DashboardRole) role: DashboardRole,
+    @Arg('role', () => DashboardRole) role: RepRole,
     @Arg('period', () => KpiPeriodInput) period: KpiPeriodInput,
     @Arg('scope', () => DashboardScopeInput, { nullable: true }) scope: DashboardScopeInput | undefined,
     @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,

@@ -3,28 +3,25 @@ import { BadInputError } from '../../shared/errors';
 import { RepRole } from '../../shared/enums';
 import { parseId } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
-import { setKpiKeyValidator } from '../target/target.service';
-import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef, isKnownKpiKey } from './kpi.catalogue';
-import { type ComparisonMode, type DashboardRole, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
-import { KpiEngine, type KpiResultData, type KpiRowData, type KpiScope } from './kpi.engine';
+import { DASHBOARD_KPIS, KPI_BY_KEY, KPI_DEFINITIONS, type KpiDef } from './catalogue';
+import { type ComparisonMode, KpiDimension, KpiDirection, type KpiFamily, TIME_DIMENSIONS } from './kpi.enums';
+import type { KpiResultData, KpiRowData } from './kpi.assemble';
+import { KpiEngine } from './kpi.engine';
+import type { KpiScope } from './kpi.plan';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.objects';
+import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.types';
 import { type Period, PeriodError, parsePeriod } from './kpi.period';
 import type { FilterValues } from './kpi.query';
-import { type FactDef, factDimensions, FACTS } from './kpi.sql';
-
-// Targets may only name KPIs of the catalogue.
-setKpiKeyValidator(isKnownKpiKey);
+import { factById, factDimensions } from './kpi.facts';
 
 export function definitionOf(def: KpiDef): KpiDefinition {
   const dims = new Set<KpiDimension>(Object.values(KpiDimension));
   for (const ref of def.uses) {
-    const fact = (FACTS as Record<string, FactDef>)[ref.split('.')[0]];
-    const own = factDimensions(fact);
+    const own = factDimensions(factById(ref.split('.')[0])!);
     (def.ignoreDims?.[ref] ?? []).forEach((d) => own.add(d));
     for (const d of [...dims]) if (!own.has(d)) dims.delete(d);
   }
-  const dashboards = (Object.entries(DASHBOARD_KPIS) as Array<[DashboardRole, string[]]>).filter(([, keys]) => keys.includes(def.key)).map(([role]) => role);
+  const dashboards = (Object.entries(DASHBOARD_KPIS) as Array<[RepRole, readonly string[]]>).filter(([, keys]) => keys.includes(def.key)).map(([role]) => role);
   return {
     key: def.key,
     family: def.family,
@@ -105,7 +102,7 @@ export async function computeKpis(em: Em, scope: KpiScope, keys: string[], args:
 export async function dashboard(
   em: Em,
   scope: KpiScope,
-  role: DashboardRole,
+  role: RepRole,
   who: DashboardScopeInput | null | undefined,
   period: Period,
   compareTo: ComparisonMode | null,
@@ -114,7 +111,7 @@ export async function dashboard(
   if (who?.repId) filter[KpiDimension.REP] = [parseId(who.repId, 'scope.repId')];
   if (who?.teamId) filter[KpiDimension.TEAM] = [parseId(who.teamId, 'scope.teamId')];
   const engine = new KpiEngine(em, scope);
-  const keys = DASHBOARD_KPIS[role].filter((key) => !scope.hiddenKpis?.has(key));
+  const keys = DASHBOARD_KPIS[role].filter((key) => !(scope.hidesFinancialKpis && KPI_BY_KEY.get(key)?.financial));
   const results = await engine.compute({ keys, period, filter, compareTo, lenient: true });
   return { role, period: periodOut(period), kpis: results.map(resultOut) };
 }

@@ -1,12 +1,14 @@
 import type { Em } from '../../db/orm';
 import { DealStatus } from '../../shared/enums';
-import { KPI_BY_KEY } from './kpi.catalogue';
+import { KPI_BY_KEY } from './catalogue';
 import { KpiDimension, SignalKind, SignalSeverity, TargetStatus } from './kpi.enums';
-import { KpiEngine, type KpiScope } from './kpi.engine';
-import type { Signal } from './kpi.objects';
+import { KpiEngine } from './kpi.engine';
+import type { KpiScope } from './kpi.plan';
+import type { Signal } from './kpi.types';
 import type { Period } from './kpi.period';
 import type { FilterValues } from './kpi.query';
-import { ts } from './kpi.sql';
+import { tsLiteral } from '../../db/dialect';
+import { days } from './kpi.sql';
 
 /** A deal is stalled when it sits in its stage longer than the stage's p75 and nobody touched it for this long. */
 export const STALL_QUIET_DAYS = 14;
@@ -44,16 +46,15 @@ async function stalledDeals(engine: KpiEngine, period: Period, filter: FilterVal
   const p75 = await engine.single('exits', 'stageP75', [KpiDimension.STAGE], {}, { from: new Date(asOf.getTime() - 365 * DAY), to: asOf, asOf });
   const thresholds = [...p75].filter(([stage, v]) => stage !== '' && v != null) as Array<[string, number]>;
   if (!thresholds.length) return [];
-  const stageTerms = thresholds.map(([stage, days]) => `(d.stage_id = ${Number(stage)} and d.stage_entered_at < ${ts(d, new Date(asOf.getTime() - days * DAY))})`);
-  const dayMs = d === 'sqlite' ? `(${ts(d, asOf)} - d.stage_entered_at) / 86400000.0` : `extract(epoch from (${ts(d, asOf)} - d.stage_entered_at)) / 86400.0`;
+  const stageTerms = thresholds.map(([stage, days]) => `(d.stage_id = ${Number(stage)} and d.stage_entered_at < ${tsLiteral(d, new Date(asOf.getTime() - days * DAY))})`);
   const where = [
     `d.status = '${DealStatus.OPEN}'`,
     `(${stageTerms.join(' or ')})`,
-    `not exists (select 1 from activities x where x.deal_id = d.id and x.at >= ${ts(d, new Date(asOf.getTime() - STALL_QUIET_DAYS * DAY))} and x.at < ${ts(d, asOf)})`,
+    `not exists (select 1 from activities x where x.deal_id = d.id and x.at >= ${tsLiteral(d, new Date(asOf.getTime() - STALL_QUIET_DAYS * DAY))} and x.at < ${tsLiteral(d, asOf)})`,
     ...ownerCondition(filter, 'd.owner_id'),
   ];
   const rows = await engine.query(
-    `select d.id, d.name, d.stage_id, ps.name as stage_name, ${dayMs} as days_in_stage from deals d join pipeline_stages ps on ps.id = d.stage_id where ${where.join(' and ')}`,
+    `select d.id, d.name, d.stage_id, ps.name as stage_name, ${days(d, 'd.stage_entered_at', tsLiteral(d, asOf))} as days_in_stage from deals d join pipeline_stages ps on ps.id = d.stage_id where ${where.join(' and ')}`,
   );
   const p75ByStage = new Map(thresholds);
   return rows
@@ -86,14 +87,14 @@ async function churnRisks(engine: KpiEngine, period: Period, filter: FilterValue
   const scoped = accountScope.length ? ` and o.account_id in (select ds.account_id from deals ds where ${accountScope.join(' and ')})` : '';
   const ratio = CHURN_RECENT_DAYS / CHURN_BASELINE_DAYS;
   const rows = await engine.query(
-    `select o.account_id, a.name, sum(case when o.ordered_at >= ${ts(d, recentFrom)} then o.amount_cents else 0 end) as recent,` +
-      ` sum(case when o.ordered_at < ${ts(d, recentFrom)} then o.amount_cents else 0 end) as prior,` +
-      ` sum(case when o.ordered_at < ${ts(d, recentFrom)} then 1 else 0 end) as prior_orders` +
+    `select o.account_id, a.name, sum(case when o.ordered_at >= ${tsLiteral(d, recentFrom)} then o.amount_cents else 0 end) as recent,` +
+      ` sum(case when o.ordered_at < ${tsLiteral(d, recentFrom)} then o.amount_cents else 0 end) as prior,` +
+      ` sum(case when o.ordered_at < ${tsLiteral(d, recentFrom)} then 1 else 0 end) as prior_orders` +
       ` from orders o join accounts a on a.id = o.account_id` +
-      ` where o.ordered_at >= ${ts(d, baselineFrom)} and o.ordered_at < ${ts(d, asOf)}${scoped}` +
+      ` where o.ordered_at >= ${tsLiteral(d, baselineFrom)} and o.ordered_at < ${tsLiteral(d, asOf)}${scoped}` +
       ` group by o.account_id, a.name` +
-      ` having sum(case when o.ordered_at < ${ts(d, recentFrom)} then 1 else 0 end) >= ${CHURN_MIN_PRIOR_ORDERS}` +
-      ` and sum(case when o.ordered_at >= ${ts(d, recentFrom)} then o.amount_cents else 0 end) < ${CHURN_DROP * ratio} * sum(case when o.ordered_at < ${ts(d, recentFrom)} then o.amount_cents else 0 end)`,
+      ` having sum(case when o.ordered_at < ${tsLiteral(d, recentFrom)} then 1 else 0 end) >= ${CHURN_MIN_PRIOR_ORDERS}` +
+      ` and sum(case when o.ordered_at >= ${tsLiteral(d, recentFrom)} then o.amount_cents else 0 end) < ${CHURN_DROP * ratio} * sum(case when o.ordered_at < ${tsLiteral(d, recentFrom)} then o.amount_cents else 0 end)`,
   );
   return rows
     .map((r) => {
@@ -120,7 +121,7 @@ async function churnRisks(engine: KpiEngine, period: Period, filter: FilterValue
 async function kpisOffTrack(engine: KpiEngine, period: Period, filter: FilterValues): Promise<Signal[]> {
   const d = engine.kind;
   const keyRows = await engine.query(
-    `select distinct kpi_key from targets where period_start < ${ts(d, period.to)} and period_end > ${ts(d, period.from)}`,
+    `select distinct kpi_key from targets where period_start < ${tsLiteral(d, period.to)} and period_end > ${tsLiteral(d, period.from)}`,
   );
   const keys = keyRows.map((r) => String(r.kpi_key)).filter((k) => KPI_BY_KEY.has(k));
   if (!keys.length) return [];

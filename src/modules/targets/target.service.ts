@@ -4,15 +4,11 @@ import { TargetScope } from '../../shared/enums';
 import { assertVersion, findOrFail } from '../../shared/ids';
 import { Rep } from '../rep/rep.entity';
 import { Team } from '../team/team.entity';
+import { isKpiKey } from '../kpi/catalogue';
 import { Target } from './target.entity';
 import { AccessScope } from '../auth/access.policy';
+import { assertCanChangeTargets, assertCanSetTarget } from '../auth/targets.policy';
 import type { CreateTargetInput, UpdateTargetInput } from './target.inputs';
-
-/** Validators a KPI module can register so targets only name KPIs that exist. */
-let isKnownKpi: (key: string) => boolean = () => true;
-export function setKpiKeyValidator(check: (key: string) => boolean) {
-  isKnownKpi = check;
-}
 
 function checkPeriodAndValue(start: Date, end: Date, value: number) {
   if (!(end > start)) throw new BadInputError('periodEnd', 'periodEnd must be after periodStart');
@@ -20,27 +16,9 @@ function checkPeriodAndValue(start: Date, end: Date, value: number) {
   if (!Number.isFinite(value) || Math.abs(value) > 1e13) throw new BadInputError('value', 'value must be a finite number');
 }
 
-/**
- * Quotas are set by MANAGERs (their team and its reps) and EXEC/ADMIN (anything, including COMPANY targets).
- * The team or rep named must be readable first (NOT_FOUND, as a read of it), then the caller's (FORBIDDEN).
- */
-async function assertCanSetTarget(em: Em, access: AccessScope, input: Pick<CreateTargetInput, 'scope' | 'teamId' | 'repId'>): Promise<void> {
-  access.requireFinancials('Targets and quotas');
-  if (access.unrestricted) return;
-  if (input.scope === TargetScope.COMPANY) access.assertCompanyWide('A company target');
-  if (input.teamId) {
-    await access.findOrFail(em, Team, input.teamId, 'teamId');
-    access.assertTeam(input.teamId, 'teamId');
-  }
-  if (input.repId) {
-    await access.findOrFail(em, Rep, input.repId, 'repId');
-    await access.assertRep(input.repId, 'repId');
-  }
-}
-
 export async function createTarget(em: Em, input: CreateTargetInput, access = AccessScope.system()): Promise<Target> {
   await assertCanSetTarget(em, access, input);
-  if (!isKnownKpi(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
+  if (!isKpiKey(input.kpiKey)) throw new BadInputError('kpiKey', `Unknown KPI "${input.kpiKey}"`);
   checkPeriodAndValue(input.periodStart, input.periodEnd, input.value);
   return em.transactional(async (tx) => {
     let team: Team | null = null;
@@ -58,7 +36,7 @@ export async function createTarget(em: Em, input: CreateTargetInput, access = Ac
 }
 
 export async function updateTarget(em: Em, id: string, version: number, input: UpdateTargetInput, access = AccessScope.system()): Promise<Target> {
-  access.requireFinancials('Targets and quotas');
+  assertCanChangeTargets(access);
   return em.transactional(async (tx) => {
     const target = await access.findOrFail(tx, Target, id, 'id');
     await assertCanSetTarget(tx, access, { scope: target.scope, teamId: target.team ? String(target.team.id) : undefined, repId: target.rep ? String(target.rep.id) : undefined });

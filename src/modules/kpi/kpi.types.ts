@@ -1,9 +1,9 @@
 import { Financial } from '../auth/financial.middleware';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RepRole } from '../../shared/enums';
 import { Rep } from '../rep/rep.entity';
 import {
   ComparisonMode,
-  DashboardRole,
   FunnelCohort,
   KpiDimension,
   KpiDirection,
@@ -45,6 +45,12 @@ registerEnumType(TargetStatus, {
     'Progress against a target: pace (projected end-of-period value) / target >= 1 is ON_TRACK, >= 0.9 AT_RISK, else OFF_TRACK (inverted when lower is better).',
 });
 registerEnumType(ComparisonMode, { name: 'ComparisonMode', description: 'What to compare a period with.' });
+/**
+ * The audiences of dashboards are the sales roles (RepRole), but the GraphQL enum keeps its own name: clients
+ * declare `$role: DashboardRole!`. type-graphql names an enum by its object, hence a copy of RepRole's values
+ * (not a second list); TypeScript uses RepRole.
+ */
+export const DashboardRole = { ...RepRole };
 registerEnumType(DashboardRole, { name: 'DashboardRole', description: 'The audience of a dashboard.' });
 registerEnumType(FunnelCohort, { name: 'FunnelCohort', description: 'What a funnel follows: leads created or deals opened in the period.' });
 registerEnumType(SignalKind, { name: 'SignalKind', description: 'What a signal is about.' });
@@ -70,7 +76,7 @@ export class KpiDefinition {
   @Field(() => [KpiHealthRule], { description: 'Ranges giving the health flag; empty when the catalogue gives none.' }) healthRules!: KpiHealthRule[];
   @Field({ description: 'True when the KPI sums over time (targets are prorated, pace extrapolated).' }) additive!: boolean;
   @Field(() => [KpiDimension], { description: 'Dimensions the KPI can be grouped and filtered by.' }) dimensions!: KpiDimension[];
-  @Field(() => [DashboardRole], { description: 'Dashboards showing this KPI.' }) dashboards!: DashboardRole[];
+  @Field(() => [DashboardRole], { description: 'Dashboards showing this KPI.' }) dashboards!: RepRole[];
 }
 
 @ObjectType({ description: 'A resolved period: instants, with the time zone its buckets use.' })
@@ -140,7 +146,7 @@ export class KpiResult {
 
 @ObjectType({ description: 'One audience’s KPIs with trend, target and health, in one request.' })
 export class Dashboard {
-  @Field(() => DashboardRole) role!: DashboardRole;
+  @Field(() => DashboardRole) role!: RepRole;
   @Field(() => KpiPeriod) period!: KpiPeriod;
   @Field(() => [KpiResult], { description: 'One result per KPI, each with a single row for the scope.' }) kpis!: KpiResult[];
 }

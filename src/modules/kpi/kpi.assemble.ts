@@ -1,0 +1,190 @@
+import type { KpiDef } from './catalogue';
+import { KpiDimension, type KpiHealth, type KpiUnit } from './kpi.enums';
+import { type Comparison, compare, healthOf, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
+import { type Bucket, bucketDays, type Period } from './kpi.period';
+import { CURRENT, type KpiPlan, NONE, type PlannedKpi, PREVIOUS, SEP, targetsApply } from './kpi.plan';
+
+/**
+ * Assembling KPI rows, pure: from a plan and the measures fetched for it, the formulas, comparisons, targets
+ * and health of every row. No database: tests give it plain maps.
+ */
+
+export interface RowGroup {
+  dimension: KpiDimension;
+  key: string | null;
+  label: string | null;
+}
+
+export interface KpiRowData {
+  kpiKey: string;
+  groups: RowGroup[];
+  bucket: Bucket | null;
+  value: number | null;
+  numerator: number | null;
+  denominator: number | null;
+  unit: KpiUnit;
+  reason: string | null;
+  comparison: Comparison | null;
+  target: TargetProgress | null;
+  health: KpiHealth | null;
+}
+
+export interface KpiResultData {
+  key: string;
+  definition: KpiDef;
+  period: Period;
+  comparisonPeriod: Period | null;
+  rows: KpiRowData[];
+}
+
+/** One measure's values by row key (measureRowKey: bucket, then group values). */
+export type MeasureRows = Map<string, number | null>;
+
+/** Targets by KPI key, then scope key ("REP:12", "TEAM:3", "COMPANY"). */
+export type TargetsByKpi = Map<string, Map<string, TargetWindow[]>>;
+
+/** What fetch() read for a plan. */
+export interface Fetched {
+  /** Per planned KPI (same order): each measure's rows by ref ("closed.won"); null for unsupported KPIs. */
+  measures: Array<Map<string, MeasureRows> | null>;
+  targets: TargetsByKpi;
+  /** Display names of id dimensions, by "DIM:id" (e.g. "REP:12"). */
+  labels: Map<string, string>;
+}
+
+export function assemble(plan: KpiPlan, fetched: Fetched): KpiResultData[] {
+  const comparisonPeriod = plan.comparison?.period ?? null;
+  return plan.kpis.map((kpi, i) => {
+    const { def } = kpi;
+    const measures = fetched.measures[i];
+    if (!kpi.unsupported && !measures) throw new Error(`KPI ${def.key} was planned but not fetched`);
+    const rows = kpi.unsupported ? [emptyRow(def, kpi.unsupported)] : kpiRows(plan, kpi, measures!, fetched);
+    return { key: def.key, definition: def, period: plan.period, comparisonPeriod, rows };
+  });
+}
+
+/** Every group tuple seen in a measure split by all the request's dimensions (unordered: see compareTuples). */
+export function groupTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): Array<Array<string | null>> {
+  const tuples = new Map<string, Array<string | null>>();
+  for (const ref of kpi.refs) {
+    if (ref.ignore.length) continue;
+    for (const key of measures.get(ref.ref)!.keys()) {
+      const parts = key.split(SEP);
+      if (!parts[0].startsWith(CURRENT)) continue;
+      const values = parts.slice(1).map((p) => (p === NONE ? null : p));
+      tuples.set(values.map((v) => v ?? NONE).join(SEP), values);
+    }
+  }
+  if (plan.dims.length === 0) tuples.set('', []);
+  return [...tuples.values()];
+}
+
+function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched): KpiRowData[] {
+  const { def, refs } = kpi;
+  const { dims, period, grain } = plan;
+  const byRef = new Map(refs.map((ref) => [ref.ref, { ref, rows: measures.get(ref.ref)! }]));
+  const revenueTargets = fetched.targets.get('revenue');
+  const ownTargets = fetched.targets.get(def.key);
+  // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
+  const ordered = groupTuples(plan, kpi, measures).sort(compareTuples).map((values) => ({
+    // Each measure's key suffix for this tuple (its own dimensions only).
+    suffix: new Map(refs.map((ref) => [ref.ref, values.filter((_, i) => !ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')])),
+    scopeKey: plan.targetsApply ? targetScope(plan, values) : null,
+    // Shared by the tuple's rows in every bucket.
+    groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: labelOf(fetched.labels, dimension, values[i]) })),
+  }));
+  const rows: KpiRowData[] = [];
+  for (const [bucketIndex, bucket] of plan.current.entries()) {
+    const days = bucketDays(bucket);
+    const cb = plan.comparison ? plan.comparison.buckets[bucketIndex] : null;
+    const outBucket = grain ? { key: bucket.key, start: bucket.start, end: bucket.end } : null;
+    for (const { suffix, scopeKey, groups } of ordered) {
+      const lookup = (prefix: string) => (ref: string) => {
+        const m = byRef.get(ref);
+        if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
+        const found = m.rows.get(prefix + bucket.key + suffix.get(ref)!);
+        if (found === undefined) return m.ref.percentile ? null : 0;
+        return found;
+      };
+      const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
+      const computed = def.compute(lookup(CURRENT), { days, revenueTarget });
+      let comparison: Comparison | null = null;
+      if (cb) {
+        const cmpTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
+        const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
+        comparison = compare(computed.value, previous.value);
+      }
+      const target = scopeKey && plan.withTargets ? targetValue(ownTargets, scopeKey, bucket, def.additive) : null;
+      const value = computed.value == null || Number.isFinite(computed.value) ? computed.value : null;
+      rows.push({
+        kpiKey: def.key,
+        groups,
+        bucket: outBucket,
+        value,
+        numerator: computed.numerator ?? null,
+        denominator: computed.denominator ?? null,
+        unit: def.unit,
+        reason: computed.reason ?? null,
+        comparison,
+        target: target == null ? null : targetProgress(value, target, def.direction, def.additive, bucket.start, bucket.end, period.asOf),
+        health: healthOf(def.health, value),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Id dimensions whose rows carry a display name (fetch reads them from these tables). */
+export const LABELLED_DIMENSIONS: Partial<Record<KpiDimension, string>> = {
+  [KpiDimension.REP]: 'reps',
+  [KpiDimension.TEAM]: 'teams',
+  [KpiDimension.PRODUCT]: 'products',
+  [KpiDimension.STAGE]: 'pipeline_stages',
+};
+
+function labelOf(labels: Map<string, string>, dimension: KpiDimension, key: string | null): string {
+  if (key == null) return '(none)';
+  return LABELLED_DIMENSIONS[dimension] ? labels.get(`${dimension}:${key}`) ?? key : key;
+}
+
+/** The target scope of a row ("REP:12", "TEAM:3", "COMPANY"), or null when no target applies to it. */
+function targetScope(plan: Pick<KpiPlan, 'dims' | 'requested' | 'scoped'>, values: Array<string | null>): string | null {
+  const { dims, requested: filter } = plan;
+  if (!targetsApply(dims, filter)) return null;
+  const pick = (dim: KpiDimension) => {
+    const i = dims.indexOf(dim);
+    if (i >= 0) return values[i];
+    return filter[dim]?.length === 1 ? String(filter[dim]![0]) : undefined;
+  };
+  const rep = pick(KpiDimension.REP);
+  if (rep === null) return null;
+  if (rep !== undefined) return `REP:${rep}`;
+  const team = pick(KpiDimension.TEAM);
+  if (team === null) return null;
+  if (team !== undefined) return `TEAM:${team}`;
+  // A restricted caller's "whole company" is only its own slice: the company target does not apply.
+  return plan.scoped ? null : 'COMPANY';
+}
+
+function targetValue(targets: Map<string, TargetWindow[]> | undefined, scopeKey: string, bucket: Pick<Bucket, 'start' | 'end'>, additive: boolean): number | null {
+  const windows = targets?.get(scopeKey);
+  return windows?.length ? targetFor(windows, bucket.start, bucket.end, additive) : null;
+}
+
+function emptyRow(def: KpiDef, reason: string): KpiRowData {
+  return { kpiKey: def.key, groups: [], bucket: null, value: null, numerator: null, denominator: null, unit: def.unit, reason, comparison: null, target: null, health: null };
+}
+
+/** Group tuples in display order: ids numerically, names alphabetically, "(none)" last. */
+function compareTuples(a: Array<string | null>, b: Array<string | null>): number {
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i], b[i]];
+    if (x === y) continue;
+    if (x == null) return 1;
+    if (y == null) return -1;
+    const [nx, ny] = [Number(x), Number(y)];
+    const c = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
+    if (c) return c;
+  }
+  return 0;
+}
