@@ -28,19 +28,29 @@ export const supervises = (config: Readonly<AppConfig>) => config.processes > 1 
 
 export async function superviseCluster(config: Readonly<AppConfig>, logger: Logger): Promise<void> {
   const workers = new Map<number, Worker>();
+  /** Processes that listen: they drain on request and must exit 0; one still starting is simply stopped. */
+  const serving = new Set<Worker>();
   const failures = new Map<number, number>();
+  let started = false;
   let stopping = false;
+  let failed = false;
 
   const start = (slot: number) =>
     new Promise<Worker>((resolve, reject) => {
       const startedAt = Date.now();
       const worker = cluster.fork({ [BACKGROUND_ENV]: slot === 0 ? 'true' : 'false', PIPEWISE_PROCESS_SLOT: String(slot) });
       workers.set(slot, worker);
-      worker.once('listening', () => resolve(worker));
+      worker.once('listening', () => {
+        serving.add(worker);
+        if (stopping) worker.send(SHUTDOWN_MESSAGE);
+        resolve(worker);
+      });
       worker.once('exit', (code, signal) => {
         if (workers.get(slot) === worker) workers.delete(slot);
+        if (serving.delete(worker) && stopping && code !== 0) failed = true;
         reject(new Error(`server process ${slot} exited (${signal ?? code}) before listening`));
-        if (stopping || !started) return;
+        if (stopping) return void (workers.size === 0 && stopped());
+        if (!started) return;
         // A process that keeps dying within 10 s waits longer each time (1, 2, 4 ... 30 s): no fork loop.
         const quick = Date.now() - startedAt < 10_000;
         const n = quick ? (failures.get(slot) ?? 0) + 1 : 0;
@@ -53,18 +63,12 @@ export async function superviseCluster(config: Readonly<AppConfig>, logger: Logg
       });
     });
 
-  let started = false;
-  try {
-    await start(0); // migrates and seeds before the others open the database
-    await Promise.all(Array.from({ length: config.processes - 1 }, (_, i) => start(i + 1)));
-  } catch {
-    stopping = true;
-    for (const worker of workers.values()) worker.process.kill('SIGTERM');
-    process.exit(1); // the process that could not start has said why, in one line: nothing to add
-  }
-  started = true;
-  logger.info({ processes: config.processes, pids: [...workers.values()].map((w) => w.process.pid), workerThreads: config.workers.threads }, `${config.processes} server processes, ${config.workers.threads} worker thread(s) each`);
+  const stopped = () => {
+    logger.info(failed ? 'stopped (a server process did not stop cleanly)' : 'stopped cleanly');
+    process.exit(failed ? 1 : 0);
+  };
 
+  // Signals are handled from the first moment: a stop during start-up stops the processes already started.
   const shutdown = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: stopping every server process now');
@@ -73,27 +77,30 @@ export async function superviseCluster(config: Readonly<AppConfig>, logger: Logg
     }
     stopping = true;
     logger.info({ signal, processes: workers.size }, 'shutting down: every server process finishes its in-flight requests');
-    for (const worker of workers.values()) if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+    for (const worker of workers.values()) {
+      if (serving.has(worker) && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      else worker.process.kill('SIGTERM'); // still starting: it serves nothing yet
+    }
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'server processes did not stop in time: killing them');
       for (const worker of workers.values()) worker.process.kill('SIGKILL');
       process.exit(1);
     }, config.shutdownTimeoutMs + 2000);
     timer.unref();
-    let failed = false;
-    const exited = () => {
-      if (workers.size === 0) {
-        logger.info(failed ? 'stopped (a server process did not stop cleanly)' : 'stopped cleanly');
-        process.exit(failed ? 1 : 0);
-      }
-    };
-    cluster.on('exit', (worker, code) => {
-      if (code !== 0) failed = true;
-      for (const [slot, w] of workers) if (w === worker) workers.delete(slot);
-      exited();
-    });
-    exited();
+    if (workers.size === 0) stopped();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await start(0); // migrates and seeds before the others open the database
+    await Promise.all(Array.from({ length: config.processes - 1 }, (_, i) => start(i + 1)));
+  } catch {
+    if (stopping) return; // asked to stop while starting: shutdown() finishes
+    stopping = true;
+    for (const worker of workers.values()) worker.process.kill('SIGTERM');
+    process.exit(1); // the process that could not start has said why, in one line: nothing to add
+  }
+  started = true;
+  logger.info({ processes: config.processes, pids: [...workers.values()].map((w) => w.process.pid), workerThreads: config.workers.threads }, `${config.processes} server processes, ${config.workers.threads} worker thread(s) each`);
 }
