@@ -3,6 +3,7 @@ import type { AppConfig } from '../config';
 import type { Em } from '../db/orm';
 import { AccessScope } from '../modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
+import type { ScoringRuntime } from '../modules/scoring/scoring.runtime';
 import type { HeavyJob } from '../shared/workers/pool';
 import { Loaders } from './loaders';
 import type { RateDecision } from './rate-limit';
@@ -13,6 +14,8 @@ export interface Context {
   loaders: Loaders;
   config: Readonly<AppConfig>;
   logger: Logger;
+  /** The app's scoring (model registry, stored scores, training). */
+  scoring: ScoringRuntime;
   requestId: string;
   identity: Readonly<Identity>;
   /** Row- and field-level rules for this identity (src/modules/auth/access.policy.ts). */
@@ -30,11 +33,12 @@ export function createContext(
   em: Em,
   config: Readonly<AppConfig>,
   logger: Logger,
+  scoring: ScoringRuntime,
   requestId: string,
   identity: Readonly<Identity> = SYSTEM_IDENTITY,
   signal: AbortSignal = new AbortController().signal,
 ): Context {
   const requestEm = em.fork({ clear: true }) as Em;
   const access = new AccessScope(identity, requestEm);
-  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access, signal };
+  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, scoring, requestId, identity, access, signal };
 }

@@ -7,7 +7,7 @@ import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Em } from '../../src/db/orm';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
-import { ScoringRuntime, scoringOf } from '../../src/modules/scoring/scoring.runtime';
+import { ModelRegistry } from '../../src/modules/scoring/model-registry';
 import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
 import { DATABASES, createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { createScoringWorld, type ScoringWorld } from '../helpers/scoring-world';
@@ -74,7 +74,7 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
     const started = await app.execute<{ trainModel: { id: string; status: string } }>(`mutation { trainModel(kind: LEAD) { id status } }`);
     expect(started.errors).toBeUndefined();
     expect(started.data!.trainModel.status).toBe('TRAINING');
-    await scoringOf(em).idle();
+    await app.scoring.idle();
     const job = await app.execute<{ trainingJob: { status: string; message: string; active: boolean } }>(JOB, { id: started.data!.trainModel.id });
     expect(job.data!.trainingJob).toMatchObject({ status: 'FAILED', active: false });
     expect(job.data!.trainingJob.message).toMatch(/^Insufficient data for the lead model: 60 closed examples/);
@@ -90,7 +90,7 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
     beforeAll(async () => {
       // A second, larger history in the same database (new ids), enough for both models.
       more = await createScoringWorld(app.orm.em as Em, { closedLeads: 1400, closedDeals: 460, seed: 'enough', idOffset: 10_000, world });
-      const runtime = scoringOf(em);
+      const runtime = app.scoring;
       const job = await createTrainingJob(em, ModelKind.LEAD);
       const row = await runTrainingJob(runtime, job.id, { maxEpochs: 8, seed: 3 });
       expect(row.message).toBe('ready');
@@ -158,7 +158,7 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
     });
 
     it('scores new and changed leads without a manual step', async () => {
-      const runtime = scoringOf(em);
+      const runtime = app.scoring;
       const created = await app.execute<{ createLead: { id: string; version: number } }>(
         `mutation($input: CreateLeadInput!) { createLead(input: $input) { id version } }`,
         { input: { name: 'Hot prospect', source: 'Referral', ownerId: String(more.sdr2.id), hasNeed: true, attributes: { 'Total Visits': '14', Occupation: 'Student' } } },
@@ -178,7 +178,7 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
     });
 
     it('trains the deal model and serves Deal.winProbability; bad input is refused with the field', async () => {
-      const runtime = scoringOf(em);
+      const runtime = app.scoring;
       const job = await createTrainingJob(em, ModelKind.DEAL);
       const row = await runTrainingJob(runtime, job.id, { maxEpochs: 8 });
       expect(row.message).toBe('ready');
@@ -198,8 +198,8 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
     }, 60_000);
 
     it('a second server follows activateModel through the registry', async () => {
-      const runtime = scoringOf(em);
-      const other = new ScoringRuntime(app.orm, app.config, pino({ level: 'silent' }), { registryCheckMs: 0, sweepMs: 0 });
+      const runtime = app.scoring;
+      const other = new ModelRegistry(app.orm, app.config, pino({ level: 'silent' }), { checkMs: 0 });
       expect((await other.scorer(ModelKind.LEAD)).version).toBe(leadVersion);
       const job = await createTrainingJob(em, ModelKind.LEAD);
       const row = await runTrainingJob(runtime, job.id, { maxEpochs: 3, seed: 9 });
@@ -210,7 +210,6 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
       await runtime.idle();
       const versions = await (em.getKnex() as unknown as Knex)('lead_scores').distinct('model_version');
       expect(versions.map((v: { model_version: string }) => v.model_version)).toEqual([row.version]);
-      await other.stop();
     }, 60_000);
   });
 });
