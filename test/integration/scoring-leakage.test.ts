@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { Knex } from '@mikro-orm/knex';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { knexOf } from '../../src/db/dialect';
 import type { Em } from '../../src/db/orm';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
 import { seedDemoWorld } from '../../seeds';
@@ -47,7 +48,7 @@ describe.each(DATABASES)('leakage guard on %s', (kind) => {
     const config = loadConfig({ NODE_ENV: 'test' }, { database: db.config, seedDemoWhenEmpty: false, modelsDir });
     app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: true } });
     await seedDemoWorld(app.orm, { seed: 42, deals: 1200, end: new Date('2026-11-23T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    knex = (app.orm.em as Em).getKnex() as unknown as Knex;
+    knex = knexOf(app.orm.em as Em);
     await knex('deals').where('status', 'LOST').update({ amount_cents: 0 });
   }, 120_000);
 

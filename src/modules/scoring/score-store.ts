@@ -9,6 +9,7 @@ import type { Em, Orm } from '../../db/orm';
 import type { HeavyWork } from '../../shared/workers/pool';
 import { KINDS, type KindDescriptor, type ScoredRow } from './model-kinds';
 import type { ModelRegistry } from './model-registry';
+import { percentileIn } from './metrics';
 import type { Factor, ScoreMethod, Scorer } from './scorer';
 import type { ModelKind } from './scoring.entity';
 
@@ -229,17 +230,4 @@ export function storedView(r: Record<string, unknown>, note: string | null): Sco
     note: r.method === 'RULES' ? note : null,
     scoredAt: new Date(readEpochMs(r.scored_at)!),
   };
-}
-
-/** Percentile (0..100, one decimal) of `probability` in ascending `sorted`: the share strictly below it. */
-export function percentileIn(sorted: Float64Array, probability: number): number | null {
-  if (sorted.length === 0) return null;
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < probability) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.round((1000 * lo) / sorted.length) / 10;
 }
