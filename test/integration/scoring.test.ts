@@ -310,6 +310,22 @@ describe.each(DATABASES)('scoring on %s', (kind) => {
         const expected = await modelProbabilities(em, ModelKind.LEAD, leadModel, after.map((e) => Number(e.node.id)));
         for (const e of after) expect(e.score.probability).toBeCloseTo(expected.get(Number(e.node.id))!, 6);
       }, 60_000);
+
+      it('a lead changed during a full rescore keeps the score of its change, not the older one the rescore computed', async () => {
+        const id = world.openLeadIds[0]; // in the first chunk: scored by the rescore before it changes
+        const { lead } = (await app.execute<{ lead: { version: number } }>(`query($id: ID!) { lead(id: $id) { version } }`, { id: String(id) })).data!;
+        let changed = false;
+        await app.scoring.store.rescoreAll(ModelKind.LEAD, async () => {
+          if (changed) return;
+          changed = true;
+          const res = await app.execute(`mutation($id: ID!, $v: Int!) { updateLead(id: $id, version: $v, input: { source: "Webinar" }) { id } }`, { id: String(id), v: lead.version });
+          expect(res.errors).toBeUndefined();
+          await app.scoring.idle(); // the subscriber stores the changed lead's score now
+        });
+        const row = (await storedLeadScores()).find((r) => Number(r.lead_id) === id)!;
+        expect(row.source).toBe("Webinar"); // a source the rescore never saw
+        expect(Number(row.probability)).toBeCloseTo((await modelProbabilities(em, ModelKind.LEAD, leadModel, [id])).get(id)!, 6);
+      }, 60_000);
     });
   });
 });

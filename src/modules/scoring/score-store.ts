@@ -194,8 +194,9 @@ export class ScoreStore {
     if (batch.upserts.length === 0 && batch.closed.length === 0 && !batch.dropAllClosed) return;
     await knexOf(em).transaction(async (trx) => {
       for (let i = 0; i < batch.upserts.length; i += ROWS_PER_INSERT) {
-        await trx(d.scoreTable).insert(batch.upserts.slice(i, i + ROWS_PER_INSERT)).onConflict(d.scoreKey).merge()
-          .where(`${d.scoreTable}.scored_at`, '<=', trx.ref('excluded.scored_at'));
+        // knex drops merge().where() from a multi-row SQLite upsert (compiled as `select ... union all`): appended here.
+        const upsert = trx(d.scoreTable).insert(batch.upserts.slice(i, i + ROWS_PER_INSERT)).onConflict(d.scoreKey).merge().toSQL();
+        await trx.raw(`${upsert.sql} where ${d.scoreTable}.scored_at <= excluded.scored_at`, upsert.bindings);
       }
       for (let i = 0; i < batch.closed.length; i += IDS_PER_DELETE) await trx(d.scoreTable).whereIn(d.scoreKey, batch.closed.slice(i, i + IDS_PER_DELETE)).delete();
       if (batch.dropAllClosed) {
