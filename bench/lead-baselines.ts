@@ -18,7 +18,7 @@ import { parseDatabaseUrl } from '../src/config';
 import { createOrm, type Em } from '../src/db/orm';
 import { encode } from '../src/modules/scoring/features';
 import { ModelKind } from '../src/modules/scoring/scoring.entity';
-import { loadExamples, trainSettings } from '../src/modules/scoring/scoring.service';
+import { loadExamples, trainSettings } from '../src/modules/scoring/training-data';
 import { splitExamples } from '../src/modules/scoring/split';
 import { initTensorflow } from '../src/modules/scoring/tf-backend';
 import { trainScoringModel } from '../src/modules/scoring/trainer';

@@ -20,8 +20,7 @@ import { loadConfig, parseDatabaseUrl } from '../src/config';
 import { createOrm, migrate, type Em } from '../src/db/orm';
 import { ModelKind } from '../src/modules/scoring/scoring.entity';
 import { ModelScorer } from '../src/modules/scoring/scorer';
-import { scoringOf } from '../src/modules/scoring/scoring.runtime';
-import { loadExamples, trainSettings } from '../src/modules/scoring/scoring.service';
+import { loadExamples, trainSettings } from '../src/modules/scoring/training-data';
 import { initTensorflow } from '../src/modules/scoring/tf-backend';
 import { trainScoringModel, type Example } from '../src/modules/scoring/trainer';
 import { seedDemoWorld } from '../seeds';
@@ -118,10 +117,9 @@ async function benchQueue(kind: 'sqlite' | 'postgresql') {
   const app = await createApp(config, { logger: silent });
   try {
     const em = app.orm.em.fork() as Em;
-    const runtime = scoringOf(em);
     const [{ n }] = await em.getConnection().execute('select count(*) as n from leads');
     let t = performance.now();
-    const result = await runtime.rescoreAll(ModelKind.LEAD);
+    const result = await app.scoring.store.rescoreAll(ModelKind.LEAD);
     console.log(`queue-${kind}: ${n} leads; scored all ${result.scored} open leads in ${sec(performance.now() - t)} s (${result.method} ${result.modelVersion})`);
     const owners = await em.getConnection().execute(`select owner_id, team_id, count(*) as n from lead_scores where owner_id is not null group by owner_id, team_id order by n desc`);
     await app.execute(QUEUE, {}); // warm-up: model, percentile sample

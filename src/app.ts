@@ -18,7 +18,7 @@ import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
-import { startScoring, type RuntimeOptions } from './modules/scoring/scoring.runtime';
+import { startScoring, type RuntimeOptions, type ScoringRuntime } from './modules/scoring/scoring.runtime';
 import { createLogger } from './shared/logger';
 import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
@@ -47,6 +47,8 @@ export interface App {
   workers: WorkerPool;
   /** The scheduled forecast snapshots (FORECAST_SNAPSHOT_EVERY_HOURS; off in tests unless configured). */
   snapshots: SnapshotScheduler;
+  /** Lead and deal scoring: model registry, stored scores, automatic rescoring, background training. */
+  scoring: ScoringRuntime;
   /**
    * Runs one operation through the full Apollo pipeline (limits, rules, error formatting), as an HTTP request
    * would, as `identity`: the system identity (ADMIN) by default, for tests, the CLI and the server's own jobs.
@@ -69,7 +71,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   }
   const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: readDatabase(config.database) }); // forecast facts load from the replica when there is one
   registerHeavyWork(orm.em, workers);
-  const scoring = startScoring(orm, config, logger, options.scoring);
+  const scoring = startScoring(orm, config, logger, { work: workers, ...options.scoring });
   const snapshots = startSnapshotScheduler(orm, config, logger);
   const schema = await getSchema();
   const expressApp = express();
@@ -111,7 +113,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     throw error;
   }
 
-  const newContext = (requestId: string, identity: Readonly<Identity>, signal?: AbortSignal) => createContext(orm.em as Em, config, logger, requestId, identity, signal);
+  const newContext = (requestId: string, identity: Readonly<Identity>, signal?: AbortSignal) => createContext(orm.em as Em, config, logger, scoring, requestId, identity, signal);
 
   let draining = false;
   let lastRequestAt = 0;
@@ -160,6 +162,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     health,
     workers,
     snapshots,
+    scoring,
     execute,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {

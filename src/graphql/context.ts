@@ -5,6 +5,7 @@ import { readFromPrimary, readFromReplica } from '../db/read-routing';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AccessScope } from '../modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../modules/auth/identity';
+import type { ScoringRuntime } from '../modules/scoring/scoring.runtime';
 import type { HeavyJob } from '../shared/workers/pool';
 import { Loaders } from './loaders';
 import type { RateDecision } from './rate-limit';
@@ -15,6 +16,8 @@ export interface Context {
   loaders: Loaders;
   config: Readonly<AppConfig>;
   logger: Logger;
+  /** The app's scoring (model registry, stored scores, training). */
+  scoring: ScoringRuntime;
   requestId: string;
   identity: Readonly<Identity>;
   /** Row- and field-level rules for this identity (src/modules/auth/access.policy.ts). */
@@ -32,13 +35,14 @@ export function createContext(
   em: Em,
   config: Readonly<AppConfig>,
   logger: Logger,
+  scoring: ScoringRuntime,
   requestId: string,
   identity: Readonly<Identity> = SYSTEM_IDENTITY,
   signal: AbortSignal = new AbortController().signal,
 ): Context {
   const requestEm = readFromReplica(em.fork({ clear: true }) as Em); // with DATABASE_READ_URL: until it writes
   const access = new AccessScope(identity, requestEm);
-  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, requestId, identity, access, signal };
+  return { em: requestEm, loaders: new Loaders(requestEm, access), config, logger, scoring, requestId, identity, access, signal };
 }
 
 /** A mutation reads from the primary from its first statement on: what it reads decides what it writes. */

@@ -1,7 +1,6 @@
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { DealStatus } from '../../src/shared/enums';
-import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { createBasicWorld } from '../helpers/fixtures';
 
@@ -45,7 +44,7 @@ describe.each(DATABASES)('relation batching on %s', (kind) => {
       } as never);
     }
     await em.flush();
-    await scoringOf(app.orm.em as Em).idle(); // automatic scoring of the new deals must not be counted below
+    await app.scoring.idle(); // automatic scoring of the new deals must not be counted below
   });
   afterAll(async () => app?.close());
 

@@ -6,7 +6,6 @@ import { AccessRole, type Identity } from '../../src/modules/auth/identity';
 import { DATABASES } from '../helpers/databases';
 import { createScoringWorld } from '../helpers/scoring-world';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
-import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
 import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -114,7 +113,7 @@ describe('model training on the worker pool', () => {
       expect(app.workers.stats.threads).toBe(0); // nothing heavy has run yet
       const em = app.orm.em.fork() as Em;
       const seen: number[] = [];
-      const row = await runTrainingJob(scoringOf(em), (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 1, onProgress: (f) => seen.push(f) });
+      const row = await runTrainingJob(app.scoring, (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 1, onProgress: (f) => seen.push(f) });
       expect([row.status, row.message, row.progress]).toEqual(['READY', 'ready', 1]);
       expect(app.workers.stats.threads).toBeGreaterThanOrEqual(1); // the pool started for it
       expect(seen.length).toBeGreaterThan(2); // progress crossed back from the worker
@@ -125,7 +124,7 @@ describe('model training on the worker pool', () => {
       const rescored = await app.execute<{ rescore: { scored: number } }>('mutation { rescore(kind: LEAD) { scored } }');
       expect(rescored.data?.rescore.scored).toBe(world.openLeadIds.length);
       const stored = await (app.orm.em.fork() as Em).getConnection().execute(`select lead_id, probability, model_version from lead_scores order by lead_id limit 5`);
-      const here = await scoringOf(em).scoreLeads(app.orm.em.fork() as Em, stored.map((r) => Number(r.lead_id)));
+      const here = await app.scoring.store.score(app.orm.em.fork() as Em, ModelKind.LEAD, stored.map((r) => Number(r.lead_id)));
       for (const r of stored) {
         expect(r.model_version).toBe(row.version);
         expect(Number(r.probability)).toBeCloseTo(here.get(Number(r.lead_id))!.probability, 6);

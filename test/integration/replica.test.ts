@@ -183,7 +183,7 @@ suite(`read replica (DATABASE_READ_URL)${skipped ? `: skipped, ${skipped}` : ''}
   });
 
   it('a request reads from the replica until it writes; the write and every read after it use the primary', async () => {
-    const ctx = createContext(replicaApp.orm.em as Em, replicaApp.config, logger, 'replica-em');
+    const ctx = createContext(replicaApp.orm.em as Em, replicaApp.config, logger, replicaApp.scoring, 'replica-em');
     const inRecovery = async (em: Em) => ((await em.getConnection().execute('select pg_is_in_recovery() as r'))[0] as { r: boolean }).r;
     const replicaKnex = (replicaApp.orm.em as Em).getConnection('read').getKnex();
     const onReplica: string[] = [];
@@ -213,7 +213,7 @@ suite(`read replica (DATABASE_READ_URL)${skipped ? `: skipped, ${skipped}` : ''}
     }
     await caughtUp();
     // a new request reads from the replica again, which now has the write
-    const next = createContext(replicaApp.orm.em as Em, replicaApp.config, logger, 'replica-em-2');
+    const next = createContext(replicaApp.orm.em as Em, replicaApp.config, logger, replicaApp.scoring, 'replica-em-2');
     expect(await inRecovery(next.em)).toBe(true);
   });
 

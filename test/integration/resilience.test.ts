@@ -10,7 +10,6 @@ import { createSecurityTestApp, post, tokenFor, type SecurityTestApp } from '../
 import type { Em } from '../../src/db/orm';
 import { AccessRole, type Identity } from '../../src/modules/auth/identity';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
-import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
 import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
 import { createScoringWorld } from '../helpers/scoring-world';
 
@@ -78,7 +77,7 @@ onPostgres('a model activated through one instance is served by the other (Postg
   it('B serves the version A activated, with no restart', async () => {
     const world = await createScoringWorld(a.orm.em as Em, { closedLeads: 1100, closedDeals: 20 });
     const em = a.orm.em.fork() as Em;
-    const runtime = scoringOf(em);
+    const runtime = a.scoring;
     const first = await runTrainingJob(runtime, (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 1 });
     const second = await runTrainingJob(runtime, (await createTrainingJob(em, ModelKind.LEAD)).id, { maxEpochs: 2, seed: 2 });
     expect([first.message, second.message, second.active]).toEqual(['ready', 'ready', false]);

@@ -5,8 +5,9 @@ import pino from 'pino';
 import type { Knex } from '@mikro-orm/knex';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { knexOf } from '../../src/db/dialect';
 import type { Em } from '../../src/db/orm';
-import { scoringOf } from '../../src/modules/scoring/scoring.runtime';
+import { ModelKind } from '../../src/modules/scoring/scoring.entity';
 import { seedDemoWorld } from '../../seeds';
 import { DATABASES, createTestDatabase, type TestDatabase } from '../helpers/databases';
 
@@ -47,7 +48,7 @@ describe.each(DATABASES)('leakage guard on %s', (kind) => {
     const config = loadConfig({ NODE_ENV: 'test' }, { database: db.config, seedDemoWhenEmpty: false, modelsDir });
     app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: true } });
     await seedDemoWorld(app.orm, { seed: 42, deals: 1200, end: new Date('2026-11-23T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    knex = (app.orm.em as Em).getKnex() as unknown as Knex;
+    knex = knexOf(app.orm.em as Em);
     await knex('deals').where('status', 'LOST').update({ amount_cents: 0 });
   }, 120_000);
 
@@ -63,7 +64,7 @@ describe.each(DATABASES)('leakage guard on %s', (kind) => {
     expect(first.errors).toBeUndefined();
     expect(first.data!.deal.winProbability.method).toBe('RULES');
     // The first read found no model and enough history: training started in the background.
-    await scoringOf(app.orm.em as Em).idle();
+    await app.scoring.idle();
 
     const res = await app.execute<{ models: ModelShape[] }>(MODELS, { kind: 'DEAL' });
     expect(res.errors).toBeUndefined();
@@ -84,11 +85,11 @@ describe.each(DATABASES)('leakage guard on %s', (kind) => {
     expect(model.details.split.method).toBe('time');
 
     // The leaky model is not served: deals keep the rule-based score, which says why; no second training starts.
-    scoringOf(app.orm.em as Em).invalidate('DEAL' as never);
+    app.scoring.registry.invalidate(ModelKind.DEAL);
     const after = await app.execute<{ deal: { winProbability: { method: string; note: string } } }>(DEAL_SCORE, { id: String(openDeal) });
     expect(after.data!.deal.winProbability.method).toBe('RULES');
     expect(after.data!.deal.winProbability.note).toMatch(new RegExp(`^Model ${model.version} is held back by the leakage guard \\(Leakage guard dropped Amount`));
-    await scoringOf(app.orm.em as Em).idle();
+    await app.scoring.idle();
     expect((await app.execute<{ models: ModelShape[] }>(MODELS, { kind: 'DEAL' })).data!.models).toHaveLength(1);
   }, 180_000);
 
@@ -98,7 +99,7 @@ describe.each(DATABASES)('leakage guard on %s', (kind) => {
     else await knex('leads').where('status', 'CONVERTED').update({ attributes: knex.raw('attributes || ?::jsonb', [JSON.stringify(patch)]) });
     const started = await app.execute<{ trainModel: { id: string } }>(`mutation { trainModel(kind: LEAD) { id } }`);
     expect(started.errors).toBeUndefined();
-    await scoringOf(app.orm.em as Em).idle();
+    await app.scoring.idle();
     const [model] = (await app.execute<{ models: ModelShape[] }>(MODELS, { kind: 'LEAD' })).data!.models;
     expect(model).toMatchObject({ id: started.data!.trainModel.id, status: 'READY', active: false });
     expect(model.leakage.dropped.map((d) => [d.feature, d.reason])).toEqual([['attr.Business Segment', 'separates']]);

@@ -4,7 +4,7 @@ import type { Em } from '../../src/db/orm';
 import { fileSource } from '../../src/modules/import/csv-source';
 import { runImport } from '../../src/modules/import/import.service';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
-import { loadExamples, trainSettings } from '../../src/modules/scoring/scoring.service';
+import { loadExamples, trainSettings } from '../../src/modules/scoring/training-data';
 import { initTensorflow } from '../../src/modules/scoring/tf-backend';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { trainScoringModel, type TrainedModelInfo } from '../../src/modules/scoring/trainer';

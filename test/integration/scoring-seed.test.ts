@@ -3,7 +3,7 @@ import { createOrm, migrate, type Em, type Orm } from '../../src/db/orm';
 import { loadConfig, parseDatabaseUrl } from '../../src/config';
 import { initTensorflow } from '../../src/modules/scoring/tf-backend';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
-import { loadExamples, trainSettings } from '../../src/modules/scoring/scoring.service';
+import { loadExamples, trainSettings } from '../../src/modules/scoring/training-data';
 import { trainScoringModel, type TrainedModelInfo } from '../../src/modules/scoring/trainer';
 import { seedDemoWorld, WORLD_TRUTH } from '../../seeds';
 

@@ -15,7 +15,7 @@ import { textSource } from '../../src/modules/import/csv-source';
 import { runImport } from '../../src/modules/import/import.service';
 import { holdsSalesData } from '../../seeds';
 import { createOrm } from '../../src/db/orm';
-import { ScoringRuntime } from '../../src/modules/scoring/scoring.runtime';
+import { ModelRegistry } from '../../src/modules/scoring/model-registry';
 import { DATABASES, createTestDatabase, type TestDatabase } from '../helpers/databases';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -103,7 +103,7 @@ describe('models of a running server', () => {
     const config = loadConfig({ NODE_ENV: 'test' }, { database: parseDatabaseUrl(':memory:'), seedDemoWhenEmpty: false, modelsDir, demoModelsDir: path.join(ROOT, 'models') });
     const orm = await createOrm(config.database);
     try {
-      const runtime = new ScoringRuntime(orm, config, pino({ level: 'silent' }));
+      const runtime = new ModelRegistry(orm, config, pino({ level: 'silent' }));
       const demo = fs.readdirSync(path.join(ROOT, 'models', 'lead'))[0];
       expect(runtime.modelDir(`lead/${demo}`)).toBe(path.join(ROOT, 'models', 'lead', demo));
       const scorer = await runtime.loadModel(`lead/${demo}`);

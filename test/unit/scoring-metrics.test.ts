@@ -1,5 +1,5 @@
 import { applyPlatt, fitPlatt, logit, sigmoid } from '../../src/modules/scoring/calibration';
-import { brier, calibrationTable, expectedCalibrationError, lift, logLoss, prAuc, rocAuc, tierCutoffs, tierOf } from '../../src/modules/scoring/metrics';
+import { brier, calibrationTable, expectedCalibrationError, lift, logLoss, percentileIn, prAuc, rocAuc, tierCutoffs, tierOf } from '../../src/modules/scoring/metrics';
 import seedrandom from 'seedrandom';
 
 describe('metrics computed by hand', () => {
@@ -42,6 +42,17 @@ describe('metrics computed by hand', () => {
     const cut = tierCutoffs(scores);
     expect(cut).toEqual({ A: 1, B: 0.8, C: 0.5 });
     expect(scores.map((s) => tierOf(s, cut)).join('')).toBe('DDDDCCCBBA');
+  });
+
+  it('percentile in the queue: the share of stored scores strictly below, to one decimal', () => {
+    const sorted = Float64Array.from([0.1, 0.2, 0.2, 0.4, 0.7, 0.7, 0.9]);
+    expect(percentileIn(sorted, 0.05)).toBe(0);
+    expect(percentileIn(sorted, 0.1)).toBe(0); // the lowest score: nothing below it
+    expect(percentileIn(sorted, 0.2)).toBe(14.3); // 1 of 7
+    expect(percentileIn(sorted, 0.3)).toBe(42.9); // 3 of 7
+    expect(percentileIn(sorted, 0.9)).toBe(85.7); // 6 of 7
+    expect(percentileIn(sorted, 1)).toBe(100);
+    expect(percentileIn(new Float64Array(0), 0.5)).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@
  */
 import seedrandom from 'seedrandom';
 import type { Knex } from '@mikro-orm/knex';
+import { knexOf, readEpochMs, readJson } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import type { RawRecord } from './features';
 
@@ -61,14 +62,6 @@ export const DEAL_LABELS: Record<string, string> = {
 /** Owner ids are labels, not quantities. */
 export const FORCE_CATEGORICAL = ['owner'];
 
-export const toMs = (v: unknown): number | null => {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.getTime();
-  const n = typeof v === 'number' ? v : Number(v);
-  if (Number.isFinite(n)) return n;
-  const parsed = Date.parse(String(v));
-  return Number.isFinite(parsed) ? parsed : null;
-};
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -116,8 +109,6 @@ export interface DealRow {
 
 export type Selection = { statuses: string[]; ids?: undefined } | { ids: number[]; statuses?: undefined };
 
-const knexOf = (em: Em): Knex => em.getKnex() as unknown as Knex;
-
 /** Restricts a lead or deal query (table alias `alias`) to the selection and one keyset page in id order. */
 function selectPage(q: Knex.QueryBuilder, alias: string, selection: Selection, afterId: number, newestFirst: boolean): void {
   if (selection.ids) q.whereIn(`${alias}.id`, selection.ids);
@@ -144,11 +135,11 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
   const engagement = await leadEngagement(knex, rows.map((r) => Number(r.id)));
   return rows.map((r) => {
     const id = Number(r.id);
-    const attributes = (typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes ?? {}) as Record<string, unknown>;
+    const attributes = readJson<Record<string, unknown>>(r.attributes, {});
     const act = engagement.get(id);
     // The lead's first known moment: an export that dates leads only by first contact or MQL date is loaded
     // at the import time, which is then later than those dates.
-    const arrivedAt = Math.min(...[r.created_at, r.first_contacted_at, r.mql_at].map(toMs).filter((t): t is number => t !== null));
+    const arrivedAt = Math.min(...[r.created_at, r.first_contacted_at, r.mql_at].map(readEpochMs).filter((t): t is number => t !== null));
     const record: RawRecord = {
       source: r.source as string | null,
       title: r.title as string | null,
@@ -179,10 +170,10 @@ export async function loadLeadRows(em: Em, selection: Selection, afterId = 0, li
       ownerId: toNum(r.owner_id),
       teamId: toNum(r.team_id),
       source: (r.source as string | null) ?? null,
-      createdAt: toMs(r.created_at)!,
+      createdAt: readEpochMs(r.created_at)!,
       arrivedAt,
-      closedAt: toMs(r.closed_at),
-      updatedAt: toMs(r.updated_at)!,
+      closedAt: readEpochMs(r.closed_at),
+      updatedAt: readEpochMs(r.updated_at)!,
       record,
     };
   });
@@ -272,12 +263,12 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
   return rows.map((r) => {
     const id = Number(r.id);
     const status = String(r.status);
-    const start = toMs(r.opened_at) ?? toMs(r.created_at)!;
-    const closedAt = toMs(r.closed_at);
+    const start = readEpochMs(r.opened_at) ?? readEpochMs(r.created_at)!;
+    const closedAt = readEpochMs(r.closed_at);
     const history = (historyOf.get(id) ?? []).filter((c) => !stages.get(Number(c.to_stage_id))?.closed);
     const describe = (at: number, stageId: number | null, enteredAt: number): RawRecord => {
       const stage = stageId == null ? undefined : stages.get(stageId);
-      const before = (activitiesOf.get(id) ?? []).filter((a) => toMs(a.at)! < at);
+      const before = (activitiesOf.get(id) ?? []).filter((a) => readEpochMs(a.at)! < at);
       const countType = (type: string) => before.filter((a) => a.type === type).length;
       return {
         source: r.source as string | null,
@@ -302,8 +293,8 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
     };
     /** A closed deal as it stood at `at`: the stage it was in then, from its history. */
     const snapshot = (at: number) => {
-      const current = history.filter((c) => toMs(c.at)! <= at).at(-1) ?? history[0];
-      return describe(at, current ? Number(current.to_stage_id) : null, current ? Math.min(toMs(current.at)!, at) : start);
+      const current = history.filter((c) => readEpochMs(c.at)! <= at).at(-1) ?? history[0];
+      return describe(at, current ? Number(current.to_stage_id) : null, current ? Math.min(readEpochMs(current.at)!, at) : start);
     };
     let record: RawRecord;
     let snapshots: RawRecord[] | undefined;
@@ -315,17 +306,17 @@ export async function loadDealRows(em: Em, selection: Selection, stages: Map<num
       const u = snapshotFraction(id);
       snapshots = Array.from({ length: k }, (_, i) => snapshot(start + ((i + u * 0.9 + 0.05) / k) * life));
       record = snapshots[0];
-    } else record = describe(asOf, toNum(r.stage_id), toMs(r.stage_entered_at) ?? start);
+    } else record = describe(asOf, toNum(r.stage_id), readEpochMs(r.stage_entered_at) ?? start);
     return {
       id,
       status,
       ownerId: toNum(r.owner_id),
       teamId: toNum(r.team_id),
       stageId: toNum(r.stage_id),
-      createdAt: toMs(r.created_at)!,
+      createdAt: readEpochMs(r.created_at)!,
       openedAt: start,
       closedAt,
-      updatedAt: toMs(r.updated_at)!,
+      updatedAt: readEpochMs(r.updated_at)!,
       record,
       snapshots,
     };

@@ -160,3 +160,16 @@ export function tierOf(probability: number, cut: { A: number; B: number; C: numb
   if (probability >= cut.C) return 'C';
   return 'D';
 }
+
+/** Percentile (0..100, one decimal) of `probability` in ascending `sorted`: the share strictly below it. */
+export function percentileIn(sorted: Float64Array, probability: number): number | null {
+  if (sorted.length === 0) return null;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < probability) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.round((1000 * lo) / sorted.length) / 10;
+}

@@ -137,6 +137,13 @@ const DEAL_RULES: Rule[] = [
   },
 ];
 
+/** Each kind's rules and the log-odds they start from. */
+const RULE_SETS: Record<ModelKind, { rules: Rule[]; base: (record: RawRecord, baseRate: number | null) => number }> = {
+  // The lead points sum to about +2 for a strong lead.
+  LEAD: { rules: LEAD_RULES, base: (_record, baseRate) => logit(Math.min(0.9, Math.max(0.02, baseRate ?? 0.1))) - 1 },
+  DEAL: { rules: DEAL_RULES, base: (record) => logit(Math.min(0.95, Math.max(0.05, num(record['stage.defaultProbability']) ?? 0.3))) },
+};
+
 const RULE_CUTOFFS = { A: 0.5, B: 0.3, C: 0.15 };
 
 export class RuleScorer implements Scorer {
@@ -153,12 +160,9 @@ export class RuleScorer implements Scorer {
   }
 
   score(records: RawRecord[]): ScoreResult[] {
-    const rules = this.kind === 'LEAD' ? LEAD_RULES : DEAL_RULES;
+    const { rules, base: baseOf } = RULE_SETS[this.kind];
     return records.map((record) => {
-      const base =
-        this.kind === 'DEAL'
-          ? logit(Math.min(0.95, Math.max(0.05, num(record['stage.defaultProbability']) ?? 0.3)))
-          : logit(Math.min(0.9, Math.max(0.02, this.baseRate ?? 0.1))) - 1; // the lead points sum to about +2 for a strong lead
+      const base = baseOf(record, this.baseRate);
       const fired = rules.map((rule) => ({ feature: rule.feature, label: rule.label(record), contribution: rule.points(record) })).filter((f) => f.contribution !== 0);
       const probability = sigmoid(base + fired.reduce((s, f) => s + f.contribution, 0));
       return { probability, score: Math.round(probability * 100), tier: tierOf(probability, RULE_CUTOFFS), factors: topFactors(fired) };

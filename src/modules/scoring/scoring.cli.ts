@@ -1,11 +1,12 @@
 import { type Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import type { Knex } from '@mikro-orm/knex';
 import { loadConfig } from '../../config';
+import { knexOf, readNumber } from '../../db/dialect';
 import { createOrm, migrate, type Em } from '../../db/orm';
 import { JSON_HELP, oneOf, printOutput, wholeNumber } from '../../shared/cli';
 import { createLogger } from '../../shared/logger';
 import { expectedCalibrationError } from './metrics';
+import { KINDS } from './model-kinds';
 import type { ModelMetadata } from './scorer';
 import { ModelKind, ModelStatus } from './scoring.entity';
 import { startScoring } from './scoring.runtime';
@@ -76,7 +77,7 @@ export function registerScoringCommands(program: Command): void {
           return;
         }
         const seconds = (performance.now() - started) / 1000;
-        const dir = `${runtime.modelsDir}/${row.path}`;
+        const dir = `${runtime.registry.modelsDir}/${row.path}`;
         const held = (row.report as { leakage?: { holdActivation?: boolean } } | null)?.leakage?.holdActivation;
         const next = held ? `Not activated: the leakage guard acted; review, then activateModel(version: "${row.version}").` : `Not activated (activateModel(version: "${row.version}")).`;
         printOutput(opts.json, { version: row.version, kind: row.kind, dir, active: Boolean(row.active), leakageHeld: Boolean(held), seconds, report: row.report }, () => {
@@ -95,16 +96,16 @@ export function registerScoringCommands(program: Command): void {
     .action(async (opts) => {
       await withRuntime(async (runtime) => {
         const kinds: ModelKind[] = opts.model ? [opts.model] : [ModelKind.LEAD, ModelKind.DEAL];
-        const results: Array<Awaited<ReturnType<typeof runtime.rescoreAll>> & { kind: ModelKind; tiers: Record<string, number>; note: string | null }> = [];
+        const results: Array<Awaited<ReturnType<typeof runtime.store.rescoreAll>> & { kind: ModelKind; tiers: Record<string, number>; note: string | null }> = [];
         for (const kind of kinds) {
           const bar = new SingleBar({ format: `${kind.toLowerCase()} scores {value} | {duration}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
           bar.start(0, 0);
-          const result = await runtime.rescoreAll(kind, (done) => bar.update(done));
+          const result = await runtime.store.rescoreAll(kind, (done) => bar.update(done));
           bar.stop();
-          const knex = runtime.em().getKnex() as unknown as Knex;
-          const rows: Array<{ tier: string; n: unknown }> = await knex(kind === ModelKind.LEAD ? 'lead_scores' : 'deal_scores').groupBy('tier').orderBy('tier').select('tier', knex.raw('count(*) as n'));
-          const scorer = await runtime.scorer(kind);
-          results.push({ kind, ...result, tiers: Object.fromEntries(rows.map((t) => [t.tier, Number(t.n)])), note: scorer.note ?? null });
+          const knex = knexOf(runtime.em());
+          const rows: Array<{ tier: string; n: unknown }> = await knex(KINDS[kind].scoreTable).groupBy('tier').orderBy('tier').select('tier', knex.raw('count(*) as n'));
+          const scorer = await runtime.registry.scorer(kind);
+          results.push({ kind, ...result, tiers: Object.fromEntries(rows.map((t) => [t.tier, readNumber(t.n)])), note: scorer.note ?? null });
         }
         printOutput(opts.json, results, () =>
           results

@@ -7,7 +7,7 @@ import type { Context } from '../../graphql/context';
 import { Deal } from '../deal/deal.entity';
 import { Lead } from '../lead/lead.entity';
 import { ModelKind, ModelVersion } from './scoring.entity';
-import type { ScoreView } from './scoring.runtime';
+import type { ScoreView } from './score-store';
 import * as scoring from './scoring.service';
 import { AccessRole } from '../auth/identity';
 
@@ -29,7 +29,7 @@ function scoreLoader(ctx: Context, kind: ModelKind) {
     const make = (k: ModelKind) =>
       new DataLoader<{ id: number; updatedAt: Date }, Loaded | null, number>(
         async (records) => {
-          const scores = await scoring.scoresFor(ctx.em, k, [...records]);
+          const scores = await scoring.scoresFor(ctx.em, ctx.scoring, k, [...records]);
           return records.map((r) => scores.get(r.id) ?? null);
         },
         { cacheKeyFn: (r) => r.id },
@@ -121,7 +121,7 @@ export class ScoringResolver {
     if (owner) await ctx.access.assertRep(owner, 'owner');
     if (team) ctx.access.assertTeam(team, 'team');
     const visibleOwnerIds = await ctx.access.repIds();
-    return scoring.leadQueue(ctx.em, { visibleOwnerIds, ownerId: owner, teamId: team, statuses: filter?.statuses, sources: filter?.sources, tiers: filter?.tiers }, first ?? 20, after, ctx.config.maxPageSize);
+    return scoring.leadQueue(ctx.em, ctx.scoring, { visibleOwnerIds, ownerId: owner, teamId: team, statuses: filter?.statuses, sources: filter?.sources, tiers: filter?.tiers }, first ?? 20, after, ctx.config.maxPageSize);
   }
 
   @Query(() => [ModelVersion], { description: 'Trained models, newest first, with metrics and status.' })
@@ -145,18 +145,18 @@ export class ScoringResolver {
   @Mutation(() => ModelVersion, { description: 'Starts training in the background; poll trainingJob(id) or models(kind).' })
   trainModel(@Arg('kind', () => ModelKind) kind: ModelKind, @Ctx() ctx: Context) {
     ctx.access.requireRole([AccessRole.ADMIN], 'Training a model');
-    return scoring.startTraining(ctx.em, kind);
+    return ctx.scoring.training.start(ctx.em, kind);
   }
 
   @Mutation(() => ModelVersion, { description: 'Makes a READY model the one every server serves; stored scores follow.' })
   activateModel(@Arg('version') version: string, @Ctx() ctx: Context) {
     ctx.access.requireRole([AccessRole.ADMIN], 'Activating a model');
-    return scoring.activateModel(ctx.em, version);
+    return ctx.scoring.registry.activate(ctx.em, version);
   }
 
   @Mutation(() => RescoreResult, { description: 'Scores every open lead or deal now with the active model.' })
   rescore(@Arg('kind', () => ModelKind) kind: ModelKind, @Ctx() ctx: Context) {
     ctx.access.requireRole([AccessRole.ADMIN], 'Rescoring');
-    return scoring.rescore(ctx.em, kind);
+    return ctx.scoring.store.rescoreAll(kind);
   }
 }
