@@ -1,15 +1,15 @@
 import pino from 'pino';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
 import type { Em } from '../../src/db/orm';
 import { createOrm, type Orm } from '../../src/db/orm';
-import { seedDemoWorld } from '../../seeds';
 import { ForecastGroupBy, ForecastSnapshot } from '../../src/modules/forecast/forecast.entity';
 import { RunStatus, ScheduledRun } from '../../src/modules/forecast-snapshots/scheduled-run.entity';
 import { SNAPSHOT_JOB, slotOf, startSnapshotScheduler } from '../../src/modules/forecast-snapshots/snapshot.scheduler';
 import { backfillWeeklySnapshots, snapshotPeriod } from '../../src/modules/forecast-snapshots/snapshot.service';
 import { periodOrFail } from '../../src/modules/forecast/forecast.service';
 
-const END = new Date('2026-11-24T00:00:00Z');
+const END = SEEDED_WORLDS.standard.end;
 const silent = pino({ level: 'silent' });
 const WEEK = 7 * 86_400_000;
 
@@ -19,8 +19,7 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
   const scheduled = () => ({ ...app.config, forecastSnapshots: { everyHours: 24, backfillQuarters: 0 } });
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 9, deals: 1500, end: END });
+    app = await createSeededTestApp(kind, 'standard'); // a copy: the suite stores snapshots
     // PostgreSQL: a second server process is a second connection pool on the same database
     if (kind === 'postgresql') second = await createOrm(app.config.database);
   }, 120_000);

@@ -6,9 +6,9 @@ import { createOrm, type Em, type Orm } from '../../src/db/orm';
 import { authenticate } from '../../src/modules/auth/authenticate';
 import { AccessRole } from '../../src/modules/auth/identity';
 import { Rep } from '../../src/modules/rep/rep.entity';
-import { seedDemoWorld } from '../../seeds';
 import { argsOf, runCli, type CliResult } from '../helpers/cli';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { createSeededTestApp } from '../helpers/seeded-world';
 import { cliLines, graphqlBlocks, inlineCliMentions } from '../helpers/readme';
 
 /**
@@ -182,8 +182,7 @@ describe.each(DATABASES)('README GraphQL blocks on a seeded world, in order (%s)
   const state: State = {};
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 42, deals: 1000, end: new Date('2026-11-23T00:00:00Z') });
+    app = await createSeededTestApp(kind, 'standard'); // a copy: the README's mutations write
   }, 180_000);
   afterAll(async () => app?.close());
 
