@@ -1,4 +1,5 @@
 import type { Em } from '../../src/db/orm';
+import type { Identity } from '../../src/modules/auth/identity';
 import { AccountSegment, RepRole } from '../../src/shared/enums';
 import { Account } from '../../src/modules/account/account.entity';
 import { PipelineStage } from '../../src/modules/pipeline/stage.entity';
@@ -6,6 +7,7 @@ import { ensureDefaultPipeline } from '../../src/modules/pipeline/stage.service'
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
 import { Team } from '../../src/modules/team/team.entity';
+import { createTestApp, type DatabaseKind, type TestApp } from './databases';
 
 export interface BasicWorld {
   stages: Record<string, PipelineStage>;
@@ -31,4 +33,24 @@ export async function createBasicWorld(rootEm: Em): Promise<BasicWorld> {
   const product = em.create(Product, { name: 'Pipewise Pro', family: 'Platform', listPriceCents: 1_200_000, unitCostCents: 300_000 });
   await em.flush();
   return { stages: Object.fromEntries(stageList.map((s) => [s.name, s])), team, manager, ae, sdr, account, product };
+}
+
+/**
+ * The usual suite set-up: before the suite's tests, a fresh app with `build`'s world in its database, handed to
+ * `ready`; after them, the app closed and its database dropped.
+ */
+export function useWorld<W>(kind: DatabaseKind, build: (em: Em) => Promise<W>, ready: (app: TestApp, world: W) => void): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+    ready(app, await build(app.orm.em as Em));
+  });
+  afterAll(async () => app?.close());
+}
+
+/** The data of an operation that must succeed: any error fails the test, with its message. */
+export async function dataOf<T>(app: TestApp, query: string, variables?: Record<string, unknown>, identity?: Identity): Promise<T> {
+  const res = await app.execute<T>(query, variables, identity);
+  expect(res.errors).toBeUndefined();
+  return res.data!;
 }

@@ -18,7 +18,7 @@ import { Rep } from '../../src/modules/rep/rep.entity';
 import { Target } from '../../src/modules/targets/target.entity';
 import { Team } from '../../src/modules/team/team.entity';
 import { ActivityOutcome, ActivityType, DealStatus, LeadStatus, RepRole, TargetScope } from '../../src/shared/enums';
-import { createTestDatabase, tempModelsDir, type DatabaseKind, type TestDatabase } from './databases';
+import { createMigratedTestDatabase, createTestDatabase, tempModelsDir, type DatabaseKind, type TestDatabase } from './databases';
 
 export interface SecurityTestApp extends App {
   kind: DatabaseKind;
@@ -34,7 +34,7 @@ export async function createSecurityTestApp(
   overrides: Overrides = {},
   options: AppOptions & { db?: TestDatabase; logger?: Logger } = {},
 ): Promise<SecurityTestApp> {
-  const db = options.db ?? (await createTestDatabase(kind));
+  const db = options.db ?? (await (options.migrate === false ? createTestDatabase(kind) : createMigratedTestDatabase(kind)));
   const ownModelsDir = overrides.modelsDir ? null : tempModelsDir();
   const base = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'test-secret-for-security-tests-0123456789' });
   const config = loadConfig(

@@ -1,5 +1,5 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { createBasicWorld, useWorld, type BasicWorld } from '../helpers/fixtures';
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 
@@ -11,11 +11,7 @@ describe.each(DATABASES)('deals on %s', (kind) => {
   let app: TestApp;
   let world: BasicWorld;
 
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createBasicWorld(app.orm.em as Em);
-  });
-  afterAll(async () => app?.close());
+  useWorld(kind, createBasicWorld, (a, w) => ((app = a), (world = w)));
 
   const newDeal = async (amount = 12500.5) => {
     const res = await app.execute<{ createDeal: { id: string; version: number } }>(CREATE, {

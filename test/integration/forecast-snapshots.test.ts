@@ -1,15 +1,15 @@
 import pino from 'pino';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
 import type { Em } from '../../src/db/orm';
 import { createOrm, type Orm } from '../../src/db/orm';
-import { seedDemoWorld } from '../../seeds';
 import { ForecastGroupBy, ForecastSnapshot } from '../../src/modules/forecast/forecast.entity';
 import { RunStatus, ScheduledRun } from '../../src/modules/forecast-snapshots/scheduled-run.entity';
 import { SNAPSHOT_JOB, slotOf, startSnapshotScheduler } from '../../src/modules/forecast-snapshots/snapshot.scheduler';
 import { backfillWeeklySnapshots, snapshotPeriod } from '../../src/modules/forecast-snapshots/snapshot.service';
 import { periodOrFail } from '../../src/modules/forecast/forecast.service';
 
-const END = new Date('2026-11-24T00:00:00Z');
+const END = SEEDED_WORLDS.standard.end;
 const silent = pino({ level: 'silent' });
 const WEEK = 7 * 86_400_000;
 
@@ -19,8 +19,7 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
   const scheduled = () => ({ ...app.config, forecastSnapshots: { everyHours: 24, backfillQuarters: 0 } });
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 9, deals: 1500, end: END });
+    app = await createSeededTestApp(kind, 'standard'); // a copy: the suite stores snapshots
     // PostgreSQL: a second server process is a second connection pool on the same database
     if (kind === 'postgresql') second = await createOrm(app.config.database);
   }, 120_000);
@@ -59,8 +58,21 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
     const [{ teams }] = await app.orm.em.getConnection().execute(`select count(*) as teams from teams`);
     expect(await count({ groupBy: ForecastGroupBy.COMPANY })).toBe(2);
     expect(await count({ groupBy: ForecastGroupBy.TEAM })).toBeLessThanOrEqual(2 * Number(teams));
-    expect(await count({ groupBy: ForecastGroupBy.TEAM })).toBeGreaterThan(0);
-    expect(await count({ groupBy: ForecastGroupBy.REP })).toBeGreaterThan(0);
+    // exactly the groups the forecast of the month and of the quarter has, as of the same moment
+    const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    const groups = async (groupBy: string) => {
+      let n = 0;
+      for (const period of [month, quarter]) {
+        const res = await app.execute<{ forecast: { groups: Array<{ key: string | null }> } }>(
+          `{ forecast(period: "${period}", asOf: "${now.toISOString()}", groupBy: ${groupBy}, simulations: 200) { groups { key } } }`);
+        expect(res.errors).toBeUndefined();
+        n += res.data!.forecast.groups.filter((g) => g.key).length;
+      }
+      return n;
+    };
+    expect(await count({ groupBy: ForecastGroupBy.TEAM })).toBe(await groups('TEAM'));
+    expect(await count({ groupBy: ForecastGroupBy.REP })).toBe(await groups('REP'));
   });
 
   it('takes over a claim whose server died mid-run (lease expired), not a fresh one', async () => {
@@ -83,8 +95,10 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
 
   it('the call week by week and accuracy at week N come from the snapshots', async () => {
     const em = app.orm.em.fork() as Em;
+    const before = await count();
     const written = await backfillWeeklySnapshots(em, kind, 1, END);
     expect(written).toBeGreaterThan(0);
+    expect(await count()).toBe(before + written); // what it says it wrote is what is stored
     expect(await backfillWeeklySnapshots(em, kind, 1, END)).toBe(0); // quarters with snapshots are left alone
 
     const call = await app.execute<{ forecastCall: { period: string; weeks: any[] } }>(`{ forecastCall(period: "2026-Q3") { period weeks { week weekStart asOf expected p10 p90 closedWon } } }`);

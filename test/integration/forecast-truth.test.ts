@@ -1,5 +1,6 @@
-import { createTestApp, type TestApp } from '../helpers/databases';
-import { OPEN_STAGES, WORLD_TRUTH, amountBand, dealShift, repSkills, seedDemoWorld, stageWinProbability, type Channel, type ProductFamily, type Segment } from '../../seeds';
+import type { TestApp } from '../helpers/databases';
+import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
+import { OPEN_STAGES, WORLD_TRUTH, amountBand, dealShift, repSkills, stageWinProbability, type Channel, type ProductFamily, type Segment } from '../../seeds';
 import type { Em } from '../../src/db/orm';
 import { closedBefore, reachedMax } from '../../src/modules/forecast/facts';
 import { loadFacts } from '../../src/modules/forecast/forecast.loader';
@@ -12,15 +13,14 @@ import { DEFAULT_WEIGHT_OPTIONS, learnStageWeights, maturityCutoffs, reachedAt }
  * forecast.test.ts), the learned stage weights recover the generating probabilities and the backtest beats the
  * baselines with an honest range.
  */
-const END = new Date('2026-10-01T00:00:00Z');
-const DEALS = 9_000;
+const WORLD = SEEDED_WORLDS.large;
+const END = WORLD.end;
 
 describe('forecast against the seeded truth', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await createTestApp('sqlite');
-    await seedDemoWorld(app.orm, { seed: 11, deals: DEALS, end: END });
+    app = await createSeededTestApp('sqlite', 'large');
   }, 120_000);
   afterAll(async () => app?.close());
 
@@ -33,7 +33,7 @@ describe('forecast against the seeded truth', () => {
 
     // Each deal's own truth: its logit shift (rep skill, segment, size, family, source) gives P(won | reached s);
     // 3 % of would-be losses are never closed (stale), so among closed deals the win share is p / (p + 0.97 (1 - p)).
-    const skills = new Map((await repSkills({ seed: 11, deals: DEALS, end: END })).map((r) => [r.id, r.skill]));
+    const skills = new Map((await repSkills(WORLD)).map((r) => [r.id, r.skill]));
     const attrs = new Map<number, Record<string, unknown>>(
       (await em.getConnection().execute(
         'select d.id, d.owner_id, a.segment, p.family, d.amount_cents, d.source from deals d left join accounts a on a.id = d.account_id left join products p on p.id = d.product_id',

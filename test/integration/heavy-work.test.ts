@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { seedDemoWorld } from '../../seeds';
 import type { Em } from '../../src/db/orm';
 import { AccessRole, type Identity } from '../../src/modules/auth/identity';
-import { DATABASES } from '../helpers/databases';
+import { DATABASES, type TestDatabase } from '../helpers/databases';
+import { seededDatabase } from '../helpers/seeded-world';
 import { createScoringWorld } from '../helpers/scoring-world';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
 import { createTrainingJob, runTrainingJob } from '../../src/modules/scoring/scoring.service';
@@ -13,7 +13,6 @@ import path from 'node:path';
 import { createSecurityTestApp, post, tokenFor, type SecurityTestApp } from '../helpers/security';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const END = new Date('2026-11-23T00:00:00Z');
 const BACKTEST = (alias: string, simulations: number) =>
   `${alias}: forecastBacktest(from: "2024-10-01T00:00:00Z", to: "2026-10-01T00:00:00Z", simulations: ${simulations}) { model { wape } }`;
 const FORECAST = (alias: string, simulations: number, groupBy = 'COMPANY') =>
@@ -29,17 +28,21 @@ async function until(condition: () => boolean, what: string, ms = 20_000) {
 
 describe.each(DATABASES)('CPU-heavy work on the worker pool (%s)', (kind) => {
   let app: SecurityTestApp;
+  let db: TestDatabase;
   let exec: Identity;
   const lines: string[] = [];
   const logStream = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).trim().split('\n')); done(); } });
 
   beforeAll(async () => {
-    app = await createSecurityTestApp(kind, { limits: { requestTimeoutMs: 15_000 } as never }, { logger: pino({ level: 'info' }, logStream) });
-    await seedDemoWorld(app.orm, { seed: 7, deals: 1500, end: END, logger: pino({ level: 'silent' }) });
+    db = await seededDatabase(kind, 'small');
+    app = await createSecurityTestApp(kind, { limits: { requestTimeoutMs: 15_000 } as never }, { db, logger: pino({ level: 'info' }, logStream) });
     const [row] = await (app.orm.em.fork() as Em).getConnection().execute(`select id from reps where role = 'EXEC' order by id limit 1`);
     exec = { subject: `rep:${row.id}`, role: AccessRole.EXEC, repId: Number(row.id), teamId: null };
   }, 120_000);
-  afterAll(async () => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
 
   it('counts simulations, periods and the breakdown in the query cost: 20 aliased heavy fields are refused before anything runs', async () => {
     const one = await app.execute(`{ ${FORECAST('f', 100_000, 'REP')} }`, {}, exec);
@@ -85,9 +88,9 @@ describe('the request deadline cancels heavy work', () => {
   it('answers 503 TIMEOUT, terminates the computation and logs it', async () => {
     const lines: string[] = [];
     const logStream = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).trim().split('\n')); done(); } });
-    const app = await createSecurityTestApp('sqlite', { limits: { requestTimeoutMs: 300 } as never }, { logger: pino({ level: 'info' }, logStream) });
+    const db = await seededDatabase('sqlite', 'small');
+    const app = await createSecurityTestApp('sqlite', { limits: { requestTimeoutMs: 300 } as never }, { db, logger: pino({ level: 'info' }, logStream) });
     try {
-      await seedDemoWorld(app.orm, { seed: 7, deals: 1500, end: END, logger: pino({ level: 'silent' }) });
       const url = await app.listen(0, '127.0.0.1');
       const auth = { authorization: `Bearer ${await tokenFor(app, { subject: 'admin', role: AccessRole.ADMIN, repId: null, teamId: null })}` };
       // warm the worker thread first, so the deadline is spent computing
@@ -96,10 +99,12 @@ describe('the request deadline cancels heavy work', () => {
       expect([res.status, res.json?.errors?.[0].extensions?.code]).toEqual([503, 'TIMEOUT']);
       await until(() => app.workers.stats.pending === 0, 'the cancelled task to settle', 2000);
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(logged.some((l) => l.msg === 'heavy task cancelled at the request deadline' && l.task === 'backtest')).toBe(true);
+      // an SQLite file (the seeded copy), as in production: the worker reads the facts itself (`backtestFromDatabase`)
+      expect(logged.filter((l) => l.msg === 'heavy task cancelled at the request deadline').map((l) => l.task)).toEqual(['backtestFromDatabase']);
       expect(logged.some((l) => l.msg === 'graphql request' && l.status === 503 && (l.errorCodes as string[] | undefined)?.includes('TIMEOUT'))).toBe(true);
     } finally {
       await app.close();
+      await db.drop();
     }
   }, 120_000);
 });

@@ -1,21 +1,20 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import { seedDemoWorld } from '../../seeds';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
 import { WORLD_TRUTH } from '../../seeds/truth';
 
 /**
- * Truth recovery on the seeded world (seed 7, 3,000 deals): the engine's channel conversion follows the
+ * Truth recovery on the standard seeded world (seed 42, 3,000 deals): the engine's channel conversion follows the
  * generator's logistic source coefficients, and stage-to-stage conversion of closed cohorts is near the
  * generator's advance probabilities. Tolerances come from the binomial standard error of each count.
  */
-const END = new Date('2026-11-23T00:00:00Z');
+const END = SEEDED_WORLDS.standard.end;
 const ALL = { from: '2023-01-01', to: '2026-11-23', timeZone: 'UTC', asOf: END.toISOString() };
 const se = (p: number, n: number) => Math.sqrt((p * (1 - p)) / n);
 
 describe.each(DATABASES)('KPI truth recovery on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 7, deals: 3000, end: END });
+    app = await createSeededTestApp(kind, 'standard');
   }, 120_000);
   afterAll(async () => app?.close());
 

@@ -1,6 +1,6 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { dataOf, useWorld } from '../helpers/fixtures';
 import { createKpiWorld, type KpiWorld } from '../helpers/kpi-fixture';
-import type { Em } from '../../src/db/orm';
 import { AccessRole, type Identity } from '../../src/modules/auth/identity';
 
 /** Dashboards, funnels, signals, leaderboards and definitions over the hand-computed "Q1 2026" fixture. */
@@ -12,17 +12,9 @@ describe.each(DATABASES)('KPI views on %s', (kind) => {
   let app: TestApp;
   let world: KpiWorld;
 
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createKpiWorld(app.orm.em as Em);
-  });
-  afterAll(async () => app?.close());
+  useWorld(kind, createKpiWorld, (a, w) => ((app = a), (world = w)));
 
-  async function run<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const res = await app.execute<T>(query, variables);
-    expect(res.errors).toBeUndefined();
-    return res.data!;
-  }
+  const run = <T>(query: string, variables: Record<string, unknown>) => dataOf<T>(app, query, variables);
 
   it('lists the catalogue with formulas, units, directions and benchmarks', async () => {
     const { kpiDefinitions } = await run<{ kpiDefinitions: Array<Record<string, unknown>> }>(

@@ -1,6 +1,6 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { dataOf, useWorld } from '../helpers/fixtures';
 import { createKpiWorld, type KpiWorld } from '../helpers/kpi-fixture';
-import type { Em } from '../../src/db/orm';
 
 /** Every expected number below is computed by hand from test/helpers/kpi-fixture.ts (arithmetic in comments). */
 
@@ -27,16 +27,10 @@ describe.each(DATABASES)('KPI engine on %s', (kind) => {
   let app: TestApp;
   let world: KpiWorld;
 
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createKpiWorld(app.orm.em as Em);
-  });
-  afterAll(async () => app?.close());
+  useWorld(kind, createKpiWorld, (a, w) => ((app = a), (world = w)));
 
   async function kpi(key: string, vars: Record<string, unknown> = {}): Promise<Row[]> {
-    const res = await app.execute<{ kpi: { rows: Row[] } }>(KPI, { key, period: Q1, ...vars });
-    expect(res.errors).toBeUndefined();
-    return res.data!.kpi.rows;
+    return (await dataOf<{ kpi: { rows: Row[] } }>(app, KPI, { key, period: Q1, ...vars })).kpi.rows;
   }
   async function value(key: string, vars: Record<string, unknown> = {}): Promise<number | null> {
     const rows = await kpi(key, vars);

@@ -1,8 +1,8 @@
 import type { Em } from '../../src/db/orm';
 import { Account } from '../../src/modules/account/account.entity';
 import { Deal } from '../../src/modules/deal/deal.entity';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { createBasicWorld, useWorld, type BasicWorld } from '../helpers/fixtures';
 
 const CREATE = `mutation($input: CreateLeadInput!) { createLead(input: $input) { id version status name company source owner { name } attributes } }`;
 const CONVERT = `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { id version status closedAt convertedDeal { id name amount source status account { name } } } }`;
@@ -13,11 +13,7 @@ describe.each(DATABASES)('leads and activities on %s', (kind) => {
   let world: BasicWorld;
   const em = () => app.orm.em.fork() as Em;
 
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createBasicWorld(app.orm.em as Em);
-  });
-  afterAll(async () => app?.close());
+  useWorld(kind, createBasicWorld, (a, w) => ((app = a), (world = w)));
 
   const createLead = async (company = 'Globex SA') => {
     const res = await app.execute<any>(CREATE, {

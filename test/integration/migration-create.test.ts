@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
-import pino from 'pino';
-import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config';
+import type { DatabaseConfig } from '../../src/config';
 import { createMigration, migrationSuffix } from '../../src/db/migration-create';
 import { createOrm, migrate, migrationsDir, ormOptions, type Orm } from '../../src/db/orm';
-import { seedDemoWorld } from '../../seeds';
 import { runCli } from '../helpers/cli';
-import { DATABASES, createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DATABASES, type TestDatabase } from '../helpers/databases';
+import { seededDatabase } from '../helpers/seeded-world';
 
 /**
  * `pipewise migration:create`: on a migrated (and seeded: SQLite then has sqlite_stat1/sqlite_stat4) database
@@ -23,10 +22,9 @@ describe.each(DATABASES)('migration:create on %s', (kind) => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-migrations-'));
     fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(work, 'node_modules')); // the copies import @mikro-orm/migrations
-    db = kind === 'sqlite' ? { config: parseDatabaseUrl(path.join(work, 'pipewise.db')), drop: async () => undefined } : await createTestDatabase(kind);
+    db = await seededDatabase(kind, 'small'); // a copy (SQLite: a file): the test drops an index and migrates
     orm = await createOrm(db.config);
     await migrate(orm);
-    await seedDemoWorld(orm, { seed: 7, deals: 300, end: new Date('2026-11-23T00:00:00Z'), logger: pino({ level: 'silent' }) });
   }, 120_000);
   afterAll(async () => {
     await orm?.close(true);
@@ -85,15 +83,16 @@ describe('migration names', () => {
 
   it('the real binary reports no change on a seeded SQLite file and writes nothing (exit 0)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewise-mc-cli-'));
+    const db = await seededDatabase('sqlite', 'small');
     try {
-      const env = { DATABASE_URL: path.join(dir, 'pipewise.db'), MODELS_DIR: path.join(dir, 'models'), JWT_SECRET: 'x'.repeat(32) };
-      expect((await runCli(['seed', '--seed', '3', '--deals', '200'], env)).code).toBe(0);
+      const env = { DATABASE_URL: db.config.url, MODELS_DIR: path.join(dir, 'models'), JWT_SECRET: 'x'.repeat(32) };
       const before = fs.readdirSync(migrationsDir('sqlite')).sort();
       const result = await runCli(['migration:create', '--name', 'add-nothing'], env);
       expect(result).toMatchObject({ code: 0, stdout: 'No changes: the sqlite database matches the entities.\n' });
       expect(fs.readdirSync(migrationsDir('sqlite')).sort()).toEqual(before);
       expect((await runCli(['migration:create', '--name', '9-lives'], env)).code).toBe(2);
     } finally {
+      await db.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -1,6 +1,6 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { createSeededTestApp } from '../helpers/seeded-world';
 import type { Em } from '../../src/db/orm';
-import { seedDemoWorld } from '../../seeds';
 import { loadFacts } from '../../src/modules/forecast/forecast.loader';
 import { isOpenAt } from '../../src/modules/forecast/facts';
 import { periodOrFail } from '../../src/modules/forecast/forecast.service';
@@ -8,12 +8,11 @@ import { identityOfRep } from '../../src/modules/auth/access.policy';
 import { RepRole } from '../../src/shared/enums';
 
 /*
- * On a seeded world (2,000 deals ending 2026-11-24; the seed pushes every 4th deal's close date when it reaches
+ * On a copy of the standard seeded world (3,000 deals ending 2026-11-23; the seed pushes every 4th deal's close date when it reaches
  * Discovery/Demo and raises every 5th deal's amount at Proposal), plus API writes made now: the waterfall of
  * 2026-Q4 between Oct 1 and Nov 20 must reconcile exactly, in cents, with the two pipelines computed
  * independently from the forecast loader's as-of facts.
  */
-const END = new Date('2026-11-24T00:00:00Z');
 const MOVEMENT = `query($from: DateTimeISO!, $to: DateTimeISO!, $period: String!, $teamId: ID, $repId: ID, $first: Int, $after: String) {
   pipelineMovement(from: $from, to: $to, period: $period, teamId: $teamId, repId: $repId) {
     period start { amount count } end { amount count }
@@ -32,8 +31,7 @@ describe.each(DATABASES)('pipelineMovement on %s', (kind) => {
   const to = '2026-11-20T00:00:00.000Z';
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 5, deals: 2000, end: END });
+    app = await createSeededTestApp(kind, 'standard'); // a copy: the suite writes
   }, 120_000);
   afterAll(async () => app?.close());
 

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseDatabaseUrl } from '../../src/config';
+import { dateValue, readEpochMs } from '../../src/db/dialect';
 import { createOrm, type Em, type Orm } from '../../src/db/orm';
 import { authenticate } from '../../src/modules/auth/authenticate';
 import { AccessRole } from '../../src/modules/auth/identity';
 import { Rep } from '../../src/modules/rep/rep.entity';
-import { seedDemoWorld } from '../../seeds';
 import { argsOf, runCli, type CliResult } from '../helpers/cli';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { createSeededTestApp } from '../helpers/seeded-world';
 import { cliLines, graphqlBlocks, inlineCliMentions } from '../helpers/readme';
 
 /**
@@ -19,9 +20,33 @@ import { cliLines, graphqlBlocks, inlineCliMentions } from '../helpers/readme';
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type State = Record<string, Data>;
 
+/** The seeded database behind the app, read directly: what the README's numbers are checked against. */
+interface Db {
+  rows(sql: string, params?: unknown[]): Promise<Data[]>;
+  /** A Date as the dialect binds it for a datetime column. */
+  at(iso: string): unknown;
+}
+
 interface GraphqlCheck {
   variables?: (state: State) => Record<string, unknown>;
-  check: (data: Data, state: State) => void;
+  check: (data: Data, state: State, db: Db) => void | Promise<void>;
+}
+
+/** Whole cents of an amount the API gives in major units. */
+const cents = (x: number) => Math.round(x * 100);
+/** "YYYY-MM" of an instant in a time zone. */
+const monthIn = (timeZone: string, ms: number) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).format(new Date(ms)).slice(0, 7);
+/** Won and closed deals per key (e.g. team and month) among closed deal rows { status, ... }. */
+function tallyClosed(rows: Data[], keyOf: (row: Data) => string) {
+  const tally = new Map<string, { won: number; closed: number }>();
+  for (const row of rows) {
+    const t = tally.get(keyOf(row)) ?? { won: 0, closed: 0 };
+    t.closed++;
+    if (row.status === 'WON') t.won++;
+    tally.set(keyOf(row), t);
+  }
+  return tally;
 }
 
 const nodes = (connection: { edges: Array<{ node: Data }> }) => connection.edges.map((e) => e.node);
@@ -29,8 +54,15 @@ const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] <= x
 
 const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
   BigOpenDeals: {
-    check: ({ deals }) => {
+    check: async ({ deals }, _state, db) => {
       const page = nodes(deals);
+      // the same filter and order in SQL: every open deal of 50,000.00 or more, biggest first
+      const big = await db.rows(`select d.id, d.amount_cents, t.name as team from deals d join reps r on r.id = d.owner_id
+        left join teams t on t.id = r.team_id where d.status = 'OPEN' and d.amount_cents >= 5000000 order by d.amount_cents desc`);
+      expect(deals.totalCount).toBe(big.length);
+      expect(page.map((d) => cents(d.amount))).toEqual(big.slice(0, 20).map((r) => Number(r.amount_cents)));
+      const byId = new Map(big.map((r) => [String(r.id), r]));
+      for (const deal of page) expect([cents(deal.amount), deal.owner.team.name]).toEqual([Number(byId.get(deal.id)?.amount_cents), byId.get(deal.id)?.team]);
       expect(page.length).toBeGreaterThan(0);
       expect(page.length).toBeLessThanOrEqual(20);
       expect(deals.totalCount).toBeGreaterThanOrEqual(page.length);
@@ -44,7 +76,13 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
     },
   },
   DealHistory: {
-    check: ({ deal }) => {
+    check: async ({ deal }, _state, db) => {
+      const [row] = await db.rows(`select d.name, d.amount_cents, d.status, s.name as stage from deals d join pipeline_stages s on s.id = d.stage_id where d.id = 42`);
+      expect({ name: deal.name, amount: cents(deal.amount), status: deal.status, stage: deal.stage.name }).toEqual({ name: row.name, amount: Number(row.amount_cents), status: row.status, stage: row.stage });
+      const changes = await db.rows(`select s.name from deal_stage_changes c join pipeline_stages s on s.id = c.to_stage_id where c.deal_id = 42 order by c.at, c.id`);
+      expect(deal.stageHistory.map((h: Data) => h.toStage.name)).toEqual(changes.map((c) => c.name));
+      const [{ n }] = await db.rows(`select count(*) as n from activities where deal_id = 42`);
+      expect(deal.activities).toHaveLength(Number(n));
       expect(deal.stageHistory.length).toBeGreaterThan(0);
       expect(ascending(deal.stageHistory.map((h: Data) => Date.parse(h.at)))).toBe(true);
       expect(deal.stageHistory.at(-1).toStage.name).toBe(deal.stage.name);
@@ -52,12 +90,16 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
     },
   },
   OpenDeal: {
-    check: ({ stages, deals }) => {
+    check: async ({ stages, deals }, _state, db) => {
       const open = stages.filter((s: Data) => !s.isClosed);
       expect(open.slice(0, 2).map((s: Data) => s.id)).toEqual(['1', '2']); // the README moves from stage "1" to stage "2"
       const [deal] = nodes(deals);
       expect(deal.stage.id).toBe('1');
       expect(deal.version).toBeGreaterThanOrEqual(1);
+      // the biggest open deal in stage 1, and its current version
+      const [top] = await db.rows(`select max(amount_cents) as amount from deals where status = 'OPEN' and stage_id = 1`);
+      const [row] = await db.rows(`select amount_cents, version from deals where id = ?`, [Number(deal.id)]);
+      expect([Number(row.amount_cents), Number(row.version)]).toEqual([Number(top.amount), deal.version]);
     },
   },
   MoveDeal: {
@@ -65,14 +107,20 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
       const [deal] = nodes(OpenDeal.deals);
       return { dealId: deal.id, version: deal.version, stageId: '2' };
     },
-    check: ({ moveDealStage }, { OpenDeal }) => {
+    check: async ({ moveDealStage }, { OpenDeal }, db) => {
       const [deal] = nodes(OpenDeal.deals);
       expect(moveDealStage).toEqual({ id: deal.id, version: deal.version + 1, stage: { name: OpenDeal.stages[1].name } });
+      const [row] = await db.rows(`select stage_id, version from deals where id = ?`, [Number(deal.id)]);
+      expect([Number(row.stage_id), Number(row.version)]).toEqual([2, deal.version + 1]);
+      const [last] = await db.rows(`select from_stage_id, to_stage_id from deal_stage_changes where deal_id = ? order by at desc, id desc limit 1`, [Number(deal.id)]);
+      expect([Number(last.from_stage_id), Number(last.to_stage_id)]).toEqual([1, 2]);
     },
   },
   WinDeal: {
     variables: ({ MoveDeal }) => ({ dealId: MoveDeal.moveDealStage.id, version: MoveDeal.moveDealStage.version }),
-    check: ({ closeDeal }, { MoveDeal, OpenDeal }) => {
+    check: async ({ closeDeal }, { MoveDeal, OpenDeal }, db) => {
+      const [row] = await db.rows(`select status, closed_at, version from deals where id = ?`, [Number(closeDeal.id)]);
+      expect([row.status, readEpochMs(row.closed_at), Number(row.version)]).toEqual(['WON', Date.parse(closeDeal.closedAt), closeDeal.version]);
       expect(closeDeal.id).toBe(MoveDeal.moveDealStage.id);
       expect(closeDeal.version).toBe(MoveDeal.moveDealStage.version + 1);
       expect(closeDeal.status).toBe('WON');
@@ -81,9 +129,13 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
     },
   },
   QualifiedLead: {
-    check: ({ leads, reps }) => {
+    check: async ({ leads, reps }, _state, db) => {
       expect(nodes(leads)).toHaveLength(1);
       expect(nodes(reps)).toHaveLength(1);
+      const [lead] = await db.rows(`select status, version from leads where id = ?`, [Number(nodes(leads)[0].id)]);
+      expect([lead.status, Number(lead.version)]).toEqual(['QUALIFIED', nodes(leads)[0].version]);
+      const [rep] = await db.rows(`select role, name, active from reps where id = ?`, [Number(nodes(reps)[0].id)]);
+      expect([rep.role, rep.name, Boolean(Number(rep.active))]).toEqual(['AE', nodes(reps)[0].name, true]);
     },
   },
   ConvertLead: {
@@ -92,17 +144,27 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
       const [rep] = nodes(QualifiedLead.reps);
       return { leadId: lead.id, version: lead.version, ownerId: rep.id };
     },
-    check: ({ convertLead }, { QualifiedLead }) => {
+    check: async ({ convertLead }, { QualifiedLead }, db) => {
       const [lead] = nodes(QualifiedLead.leads);
       const [rep] = nodes(QualifiedLead.reps);
       expect(convertLead.id).toBe(lead.id);
       expect(convertLead.status).toBe('CONVERTED');
       expect(convertLead.version).toBeGreaterThan(lead.version);
       expect(convertLead.convertedDeal).toMatchObject({ amount: 48000, status: 'OPEN', owner: { id: rep.id, name: rep.name } });
+      const [row] = await db.rows(`select l.status, l.converted_deal_id, d.amount_cents, d.owner_id, d.status as deal_status from leads l
+        join deals d on d.id = l.converted_deal_id where l.id = ?`, [Number(lead.id)]);
+      expect([row.status, String(row.converted_deal_id), Number(row.amount_cents), String(row.owner_id), row.deal_status]).toEqual(['CONVERTED', convertLead.convertedDeal.id, 4_800_000, rep.id, 'OPEN']);
     },
   },
   WinRateByTeamAndMonth: {
-    check: ({ kpi }) => {
+    check: async ({ kpi }, _state, db) => {
+      // won / (won + lost) of deals closed in each Paris month of Q3, per owner's team, from the rows
+      const closed = await db.rows(`select d.status, d.closed_at, t.name as team from deals d join reps r on r.id = d.owner_id
+        join teams t on t.id = r.team_id where d.status in ('WON', 'LOST') and d.closed_at >= ? and d.closed_at < ?`,
+        [db.at('2026-06-30T22:00:00Z'), db.at('2026-09-30T22:00:00Z')]); // Paris is UTC+2 in summer
+      const tally = tallyClosed(closed, (r) => `${r.team} ${monthIn('Europe/Paris', readEpochMs(r.closed_at)!)}`);
+      const fromRows = Object.fromEntries(kpi.rows.filter((r: Data) => r.denominator > 0).map((r: Data) => [`${r.groups[0].label} ${r.bucket.key}`, { won: r.numerator, closed: r.denominator }]));
+      expect(fromRows).toEqual(Object.fromEntries(tally));
       expect(kpi.definition.unit).toBe('RATIO');
       const teams = new Set(kpi.rows.map((r: Data) => r.groups[0].label));
       expect(teams.size).toBeGreaterThan(1);
@@ -119,15 +181,32 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
     },
   },
   ManagerDashboard: {
-    check: ({ dashboard }) => {
+    check: async ({ dashboard }, _state, db) => {
       expect(dashboard.kpis).toHaveLength(8);
+      // team 1's Q3 (UTC): revenue and win rate of the deals its reps closed, the team's revenue target
+      const closed = await db.rows(`select d.status, d.amount_cents from deals d join reps r on r.id = d.owner_id
+        where r.team_id = 1 and d.status in ('WON', 'LOST') and d.closed_at >= ? and d.closed_at < ?`, [db.at('2026-07-01T00:00:00Z'), db.at('2026-10-01T00:00:00Z')]);
+      const won = closed.filter((d) => d.status === 'WON');
+      const tile = (key: string) => dashboard.kpis.find((k: Data) => k.key === key).rows[0];
+      expect(cents(tile('revenue').value)).toBe(won.reduce((s, d) => s + Number(d.amount_cents), 0));
+      expect(tile('winRate').value).toBeCloseTo(won.length / closed.length, 12);
+      const targets = await db.rows(`select value from targets where kpi_key = 'revenue' and scope = 'TEAM' and team_id = 1 and period_start = ?`, [db.at('2026-07-01T00:00:00Z')]);
+      expect(targets).toHaveLength(1);
+      expect(tile('revenue').target.value).toBe(Number(targets[0].value));
+      expect(tile('revenue').target.attainment).toBeCloseTo(tile('revenue').value / Number(targets[0].value), 10);
       for (const k of dashboard.kpis) expect(k.rows.length).toBeGreaterThan(0);
       expect(dashboard.kpis.some((k: Data) => k.rows[0].target !== null)).toBe(true);
     },
   },
   QuarterForecast: {
-    check: ({ forecast }) => {
+    check: async ({ forecast }, _state, db) => {
       const t = forecast.total;
+      // closed won so far in Q4, the README's own win included
+      const [{ won }] = await db.rows(`select sum(amount_cents) as won from deals where status = 'WON' and closed_at >= ? and closed_at < ?`, [db.at('2026-10-01T00:00:00Z'), db.at('2027-01-01T00:00:00Z')]);
+      expect(cents(t.closedWon)).toBe(Number(won));
+      if (t.quota !== null) expect(t.gapToQuota).toBeCloseTo(t.quota - t.expected, 0);
+      const teams = new Set((await db.rows(`select name from teams`)).map((r) => r.name));
+      for (const g of forecast.groups) expect(teams.has(g.label) || g.label === 'Unassigned').toBe(true);
       expect(t.p10).toBeLessThanOrEqual(t.p50);
       expect(t.p50).toBeLessThanOrEqual(t.p90);
       expect(t.expected).toBeGreaterThan(t.p10);
@@ -139,18 +218,34 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
     },
   },
   PipelineMovementQ4: {
-    check: ({ pipelineMovement: m }) => {
-      const cents = (x: number) => Math.round(x * 100);
+    check: async ({ pipelineMovement: m }, _state, db) => {
       expect(m.start.count).toBeGreaterThan(0);
       expect(cents(m.start.amount) + m.bars.reduce((s: number, b: Data) => s + b.sign * cents(b.amount), 0)).toBe(cents(m.end.amount));
       const pushed = m.bars.find((b: Data) => b.kind === 'PUSHED_OUT');
       expect(m.bar.deals.totalCount).toBe(pushed.count);
       expect(m.bar.deals.edges.length).toBe(Math.min(10, pushed.count));
+      // each pushed-out deal (team 2 may have none in the window): owned in team 2, its close date moved out of Q4 inside the window
+      const [q4, q1] = [Date.parse('2026-10-01T00:00:00Z'), Date.parse('2027-01-01T00:00:00Z')];
+      for (const { node } of m.bar.deals.edges) {
+        const [owner] = await db.rows(`select r.team_id from deals d join reps r on r.id = d.owner_id where d.id = ?`, [Number(node.dealId)]);
+        expect(Number(owner.team_id)).toBe(2);
+        const from = Date.parse(node.closeDateFrom);
+        const to = Date.parse(node.closeDateTo);
+        expect([from >= q4 && from < q1, to >= q4 && to < q1]).toEqual([true, false]);
+        const moves = await db.rows(`select at from deal_changes where deal_id = ? and field = 'EXPECTED_CLOSE_DATE' and at >= ? and at < ?`,
+          [Number(node.dealId), db.at('2026-10-01T00:00:00Z'), db.at('2026-11-20T00:00:00Z')]);
+        expect(moves.length).toBeGreaterThan(0);
+      }
     },
   },
   LeadQueue: {
-    check: ({ leadQueue }) => {
+    check: async ({ leadQueue }, _state, db) => {
       const edges: Data[] = leadQueue.edges;
+      const ids = edges.map((e) => Number(e.node.id));
+      expect(new Set(ids).size).toBe(20);
+      const stored = await db.rows(`select id, status, source from leads where id in (${ids.join(', ')})`);
+      const byId = new Map(stored.map((r) => [Number(r.id), r]));
+      for (const { node } of edges) expect([node.status, node.source]).toEqual([byId.get(Number(node.id))?.status, byId.get(Number(node.id))?.source]);
       expect(edges).toHaveLength(20);
       expect(ascending(edges.map((e) => -e.score.score))).toBe(true);
       for (const { node, score } of edges) {
@@ -180,10 +275,13 @@ describe('the README', () => {
 describe.each(DATABASES)('README GraphQL blocks on a seeded world, in order (%s)', (kind) => {
   let app: TestApp;
   const state: State = {};
+  const db: Db = {
+    rows: (sql, params = []) => app.orm.em.getConnection().execute(sql, params),
+    at: (iso) => dateValue(kind, new Date(iso)),
+  };
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 42, deals: 1000, end: new Date('2026-11-23T00:00:00Z') });
+    app = await createSeededTestApp(kind, 'standard'); // a copy: the README's mutations write
   }, 180_000);
   afterAll(async () => app?.close());
 
@@ -191,7 +289,7 @@ describe.each(DATABASES)('README GraphQL blocks on a seeded world, in order (%s)
     const spec = GRAPHQL_CHECKS[name];
     const res = await app.execute(query, spec.variables?.(state));
     expect(res.errors).toBeUndefined();
-    spec.check(res.data as Data, state);
+    await spec.check(res.data as Data, state, db);
     state[name] = res.data as Data;
   });
 });

@@ -1,9 +1,10 @@
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import { CHANNELS, WORLD_TRUTH, channelConversion, repSkills, seedDemoWorld } from '../../seeds';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
+import { CHANNELS, WORLD_TRUTH, channelConversion, repSkills } from '../../seeds';
 
 /** The generator's known truth is recoverable from the rows, within binomial standard errors (fixed seed). */
-const END = new Date('2026-11-23T00:00:00Z');
-const DEALS = 3000;
+const WORLD = SEEDED_WORLDS.standard;
+const END = WORLD.end;
 const DAY = 86_400_000;
 /** Epoch ms from either platform's datetime (SQLite: integer ms; PostgreSQL: Date, or an ISO string through the ORM). */
 const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number(v));
@@ -15,8 +16,7 @@ describe.each(DATABASES)('seeded truth recovered on %s', (kind) => {
   const rows = async (sql: string): Promise<Array<Record<string, unknown>>> => app.orm.em.getConnection().execute(sql);
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    await seedDemoWorld(app.orm, { seed: 42, deals: DEALS, end: END });
+    app = await createSeededTestApp(kind, 'standard');
   });
   afterAll(async () => app?.close());
 
@@ -65,7 +65,7 @@ describe.each(DATABASES)('seeded truth recovered on %s', (kind) => {
   });
 
   it('skilled reps and small deals win more often; repeat orders follow segment churn', async () => {
-    const skills = await repSkills({ seed: 42, deals: DEALS, end: END });
+    const skills = await repSkills(WORLD);
     const aes = skills.filter((r) => r.role === 'AE').sort((a, b) => a.skill - b.skill);
     const top = new Set(aes.slice(Math.ceil(aes.length / 2)).map((r) => r.id));
     const closed = await rows(`select owner_id, status, amount_cents from deals where status in ('WON', 'LOST')`);

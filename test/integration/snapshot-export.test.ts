@@ -8,16 +8,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import type { Knex } from 'knex';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { createSeededTestApp } from '../helpers/seeded-world';
 import type { Em } from '../../src/db/orm';
 import { fileSource } from '../../src/modules/import/csv-source';
 import { runImport } from '../../src/modules/import/import.service';
 import type { ImportReport } from '../../src/modules/import/report';
 import { writeSnapshotExport, type SnapshotOptions, type SnapshotSummary } from '../../src/modules/export/snapshot';
 import { isoOrBlank } from '../../src/modules/export/csv-format';
-import { seedDemoWorld } from '../../seeds';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'test/fixtures/import/run-cli.js');
@@ -63,8 +62,8 @@ describe.each(DATABASES)('snapshot export round trip on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    source = await createTestApp(kind);
-    await seedDemoWorld(source.orm, { seed: 7, deals: 600, end: new Date('2026-11-23T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    // the small world: both round trips export and re-import every deal
+    source = await createSeededTestApp(kind, 'small');
     original = await dealFacts(source, (id, external) => external ?? `pw-deal-${id}`);
   }, 120_000);
   afterAll(async () => {
