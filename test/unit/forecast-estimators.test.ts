@@ -1,4 +1,4 @@
-import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOpenAt, reachedMax, stageAt } from '../../src/modules/forecast/facts';
+import { DAY_MS, type DealFactRow, type OpenStage, Outcome, Revised, buildFactTable, factsAsOf, isOpenAt, reachedMax, revisionsOf, stageAt } from '../../src/modules/forecast/facts';
 import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
 import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
 import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
@@ -104,6 +104,23 @@ describe('as-of views', () => {
     const partial = buildFactTable(STAGES, [deal(2, [null, null, 4], Outcome.LOST, 9, { openedAt: day(0) })]);
     expect(reachedMax(partial, 0, day(30))).toBe(2);
     expect(stageAt(partial, 0, day(2))).toEqual({ stage: 0, enteredAt: day(0) });
+  });
+
+  it('restores the amount and close date known at an earlier date from the field history', () => {
+    // deal 1 (row 0): 1,000 -> 1,500 on day 8 -> 4,000 on day 30 (after it was won), close date day 40 -> day 20 on day 8;
+    // deal 2 (row 1): never revised
+    const table = buildFactTable(STAGES, [deal(1, [0, 10, null], Outcome.WON, 20, { amountCents: 4000, expectedCloseAt: day(20) }), deal(2, [0, null, null])]);
+    table.revisions = revisionsOf([0, 0, 0], [day(8), day(8), day(30)], [Revised.AMOUNT, Revised.EXPECTED_CLOSE, Revised.AMOUNT], [1000, day(40), 1500]);
+    const at = (d: number) => {
+      const v = factsAsOf(table, day(d));
+      return [v.amount[0], v.expectedClose[0], v.amount[1]];
+    };
+    expect(at(5)).toEqual([1000, day(40), 1000]);
+    expect(at(8)).toEqual([1000, day(40), 1000]); // a change exactly at the as-of date is not known yet
+    expect(at(9)).toEqual([1500, day(20), 1000]);
+    expect(at(31)).toEqual([4000, day(20), 1000]);
+    expect(factsAsOf(table, day(31))).toBe(table); // nothing changed since: no copy
+    expect(table.amount[0]).toBe(4000); // views copy, the table is untouched
   });
 });
 

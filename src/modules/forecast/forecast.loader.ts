@@ -6,7 +6,7 @@
 import type { Em } from '../../db/orm';
 import type { DatabaseConfig } from '../../config';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { type DealFactRow, type FactTable, type OpenStage, Outcome, createFactTable, finishFactTable, setFact } from './facts';
+import { type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from './facts';
 
 export type DatabaseKind = DatabaseConfig['kind'];
 
@@ -102,7 +102,33 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     row.knownSince = num(r[14 + k]);
     setFact(t, n++, row, families);
   });
-  return finishFactTable(t, n);
+  return finishFactTable(t, n, await loadRevisions(em, kind, at, t.id.subarray(0, n)));
+}
+
+/**
+ * The amount and expected-close changes made before asOf to the deals of the table (`ids`, ascending), for the
+ * as-of views of earlier dates a backtest or track record reads (factsAsOf in facts.ts).
+ */
+async function loadRevisions(em: Em, kind: DatabaseKind, at: unknown, ids: Float64Array): Promise<FactRevisions> {
+  const sql = `select c.deal_id, c.field, ${epochMs(kind, 'c.at')} as at, case when c.field = 'AMOUNT' then c.old_value end as old_amount,
+      ${isoTextMs(kind, "(case when c.field = 'EXPECTED_CLOSE_DATE' then c.old_value end)")} as old_ecd
+    from deal_changes c where c.field in ('AMOUNT', 'EXPECTED_CLOSE_DATE') and c.at < ? order by c.deal_id, c.at, c.id`;
+  const rows: number[] = [];
+  const ats: number[] = [];
+  const fields: Revised[] = [];
+  const olds: Array<number | null> = [];
+  let p = 0;
+  await forEachRow(em, kind, sql, [at], (r) => {
+    const id = Number(r[0]);
+    while (p < ids.length && ids[p] < id) p++;
+    if (ids[p] !== id) return; // a deal the table does not hold (created after asOf)
+    const amount = r[1] === 'AMOUNT';
+    rows.push(p);
+    ats.push(Number(r[2]));
+    fields.push(amount ? Revised.AMOUNT : Revised.EXPECTED_CLOSE);
+    olds.push(amount ? num(r[3]) : num(r[4]));
+  });
+  return revisionsOf(rows, ats, fields, olds);
 }
 
 /**

@@ -37,7 +37,8 @@ export function backtestTask({ facts, periods, scope, options }: BacktestTask): 
 
 /** The buffers of a FactTable, to move to a worker instead of copying them (the caller no longer reads them). */
 export function factBuffers(t: FactTable): ArrayBuffer[] {
-  const arrays = [t.id, t.created, t.closed, t.outcome, t.amount, t.team, t.rep, t.product, t.family, t.category, t.expectedClose, t.entries];
+  const r = t.revisions;
+  const arrays = [t.id, t.created, t.closed, t.outcome, t.amount, t.team, t.rep, t.product, t.family, t.category, t.expectedClose, t.entries, ...(r ? [r.row, r.at, r.field, r.old] : [])];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
