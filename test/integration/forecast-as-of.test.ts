@@ -59,10 +59,10 @@ describe.each(DATABASES)('forecast as of a past date reads the deal field histor
   });
 
   it('uses the expected close date known then (the fixed-weight baseline of a backtest reads it)', async () => {
-    const { loadFacts } = await import('../../src/modules/forecast/forecast.loader');
+    const { loadFacts } = await import('../../src/modules/forecast/facts.sql');
     const em = (app.orm.em as Em).fork() as Em;
     const facts = async (asOf: string) => {
-      const t = await loadFacts(em, kind, new Date(asOf));
+      const t = await loadFacts(em, new Date(asOf));
       const i = Array.from(t.id).indexOf((await em.findOneOrFail(Deal, { name: 'Grown deal' })).id);
       return { close: t.expectedClose[i], amount: t.amount[i] };
     };

@@ -82,7 +82,7 @@ export class ForecastSnapshotResolver {
     @Ctx() ctx: Context,
   ): Promise<ForecastAccuracy> {
     const scope = await dealScopeFor(ctx, teamId, repId);
-    const rows = await accuracyAtWeek(ctx.em, ctx.config.database.kind, periods, week, scope);
+    const rows = await accuracyAtWeek(ctx.em, periods, week, scope);
     const scored = rows.filter((r) => r.absPctError != null);
     const ranged = rows.filter((r) => r.withinRange != null);
     return {

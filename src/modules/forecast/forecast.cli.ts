@@ -68,12 +68,12 @@ export function printBacktest(b: ForecastBacktest): string {
   return `${table}\n\n${summary}\n(served: the forecast as served, method and range chosen on earlier periods only; model: the pipeline model with its simulated range)`;
 }
 
-async function withEm<T>(fn: (em: Em, kind: 'sqlite' | 'postgresql') => Promise<T>): Promise<T> {
+async function withEm<T>(fn: (em: Em) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const orm = await createOrm(config.database);
   try {
     await migrate(orm);
-    return await fn(orm.em.fork() as Em, config.database.kind);
+    return await fn(orm.em.fork() as Em);
   } finally {
     await orm.close();
   }
@@ -99,8 +99,8 @@ export function registerForecastCommands(program: Command): void {
     .option('--seed <n>', 'random seed', wholeNumber(42), 42)
     .option('--json', JSON_HELP)
     .action(async (opts) => {
-      const f = await withEm(async (em, kind) =>
-        getForecast(em, kind, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
+      const f = await withEm(async (em) =>
+        getForecast(em, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
       );
       printOutput(opts.json, f, () => printForecast(f));
     });
@@ -117,7 +117,7 @@ export function registerForecastCommands(program: Command): void {
     .option('--seed <n>', 'random seed', wholeNumber(42), 42)
     .option('--json', JSON_HELP)
     .action(async (opts) => {
-      const b = await withEm(async (em, kind) => {
+      const b = await withEm(async (em) => {
         const scope = await scopeOrFail(em, opts.team, opts.rep);
         // A period before the first deal would be "forecast" as zeros against zero actuals: refuse it.
         const first = await em.findOne(Deal, { id: { $gt: 0 } }, { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] });
@@ -126,7 +126,7 @@ export function registerForecastCommands(program: Command): void {
           const from = first.createdAt.toISOString().slice(0, 10);
           throw new UsageError(`--from ${opts.from.toISOString().slice(0, 10)} is before the history starts (first deal ${from}): e.g. --from ${nextQuarterStart(first.createdAt)}`);
         }
-        return getBacktest(em, kind, { from: opts.from, to: opts.to, interval: opts.interval, scope, simulations: opts.simulations, seed: opts.seed });
+        return getBacktest(em, { from: opts.from, to: opts.to, interval: opts.interval, scope, simulations: opts.simulations, seed: opts.seed });
       });
       printOutput(opts.json, b, () => printBacktest(b));
     });

@@ -17,26 +17,26 @@ import { dealAggregateScope, visibleSnapshotGroups } from '../auth/aggregate.pol
 export class ForecastResolver {
   @Query(() => Forecast, { description: 'Revenue forecast of a period (expected, P10/P50/P90, parts, categories, quota) as of a date.' })
   async forecast(@Args() { teamId, repId, ...args }: ForecastArgs, @Ctx() ctx: Context) {
-    return forecasts.getForecast(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
+    return forecasts.getForecast(ctx.em, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
   @Query(() => StageWeights, { description: "Learned P(won | reached stage) with sample sizes, for a segment (the caller's slice by default: the company for EXEC and ADMIN)." })
   async stageWeights(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return forecasts.getStageWeights(ctx.em, ctx.config.database.kind, rest, asOf, scope);
+    return forecasts.getStageWeights(ctx.em, rest, asOf, scope);
   }
 
   @Query(() => [CycleDuration], { description: "Time from entering each stage to closing, with sample sizes (the caller's slice by default)." })
   async cycleDurations(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return forecasts.getCycleDurations(ctx.em, ctx.config.database.kind, rest, asOf, scope);
+    return forecasts.getCycleDurations(ctx.em, rest, asOf, scope);
   }
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })
   async forecastBacktest(@Args() { teamId, repId, ...args }: BacktestArgs, @Ctx() ctx: Context) {
-    return forecasts.getBacktest(ctx.em, ctx.config.database.kind, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
+    return forecasts.getBacktest(ctx.em, { ...args, scope: await forecastScopeFor(ctx, teamId, repId), job: heavyJob(ctx) });
   }
 
   @Query(() => [ForecastSnapshot], { description: "Forecasts stored while their period was current, oldest first: company and product rows for EXEC and ADMIN, a MANAGER's team and reps, an AE's own." })

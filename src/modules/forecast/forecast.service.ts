@@ -24,7 +24,7 @@ import type { AccuracyMetrics } from './metrics';
 import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
 import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
-import { type DatabaseKind, loadFacts } from './forecast.loader';
+import { loadFacts } from './facts.sql';
 import {
   type Accuracy,
   type CycleDuration,
@@ -71,11 +71,11 @@ export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   job?: HeavyJob;
 }
 
-export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
+export async function getForecast(em: Em, call: ForecastCall): Promise<Forecast> {
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const { stages, result: servedResult } = await computeOffThread(em, kind, asOf, call, period);
+  const { stages, result: servedResult } = await computeOffThread(em, asOf, call, period);
   const result = servedResult.forecast;
   const servedGroups = new Map(servedResult.groups.map((g) => [g.key, g]));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
@@ -131,14 +131,14 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
  * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
  * model (a function) cannot cross to a worker: with one, the forecast is computed here.
  */
-async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
+async function computeOffThread(em: Em, asOf: Date, call: ForecastCall, period: Period) {
   const work = heavyWorkOf(em);
   const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
   if (work.database && !call.dealModel) {
     const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
     return { stages, result };
   }
-  const t = await loadFacts(em, kind, asOf);
+  const t = await loadFacts(em, asOf);
   const task: ForecastTask = { ...spec, facts: t };
   const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
   return { stages: t.stages, result };
@@ -261,9 +261,9 @@ function inScopeAndSegment(t: FactTable, scope: ForecastScope, segment: Forecast
 }
 
 /** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
-export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<StageWeights> {
+export async function getStageWeights(em: Em, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<StageWeights> {
   const asOf = asOfArg ?? new Date();
-  const t = await loadFacts(em, kind, asOf);
+  const t = await loadFacts(em, asOf);
   const at = asOf.getTime();
   const model = buildHistoryModel(t, at, DEFAULT_WEIGHT_OPTIONS);
   const overall = model.weights;
@@ -289,9 +289,9 @@ export async function getStageWeights(em: Em, kind: DatabaseKind, segment: Forec
   };
 }
 
-export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<CycleDuration[]> {
+export async function getCycleDurations(em: Em, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<CycleDuration[]> {
   const asOf = asOfArg ?? new Date();
-  const t = await loadFacts(em, kind, asOf);
+  const t = await loadFacts(em, asOf);
   const at = asOf.getTime();
   const include = inScopeAndSegment(t, scope, segment, at);
   const k = t.stages.length;
@@ -329,7 +329,7 @@ export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: For
 
 const MAX_BACKTEST_PERIODS = 60;
 
-export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
+export async function getBacktest(em: Em, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
   if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
   const now = Date.now();
   const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
@@ -342,7 +342,7 @@ export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<Backtes
   let backtest;
   if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
   else {
-    const t = await loadFacts(em, kind, new Date(factsAsOf));
+    const t = await loadFacts(em, new Date(factsAsOf));
     backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
   }
   const { rows, served } = backtest;

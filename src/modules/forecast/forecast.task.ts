@@ -60,8 +60,8 @@ async function workerEm(database: DatabaseConfig): Promise<Em> {
 }
 
 async function loadOnWorker(task: DatabaseTask): Promise<FactTable> {
-  const { loadFacts } = await import('./forecast.loader');
-  return loadFacts(await workerEm(task.database), task.database.kind, new Date(task.factsAsOf));
+  const { loadFacts } = await import('./facts.sql');
+  return loadFacts(await workerEm(task.database), new Date(task.factsAsOf));
 }
 
 export async function forecastFromDatabaseTask(task: DatabaseTask & Omit<ForecastTask, 'facts'>): Promise<ServedForecastResult & { stages: FactTable['stages'] }> {

@@ -19,7 +19,7 @@ export const MovementItemConnection = Connection(MovementItem);
 export class PipelineMovementResolver {
   @Query(() => PipelineMovement, { description: "Pipeline waterfall between two dates for the deals expected to close in a period, in the caller's scope." })
   async pipelineMovement(@Args() { from, to, period, teamId, repId }: PipelineMovementArgs, @Ctx() ctx: Context): Promise<PipelineMovement> {
-    const result = await getPipelineMovement(ctx.em, ctx.config.database.kind, { from, to, period, scope: await dealScopeFor(ctx, teamId, repId) });
+    const result = await getPipelineMovement(ctx.em, { from, to, period, scope: await dealScopeFor(ctx, teamId, repId) });
     return {
       period: result.periodLabel,
       periodStart: result.periodStart,
