@@ -72,8 +72,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     dev = await createApp(devConfig, { logger: silent, scoring });
     await seedDemoWorld(dev.orm, { seed: 42, deals: 3000 });
     const em = dev.orm.em.fork() as Em;
-    await backfillWeeklySnapshots(em, 'sqlite', 1);
-    await takeForecastSnapshots(em, 'sqlite');
+    await backfillWeeklySnapshots(em, 1);
+    await takeForecastSnapshots(em);
     PORTS.dev = Number(new URL(await dev.listen(0, '127.0.0.1')).port);
     const prodConfig = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, modelsDir: path.join(dir, 'models') });
     prod = await createApp(prodConfig, { logger: silent, migrate: false, scoring });

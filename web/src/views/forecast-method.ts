@@ -13,10 +13,10 @@ export const METHOD_LABELS: Record<string, string> = {
   DEAL_MODEL: 'Deal-win model',
 };
 
-const RANGE_LABELS: Record<string, (n: number) => string> = {
-  CONFORMAL: (n) => `split-conformal on the served method's last ${n} out-of-sample errors`,
-  SMALL_SAMPLE: (n) => `${n} past error(s) only: a small-sample interval (Student-t), joined with the simulated range`,
-  SIMULATION: () => 'no past error to measure it by: the simulated range (deal-by-deal chance), widened by the spread of past actuals when there are any',
+const RANGE_TEXT: Record<string, [string, string]> = {
+  CONFORMAL: ["split-conformal on the served method's last ", ' out-of-sample errors'],
+  SMALL_SAMPLE: ['only ', ' past error(s) of the served method: a small-sample interval (Student-t), joined with the simulated range'],
+  SIMULATION: ['', ' past errors of the served method, none to measure it by: the simulated range (deal-by-deal chance), widened by the spread of past actuals when there are any'],
 };
 
 const THIN_LABELS: Record<string, string> = {
@@ -41,8 +41,8 @@ export function methodPanel(f: any): HTMLElement {
   ], { 'data-testid': 'method-candidates' });
   return h('div', { 'data-testid': 'forecast-method-panel' },
     h('p', {}, h('strong', { 'data-testid': 'forecast-method', 'data-value': m.method }, METHOD_LABELS[m.method] ?? m.method), ': ', ...why, blend, '.'),
-    h('p', {}, 'P10–P90: ', h('span', { 'data-testid': 'method-range-source', 'data-value': m.rangeSource }, RANGE_LABELS[m.rangeSource]?.(m.rangePeriods) ?? m.rangeSource),
-      ' (', figure('method-range-periods', m.rangePeriods, String(m.rangePeriods)), ' past errors).'),
+    h('p', {}, 'P10–P90: ', h('span', { 'data-testid': 'method-range-source', 'data-value': m.rangeSource },
+      RANGE_TEXT[m.rangeSource]?.[0] ?? `${m.rangeSource}: `, figure('method-range-periods', m.rangePeriods, String(m.rangePeriods)), RANGE_TEXT[m.rangeSource]?.[1] ?? ' past errors'), '.'),
     usesPipeline
       ? h('p', { class: 'muted' }, `Pipeline model: P(win | stage, age, segment) learned from ${f.closedDealsInHistory.toLocaleString('en-GB')} closed deals, timing from time-in-stage curves, plus new business from ${f.newBusinessPeriods} comparable periods, simulated ${f.simulations.toLocaleString('en-GB')} times.`)
       : null,

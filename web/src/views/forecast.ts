@@ -43,7 +43,7 @@ export async function forecastView(root: HTMLElement): Promise<void> {
   const fan = h('div', { class: 'chart', 'data-testid': 'fan-chart' });
   const headline = h('div', { class: 'tiles' },
     tile('Expected', figure('forecast-expected', t.expected, money(t.expected)), `P50 ${money(t.p50)}`),
-    tile('Range P10–P90', h('span', {}, figure('forecast-p10', t.p10, money(t.p10)), ' – ', figure('forecast-p90', t.p90, money(t.p90))), `${f.simulations.toLocaleString('en-GB')} simulations`),
+    tile('Range P10–P90', h('span', { class: 'range' }, figure('forecast-p10', t.p10, money(t.p10)), ' – ', figure('forecast-p90', t.p90, money(t.p90))), `${f.simulations.toLocaleString('en-GB')} simulations`),
     tile('Closed won', figure('forecast-closed-won', t.closedWon, money(t.closedWon)), `as of ${day(f.asOf)}`),
     h('span', { hidden: true, 'data-testid': 'forecast-as-of', 'data-value': f.asOf }),
     tile('Quota', figure('forecast-quota', t.quota, money(t.quota)), t.gapToQuota == null ? 'no quota set' : `gap ${money(t.gapToQuota)}`),
