@@ -17,7 +17,7 @@ import { computeForecast } from '../src/modules/forecast/engine';
 import { computeServedForecast } from '../src/modules/forecast/track-record';
 import { buildHistoryModel, dealOutlook, openDeals } from '../src/modules/forecast/model';
 import { createRng, simulate } from '../src/modules/forecast/monte-carlo';
-import { parsePeriod } from '../src/modules/forecast/period';
+import { parsePeriod } from '../src/shared/period';
 
 const STAGES: OpenStage[] = [
   { id: 1, name: 'Prospecting', defaultProbability: 0.1 },

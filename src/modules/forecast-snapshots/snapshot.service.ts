@@ -10,7 +10,7 @@ import { TargetScope } from '../../shared/enums';
 import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from '../forecast/forecast.entity';
 import { getForecast, periodOrFail } from '../forecast/forecast.service';
 import type { Forecast, ForecastGroup } from '../forecast/forecast.types';
-import { type Period, monthPeriod, quarterPeriod, shiftPeriod } from '../forecast/period';
+import { type Period, monthPeriod, quarterPeriod, shiftPeriod } from '../../shared/period';
 
 const WEEK_MS = 7 * 86_400_000;
 /** The same settings as a default `forecast` query, so a snapshot equals what the query answered then. */

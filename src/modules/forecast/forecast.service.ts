@@ -43,7 +43,7 @@ import {
 } from './forecast.types';
 import { accuracy } from './metrics';
 import { ageBuckets, buildHistoryModel } from './model';
-import { type Period, parsePeriod, periodsBetween } from './period';
+import { type Period, PeriodError, parsePeriod, periodsBetween } from '../../shared/period';
 import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
 import { kaplanMeier, quantileTime } from './survival';
 
@@ -57,10 +57,14 @@ export function parseScope(teamId: string | undefined, repId: string | undefined
   };
 }
 
-export function periodOrFail(text: string, field = 'period'): Period {
-  const period = parsePeriod(text);
-  if (!period) throw new BadInputError(field, `${field} must be a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"); got "${text}"`);
-  return period;
+/** A forecast period ("2026-11", "2026-Q4", "2026") or BAD_USER_INPUT naming `field`. */
+export function periodOrFail(text: string, field = 'period', now = new Date()): Period {
+  try {
+    return parsePeriod(text, now, field);
+  } catch (error) {
+    if (error instanceof PeriodError) throw new BadInputError(error.field, error.message);
+    throw error;
+  }
 }
 
 export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {

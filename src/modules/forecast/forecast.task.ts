@@ -6,7 +6,7 @@
 import type { DatabaseConfig } from '../../config';
 import type { Em, Orm } from '../../db/orm';
 import type { FactTable } from './facts';
-import type { Period } from './period';
+import type { Period } from '../../shared/period';
 import { type ForecastScope, type GroupDimension, backtestFor, servedForecastFor } from './scope';
 import type { BacktestResult, DealModelCandidate, ServeOptions, ServedForecastResult } from './track-record';
 

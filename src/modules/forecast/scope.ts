@@ -3,7 +3,7 @@
  * run where the inputs had to be serialised (a worker thread): a FactTable, periods, options and this. Pure.
  */
 import type { FactTable } from './facts';
-import type { Period } from './period';
+import type { Period } from '../../shared/period';
 import { type BacktestResult, type ServeOptions, type ServedForecastResult, computeServedForecast, runBacktest } from './track-record';
 
 /** Deals of one rep, or of one team; the whole company when neither is set. */

@@ -9,7 +9,7 @@ import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWo
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
 import type { ThinSpot, WinProbabilityFn } from './model';
 import type { AccuracyMetrics } from './metrics';
-import { type Period, shiftPeriod } from './period';
+import { type Period, shiftPeriod } from '../../shared/period';
 
 /** The deal-win model as a candidate: its P(win) and the end of its training window (it is judged only after it). */
 export interface DealModelCandidate {

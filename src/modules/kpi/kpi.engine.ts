@@ -4,7 +4,7 @@ import { TargetScope } from '../../shared/enums';
 import { KPI_BY_KEY, type KpiDef } from './kpi.catalogue';
 import { type ComparisonMode, KpiDimension, isTimeDimension, type KpiHealth, type KpiUnit, type TimeGrain } from './kpi.enums';
 import { type Comparison, compare, healthOf, interpolatePercentile, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
-import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';
+import { type Bucket, bucketDays, buckets, comparisonBuckets, type Period, PeriodError } from '../../shared/period';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
 import { type Dialect, FACTS, type FactDef, factDimensions, ts } from './kpi.sql';
 

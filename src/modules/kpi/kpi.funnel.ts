@@ -3,7 +3,7 @@ import { PipelineStage } from '../pipeline/stage.entity';
 import { FunnelCohort, KpiDimension } from './kpi.enums';
 import { KpiEngine, type KpiScope } from './kpi.engine';
 import type { Funnel, FunnelStep } from './kpi.objects';
-import type { Period } from './kpi.period';
+import type { Period } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 
 /**

@@ -9,7 +9,7 @@ import { type ComparisonMode, type DashboardRole, KpiDimension, KpiDirection, ty
 import { KpiEngine, type KpiResultData, type KpiRowData, type KpiScope } from './kpi.engine';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
 import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.objects';
-import { type Period, PeriodError, parsePeriod } from './kpi.period';
+import { type Period, PeriodError, parsePeriod } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 import { type FactDef, factDimensions, FACTS } from './kpi.sql';
 

@@ -4,7 +4,7 @@ import { KPI_BY_KEY } from './kpi.catalogue';
 import { KpiDimension, SignalKind, SignalSeverity, TargetStatus } from './kpi.enums';
 import { KpiEngine, type KpiScope } from './kpi.engine';
 import type { Signal } from './kpi.objects';
-import type { Period } from './kpi.period';
+import type { Period } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 import { ts } from './kpi.sql';
 

@@ -14,9 +14,14 @@ import {
   startOfWeek,
   startOfYear,
 } from 'date-fns';
-import { ComparisonMode, KpiDimension, type TimeGrain } from './kpi.enums';
 
-/** Pure period arithmetic: time-zone aware bucket boundaries computed once in JS, then joined in SQL. */
+/**
+ * The API's one notion of a period, and its one parser. KPIs take any span in a time zone ({ from, to, timeZone }:
+ * "2026-07-01" is local midnight); forecasts take calendar units spelled "2026-11", "2026-Q4" or "2026", in UTC. Both
+ * come out as the same `Period`. Pure arithmetic: bucket boundaries are computed once in JS, then joined in SQL.
+ */
+
+export type PeriodKind = 'MONTH' | 'QUARTER' | 'YEAR' | 'CUSTOM';
 
 export interface Period {
   from: Date;
@@ -25,7 +30,18 @@ export interface Period {
   timeZone: string;
   /** The moment the period is looked at from (pace, snapshots, "to date" comparisons). */
   asOf: Date;
+  /** "2026-11", "2026-Q4", "2026" for a calendar unit; "2026-07-01..2026-10-01" (local dates) otherwise. */
+  label: string;
+  kind: PeriodKind;
+  /** `from` and `to` as epoch ms, for the loops over a million deals (the forecast's typed arrays hold numbers). */
+  start: number;
+  end: number;
 }
+
+/** The time grains buckets are cut in (KpiDimension's time members). */
+export type TimeGrain = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
+/** How a comparison period is found (ComparisonMode). */
+export type ComparisonKind = 'PREVIOUS_PERIOD' | 'SAME_PERIOD_LAST_YEAR';
 
 export interface Bucket {
   /** Stable key: "2026-Q3", "2026-07", "2026-07-06" (week = its Monday), "2026", or "period". */
@@ -80,39 +96,134 @@ export interface PeriodSpec {
   asOf?: Date | null;
 }
 
-export function parsePeriod(spec: PeriodSpec, now: Date = new Date()): Period {
-  const timeZone = spec.timeZone || 'UTC';
+/**
+ * A period from either spelling: a span ({ from, to, timeZone?, asOf? }: the KPI input) or a calendar unit in UTC
+ * ("2026-11", "2026-Q4" or "2026": the forecast input). Throws PeriodError (field, message) on anything else.
+ */
+export function parsePeriod(input: PeriodSpec | string, now: Date = new Date(), field = 'period'): Period {
+  if (typeof input === 'string') {
+    const unit = calendarPeriod(input, now);
+    if (!unit) throw new PeriodError(field, `${field} must be a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"); got "${input}"`);
+    return unit;
+  }
+  const timeZone = input.timeZone || 'UTC';
   assertTimeZone(timeZone);
-  const from = parseInstant(spec.from, timeZone, 'period.from');
-  const to = parseInstant(spec.to, timeZone, 'period.to');
+  const from = parseInstant(input.from, timeZone, 'period.from');
+  const to = parseInstant(input.to, timeZone, 'period.to');
   if (!(to > from)) throw new PeriodError('period.to', 'period.to must be after period.from');
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new PeriodError('period.to', 'A period is at most 10 years');
-  return { from, to, timeZone, asOf: spec.asOf ?? now };
+  return spanPeriod(from, to, timeZone, input.asOf ?? now);
 }
 
+/** A span that is no calendar unit: labelled with its local dates. */
+export function spanPeriod(from: Date, to: Date, timeZone: string, asOf: Date): Period {
+  const local = (d: Date) => format(new TZDate(d.getTime(), timeZone), 'yyyy-MM-dd');
+  return { from, to, timeZone, asOf, label: `${local(from)}..${local(to)}`, kind: 'CUSTOM', start: from.getTime(), end: to.getTime() };
+}
+
+// Calendar units in UTC: the forecast's periods (and its backtests', snapshots' and movement's).
+
+const utc = (y: number, m: number) => Date.UTC(y, m, 1);
+
+function unitPeriod(kind: PeriodKind, label: string, start: number, end: number, asOf: Date): Period {
+  return { from: new Date(start), to: new Date(end), timeZone: 'UTC', asOf, label, kind, start, end };
+}
+
+/** "2026-11", "2026-Q4" (or "2026Q4") or "2026" in UTC; null when the text is none of these. */
+export function calendarPeriod(text: string, asOf: Date = new Date()): Period | null {
+  const s = text.trim().toUpperCase();
+  let m = /^(\d{4})-(\d{2})$/.exec(s);
+  if (m && +m[2] >= 1 && +m[2] <= 12) return monthPeriod(+m[1], +m[2] - 1, asOf);
+  m = /^(\d{4})-?Q([1-4])$/.exec(s);
+  if (m) return quarterPeriod(+m[1], +m[2] - 1, asOf);
+  m = /^(\d{4})$/.exec(s);
+  if (m) return yearPeriod(+m[1], asOf);
+  return null;
+}
+
+export function monthPeriod(year: number, month0: number, asOf: Date = new Date()): Period {
+  const start = utc(year, month0);
+  return unitPeriod('MONTH', new Date(start).toISOString().slice(0, 7), start, utc(year, month0 + 1), asOf);
+}
+
+export function quarterPeriod(year: number, quarter0: number, asOf: Date = new Date()): Period {
+  return unitPeriod('QUARTER', `${year}-Q${quarter0 + 1}`, utc(year, quarter0 * 3), utc(year, quarter0 * 3 + 3), asOf);
+}
+
+export function yearPeriod(year: number, asOf: Date = new Date()): Period {
+  return unitPeriod('YEAR', String(year), utc(year, 0), utc(year + 1, 0), asOf);
+}
+
+export function customPeriod(start: number, end: number, asOf: Date = new Date()): Period {
+  return spanPeriod(new Date(start), new Date(end), 'UTC', asOf);
+}
+
+/** The period `k` steps before (k > 0) or after (k < 0) this one, of the same kind (calendar units in UTC). */
+export function shiftPeriod(p: Period, k: number): Period {
+  const d = new Date(p.start);
+  const y = d.getUTCFullYear();
+  const mo = d.getUTCMonth();
+  switch (p.kind) {
+    case 'MONTH':
+      return monthPeriod(y, mo - k, p.asOf);
+    case 'QUARTER': {
+      const q = y * 4 + Math.floor(mo / 3) - k;
+      return quarterPeriod(Math.floor(q / 4), ((q % 4) + 4) % 4, p.asOf);
+    }
+    case 'YEAR':
+      return yearPeriod(y - k, p.asOf);
+    default: {
+      const len = p.end - p.start;
+      return customPeriod(p.start - k * len, p.end - k * len, p.asOf);
+    }
+  }
+}
+
+/** Seasonal position: month within the quarter (quarter-end pushes) for months, quarter of the year for quarters. */
+export function seasonKey(p: Period): number | null {
+  const mo = new Date(p.start).getUTCMonth();
+  if (p.kind === 'MONTH') return mo % 3;
+  if (p.kind === 'QUARTER') return Math.floor(mo / 3);
+  return null;
+}
+
+/** Consecutive periods of `kind` starting with the one containing `from`, up to the one containing `to - 1ms`. */
+export function periodsBetween(from: number, to: number, kind: 'MONTH' | 'QUARTER', asOf: Date = new Date()): Period[] {
+  const d = new Date(from);
+  let p = kind === 'MONTH' ? monthPeriod(d.getUTCFullYear(), d.getUTCMonth(), asOf) : quarterPeriod(d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3), asOf);
+  const out: Period[] = [];
+  while (p.start < to) {
+    out.push(p);
+    p = shiftPeriod(p, -1);
+  }
+  return out;
+}
+
+// Buckets and comparisons in the period's time zone: the KPIs'.
+
 const START: Record<TimeGrain, (d: Date) => Date> = {
-  [KpiDimension.DAY]: startOfDay,
-  [KpiDimension.WEEK]: (d) => startOfWeek(d, { weekStartsOn: 1 }),
-  [KpiDimension.MONTH]: startOfMonth,
-  [KpiDimension.QUARTER]: startOfQuarter,
-  [KpiDimension.YEAR]: startOfYear,
+  DAY: startOfDay,
+  WEEK: (d) => startOfWeek(d, { weekStartsOn: 1 }),
+  MONTH: startOfMonth,
+  QUARTER: startOfQuarter,
+  YEAR: startOfYear,
 };
 const ADD: Record<TimeGrain, (d: Date, n: number) => Date> = {
-  [KpiDimension.DAY]: addDays,
-  [KpiDimension.WEEK]: addWeeks,
-  [KpiDimension.MONTH]: addMonths,
-  [KpiDimension.QUARTER]: addQuarters,
-  [KpiDimension.YEAR]: addYears,
+  DAY: addDays,
+  WEEK: addWeeks,
+  MONTH: addMonths,
+  QUARTER: addQuarters,
+  YEAR: addYears,
 };
 
 export function bucketKey(start: Date, grain: TimeGrain, timeZone: string): string {
   const local = new TZDate(start.getTime(), timeZone);
   switch (grain) {
-    case KpiDimension.YEAR:
+    case 'YEAR':
       return format(local, 'yyyy');
-    case KpiDimension.QUARTER:
+    case 'QUARTER':
       return format(local, "yyyy-'Q'Q");
-    case KpiDimension.MONTH:
+    case 'MONTH':
       return format(local, 'yyyy-MM');
     default:
       return format(local, 'yyyy-MM-dd');
@@ -162,10 +273,10 @@ const isLocalMidnight = (d: Date, tz: string) => {
  * How the comparison period is obtained from the period: the previous period of the same calendar length
  * (whole months -> months, whole days -> days, else the same duration), or the same dates one year earlier.
  */
-export function comparisonShift(period: Period, mode: ComparisonMode): (d: Date) => Date {
+export function comparisonShift(period: Period, mode: ComparisonKind): (d: Date) => Date {
   const tz = period.timeZone;
   const local = (d: Date) => new TZDate(d.getTime(), tz);
-  if (mode === ComparisonMode.SAME_PERIOD_LAST_YEAR) return (d) => new Date(addYears(local(d), -1).getTime());
+  if (mode === 'SAME_PERIOD_LAST_YEAR') return (d) => new Date(addYears(local(d), -1).getTime());
   const [from, to] = [local(period.from), local(period.to)];
   if (isLocalMidnight(period.from, tz) && isLocalMidnight(period.to, tz)) {
     if (from.getDate() === 1 && to.getDate() === 1) {
@@ -184,7 +295,7 @@ export function comparisonShift(period: Period, mode: ComparisonMode): (d: Date)
  * "to date": each comparison bucket stops at the shifted asOf, so a half-done quarter meets the same half of
  * the previous one.
  */
-export function comparisonBuckets(period: Period, current: Bucket[], mode: ComparisonMode): { period: Period; buckets: Bucket[] } {
+export function comparisonBuckets(period: Period, current: Bucket[], mode: ComparisonKind): { period: Period; buckets: Bucket[] } {
   const shift = comparisonShift(period, mode);
   const running = period.asOf < period.to && period.asOf > period.from;
   const cutoff = running ? shift(period.asOf) : null;
@@ -195,7 +306,7 @@ export function comparisonBuckets(period: Period, current: Bucket[], mode: Compa
     return { key: b.key, start, end: end < start ? start : end };
   });
   return {
-    period: { from: shift(period.from), to: clip(shift(period.to)), timeZone: period.timeZone, asOf: period.asOf },
+    period: spanPeriod(shift(period.from), clip(shift(period.to)), period.timeZone, period.asOf),
     buckets: shifted,
   };
 }
