@@ -164,7 +164,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
   const fs = require('node:fs') as typeof import('node:fs');
   const { createOrm } = require('../src/db/orm') as typeof import('../src/db/orm');
   const { parseDatabaseUrl } = require('../src/config') as typeof import('../src/config');
-  const { getForecast, getBacktest } = require('../src/modules/forecast/forecast.service') as typeof import('../src/modules/forecast/forecast.service');
+  const { getForecast } = require('../src/modules/forecast/forecast.service') as typeof import('../src/modules/forecast/forecast.service');
+  const { getBacktest } = require('../src/modules/forecast/backtest.service') as typeof import('../src/modules/forecast/backtest.service');
   const { ForecastGroupBy } = require('../src/modules/forecast/forecast.entity') as typeof import('../src/modules/forecast/forecast.entity');
   const { BacktestInterval } = require('../src/modules/forecast/forecast.types') as typeof import('../src/modules/forecast/forecast.types');
   const url = kind === 'sqlite' ? process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' : process.env.BENCH_POSTGRES || 'postgres://postgres@127.0.0.1:5432/pipewise_bench_1m';

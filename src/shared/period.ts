@@ -14,6 +14,7 @@ import {
   startOfWeek,
   startOfYear,
 } from 'date-fns';
+import { BadInputError } from './errors';
 
 /**
  * The API's one notion of a period, and its one parser. KPIs take any span in a time zone ({ from, to, timeZone }:
@@ -113,6 +114,16 @@ export function parsePeriod(input: PeriodSpec | string, now: Date = new Date(), 
   if (!(to > from)) throw new PeriodError('period.to', 'period.to must be after period.from');
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new PeriodError('period.to', 'A period is at most 10 years');
   return spanPeriod(from, to, timeZone, input.asOf ?? now);
+}
+
+/** A forecast period ("2026-11", "2026-Q4", "2026") or BAD_USER_INPUT naming `field`. */
+export function periodOrFail(text: string, field = 'period', now = new Date()): Period {
+  try {
+    return parsePeriod(text, now, field);
+  } catch (error) {
+    if (error instanceof PeriodError) throw new BadInputError(error.field, error.message);
+    throw error;
+  }
 }
 
 /** A span that is no calendar unit: labelled with its local dates. */

@@ -7,7 +7,7 @@ import { ForecastGroupBy, ForecastSnapshot } from '../../src/modules/forecast/fo
 import { RunStatus, ScheduledRun } from '../../src/modules/forecast-snapshots/scheduled-run.entity';
 import { SNAPSHOT_JOB, slotOf, startSnapshotScheduler } from '../../src/modules/forecast-snapshots/snapshot.scheduler';
 import { backfillWeeklySnapshots, snapshotPeriod } from '../../src/modules/forecast-snapshots/snapshot.service';
-import { periodOrFail } from '../../src/modules/forecast/forecast.service';
+import { periodOrFail } from '../../src/shared/period';
 
 const END = new Date('2026-11-24T00:00:00Z');
 const silent = pino({ level: 'silent' });

@@ -3,7 +3,7 @@ import { OPEN_STAGES, WORLD_TRUTH, amountBand, dealShift, repSkills, seedDemoWor
 import type { Em } from '../../src/db/orm';
 import { closedBefore, reachedMax } from '../../src/modules/forecast/facts';
 import { loadFacts } from '../../src/modules/forecast/facts.sql';
-import { getBacktest } from '../../src/modules/forecast/forecast.service';
+import { getBacktest } from '../../src/modules/forecast/backtest.service';
 import { BacktestInterval } from '../../src/modules/forecast/forecast.types';
 import { DEFAULT_WEIGHT_OPTIONS, learnStageWeights, maturityCutoffs, reachedAt } from '../../src/modules/forecast/stage-weights';
 

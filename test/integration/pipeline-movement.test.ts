@@ -3,7 +3,7 @@ import type { Em } from '../../src/db/orm';
 import { seedDemoWorld } from '../../seeds';
 import { loadFacts } from '../../src/modules/forecast/facts.sql';
 import { isOpenAt } from '../../src/modules/forecast/facts';
-import { periodOrFail } from '../../src/modules/forecast/forecast.service';
+import { periodOrFail } from '../../src/shared/period';
 import { identityOfRep } from '../../src/modules/auth/access.policy';
 import { RepRole } from '../../src/shared/enums';
 

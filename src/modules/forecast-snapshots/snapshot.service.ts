@@ -8,7 +8,8 @@ import { toMajor, toMinor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
 import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from '../forecast/forecast.entity';
-import { getForecast, periodOrFail } from '../forecast/forecast.service';
+import { getForecast } from '../forecast/forecast.service';
+import { periodOrFail } from '../../shared/period';
 import type { Forecast, ForecastGroup } from '../forecast/forecast.types';
 import { type Period, monthPeriod, quarterPeriod, shiftPeriod } from '../../shared/period';
 
@@ -87,6 +88,13 @@ export async function backfillWeeklySnapshots(em: Em, quarters: number, now = ne
     for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, period, new Date(at), true);
   }
   return n;
+}
+
+/** The stored snapshots of a period by `groupBy`, oldest first; `groups` (null: all) are the rows the caller may see. */
+export function storedSnapshots(em: Em, periodText: string, groupBy: ForecastGroupBy, groups: number[] | null): Promise<ForecastSnapshot[]> {
+  const period = periodOrFail(periodText);
+  const where = { periodStart: new Date(period.start), periodEnd: new Date(period.end), groupBy, ...(groups && { groupKey: { $in: groups } }) };
+  return em.find(ForecastSnapshot, where, { orderBy: { asOf: 'asc', id: 'asc' } });
 }
 
 function snapshotWhere(period: Period, scope: SnapshotScope) {

@@ -8,7 +8,8 @@ import { Rep } from '../rep/rep.entity';
 import { Team } from '../team/team.entity';
 import { ForecastGroupBy } from './forecast.entity';
 import { BacktestInterval, type Accuracy, type Forecast, type ForecastBacktest } from './forecast.types';
-import { getBacktest, getForecast, parseScope } from './forecast.service';
+import { getBacktest } from './backtest.service';
+import { getForecast, parseScope } from './forecast.service';
 
 const money = (v: number | null) => (v == null ? null : Math.round(v).toLocaleString('en-US'));
 const pct = (v: number | null) => (v == null ? null : `${(v * 100).toFixed(1)}%`);

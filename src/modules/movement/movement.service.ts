@@ -5,15 +5,15 @@
 import { dateValue, dialectOf, readEpochMs } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
-import { periodOrFail } from '../forecast/forecast.service';
-import type { DealScope } from './deal-scope';
+import { periodOrFail } from '../../shared/period';
+import type { AggregateScope } from '../auth/aggregate.policy';
 import { type DealTimeline, type MovementTotals, type TimelineChange, type TrackedField, pipelineMovement } from './movement.classify';
 
 export interface MovementQuery {
   from: Date;
   to: Date;
   period: string;
-  scope: DealScope;
+  scope: AggregateScope;
 }
 
 export interface MovementResult extends MovementTotals {
