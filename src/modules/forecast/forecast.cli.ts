@@ -87,18 +87,24 @@ async function scopeOrFail(em: Em, team?: string, rep?: string) {
   return parseScope(team, rep);
 }
 
+/** The options `forecast` and `backtest` share, in this order: scope, the Monte Carlo run, the output. */
+function withRunOptions(command: Command, simulations: number, simulationsHelp: string): Command {
+  return command
+    .option('--team <id>', 'only this team', idValue)
+    .option('--rep <id>', 'only this rep', idValue)
+    .option('--simulations <n>', simulationsHelp, wholeNumber(simulations, 1), simulations)
+    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
+    .option('--json', JSON_HELP);
+}
+
 export function registerForecastCommands(program: Command): void {
-  program
+  const forecast = program
     .command('forecast')
     .description('revenue forecast of a period: expected, P10/P50/P90, pipeline and new-business parts, categories, top deals')
     .requiredOption('--period <period>', 'a month (2026-11), quarter (2026-Q4) or year (2026)')
     .option('--as-of <date>', 'use only what was known then (default: now; reading a forecast stores nothing, snapshots are scheduled)', dateOrInstant)
-    .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY)
-    .option('--team <id>', 'only this team', idValue)
-    .option('--rep <id>', 'only this rep', idValue)
-    .option('--simulations <n>', 'Monte Carlo simulations', wholeNumber(10_000, 1), 10_000)
-    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
-    .option('--json', JSON_HELP)
+    .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY);
+  withRunOptions(forecast, 10_000, 'Monte Carlo simulations')
     .action(async (opts) => {
       const f = await withEm(async (em) =>
         getForecast(em, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
@@ -106,17 +112,13 @@ export function registerForecastCommands(program: Command): void {
       printOutput(opts.json, f, () => printForecast(f));
     });
 
-  program
+  const backtest = program
     .command('backtest')
     .description('track record: each past period forecast as of its start vs the actual, with run-rate and fixed-weight baselines')
     .requiredOption('--from <date>', 'first period: the one containing this date, e.g. 2024-10-01', dateOrInstant)
     .requiredOption('--to <date>', 'exclusive end, e.g. 2026-10-01', dateOrInstant)
-    .option('--interval <interval>', 'month or quarter', oneOf(Object.values(BacktestInterval)), BacktestInterval.QUARTER)
-    .option('--team <id>', 'only this team', idValue)
-    .option('--rep <id>', 'only this rep', idValue)
-    .option('--simulations <n>', 'Monte Carlo simulations per period', wholeNumber(2000, 1), 2000)
-    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
-    .option('--json', JSON_HELP)
+    .option('--interval <interval>', 'month or quarter', oneOf(Object.values(BacktestInterval)), BacktestInterval.QUARTER);
+  withRunOptions(backtest, 2000, 'Monte Carlo simulations per period')
     .action(async (opts) => {
       const b = await withEm(async (em) => {
         const scope = await scopeOrFail(em, opts.team, opts.rep);

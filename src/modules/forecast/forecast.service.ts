@@ -26,7 +26,7 @@ import type { AccuracyMetrics } from './metrics';
 import type { ForecastScope } from './scope';
 import type { DealModelCandidate, ServedGroup } from './track-record';
 
-/** Who the forecast is about (access control narrows it in the resolver, src/modules/auth/access.policy.ts). */
+/** Who the forecast is about (the caller's slice, narrowed by src/modules/auth/forecast.policy.ts). */
 export type { ForecastScope } from './scope';
 
 export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
