@@ -17,7 +17,7 @@ import { computeForecast } from '../src/modules/forecast/engine';
 import { computeServedForecast } from '../src/modules/forecast/track-record';
 import { buildHistoryModel, dealOutlook, openDeals } from '../src/modules/forecast/model';
 import { createRng, simulate } from '../src/modules/forecast/monte-carlo';
-import { parsePeriod } from '../src/modules/forecast/period';
+import { parsePeriod } from '../src/shared/period';
 
 const STAGES: OpenStage[] = [
   { id: 1, name: 'Prospecting', defaultProbability: 0.1 },
@@ -164,7 +164,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
   const fs = require('node:fs') as typeof import('node:fs');
   const { createOrm } = require('../src/db/orm') as typeof import('../src/db/orm');
   const { parseDatabaseUrl } = require('../src/config') as typeof import('../src/config');
-  const { getForecast, getBacktest } = require('../src/modules/forecast/forecast.service') as typeof import('../src/modules/forecast/forecast.service');
+  const { getForecast } = require('../src/modules/forecast/forecast.service') as typeof import('../src/modules/forecast/forecast.service');
+  const { getBacktest } = require('../src/modules/forecast/backtest.service') as typeof import('../src/modules/forecast/backtest.service');
   const { ForecastGroupBy } = require('../src/modules/forecast/forecast.entity') as typeof import('../src/modules/forecast/forecast.entity');
   const { BacktestInterval } = require('../src/modules/forecast/forecast.types') as typeof import('../src/modules/forecast/forecast.types');
   const url = kind === 'sqlite' ? process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' : process.env.BENCH_POSTGRES || 'postgres://postgres@127.0.0.1:5432/pipewise_bench_1m';
@@ -178,12 +179,12 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
     const asOf = new Date('2026-10-01T00:00:00Z');
     let t0 = performance.now();
     let c0 = process.cpuUsage();
-    const f = await getForecast(em(), kind, { period: '2026-Q4', groupBy: ForecastGroupBy.COMPANY, asOf, scope: {}, simulations: 10_000, seed: 42, topDeals: 10 });
+    const f = await getForecast(em(), { period: '2026-Q4', groupBy: ForecastGroupBy.COMPANY, asOf, scope: {}, simulations: 10_000, seed: 42, topDeals: 10 });
     print({ figure: `${kind}: company forecast 2026-Q4 as of 2026-10-01 (SQL load + compute)`, seconds: seconds(t0), cpuSeconds: cpuSeconds(c0), openDeals: f.total.openDeals, closedDeals: f.closedDealsInHistory, expected: f.total.expected, p10: f.total.p10, p90: f.total.p90, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
     t0 = performance.now();
     c0 = process.cpuUsage();
     const from = new Date(Date.UTC(2026, 9 - backtestPeriods, 1));
-    const b = await getBacktest(em(), kind, { from, to: asOf, interval: BacktestInterval.MONTH, scope: {}, simulations: 2000, seed: 42 });
+    const b = await getBacktest(em(), { from, to: asOf, interval: BacktestInterval.MONTH, scope: {}, simulations: 2000, seed: 42 });
     print({
       figure: `${kind}: ${b.periods.length}-period monthly backtest (2,000 simulations per period)`,
       seconds: seconds(t0),

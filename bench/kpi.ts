@@ -27,7 +27,7 @@ const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof 
 const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
 const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
 const { KpiDimension } = require('../src/modules/kpi/kpi.enums') as typeof import('../src/modules/kpi/kpi.enums');
-const { buckets, parsePeriod } = require('../src/modules/kpi/kpi.period') as typeof import('../src/modules/kpi/kpi.period');
+const { buckets, parsePeriod } = require('../src/shared/period') as typeof import('../src/shared/period');
 const { buildFactQuery } = require('../src/modules/kpi/kpi.query') as typeof import('../src/modules/kpi/kpi.query');
 const { FACTS } = require('../src/modules/kpi/kpi.facts') as typeof import('../src/modules/kpi/kpi.facts');
 

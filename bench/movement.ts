@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     const [{ deals, changes }] = await app.orm.em.getConnection().execute(`select (select count(*) from deals) as deals, (select count(*) from deal_changes) as changes`);
     const em = app.orm.em.fork() as never;
     const s0 = Date.now();
-    const snapshotRows = (await backfillWeeklySnapshots(em, 'sqlite', 0)) + (fresh ? await takeForecastSnapshots(em, 'sqlite') : 0);
+    const snapshotRows = (await backfillWeeklySnapshots(em, 0)) + (fresh ? await takeForecastSnapshots(em) : 0);
     console.log(`world: ${deals} deals, ${changes} deal changes; snapshots written now: ${snapshotRows} (${((Date.now() - s0) / 1000).toFixed(1)} s)`);
 
     const url = await app.listen(0, '127.0.0.1');

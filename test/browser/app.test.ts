@@ -34,6 +34,13 @@ const BROWSER_TEST_MS = 180_000; // a loaded machine renders slowly; the waits i
 
 const suite = HAVE_CHROMIUM ? describe : describe.skip;
 const quarterOf = (d: Date) => `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+/** What the forecast page calls each method the API can serve. */
+const METHOD_TEXT: Record<string, string> = {
+  PIPELINE: 'Pipeline model',
+  BLEND: 'Blend of the pipeline model and the run-rate',
+  RUN_RATE: 'Run-rate (mean of the last 3 closed periods)',
+  DEAL_MODEL: 'Deal-win model',
+};
 const quarterStart = (label: string) => {
   const [y, q] = label.split('-Q').map(Number);
   return new Date(Date.UTC(y, (q - 1) * 3, 1));
@@ -65,8 +72,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     dev = await createApp(devConfig, { logger: silent, scoring });
     await seedDemoWorld(dev.orm, { seed: 42, deals: 3000 });
     const em = dev.orm.em.fork() as Em;
-    await backfillWeeklySnapshots(em, 'sqlite', 1);
-    await takeForecastSnapshots(em, 'sqlite');
+    await backfillWeeklySnapshots(em, 1);
+    await takeForecastSnapshots(em);
     PORTS.dev = Number(new URL(await dev.listen(0, '127.0.0.1')).port);
     const prodConfig = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', ...NO_RATE_LIMITS }, { database, modelsDir: path.join(dir, 'models') });
     prod = await createApp(prodConfig, { logger: silent, migrate: false, scoring });
@@ -116,7 +123,8 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     await page.waitForSelector('[data-testid="forecast-expected"]', { timeout: 60_000 });
     // "now" moves on: ask the API as of the instant the page's forecast was computed
     const asOf = await page.getAttribute('[data-testid="forecast-as-of"]', 'data-value');
-    const { forecast: f, forecastCall } = await api(dev, `{ forecast(period: "${period}", asOf: "${asOf}") { total { expected p10 p90 closedWon quota categoriesWithOverrides { category amount } topDeals { dealId name } } }
+    const { forecast: f, forecastCall } = await api(dev, `{ forecast(period: "${period}", asOf: "${asOf}") { total { expected p10 p90 closedWon quota categoriesWithOverrides { category amount } topDeals { dealId name } }
+        method { method judgedPeriods blendWeight rangeSource rangePeriods candidates { method wape } record { wape } } thin { kind message } }
       forecastCall(period: "${period}") { weeks { week expected } } }`);
     expect(await value('forecast-expected')).toBe(f.total.expected);
     expect(await value('forecast-p10')).toBe(f.total.p10);
@@ -130,6 +138,19 @@ suite(HAVE_CHROMIUM ? 'the app in Chromium' : `the app in Chromium: SKIPPED, no 
     expect(await page.locator('[data-testid="call-by-week"] tbody tr').count()).toBe(forecastCall.weeks.length);
     expect(await value(`call-week-${weeks[0].week}`)).toBe(weeks[0].expected);
     expect(await page.locator('[data-testid="fan-chart"] svg path').count()).toBeGreaterThan(3);
+    // the method panel says what the API served: method, why, how the range was made, where data is thin
+    const m = f.method;
+    expect(await page.getAttribute('[data-testid="forecast-method"]', 'data-value')).toBe(m.method);
+    expect(await page.textContent('[data-testid="forecast-method"]')).toBe(METHOD_TEXT[m.method]);
+    expect(await value('method-judged-periods')).toBe(m.judgedPeriods);
+    if (m.blendWeight != null) expect(await value('method-blend-weight')).toBe(m.blendWeight);
+    expect(await page.getAttribute('[data-testid="method-range-source"]', 'data-value')).toBe(m.rangeSource);
+    expect(await value('method-range-periods')).toBe(m.rangePeriods);
+    const raw = (testid: string) => page.getAttribute(`[data-testid="${testid}"]`, 'data-value');
+    for (const c of m.candidates) expect(await raw(`method-wape-${c.method}`)).toBe(String(c.wape ?? ''));
+    if (m.candidates.length) expect(await raw('method-record-wape')).toBe(String(m.record.wape ?? ''));
+    expect(await page.locator('[data-testid="forecast-thin"] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(f.thin.map((x: any) => x.kind));
+    expect(await page.locator('[data-testid="thin-message"]').allTextContents()).toEqual(f.thin.map((x: any) => x.message));
 
     await page.waitForSelector('[data-testid="backtest-wape-model"]', { timeout: 60_000 });
     const from = quarterStart(shiftQuarter(period, -6)).toISOString();

@@ -1,5 +1,5 @@
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import { createBasicWorld, type BasicWorld } from '../helpers/fixtures';
+import { createBasicWorld } from '../helpers/fixtures';
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { ChangeSource, DealChange, DealField } from '../../src/modules/deal/deal-change.entity';
@@ -15,36 +15,44 @@ const DAY = 86_400_000;
 const FORECAST = `query($asOf: DateTimeISO) { forecast(period: "2026-Q1", asOf: $asOf, simulations: 500, seed: 3) {
   total { openPipeline closedWon openDeals topDeals { name amount } } } }`;
 
+/**
+ * A small world on `kind`: the default pipeline with one AE, and 20 closed deals of 1,000.00 opened weekly from
+ * 2025-01-01 and closed 10 days later, every other one won (k = 0, 2, ..., 18), so the stage weights exist.
+ * `closedDeal` adds one more, with its stage history.
+ */
+async function historyWorld(kind: (typeof DATABASES)[number]) {
+  const app = await createTestApp(kind);
+  const world = await createBasicWorld(app.orm.em as Em);
+  const em = (app.orm.em as Em).fork() as Em;
+  const { Prospecting, Won, Lost } = world.stages;
+  const closedDeal = (name: string, amountCents: number, opened: Date, closed: Date, won: boolean, expectedCloseDate: Date | null = null) => {
+    const deal = em.create(Deal, {
+      name, owner: world.ae, account: world.account, amountCents, stage: won ? Won : Lost, status: won ? DealStatus.WON : DealStatus.LOST,
+      openedAt: opened, closedAt: closed, stageEnteredAt: closed, expectedCloseDate,
+    });
+    em.create(DealStageChange, { deal, fromStage: null, toStage: Prospecting, at: opened });
+    em.create(DealStageChange, { deal, fromStage: Prospecting, toStage: won ? Won : Lost, at: closed });
+    return deal;
+  };
+  for (let k = 0; k < 20; k++) {
+    const opened = Date.UTC(2025, 0, 1) + 7 * k * DAY;
+    closedDeal(`History ${k}`, 100_000, new Date(opened), new Date(opened + 10 * DAY), k % 2 === 0);
+  }
+  const change = (deal: Deal, field: DealField, oldValue: string, newValue: string, at: Date) => em.create(DealChange, { deal, field, oldValue, newValue, at, source: ChangeSource.API });
+  return { app, em, closedDeal, change };
+}
+
 describe.each(DATABASES)('forecast as of a past date reads the deal field history on %s', (kind) => {
   let app: TestApp;
-  let world: BasicWorld;
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createBasicWorld(app.orm.em as Em);
-    const em = (app.orm.em as Em).fork() as Em;
-    const { Prospecting, Won, Lost } = world.stages;
-    for (let k = 0; k < 20; k++) {
-      const opened = Date.UTC(2025, 0, 1) + 7 * k * DAY;
-      const won = k % 2 === 0;
-      const deal = em.create(Deal, {
-        name: `History ${k}`, owner: world.ae, account: world.account, amountCents: 100_000, stage: won ? Won : Lost,
-        status: won ? DealStatus.WON : DealStatus.LOST, openedAt: new Date(opened), closedAt: new Date(opened + 10 * DAY), stageEnteredAt: new Date(opened + 10 * DAY),
-      });
-      em.create(DealStageChange, { deal, fromStage: null, toStage: Prospecting, at: new Date(opened) });
-      em.create(DealStageChange, { deal, fromStage: Prospecting, toStage: won ? Won : Lost, at: new Date(opened + 10 * DAY) });
-    }
-    const grown = em.create(Deal, {
-      name: 'Grown deal', owner: world.ae, account: world.account, amountCents: 400_000, stage: Won, status: DealStatus.WON,
-      openedAt: new Date('2025-12-01T00:00:00Z'), closedAt: new Date('2026-01-20T00:00:00Z'), stageEnteredAt: new Date('2026-01-20T00:00:00Z'),
-      expectedCloseDate: new Date('2026-01-20T00:00:00Z'),
-    });
-    em.create(DealStageChange, { deal: grown, fromStage: null, toStage: Prospecting, at: new Date('2025-12-01T00:00:00Z') });
-    em.create(DealStageChange, { deal: grown, fromStage: Prospecting, toStage: Won, at: new Date('2026-01-20T00:00:00Z') });
+    const w = await historyWorld(kind);
+    app = w.app;
+    const grown = w.closedDeal('Grown deal', 400_000, new Date('2025-12-01T00:00:00Z'), new Date('2026-01-20T00:00:00Z'), true, new Date('2026-01-20T00:00:00Z'));
     const at = new Date('2026-01-10T00:00:00Z');
-    em.create(DealChange, { deal: grown, field: DealField.AMOUNT, oldValue: '100000', newValue: '400000', at, source: ChangeSource.API });
-    em.create(DealChange, { deal: grown, field: DealField.EXPECTED_CLOSE_DATE, oldValue: '2026-02-15T00:00:00.000Z', newValue: '2026-01-20T00:00:00.000Z', at, source: ChangeSource.API });
-    await em.flush();
+    w.change(grown, DealField.AMOUNT, '100000', '400000', at);
+    w.change(grown, DealField.EXPECTED_CLOSE_DATE, '2026-02-15T00:00:00.000Z', '2026-01-20T00:00:00.000Z', at);
+    await w.em.flush();
   });
   afterAll(async () => app?.close());
 
@@ -59,10 +67,10 @@ describe.each(DATABASES)('forecast as of a past date reads the deal field histor
   });
 
   it('uses the expected close date known then (the fixed-weight baseline of a backtest reads it)', async () => {
-    const { loadFacts } = await import('../../src/modules/forecast/forecast.loader');
+    const { loadFacts } = await import('../../src/modules/forecast/facts.sql');
     const em = (app.orm.em as Em).fork() as Em;
     const facts = async (asOf: string) => {
-      const t = await loadFacts(em, kind, new Date(asOf));
+      const t = await loadFacts(em, new Date(asOf));
       const i = Array.from(t.id).indexOf((await em.findOneOrFail(Deal, { name: 'Grown deal' })).id);
       return { close: t.expectedClose[i], amount: t.amount[i] };
     };
@@ -70,5 +78,47 @@ describe.each(DATABASES)('forecast as of a past date reads the deal field histor
     // like the stage history, what happened before asOf is known: a change exactly at asOf is not yet
     expect(await facts('2026-01-10T00:00:00Z')).toEqual({ close: Date.parse('2026-02-15T00:00:00Z'), amount: 100_000 });
     expect(await facts('2026-01-10T00:00:01Z')).toEqual({ close: Date.parse('2026-01-20T00:00:00Z'), amount: 400_000 });
+  });
+});
+
+/*
+ * A backtest forecasts each period as of its start from what was known then, even when the deal record changed
+ * before the end of the backtest window. The world:
+ * - the 20 history deals: the wins of k = 12, 14, 16, 18 close in 2025-Q2 (4,000.00), none in 2025-Q3;
+ * - "Won in Q4": opened 2025-10-01, won 2025-11-01 for 2,000.00; on 2026-05-01 corrected to 6,000.00;
+ * - "Won in Q1": opened 2025-12-01 for 1,000.00 expected 2026-02-15, won 2026-02-10; on 2026-05-01 its amount was
+ *   raised to 9,000.00 and its close date rewritten to 2026-06-30.
+ * Backtest of 2026-Q1 and 2026-Q2 (the window ends 2026-07-01, after the corrections):
+ * - Q1 as of 2026-01-01: run-rate = (4,000 + 0 + 2,000) / 3 = 2,000.00 (not (4,000 + 6,000) / 3); fixed weight =
+ *   Prospecting's 10 % x 1,000.00 = 100.00 ("Won in Q1" was expected in Q1 then; not 0 from today's June date);
+ * - Q2 as of 2026-04-01: run-rate = (0 + 2,000 + 1,000) / 3 = 1,000.00 (not (6,000 + 9,000) / 3 = 5,000);
+ * - actuals are what was won as the record stands at the end of the window: 9,000.00 in Q1, nothing in Q2.
+ */
+const BACKTEST = `{ forecastBacktest(from: "2026-01-01T00:00:00Z", to: "2026-07-01T00:00:00Z", interval: QUARTER, simulations: 200, seed: 3) {
+  periods { period actual runRate fixedWeight } } }`;
+
+describe.each(DATABASES)('a backtest reads each period as of its own start on %s', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    const w = await historyWorld(kind);
+    app = w.app;
+    const corrected = new Date('2026-05-01T00:00:00Z');
+    const q4 = w.closedDeal('Won in Q4', 600_000, new Date('2025-10-01T00:00:00Z'), new Date('2025-11-01T00:00:00Z'), true);
+    w.change(q4, DealField.AMOUNT, '200000', '600000', corrected);
+    const q1 = w.closedDeal('Won in Q1', 900_000, new Date('2025-12-01T00:00:00Z'), new Date('2026-02-10T00:00:00Z'), true, new Date('2026-06-30T00:00:00Z'));
+    w.change(q1, DealField.AMOUNT, '100000', '900000', corrected);
+    w.change(q1, DealField.EXPECTED_CLOSE_DATE, '2026-02-15T00:00:00.000Z', '2026-06-30T00:00:00.000Z', corrected);
+    await w.em.flush();
+  });
+  afterAll(async () => app?.close());
+
+  it('forecasts a past period from the amounts and close dates known at its start, not from later corrections', async () => {
+    const res = await app.execute<{ forecastBacktest: any }>(BACKTEST);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.forecastBacktest.periods).toEqual([
+      { period: '2026-Q1', actual: 9000, runRate: 2000, fixedWeight: 100 },
+      { period: '2026-Q2', actual: 0, runRate: 1000, fixedWeight: 0 },
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import { ForecastGroupBy, ForecastSnapshot } from '../../src/modules/forecast/fo
 import { RunStatus, ScheduledRun } from '../../src/modules/forecast-snapshots/scheduled-run.entity';
 import { SNAPSHOT_JOB, slotOf, startSnapshotScheduler } from '../../src/modules/forecast-snapshots/snapshot.scheduler';
 import { backfillWeeklySnapshots, snapshotPeriod } from '../../src/modules/forecast-snapshots/snapshot.service';
-import { periodOrFail } from '../../src/modules/forecast/forecast.service';
+import { periodOrFail } from '../../src/shared/period';
 
 const END = SEEDED_WORLDS.standard.end;
 const silent = pino({ level: 'silent' });
@@ -96,10 +96,10 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
   it('the call week by week and accuracy at week N come from the snapshots', async () => {
     const em = app.orm.em.fork() as Em;
     const before = await count();
-    const written = await backfillWeeklySnapshots(em, kind, 1, END);
+    const written = await backfillWeeklySnapshots(em, 1, END);
     expect(written).toBeGreaterThan(0);
     expect(await count()).toBe(before + written); // what it says it wrote is what is stored
-    expect(await backfillWeeklySnapshots(em, kind, 1, END)).toBe(0); // quarters with snapshots are left alone
+    expect(await backfillWeeklySnapshots(em, 1, END)).toBe(0); // quarters with snapshots are left alone
 
     const call = await app.execute<{ forecastCall: { period: string; weeks: any[] } }>(`{ forecastCall(period: "2026-Q3") { period weeks { week weekStart asOf expected p10 p90 closedWon } } }`);
     expect(call.errors).toBeUndefined();
@@ -137,7 +137,7 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
   it('snapshots one period as of a date for the company and every team in one transaction', async () => {
     const em = app.orm.em.fork() as Em;
     const q = periodOrFail('2026-Q2');
-    const rows = await snapshotPeriod(em, kind, q, new Date(q.start + WEEK), true);
+    const rows = await snapshotPeriod(em, q, new Date(q.start + WEEK), true);
     expect(await count({ periodStart: new Date(q.start), asOf: new Date(q.start + WEEK) })).toBe(rows);
   });
 });

@@ -3,8 +3,8 @@ import { SEEDED_WORLDS, createSeededTestApp } from '../helpers/seeded-world';
 import { OPEN_STAGES, WORLD_TRUTH, amountBand, dealShift, repSkills, stageWinProbability, type Channel, type ProductFamily, type Segment } from '../../seeds';
 import type { Em } from '../../src/db/orm';
 import { closedBefore, reachedMax } from '../../src/modules/forecast/facts';
-import { loadFacts } from '../../src/modules/forecast/forecast.loader';
-import { getBacktest } from '../../src/modules/forecast/forecast.service';
+import { loadFacts } from '../../src/modules/forecast/facts.sql';
+import { getBacktest } from '../../src/modules/forecast/backtest.service';
 import { BacktestInterval } from '../../src/modules/forecast/forecast.types';
 import { DEFAULT_WEIGHT_OPTIONS, learnStageWeights, maturityCutoffs, reachedAt } from '../../src/modules/forecast/stage-weights';
 
@@ -26,7 +26,7 @@ describe('forecast against the seeded truth', () => {
 
   it('learns P(won | reached stage) within 3.5 standard errors of what the generator implies', async () => {
     const em = app.orm.em.fork() as Em;
-    const t = await loadFacts(em, 'sqlite', END);
+    const t = await loadFacts(em, END);
     const asOf = END.getTime();
     const learned = learnStageWeights(t, asOf, DEFAULT_WEIGHT_OPTIONS);
     expect(t.stages.map((s) => s.name)).toEqual([...OPEN_STAGES]);
@@ -69,7 +69,7 @@ describe('forecast against the seeded truth', () => {
 
   it('beats the run-rate and fixed-weight baselines on WAPE, with P10–P90 coverage near 80 %', async () => {
     const em = app.orm.em.fork() as Em;
-    const months = await getBacktest(em, 'sqlite', {
+    const months = await getBacktest(em, {
       from: new Date('2024-10-01T00:00:00Z'),
       to: END,
       interval: BacktestInterval.MONTH,
@@ -88,7 +88,7 @@ describe('forecast against the seeded truth', () => {
     expect(months.served.coverage!).toBeGreaterThanOrEqual(0.65);
     expect(months.served.coverage!).toBeLessThanOrEqual(0.95);
     expect(months.servedMethods.reduce((s, m) => s + m.periods, 0)).toBe(24);
-    const quarters = await getBacktest(em, 'sqlite', { from: new Date('2024-10-01T00:00:00Z'), to: END, interval: BacktestInterval.QUARTER, scope: {}, simulations: 2000, seed: 42 });
+    const quarters = await getBacktest(em, { from: new Date('2024-10-01T00:00:00Z'), to: END, interval: BacktestInterval.QUARTER, scope: {}, simulations: 2000, seed: 42 });
     expect(quarters.model.periods).toBe(8);
     expect(quarters.model.wape!).toBeLessThan(quarters.runRate.wape!);
     expect(quarters.model.wape!).toBeLessThan(quarters.fixedWeight.wape!);

@@ -1,9 +1,9 @@
 import { DATABASES, type TestApp } from '../helpers/databases';
 import { createSeededTestApp } from '../helpers/seeded-world';
 import type { Em } from '../../src/db/orm';
-import { loadFacts } from '../../src/modules/forecast/forecast.loader';
+import { loadFacts } from '../../src/modules/forecast/facts.sql';
 import { isOpenAt } from '../../src/modules/forecast/facts';
-import { periodOrFail } from '../../src/modules/forecast/forecast.service';
+import { periodOrFail } from '../../src/shared/period';
 import { identityOfRep } from '../../src/modules/auth/access.policy';
 import { RepRole } from '../../src/shared/enums';
 
@@ -42,7 +42,7 @@ describe.each(DATABASES)('pipelineMovement on %s', (kind) => {
 
   /** The pipeline of 2026-Q4 at T from the forecast loader (amount and close date as known at T), in cents. */
   async function snapshot(at: string, inScope: (rep: number) => boolean = () => true) {
-    const t = await loadFacts((app.orm.em as Em).fork() as Em, kind, new Date(at));
+    const t = await loadFacts((app.orm.em as Em).fork() as Em, new Date(at));
     const period = periodOrFail('2026-Q4');
     let amount = 0;
     let count = 0;

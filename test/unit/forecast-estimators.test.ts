@@ -1,10 +1,10 @@
-import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, isOpenAt, reachedMax, stageAt } from '../../src/modules/forecast/facts';
+import { DAY_MS, type DealFactRow, type OpenStage, Outcome, Revised, buildFactTable, factsAsOf, isOpenAt, reachedMax, revisionsOf, stageAt } from '../../src/modules/forecast/facts';
 import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
 import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
 import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
 import { buildHistoryModel, dealOutlook, pipelineAmount, staleDecay } from '../../src/modules/forecast/model';
 import { estimateNewBusiness } from '../../src/modules/forecast/new-business';
-import { monthPeriod, parsePeriod, periodsBetween, shiftPeriod } from '../../src/modules/forecast/period';
+import { customPeriod, monthPeriod } from '../../src/shared/period';
 import { createRng, percentiles, simulate } from '../../src/modules/forecast/monte-carlo';
 import { accuracy, categoryOf, categoryTotals } from '../../src/modules/forecast/metrics';
 import { actualWon, fixedWeightForecast } from '../../src/modules/forecast/engine';
@@ -104,6 +104,23 @@ describe('as-of views', () => {
     const partial = buildFactTable(STAGES, [deal(2, [null, null, 4], Outcome.LOST, 9, { openedAt: day(0) })]);
     expect(reachedMax(partial, 0, day(30))).toBe(2);
     expect(stageAt(partial, 0, day(2))).toEqual({ stage: 0, enteredAt: day(0) });
+  });
+
+  it('restores the amount and close date known at an earlier date from the field history', () => {
+    // deal 1 (row 0): 1,000 -> 1,500 on day 8 -> 4,000 on day 30 (after it was won), close date day 40 -> day 20 on day 8;
+    // deal 2 (row 1): never revised
+    const table = buildFactTable(STAGES, [deal(1, [0, 10, null], Outcome.WON, 20, { amountCents: 4000, expectedCloseAt: day(20) }), deal(2, [0, null, null])]);
+    table.revisions = revisionsOf([0, 0, 0], [day(8), day(8), day(30)], [Revised.AMOUNT, Revised.EXPECTED_CLOSE, Revised.AMOUNT], [1000, day(40), 1500]);
+    const at = (d: number) => {
+      const v = factsAsOf(table, day(d));
+      return [v.amount[0], v.expectedClose[0], v.amount[1]];
+    };
+    expect(at(5)).toEqual([1000, day(40), 1000]);
+    expect(at(8)).toEqual([1000, day(40), 1000]); // a change exactly at the as-of date is not known yet
+    expect(at(9)).toEqual([1500, day(20), 1000]);
+    expect(at(31)).toEqual([4000, day(20), 1000]);
+    expect(factsAsOf(table, day(31))).toBe(table); // nothing changed since: no copy
+    expect(table.amount[0]).toBe(4000); // views copy, the table is untouched
   });
 });
 
@@ -224,17 +241,6 @@ describe('new business', () => {
   });
 });
 
-describe('periods', () => {
-  it('parses months, quarters and years and steps back through them', () => {
-    expect(parsePeriod('2026-Q4')).toMatchObject({ kind: 'QUARTER', start: Date.UTC(2026, 9, 1), end: Date.UTC(2027, 0, 1) });
-    expect(parsePeriod('2026-02')).toMatchObject({ kind: 'MONTH', start: Date.UTC(2026, 1, 1), end: Date.UTC(2026, 2, 1) });
-    expect(parsePeriod('2026-13')).toBeNull();
-    expect(shiftPeriod(parsePeriod('2026-Q1')!, 1).label).toBe('2025-Q4');
-    expect(shiftPeriod(parsePeriod('2026-01')!, 13).label).toBe('2024-12');
-    expect(periodsBetween(Date.UTC(2025, 10, 15), Date.UTC(2026, 1, 1), 'MONTH').map((p) => p.label)).toEqual(['2025-11', '2025-12', '2026-01']);
-  });
-});
-
 describe('Monte Carlo', () => {
   it('is reproducible with a seed and lands on the analytic mean', () => {
     const input = { probabilities: [0.5], amounts: [100], groups: [0], groupCount: 1, simulations: 10_000, seed: 7 };
@@ -317,7 +323,7 @@ describe('track-record metrics and categories', () => {
       deal(2, [0, null, null], Outcome.OPEN, null, { amountCents: 1000 }),
       deal(3, [0, 5, 8], Outcome.OPEN, null, { amountCents: 100, expectedCloseAt: day(200) }),
     ]);
-    const period = { label: 'p', kind: 'CUSTOM' as const, start: day(30), end: day(60) };
+    const period = customPeriod(day(30), day(60));
     expect(actualWon(t, period)).toBe(300);
     // as of day 30: deal 1 in Propose (0.5 x 300), deal 2 in Qualify (0.2 x 1000), deal 3 expected later: excluded
     expect(fixedWeightForecast(t, period, day(30))).toBeCloseTo(150 + 200, 9);

@@ -1,6 +1,6 @@
 import { assemble, type Fetched, type MeasureRows } from '../../src/modules/kpi/kpi.assemble';
 import { ComparisonMode, KpiDimension, KpiHealth, TargetStatus } from '../../src/modules/kpi/kpi.enums';
-import { parsePeriod } from '../../src/modules/kpi/kpi.period';
+import { parsePeriod } from '../../src/shared/period';
 import { CURRENT, measureRowKey, plan, PREVIOUS } from '../../src/modules/kpi/kpi.plan';
 
 /** The engine's pure halves, with plain values: plan() decides what to fetch, assemble() turns fetched values into rows. */

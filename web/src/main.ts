@@ -50,7 +50,7 @@ function signInForm(message?: string): void {
   const status = h('p', { class: 'error', 'data-testid': 'signin-error', hidden: !message }, message ?? '');
   const form = h('form', { class: 'card signin', 'data-testid': 'signin' },
     h('h2', {}, 'Sign in'),
-    h('p', { class: 'muted' }, 'Paste a token (`npx pipewise token --role AE --rep <id>`) or an API key (`npx pipewise apikey:create`).'),
+    h('p', { class: 'muted' }, 'Paste a token (', h('code', {}, 'npx pipewise token --role AE --rep <id>'), ') or an API key (', h('code', {}, 'npx pipewise apikey:create'), ').'),
     input, h('button', { type: 'submit', 'data-testid': 'signin-submit' }, 'Sign in'), status);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

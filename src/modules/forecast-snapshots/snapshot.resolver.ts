@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
-import { dealScopeFor } from '../movement/deal-scope';
+import { pipelineScope } from '../auth/forecast.policy';
 import { accuracyAtWeek, callByWeek } from './snapshot.service';
 
 @ObjectType({ description: 'The call in one week of a period: the latest scheduled forecast snapshot taken before the week ended.' })
@@ -56,7 +56,7 @@ export class ForecastSnapshotResolver {
     @Arg('repId', () => ID, { nullable: true }) repId: string | undefined,
     @Ctx() ctx: Context,
   ): Promise<ForecastCall> {
-    const scope = await dealScopeFor(ctx, teamId, repId);
+    const scope = await pipelineScope(ctx.access, ctx.em, teamId, repId);
     const { period: p, weeks } = await callByWeek(ctx.em, period, scope);
     return {
       period: p.label,
@@ -81,8 +81,8 @@ export class ForecastSnapshotResolver {
     @Arg('repId', () => ID, { nullable: true }) repId: string | undefined,
     @Ctx() ctx: Context,
   ): Promise<ForecastAccuracy> {
-    const scope = await dealScopeFor(ctx, teamId, repId);
-    const rows = await accuracyAtWeek(ctx.em, ctx.config.database.kind, periods, week, scope);
+    const scope = await pipelineScope(ctx.access, ctx.em, teamId, repId);
+    const rows = await accuracyAtWeek(ctx.em, periods, week, scope);
     const scored = rows.filter((r) => r.absPctError != null);
     const ranged = rows.filter((r) => r.withinRange != null);
     return {

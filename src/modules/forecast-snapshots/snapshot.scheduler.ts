@@ -7,7 +7,8 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AppConfig, DatabaseKind } from '../../config';
+import type { AppConfig } from '../../config';
+import { dateValue, dialectOf } from '../../db/dialect';
 import type { Em, Orm } from '../../db/orm';
 import { RunStatus, ScheduledRun } from './scheduled-run.entity';
 import { backfillWeeklySnapshots, takeForecastSnapshots } from './snapshot.service';
@@ -19,9 +20,10 @@ const CHECK_EVERY_MS = 60_000;
 export const slotOf = (now: number, everyMs: number) => new Date(Math.floor(now / everyMs) * everyMs).toISOString();
 
 /** Claims (job, slot) for `instance`; true when this caller should run it. */
-export async function claimSlot(em: Em, kind: DatabaseKind, job: string, slot: string, instance: string, now = new Date()): Promise<boolean> {
+export async function claimSlot(em: Em, job: string, slot: string, instance: string, now = new Date()): Promise<boolean> {
   const knex = em.getKnex();
-  const ts = (d: Date) => (kind === 'sqlite' ? d.getTime() : d.toISOString());
+  const dialect = dialectOf(em);
+  const ts = (d: Date) => dateValue(dialect, d);
   const inserted = (await em.execute(
     knex.raw(
       `insert into scheduled_runs (created_at, updated_at, job, slot, instance, status, started_at) values (?, ?, ?, ?, ?, ?, ?)
@@ -62,7 +64,7 @@ export function startSnapshotScheduler(orm: Orm, config: Readonly<AppConfig>, lo
       const em = orm.em.fork() as Em;
       const slot = slotOf(now.getTime(), everyMs);
       try {
-        if (!(await claimSlot(em, config.database.kind, SNAPSHOT_JOB, slot, instance, now))) return false;
+        if (!(await claimSlot(em, SNAPSHOT_JOB, slot, instance, now))) return false;
       } catch (error) {
         logger.warn({ err: { message: (error as Error).message }, job: SNAPSHOT_JOB }, 'could not claim the forecast snapshot slot');
         return false;
@@ -70,8 +72,8 @@ export function startSnapshotScheduler(orm: Orm, config: Readonly<AppConfig>, lo
       const started = Date.now();
       try {
         // a stopping server does not wait for the whole backfill: it stops between forecasts
-        const backfilled = config.forecastSnapshots.backfillQuarters ? await backfillWeeklySnapshots(em, config.database.kind, config.forecastSnapshots.backfillQuarters, now, () => stopped) : 0;
-        const rows = await takeForecastSnapshots(em, config.database.kind, now);
+        const backfilled = config.forecastSnapshots.backfillQuarters ? await backfillWeeklySnapshots(em, config.forecastSnapshots.backfillQuarters, now, () => stopped) : 0;
+        const rows = await takeForecastSnapshots(em, now);
         await finishSlot(em, SNAPSHOT_JOB, slot, RunStatus.DONE, `${rows} snapshot rows${backfilled ? `, ${backfilled} backfilled` : ''}`);
         logger.info({ job: SNAPSHOT_JOB, slot, rows, backfilled, durationMs: Date.now() - started }, 'forecast snapshots taken');
       } catch (error) {

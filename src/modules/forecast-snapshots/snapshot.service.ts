@@ -3,14 +3,15 @@
  * week" of a period, and "accuracy at week N" (the forecast at week N against what closed won).
  */
 import type { Em } from '../../db/orm';
-import type { DatabaseKind } from '../../config';
+import { dateValue, dialectOf, readNumber } from '../../db/dialect';
 import { toMajor, toMinor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
 import { ForecastAdjustment, ForecastGroupBy, ForecastSnapshot } from '../forecast/forecast.entity';
-import { getForecast, periodOrFail } from '../forecast/forecast.service';
+import { getForecast } from '../forecast/forecast.service';
+import { periodOrFail } from '../../shared/period';
 import type { Forecast, ForecastGroup } from '../forecast/forecast.types';
-import { type Period, monthPeriod, quarterPeriod, shiftPeriod } from '../forecast/period';
+import { type Period, monthPeriod, quarterPeriod, shiftPeriod } from '../../shared/period';
 
 const WEEK_MS = 7 * 86_400_000;
 /** The same settings as a default `forecast` query, so a snapshot equals what the query answered then. */
@@ -52,8 +53,8 @@ function row(period: Period, asOf: Date, groupBy: ForecastGroupBy, groupKey: num
  * Stores the forecast of `period` as of `asOf` for the company, every team and (unless `teamsOnly`) every rep:
  * two forecast runs (by team, by rep), all rows in one transaction. Returns the rows written.
  */
-export async function snapshotPeriod(em: Em, kind: DatabaseKind, period: Period, asOf: Date, teamsOnly = false): Promise<number> {
-  const run = (groupBy: ForecastGroupBy): Promise<Forecast> => getForecast(em, kind, { period: period.label, groupBy, asOf, scope: {}, ...SNAPSHOT_RUN });
+export async function snapshotPeriod(em: Em, period: Period, asOf: Date, teamsOnly = false): Promise<number> {
+  const run = (groupBy: ForecastGroupBy): Promise<Forecast> => getForecast(em, { period: period.label, groupBy, asOf, scope: {}, ...SNAPSHOT_RUN });
   const byTeam = await run(ForecastGroupBy.TEAM);
   const byRep = teamsOnly ? null : await run(ForecastGroupBy.REP);
   const rows = [row(period, asOf, ForecastGroupBy.COMPANY, null, byTeam.total)];
@@ -66,9 +67,9 @@ export async function snapshotPeriod(em: Em, kind: DatabaseKind, period: Period,
 }
 
 /** The scheduled job: today's snapshot of the current month and quarter. */
-export async function takeForecastSnapshots(em: Em, kind: DatabaseKind, now = new Date()): Promise<number> {
+export async function takeForecastSnapshots(em: Em, now = new Date()): Promise<number> {
   let n = 0;
-  for (const period of currentPeriods(now)) n += await snapshotPeriod(em.fork() as Em, kind, period, now);
+  for (const period of currentPeriods(now)) n += await snapshotPeriod(em.fork() as Em, period, now);
   return n;
 }
 
@@ -77,16 +78,23 @@ export async function takeForecastSnapshots(em: Em, kind: DatabaseKind, now = ne
  * quarters, as of each week start, from what was known then (the as-of forecast). Quarters that already have
  * snapshots are left alone.
  */
-export async function backfillWeeklySnapshots(em: Em, kind: DatabaseKind, quarters: number, now = new Date(), stopped: () => boolean = () => false): Promise<number> {
+export async function backfillWeeklySnapshots(em: Em, quarters: number, now = new Date(), stopped: () => boolean = () => false): Promise<number> {
   const current = currentPeriods(now)[1];
   let n = 0;
   for (let k = quarters; k >= 0; k--) {
     const period = shiftPeriod(current, k);
     const existing = await em.fork().count(ForecastSnapshot, { periodStart: new Date(period.start), periodEnd: new Date(period.end) });
     if (existing) continue;
-    for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, kind, period, new Date(at), true);
+    for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, period, new Date(at), true);
   }
   return n;
+}
+
+/** The stored snapshots of a period by `groupBy`, oldest first; `groups` (null: all) are the rows the caller may see. */
+export function storedSnapshots(em: Em, periodText: string, groupBy: ForecastGroupBy, groups: number[] | null): Promise<ForecastSnapshot[]> {
+  const period = periodOrFail(periodText);
+  const where = { periodStart: new Date(period.start), periodEnd: new Date(period.end), groupBy, ...(groups && { groupKey: { $in: groups } }) };
+  return em.find(ForecastSnapshot, where, { orderBy: { asOf: 'asc', id: 'asc' } });
 }
 
 function snapshotWhere(period: Period, scope: SnapshotScope) {
@@ -136,7 +144,7 @@ export interface AccuracyRow {
 }
 
 /** For each finished period: the snapshot at week N (the latest taken before the end of week N) against the won amount. */
-export async function accuracyAtWeek(em: Em, kind: DatabaseKind, periodTexts: string[], week: number, scope: SnapshotScope, now = new Date()): Promise<AccuracyRow[]> {
+export async function accuracyAtWeek(em: Em, periodTexts: string[], week: number, scope: SnapshotScope, now = new Date()): Promise<AccuracyRow[]> {
   if (!Number.isInteger(week) || week < 1 || week > 53) throw new BadInputError('week', 'week must be between 1 and 53');
   if (!periodTexts.length || periodTexts.length > 24) throw new BadInputError('periods', 'give 1 to 24 periods');
   const out: AccuracyRow[] = [];
@@ -145,7 +153,7 @@ export async function accuracyAtWeek(em: Em, kind: DatabaseKind, periodTexts: st
     if (period.end > now.getTime()) throw new BadInputError(`periods[${i}]`, `${period.label} is not over: accuracy compares with what actually closed`);
     const cutoff = Math.min(period.start + week * WEEK_MS, period.end);
     const snapshot = await em.findOne(ForecastSnapshot, { ...snapshotWhere(period, scope), asOf: { $lt: new Date(cutoff) } }, { orderBy: { asOf: 'desc', id: 'desc' } });
-    const actual = await wonIn(em, kind, period, scope);
+    const actual = await wonIn(em, period, scope);
     const forecast = snapshot ? toMajor(snapshot.expectedCents) : null;
     out.push({
       period: period.label,
@@ -163,12 +171,13 @@ export async function accuracyAtWeek(em: Em, kind: DatabaseKind, periodTexts: st
 }
 
 /** Won amount closed in the period by the scope's deals (current owners, like the forecast), in major units. */
-async function wonIn(em: Em, kind: DatabaseKind, period: Period, scope: SnapshotScope): Promise<number> {
+async function wonIn(em: Em, period: Period, scope: SnapshotScope): Promise<number> {
   const knex = em.getKnex();
-  const ts = (t: number) => (kind === 'sqlite' ? t : new Date(t).toISOString());
+  const dialect = dialectOf(em);
+  const ts = (t: number) => dateValue(dialect, t);
   const q = knex('deals as d').sum({ s: 'd.amount_cents' }).where('d.status', 'WON').where('d.closed_at', '>=', ts(period.start)).where('d.closed_at', '<', ts(period.end));
   if (scope.repId != null) q.where('d.owner_id', scope.repId);
   else if (scope.teamId != null) q.whereIn('d.owner_id', knex('reps').select('id').where('team_id', scope.teamId));
   const [{ s }] = (await em.execute(q)) as Array<{ s: number | string | null }>;
-  return toMajor(Number(s ?? 0));
+  return toMajor(readNumber(s));
 }

@@ -9,7 +9,7 @@
  */
 import { type FactTable, Outcome, isOpenAt } from './facts';
 import { type HistoryModel, type WinProbabilityFn, dealOutlook, pipelineAmount } from './model';
-import { type Period, shiftPeriod } from './period';
+import { type Period, shiftPeriod } from '../../shared/period';
 
 export interface CalendarOptions {
   /** Past periods at the same seasonal position to compare with. */

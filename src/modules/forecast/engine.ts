@@ -7,7 +7,7 @@ import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, cat
 import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
-import type { Period } from './period';
+import type { Period } from '../../shared/period';
 import { percentiles, simulate } from './monte-carlo';
 import { DEFAULT_WEIGHT_OPTIONS, type WeightOptions } from './stage-weights';
 

@@ -68,6 +68,62 @@ export interface FactTable {
   historyKnown: Uint8Array;
   /** 1 for an open deal with no date of its own: created and its stage entry are when it was first recorded. */
   dateUnknown: Uint8Array;
+  /** Amount and expected-close changes made before the table's as-of date (absent: none recorded). */
+  revisions?: FactRevisions;
+}
+
+export enum Revised { AMOUNT = 0, EXPECTED_CLOSE = 1 }
+
+/**
+ * The deal field history of `amount` and `expectedClose` (deal_changes), column-wise, sorted by deal row, then time:
+ * what an as-of view of an earlier date (factsAsOf) needs to restore the values known then.
+ */
+export interface FactRevisions {
+  n: number;
+  /** The deal's row in the table. */
+  row: Int32Array;
+  at: Float64Array;
+  field: Uint8Array;
+  /** The value before the change (cents, or epoch ms for a close date); NaN: none then. */
+  old: Float64Array;
+  /** The latest `at` (a view as of a later date needs no copy). */
+  lastAt: number;
+}
+
+/** Revisions from columns already sorted by row, then time (old: null or NaN when the field had no value). */
+export function revisionsOf(row: ArrayLike<number>, at: ArrayLike<number>, field: ArrayLike<Revised>, old: ArrayLike<number | null>): FactRevisions {
+  let lastAt = -Infinity;
+  for (let j = 0; j < at.length; j++) if (at[j] > lastAt) lastAt = at[j];
+  return { n: row.length, row: Int32Array.from(row), at: Float64Array.from(at), field: Uint8Array.from(field), old: Float64Array.from(old, (v) => v ?? NaN), lastAt };
+}
+
+/**
+ * The table as known at `asOf` (no later than the date it was loaded as of): amounts and expected close dates as
+ * they stood then, the old value of each field's first change at or after asOf (a change exactly at asOf is not yet
+ * known, as for stage moves). Existence, stages and closes are already as-of through the predicates below. A past
+ * period forecast from today's amounts would see the outcome (an amount raised once the deal was won): every
+ * backtest and track record reads its period through this. Copies the two columns only when something changed since.
+ */
+export function factsAsOf(t: FactTable, asOf: number): FactTable {
+  const r = t.revisions;
+  if (!r || !(r.lastAt >= asOf)) return t;
+  let amount: Float64Array | null = null;
+  let expectedClose: Float64Array | null = null;
+  let row = -1;
+  let restored = 0; // bit per field already restored for `row`
+  for (let j = 0; j < r.n; j++) {
+    if (r.at[j] < asOf) continue;
+    if (r.row[j] !== row) {
+      row = r.row[j];
+      restored = 0;
+    }
+    const bit = 1 << r.field[j];
+    if (restored & bit) continue;
+    restored |= bit;
+    if (r.field[j] === Revised.AMOUNT) (amount ??= t.amount.slice())[row] = r.old[j];
+    else (expectedClose ??= t.expectedClose.slice())[row] = r.old[j];
+  }
+  return { ...t, amount: amount ?? t.amount, expectedClose: expectedClose ?? t.expectedClose };
 }
 
 export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {
@@ -101,8 +157,8 @@ export function createFactTable(stages: OpenStage[], capacity: number): FactTabl
 }
 
 /** The first n rows of a table filled with setFact (views, no copy). */
-export function finishFactTable(t: FactTable, n: number): FactTable {
-  if (n === t.n) return t;
+export function finishFactTable(t: FactTable, n: number, revisions?: FactRevisions): FactTable {
+  if (n === t.n) return revisions ? { ...t, revisions } : t;
   const k = t.stages.length;
   return {
     ...t,
@@ -121,6 +177,7 @@ export function finishFactTable(t: FactTable, n: number): FactTable {
     entries: t.entries.subarray(0, n * k),
     historyKnown: t.historyKnown.subarray(0, n),
     dateUnknown: t.dateUnknown.subarray(0, n),
+    ...(revisions && { revisions }),
   };
 }
 

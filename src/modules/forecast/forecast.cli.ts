@@ -8,7 +8,8 @@ import { Rep } from '../rep/rep.entity';
 import { Team } from '../team/team.entity';
 import { ForecastGroupBy } from './forecast.entity';
 import { BacktestInterval, type Accuracy, type Forecast, type ForecastBacktest } from './forecast.types';
-import { getBacktest, getForecast, parseScope } from './forecast.service';
+import { getBacktest } from './backtest.service';
+import { getForecast, parseScope } from './forecast.service';
 
 const money = (v: number | null) => (v == null ? null : Math.round(v).toLocaleString('en-US'));
 const pct = (v: number | null) => (v == null ? null : `${(v * 100).toFixed(1)}%`);
@@ -68,12 +69,12 @@ export function printBacktest(b: ForecastBacktest): string {
   return `${table}\n\n${summary}\n(served: the forecast as served, method and range chosen on earlier periods only; model: the pipeline model with its simulated range)`;
 }
 
-async function withEm<T>(fn: (em: Em, kind: 'sqlite' | 'postgresql') => Promise<T>): Promise<T> {
+async function withEm<T>(fn: (em: Em) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const orm = await createOrm(config.database);
   try {
     await migrate(orm);
-    return await fn(orm.em.fork() as Em, config.database.kind);
+    return await fn(orm.em.fork() as Em);
   } finally {
     await orm.close();
   }
@@ -86,38 +87,40 @@ async function scopeOrFail(em: Em, team?: string, rep?: string) {
   return parseScope(team, rep);
 }
 
+/** The options `forecast` and `backtest` share, in this order: scope, the Monte Carlo run, the output. */
+function withRunOptions(command: Command, simulations: number, simulationsHelp: string): Command {
+  return command
+    .option('--team <id>', 'only this team', idValue)
+    .option('--rep <id>', 'only this rep', idValue)
+    .option('--simulations <n>', simulationsHelp, wholeNumber(simulations, 1), simulations)
+    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
+    .option('--json', JSON_HELP);
+}
+
 export function registerForecastCommands(program: Command): void {
-  program
+  const forecast = program
     .command('forecast')
     .description('revenue forecast of a period: expected, P10/P50/P90, pipeline and new-business parts, categories, top deals')
     .requiredOption('--period <period>', 'a month (2026-11), quarter (2026-Q4) or year (2026)')
     .option('--as-of <date>', 'use only what was known then (default: now; reading a forecast stores nothing, snapshots are scheduled)', dateOrInstant)
-    .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY)
-    .option('--team <id>', 'only this team', idValue)
-    .option('--rep <id>', 'only this rep', idValue)
-    .option('--simulations <n>', 'Monte Carlo simulations', wholeNumber(10_000, 1), 10_000)
-    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
-    .option('--json', JSON_HELP)
+    .option('--group-by <dimension>', 'company, team, rep or product', oneOf(Object.values(ForecastGroupBy)), ForecastGroupBy.COMPANY);
+  withRunOptions(forecast, 10_000, 'Monte Carlo simulations')
     .action(async (opts) => {
-      const f = await withEm(async (em, kind) =>
-        getForecast(em, kind, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
+      const f = await withEm(async (em) =>
+        getForecast(em, { period: opts.period, groupBy: opts.groupBy, asOf: opts.asOf, scope: await scopeOrFail(em, opts.team, opts.rep), simulations: opts.simulations, seed: opts.seed, topDeals: 10 }),
       );
       printOutput(opts.json, f, () => printForecast(f));
     });
 
-  program
+  const backtest = program
     .command('backtest')
     .description('track record: each past period forecast as of its start vs the actual, with run-rate and fixed-weight baselines')
     .requiredOption('--from <date>', 'first period: the one containing this date, e.g. 2024-10-01', dateOrInstant)
     .requiredOption('--to <date>', 'exclusive end, e.g. 2026-10-01', dateOrInstant)
-    .option('--interval <interval>', 'month or quarter', oneOf(Object.values(BacktestInterval)), BacktestInterval.QUARTER)
-    .option('--team <id>', 'only this team', idValue)
-    .option('--rep <id>', 'only this rep', idValue)
-    .option('--simulations <n>', 'Monte Carlo simulations per period', wholeNumber(2000, 1), 2000)
-    .option('--seed <n>', 'random seed', wholeNumber(42), 42)
-    .option('--json', JSON_HELP)
+    .option('--interval <interval>', 'month or quarter', oneOf(Object.values(BacktestInterval)), BacktestInterval.QUARTER);
+  withRunOptions(backtest, 2000, 'Monte Carlo simulations per period')
     .action(async (opts) => {
-      const b = await withEm(async (em, kind) => {
+      const b = await withEm(async (em) => {
         const scope = await scopeOrFail(em, opts.team, opts.rep);
         // A period before the first deal would be "forecast" as zeros against zero actuals: refuse it.
         const first = await em.findOne(Deal, { id: { $gt: 0 } }, { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] });
@@ -126,7 +129,7 @@ export function registerForecastCommands(program: Command): void {
           const from = first.createdAt.toISOString().slice(0, 10);
           throw new UsageError(`--from ${opts.from.toISOString().slice(0, 10)} is before the history starts (first deal ${from}): e.g. --from ${nextQuarterStart(first.createdAt)}`);
         }
-        return getBacktest(em, kind, { from: opts.from, to: opts.to, interval: opts.interval, scope, simulations: opts.simulations, seed: opts.seed });
+        return getBacktest(em, { from: opts.from, to: opts.to, interval: opts.interval, scope, simulations: opts.simulations, seed: opts.seed });
       });
       printOutput(opts.json, b, () => printBacktest(b));
     });

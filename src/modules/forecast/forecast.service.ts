@@ -1,53 +1,32 @@
 /**
- * Forecast use cases: load the facts as of a date (SQL), run the pure estimators, add names, quotas and
- * adjustments. Resolvers, the CLI and the snapshot schedule call these.
+ * The forecast of a period as of a date: the facts loaded (SQL, facts.sql.ts), the pure estimators run on a worker
+ * thread, names, quotas and adjustments added. Resolvers, the CLI and the snapshot schedule call this; the track
+ * record on demand is backtest.service.ts, stage weights and cycle curves history.service.ts, called amounts and
+ * overrides adjustment.service.ts.
  */
 import type { Em } from '../../db/orm';
 import { toMajor, toMinor } from '../../graphql/money.scalar';
-import { BadInputError } from '../../shared/errors';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
-import { assertVersion, findOrFail, parseId } from '../../shared/ids';
-import { requiredText } from '../../shared/validation';
+import { parseId } from '../../shared/ids';
+import { type Period, periodOrFail } from '../../shared/period';
 import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
 import { Deal } from '../deal/deal.entity';
-import { trackDealChanges } from '../deal/deal-history';
 import { Product } from '../product/product.entity';
 import { Rep } from '../rep/rep.entity';
 import { Target } from '../targets/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
-import type { DealModelCandidate, ServedGroup } from './track-record';
-import { type ForecastScope, scopeFilter } from './scope';
+import { loadFacts } from './facts.sql';
+import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
+import type { ForecastArgs } from './forecast.inputs';
 import { type ForecastTask, factBuffers, forecastTask } from './forecast.task';
+import { type Forecast, type ForecastDeal, type ForecastGroup, type ForecastMethodChoice, ForecastMethod, RangeSource, ThinKind } from './forecast.types';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
-import { DAY_MS, type FactTable, closedBefore, isOpenAt } from './facts';
-import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
-import type { AdjustForecastInput, BacktestArgs, ForecastArgs, ForecastSegmentInput, OverrideDealCategoryInput } from './forecast.inputs';
-import { type DatabaseKind, loadFacts } from './forecast.loader';
-import {
-  type Accuracy,
-  type CycleDuration,
-  type Forecast,
-  type ForecastBacktest,
-  type ForecastDeal,
-  type ForecastGroup,
-  type StageWeights,
-  type ForecastMethodChoice,
-  BacktestInterval,
-  ForecastMethod,
-  RangeSource,
-  SizeBand,
-  ThinKind,
-  WeightStatus,
-} from './forecast.types';
-import { accuracy } from './metrics';
-import { ageBuckets, buildHistoryModel } from './model';
-import { type Period, parsePeriod, periodsBetween } from './period';
-import { DEFAULT_WEIGHT_OPTIONS, SIZE_BANDS, learnStageWeights, sizeBandBounds, sizeBandOf } from './stage-weights';
-import { kaplanMeier, quantileTime } from './survival';
+import type { ForecastScope } from './scope';
+import type { DealModelCandidate, ServedGroup } from './track-record';
 
-/** Who the forecast is about (access control narrows it in the resolver, src/modules/auth/access.policy.ts). */
+/** Who the forecast is about (the caller's slice, narrowed by src/modules/auth/forecast.policy.ts). */
 export type { ForecastScope } from './scope';
 
 export function parseScope(teamId: string | undefined, repId: string | undefined): ForecastScope {
@@ -55,12 +34,6 @@ export function parseScope(teamId: string | undefined, repId: string | undefined
     ...(teamId != null && { teamId: parseId(teamId, 'teamId') }),
     ...(repId != null && { repId: parseId(repId, 'repId') }),
   };
-}
-
-export function periodOrFail(text: string, field = 'period'): Period {
-  const period = parsePeriod(text);
-  if (!period) throw new BadInputError(field, `${field} must be a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"); got "${text}"`);
-  return period;
 }
 
 export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
@@ -71,11 +44,11 @@ export interface ForecastCall extends Omit<ForecastArgs, 'teamId' | 'repId'> {
   job?: HeavyJob;
 }
 
-export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall): Promise<Forecast> {
+export async function getForecast(em: Em, call: ForecastCall): Promise<Forecast> {
   const period = periodOrFail(call.period);
   const now = new Date();
   const asOf = call.asOf ?? now;
-  const { stages, result: servedResult } = await computeOffThread(em, kind, asOf, call, period);
+  const { stages, result: servedResult } = await computeOffThread(em, asOf, call, period);
   const result = servedResult.forecast;
   const servedGroups = new Map(servedResult.groups.map((g) => [g.key, g]));
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
@@ -131,14 +104,14 @@ export async function getForecast(em: Em, kind: DatabaseKind, call: ForecastCall
  * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
  * model (a function) cannot cross to a worker: with one, the forecast is computed here.
  */
-async function computeOffThread(em: Em, kind: DatabaseKind, asOf: Date, call: ForecastCall, period: Period) {
+async function computeOffThread(em: Em, asOf: Date, call: ForecastCall, period: Period) {
   const work = heavyWorkOf(em);
   const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
   if (work.database && !call.dealModel) {
     const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
     return { stages, result };
   }
-  const t = await loadFacts(em, kind, asOf);
+  const t = await loadFacts(em, asOf);
   const task: ForecastTask = { ...spec, facts: t };
   const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
   return { stages: t.stages, result };
@@ -242,204 +215,3 @@ function dealView(d: DealContribution, stageName: (s: number) => string, names: 
     usedDefaultWeight: d.usedDefaultWeight,
   };
 }
-
-function segmentFilter(t: FactTable, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
-  if (!segment) return () => true;
-  const teamId = segment.teamId != null ? parseId(segment.teamId, 'segment.teamId') : null;
-  const family = segment.productFamily != null ? t.families.indexOf(segment.productFamily) : null;
-  const band = segment.sizeBand != null ? SIZE_BANDS.indexOf(segment.sizeBand) : null;
-  const bounds = sizeBandBounds(t, asOf);
-  return (i) =>
-    (teamId == null || t.team[i] === teamId) && (family == null || t.family[i] === family) && (band == null || sizeBandOf(t.amount[i], bounds) === band);
-}
-
-/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
-function inScopeAndSegment(t: FactTable, scope: ForecastScope, segment: ForecastSegmentInput | undefined, asOf: number): (i: number) => boolean {
-  const inScope = scopeFilter(t, scope);
-  const inSegment = segmentFilter(t, segment, asOf);
-  return (i) => inScope(i) && inSegment(i);
-}
-
-/** `scope` is the caller's slice (src/modules/auth/aggregate.policy.ts): counts never cover more than it. */
-export async function getStageWeights(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<StageWeights> {
-  const asOf = asOfArg ?? new Date();
-  const t = await loadFacts(em, kind, asOf);
-  const at = asOf.getTime();
-  const model = buildHistoryModel(t, at, DEFAULT_WEIGHT_OPTIONS);
-  const overall = model.weights;
-  const isSegment = !!(segment && (segment.teamId != null || segment.productFamily != null || segment.sizeBand != null)) || scope.teamId != null || scope.repId != null;
-  const weights = isSegment ? learnStageWeights(t, at, DEFAULT_WEIGHT_OPTIONS, inScopeAndSegment(t, scope, segment, at), overall) : overall;
-  return {
-    asOf,
-    stages: weights.map((w) => ({
-      stageId: String(t.stages[w.stage].id),
-      stage: t.stages[w.stage].name,
-      reached: w.reached,
-      won: w.won,
-      apportionedShare: w.apportioned,
-      rawRate: w.rawRate,
-      weight: w.weight,
-      status: w.status as WeightStatus,
-      defaultProbability: t.stages[w.stage].defaultProbability,
-      ageBuckets: ageBuckets(model, w.stage, w.weight),
-      maxWonDaysInStage: w.maxWonDaysInStage,
-    })),
-    sizeBandBounds: sizeBandBounds(t, at).map((b) => (Number.isFinite(b) ? toMajor(Math.round(b)) : 0)),
-    minSample: DEFAULT_WEIGHT_OPTIONS.minSample,
-  };
-}
-
-export async function getCycleDurations(em: Em, kind: DatabaseKind, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}): Promise<CycleDuration[]> {
-  const asOf = asOfArg ?? new Date();
-  const t = await loadFacts(em, kind, asOf);
-  const at = asOf.getTime();
-  const include = inScopeAndSegment(t, scope, segment, at);
-  const k = t.stages.length;
-  const events: number[][] = Array.from({ length: k }, () => []);
-  const censored: number[][] = Array.from({ length: k }, () => []);
-  for (let i = 0; i < t.n; i++) {
-    if (!include(i)) continue;
-    const closed = closedBefore(t, i, at);
-    if (!closed && !isOpenAt(t, i, at)) continue;
-    for (let s = 0; s < k; s++) {
-      const e = t.entries[i * k + s];
-      if (!(e < at)) continue;
-      (closed ? events : censored)[s].push(((closed ? t.closed[i] : at) - e) / DAY_MS);
-    }
-  }
-  return t.stages.map((stage, s) => {
-    const curve = kaplanMeier(events[s], censored[s]);
-    const step = Math.max(1, Math.ceil(curve.times.length / 40));
-    const curvePoints = [];
-    for (let j = 0; j < curve.times.length; j += step) curvePoints.push({ days: curve.times[j], survival: curve.survival[j] });
-    return {
-      stageId: String(stage.id),
-      stage: stage.name,
-      deals: curve.subjects,
-      closed: curve.events,
-      stillOpen: curve.censored,
-      p25Days: quantileTime(curve, 0.25),
-      medianDays: quantileTime(curve, 0.5),
-      p75Days: quantileTime(curve, 0.75),
-      p90Days: quantileTime(curve, 0.9),
-      curve: curvePoints,
-    };
-  });
-}
-
-const MAX_BACKTEST_PERIODS = 60;
-
-export async function getBacktest(em: Em, kind: DatabaseKind, args: Omit<BacktestArgs, 'teamId' | 'repId'> & { scope: ForecastScope; job?: HeavyJob }): Promise<ForecastBacktest> {
-  if (!(args.from < args.to)) throw new BadInputError('to', 'to must be after from');
-  const now = Date.now();
-  const periods = periodsBetween(args.from.getTime(), args.to.getTime(), args.interval === BacktestInterval.MONTH ? 'MONTH' : 'QUARTER');
-  if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
-  if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
-  // Everything up to the end of the last period; each period then only sees what was known at its start.
-  const work = heavyWorkOf(em);
-  const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
-  const factsAsOf = periods[periods.length - 1].end;
-  let backtest;
-  if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
-  else {
-    const t = await loadFacts(em, kind, new Date(factsAsOf));
-    backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
-  }
-  const { rows, served } = backtest;
-  const money = (v: number) => toMajor(Math.round(v));
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);
-  const of = (pick: (r: (typeof rows)[number]) => number | null): Accuracy =>
-    accuracy(rows.filter((r) => pick(r) != null).map((r) => ({ forecast: pick(r)!, actual: r.actual })));
-  return {
-    interval: args.interval,
-    periods: rows.map((r) => ({
-      period: r.period.label,
-      periodStart: new Date(r.period.start),
-      actual: toMajor(r.actual),
-      expected: money(r.model.expected),
-      p10: money(r.model.p10),
-      p50: money(r.model.p50),
-      p90: money(r.model.p90),
-      runRate: r.runRate == null ? null : money(r.runRate),
-      fixedWeight: money(r.fixedWeight),
-      blend: r.blend == null ? null : money(r.blend),
-      dealModel: r.dealModel == null ? null : money(r.dealModel),
-      served: {
-        method: r.served.method as ForecastMethod,
-        expected: money(r.served.expected),
-        p10: money(r.served.p10),
-        p50: money(r.served.p50),
-        p90: money(r.served.p90),
-        rangeSource: r.served.rangeSource as RangeSource,
-      },
-    })),
-    served,
-    servedMethods: [...counts].map(([method, periods]) => ({ method: method as ForecastMethod, periods })),
-    model: accuracy(rows.map((r) => ({ forecast: r.model.expected, actual: r.actual, p10: r.model.p10, p90: r.model.p90 }))),
-    runRate: of((r) => r.runRate),
-    fixedWeight: of((r) => r.fixedWeight),
-    blend: of((r) => r.blend),
-    dealModel: of((r) => r.dealModel),
-  };
-}
-
-/** `authorId` is the caller's rep (never a client argument: nobody writes in someone else's name). */
-export async function adjustForecast(em: Em, input: AdjustForecastInput, authorId: number): Promise<ForecastAdjustment> {
-  const period = periodOrFail(input.period, 'input.period');
-  return em.transactional(async (tx) => {
-    const author = await tx.findOneOrFail(Rep, authorId);
-    let team: Team | null = null;
-    let rep: Rep | null = null;
-    if (input.scope === TargetScope.TEAM) {
-      if (input.teamId == null) throw new BadInputError('input.teamId', 'TEAM scope needs teamId');
-      team = await findOrFail(tx, Team, input.teamId, 'input.teamId');
-    } else if (input.scope === TargetScope.REP) {
-      if (input.repId == null) throw new BadInputError('input.repId', 'REP scope needs repId');
-      rep = await findOrFail(tx, Rep, input.repId, 'input.repId');
-    }
-    return tx.create(ForecastAdjustment, {
-      periodLabel: period.label,
-      periodStart: new Date(period.start),
-      periodEnd: new Date(period.end),
-      scope: input.scope,
-      team,
-      rep,
-      deal: null,
-      amountCents: toMinor(input.amount),
-      category: null,
-      previousCategory: null,
-      note: requiredText(input.note, 'input.note', 2000),
-      author,
-    });
-  });
-}
-
-/** Sets (or clears) a deal's forecast category and records who did it, when and why, in one transaction. */
-export async function overrideDealCategory(em: Em, input: OverrideDealCategoryInput, authorId: number): Promise<ForecastAdjustment> {
-  const period = periodOrFail(input.period, 'input.period');
-  return em.transactional(async (tx) => {
-    const [deal, author] = await Promise.all([findOrFail(tx, Deal, input.dealId, 'input.dealId'), tx.findOneOrFail(Rep, authorId)]);
-    assertVersion(deal, input.version, 'Deal');
-    trackDealChanges(deal, { by: author.id });
-    if (deal.closedAt) throw new BadInputError('input.dealId', 'The deal is closed: its category no longer matters');
-    const previous = deal.forecastCategory ?? null;
-    deal.forecastCategory = input.category ?? null;
-    return tx.create(ForecastAdjustment, {
-      periodLabel: period.label,
-      periodStart: new Date(period.start),
-      periodEnd: new Date(period.end),
-      scope: TargetScope.REP,
-      team: null,
-      rep: deal.owner ?? null,
-      deal,
-      amountCents: null,
-      category: input.category ?? null,
-      previousCategory: previous,
-      note: requiredText(input.note, 'input.note', 2000),
-      author,
-    });
-  });
-}
-
-export const SIZE_BAND_NAMES = SizeBand;

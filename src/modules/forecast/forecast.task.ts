@@ -1,14 +1,14 @@
 /**
  * The CPU-heavy part of a forecast and a backtest as plain-data tasks for a worker thread (src/shared/workers/): a
- * FactTable (typed arrays), a period and a scope in, numbers out, through the plain entry points of scope.ts (or the
- * database settings, and the worker loads the facts itself).
+ * FactTable (typed arrays), a period and a scope (scope.ts) in, numbers out (or the database settings, and the
+ * worker loads the facts itself).
  */
 import type { DatabaseConfig } from '../../config';
 import type { Em, Orm } from '../../db/orm';
 import type { FactTable } from './facts';
-import type { Period } from './period';
-import { type ForecastScope, type GroupDimension, backtestFor, servedForecastFor } from './scope';
-import type { BacktestResult, DealModelCandidate, ServeOptions, ServedForecastResult } from './track-record';
+import type { Period } from '../../shared/period';
+import { type ForecastScope, type GroupDimension, groupFunction, scopeFilter } from './scope';
+import { type BacktestResult, type DealModelCandidate, type ServeOptions, type ServedForecastResult, computeServedForecast, runBacktest } from './track-record';
 
 export interface ForecastTask {
   facts: FactTable;
@@ -21,7 +21,7 @@ export interface ForecastTask {
 
 /** A deal model (its win-probability function) cannot cross to a worker: with one, the caller runs this inline. */
 export function forecastTask({ facts, period, asOf, groupBy, scope, options }: ForecastTask, dealModel?: DealModelCandidate): ServedForecastResult {
-  return servedForecastFor(facts, period, asOf, groupBy, scope, { ...options, dealModel });
+  return computeServedForecast(facts, period, asOf, groupFunction(facts, groupBy), scopeFilter(facts, scope), { ...options, dealModel });
 }
 
 export interface BacktestTask {
@@ -32,12 +32,13 @@ export interface BacktestTask {
 }
 
 export function backtestTask({ facts, periods, scope, options }: BacktestTask): BacktestResult {
-  return backtestFor(facts, periods, scope, options);
+  return runBacktest(facts, periods, options, scopeFilter(facts, scope));
 }
 
 /** The buffers of a FactTable, to move to a worker instead of copying them (the caller no longer reads them). */
 export function factBuffers(t: FactTable): ArrayBuffer[] {
-  const arrays = [t.id, t.created, t.closed, t.outcome, t.amount, t.team, t.rep, t.product, t.family, t.category, t.expectedClose, t.entries];
+  const r = t.revisions;
+  const arrays = [t.id, t.created, t.closed, t.outcome, t.amount, t.team, t.rep, t.product, t.family, t.category, t.expectedClose, t.entries, ...(r ? [r.row, r.at, r.field, r.old] : [])];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
@@ -59,8 +60,8 @@ async function workerEm(database: DatabaseConfig): Promise<Em> {
 }
 
 async function loadOnWorker(task: DatabaseTask): Promise<FactTable> {
-  const { loadFacts } = await import('./forecast.loader');
-  return loadFacts(await workerEm(task.database), task.database.kind, new Date(task.factsAsOf));
+  const { loadFacts } = await import('./facts.sql');
+  return loadFacts(await workerEm(task.database), new Date(task.factsAsOf));
 }
 
 export async function forecastFromDatabaseTask(task: DatabaseTask & Omit<ForecastTask, 'facts'>): Promise<ServedForecastResult & { stages: FactTable['stages'] }> {

@@ -5,7 +5,7 @@
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { type FactTable, Outcome } from './facts';
-import { type Period, seasonKey, shiftPeriod } from './period';
+import { type Period, seasonKey, shiftPeriod } from '../../shared/period';
 
 export interface NewBusinessOptions {
   /** Recent analogue periods averaged for the level. */

@@ -1,10 +1,8 @@
 /**
- * Who a forecast is about and how it is broken down, as plain data (no functions), so the pure entry points below can
- * run where the inputs had to be serialised (a worker thread): a FactTable, periods, options and this. Pure.
+ * Who a forecast is about and how it is broken down, as plain data (no functions, so a task for a worker thread can
+ * carry them: forecast.task.ts), and the row predicates they stand for over a FactTable. Pure.
  */
 import type { FactTable } from './facts';
-import type { Period } from './period';
-import { type BacktestResult, type ServeOptions, type ServedForecastResult, computeServedForecast, runBacktest } from './track-record';
 
 /** Deals of one rep, or of one team; the whole company when neither is set. */
 export interface ForecastScope {
@@ -32,14 +30,4 @@ export function groupFunction(t: FactTable, groupBy: GroupDimension): (i: number
     default:
       return () => 0;
   }
-}
-
-/** The served forecast of a period as of a date, for a scope, by group (plain inputs: see the file comment). */
-export function servedForecastFor(t: FactTable, period: Period, asOf: number, groupBy: GroupDimension, scope: ForecastScope, options: ServeOptions): ServedForecastResult {
-  return computeServedForecast(t, period, asOf, groupFunction(t, groupBy), scopeFilter(t, scope), options);
-}
-
-/** The backtest of past periods for a scope (plain inputs). */
-export function backtestFor(t: FactTable, periods: Period[], scope: ForecastScope, options: ServeOptions): BacktestResult {
-  return runBacktest(t, periods, options, scopeFilter(t, scope));
 }

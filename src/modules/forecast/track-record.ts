@@ -4,12 +4,12 @@
  * those closed periods only (method-choice.ts), and the backtest that replays the same choice period by period.
  * Pure: a FactTable and plain options in, numbers out, so a worker can run it on serialised inputs.
  */
-import { type FactTable, Outcome } from './facts';
+import { type FactTable, Outcome, factsAsOf } from './facts';
 import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWon, computeForecast, fixedWeightForecast } from './engine';
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
 import type { ThinSpot, WinProbabilityFn } from './model';
 import type { AccuracyMetrics } from './metrics';
-import { type Period, shiftPeriod } from './period';
+import { type Period, shiftPeriod } from '../../shared/period';
 
 /** The deal-win model as a candidate: its P(win) and the end of its training window (it is judged only after it). */
 export interface DealModelCandidate {
@@ -69,19 +69,24 @@ export function runRateForecast(
   return { total, byGroup };
 }
 
-/** Candidates for one period as of one date, in total over `include` (the pipeline model is not simulated unless asked). */
+/**
+ * Candidates for one period as of one date, in total over `include` (the pipeline model is not simulated unless
+ * asked): forecast from the facts known then (amounts and close dates included, factsAsOf), judged against what
+ * was won as the record stands in `t`.
+ */
 export function pastForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean, options: ServeOptions, earliest: number, simulate = false): PastForecast {
+  const known = factsAsOf(t, asOf);
   const lean = { ...options, topDeals: 0, simulations: simulate ? options.simulations : 0 };
-  const f = computeForecast(t, period, asOf, () => 0, include, { ...lean, winFn: undefined });
+  const f = computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: undefined });
   const dm = options.dealModel;
-  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(t, period, asOf, () => 0, include, { ...lean, winFn: dm.winFn, simulations: 0 }).total.expected : null;
+  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: dm.winFn, simulations: 0 }).total.expected : null;
   return {
     label: period.label,
     asOf,
     end: period.end,
     actual: actualWon(t, period, include),
     pipeline: f.total.expected,
-    runRate: runRateForecast(t, period, asOf, include, () => 0, earliest)?.total ?? null,
+    runRate: runRateForecast(known, period, asOf, include, () => 0, earliest)?.total ?? null,
     dealModel: deal,
     simulatedP10: simulate ? f.total.p10 : null,
     simulatedP50: simulate ? f.total.p50 : null,
@@ -202,7 +207,8 @@ export interface BacktestResult {
 }
 
 /**
- * Each period forecast as of its start with only what was known then, against what actually closed won. Earlier
+ * Each period forecast as of its start with only what was known then (pastForecast), against what actually closed
+ * won. Earlier
  * periods (as far as the data goes, up to the choice window) warm up the track record the first choices rest on.
  */
 export function runBacktest(t: FactTable, periods: Period[], options: ServeOptions, include: (i: number) => boolean = () => true): BacktestResult {
@@ -224,7 +230,7 @@ export function runBacktest(t: FactTable, periods: Period[], options: ServeOptio
       actual: point.actual,
       model: { expected: point.pipeline!, p10: point.simulatedP10!, p50: point.simulatedP50!, p90: point.simulatedP90! },
       runRate: point.runRate,
-      fixedWeight: fixedWeightForecast(t, periods[j], periods[j].start, include),
+      fixedWeight: fixedWeightForecast(factsAsOf(t, periods[j].start), periods[j], periods[j].start, include),
       blend: blendWeight == null || point.runRate == null ? null : blendWeight * point.pipeline! + (1 - blendWeight) * point.runRate,
       dealModel: point.dealModel,
       served,

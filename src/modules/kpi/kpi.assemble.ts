@@ -1,7 +1,7 @@
 import type { KpiDef } from './catalogue';
 import { KpiDimension, type KpiHealth, type KpiUnit } from './kpi.enums';
 import { type Comparison, compare, healthOf, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
-import { type Bucket, bucketDays, type Period } from './kpi.period';
+import { type Bucket, bucketDays, type Period } from '../../shared/period';
 import { CURRENT, type KpiPlan, NONE, type PlannedKpi, PREVIOUS, SEP, targetsApply } from './kpi.plan';
 
 /**

@@ -6,7 +6,7 @@ import { assemble, type Fetched, groupTuples, type KpiResultData, LABELLED_DIMEN
 import { KpiDimension } from './kpi.enums';
 import { FACTS, type FactDef, type FactId } from './kpi.facts';
 import { interpolatePercentile, type TargetWindow } from './kpi.math';
-import type { Period } from './kpi.period';
+import type { Period } from '../../shared/period';
 import { CURRENT, type KpiPlan, type KpiRequest, type KpiScope, measureDims, measureRowKey, NONE, plan, type Ref, restrict, SEP, sqlBucket } from './kpi.plan';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
 

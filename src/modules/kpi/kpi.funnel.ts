@@ -4,7 +4,7 @@ import { FunnelCohort, KpiDimension } from './kpi.enums';
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
 import type { Funnel, FunnelStep } from './kpi.types';
-import type { Period } from './kpi.period';
+import type { Period } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 
 /**

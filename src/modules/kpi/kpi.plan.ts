@@ -2,7 +2,7 @@ import { BadInputError } from '../../shared/errors';
 import { KPI_BY_KEY, type KpiDef } from './catalogue';
 import { type ComparisonMode, isTimeDimension, KpiDimension, type TimeGrain } from './kpi.enums';
 import { type FactDef, factById, factDimensions } from './kpi.facts';
-import { type Bucket, buckets, comparisonBuckets, type Period, PeriodError } from './kpi.period';
+import { type Bucket, buckets, comparisonBuckets, type Period, PeriodError } from '../../shared/period';
 import type { FilterValues, SqlBucket } from './kpi.query';
 
 /**

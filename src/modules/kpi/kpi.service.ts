@@ -10,7 +10,7 @@ import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
 import type { DashboardScopeInput, KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
 import type { Dashboard, KpiDefinition, KpiPeriod, KpiResult, KpiRow, Leaderboard, LeaderboardEntry } from './kpi.types';
-import { type Period, PeriodError, parsePeriod } from './kpi.period';
+import { type Period, PeriodError, parsePeriod } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 import { factById, factDimensions } from './kpi.facts';
 

@@ -5,7 +5,7 @@ import { KpiDimension, SignalKind, SignalSeverity, TargetStatus } from './kpi.en
 import { KpiEngine } from './kpi.engine';
 import type { KpiScope } from './kpi.plan';
 import type { Signal } from './kpi.types';
-import type { Period } from './kpi.period';
+import type { Period } from '../../shared/period';
 import type { FilterValues } from './kpi.query';
 import { tsLiteral } from '../../db/dialect';
 import { days } from './kpi.sql';

@@ -10,7 +10,7 @@ import { Deal } from '../deal/deal.entity';
 import { Rep } from '../rep/rep.entity';
 import { MovementKind } from './movement.classify';
 import { amountIn, getPipelineMovement } from './movement.service';
-import { dealScopeFor } from './deal-scope';
+import { pipelineScope } from '../auth/forecast.policy';
 import { MOVEMENT_LABELS, MovementBar, MovementItem, PipelineMovement, PipelineMovementArgs } from './movement.types';
 
 export const MovementItemConnection = Connection(MovementItem);
@@ -19,7 +19,7 @@ export const MovementItemConnection = Connection(MovementItem);
 export class PipelineMovementResolver {
   @Query(() => PipelineMovement, { description: "Pipeline waterfall between two dates for the deals expected to close in a period, in the caller's scope." })
   async pipelineMovement(@Args() { from, to, period, teamId, repId }: PipelineMovementArgs, @Ctx() ctx: Context): Promise<PipelineMovement> {
-    const result = await getPipelineMovement(ctx.em, ctx.config.database.kind, { from, to, period, scope: await dealScopeFor(ctx, teamId, repId) });
+    const result = await getPipelineMovement(ctx.em, { from, to, period, scope: await pipelineScope(ctx.access, ctx.em, teamId, repId) });
     return {
       period: result.periodLabel,
       periodStart: result.periodStart,

@@ -2,18 +2,18 @@
  * Loads the deals that can be in a period's pipeline at either end of a window, with their tracked-field changes
  * since the window start (two SQL statements over the same candidate set), and runs the pure classification.
  */
-import { type Dialect, readEpochMs } from '../../db/dialect';
+import { dateValue, dialectOf, readEpochMs } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
-import { periodOrFail } from '../forecast/forecast.service';
-import type { DealScope } from './deal-scope';
+import { periodOrFail } from '../../shared/period';
+import type { AggregateScope } from '../auth/aggregate.policy';
 import { type DealTimeline, type MovementTotals, type TimelineChange, type TrackedField, pipelineMovement } from './movement.classify';
 
 export interface MovementQuery {
   from: Date;
   to: Date;
   period: string;
-  scope: DealScope;
+  scope: AggregateScope;
 }
 
 export interface MovementResult extends MovementTotals {
@@ -31,11 +31,12 @@ function decode(field: TrackedField, value: string | null): number | null {
   return field === 'EXPECTED_CLOSE_DATE' ? Date.parse(value) : Number(value);
 }
 
-export async function getPipelineMovement(em: Em, kind: Dialect, q: MovementQuery): Promise<MovementResult> {
+export async function getPipelineMovement(em: Em, q: MovementQuery): Promise<MovementResult> {
   if (!(q.from < q.to)) throw new BadInputError('to', 'to must be after from');
   if (q.to.getTime() > Date.now() + 60_000) throw new BadInputError('to', 'to cannot be in the future: movement compares what was known at two instants');
   const period = periodOrFail(q.period);
-  const ts = (d: Date | number) => (kind === 'sqlite' ? new Date(d).getTime() : new Date(d).toISOString());
+  const dialect = dialectOf(em);
+  const ts = (d: Date | number) => dateValue(dialect, d);
   const conn = em.getConnection();
 
   let scopeReps: Set<number> | null = null;

@@ -32,7 +32,7 @@ export async function openDeal(id: string): Promise<void> {
     const timeline = h('ol', { class: 'timeline', 'data-testid': 'stage-timeline' }, ...d.stageHistory.map((s: any) =>
       h('li', {}, h('strong', {}, s.toStage.name), ` ${day(s.at)}`, s.by ? h('span', { class: 'muted' }, ` · ${s.by.name}`) : null, s.inferred ? h('span', { class: 'muted' }, ' (inferred)') : null)));
     const changes = d.changes.length
-      ? table(['When', 'Field', 'From', 'To', 'By'], [...d.changes].reverse().map((c: any) => [day(c.at), FIELD_LABELS[c.field] ?? c.field, c.field === 'AMOUNT' ? money(Number(c.oldLabel)) : c.oldLabel ?? '–', c.field === 'AMOUNT' ? money(Number(c.newLabel)) : c.newLabel ?? '–', c.by?.name ?? (c.source === 'API' ? 'system' : c.source.toLowerCase())]), { 'data-testid': 'field-changes' })
+      ? table(['When', 'Field', 'From', 'To', 'By'], [...d.changes].reverse().map((c: any) => [h('span', { class: 'nowrap' }, day(c.at)), FIELD_LABELS[c.field] ?? c.field, c.field === 'AMOUNT' ? money(Number(c.oldLabel)) : c.oldLabel ?? '–', c.field === 'AMOUNT' ? money(Number(c.newLabel)) : c.newLabel ?? '–', c.by?.name ?? (c.source === 'API' ? 'system' : c.source.toLowerCase())]), { 'data-testid': 'field-changes' })
       : h('p', { class: 'muted', 'data-testid': 'field-changes' }, 'No field changes recorded.');
     const maxAbs = Math.max(0.0001, ...(wp?.factors ?? []).map((f: any) => Math.abs(f.contribution)));
     const factors = wp

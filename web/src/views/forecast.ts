@@ -5,10 +5,11 @@ import { card, day, errorBox, figure, h, money, pct, quarterOf, quarterStart, sh
 import { defaultScope, periodSelect, scopeLabel, scopeSelect, type Scope } from '../scope-picker';
 import { state } from '../state';
 import { openDeal } from './deal-drawer';
+import { METHOD_FIELDS, methodPanel } from './forecast-method';
 
 export const FORECAST_QUERY = `query Forecast($period: String!, $teamId: ID, $repId: ID) {
   forecast(period: $period, teamId: $teamId, repId: $repId) {
-    period periodStart periodEnd asOf simulations closedDealsInHistory newBusinessPeriods warnings
+    period periodStart periodEnd asOf ${METHOD_FIELDS}
     total { expected p10 p50 p90 closedWon quota gapToQuota pipeline newBusiness openPipeline openDeals pipelineCoverage calledAmount
       categoriesWithOverrides { category deals amount expected }
       adjustments { amount note category createdAt author { name } deal { id name } }
@@ -42,7 +43,7 @@ export async function forecastView(root: HTMLElement): Promise<void> {
   const fan = h('div', { class: 'chart', 'data-testid': 'fan-chart' });
   const headline = h('div', { class: 'tiles' },
     tile('Expected', figure('forecast-expected', t.expected, money(t.expected)), `P50 ${money(t.p50)}`),
-    tile('Range P10–P90', h('span', {}, figure('forecast-p10', t.p10, money(t.p10)), ' – ', figure('forecast-p90', t.p90, money(t.p90))), `${f.simulations.toLocaleString('en-GB')} simulations`),
+    tile('Range P10–P90', h('span', { class: 'range' }, figure('forecast-p10', t.p10, money(t.p10)), ' – ', figure('forecast-p90', t.p90, money(t.p90))), `${f.simulations.toLocaleString('en-GB')} simulations`),
     tile('Closed won', figure('forecast-closed-won', t.closedWon, money(t.closedWon)), `as of ${day(f.asOf)}`),
     h('span', { hidden: true, 'data-testid': 'forecast-as-of', 'data-value': f.asOf }),
     tile('Quota', figure('forecast-quota', t.quota, money(t.quota)), t.gapToQuota == null ? 'no quota set' : `gap ${money(t.gapToQuota)}`),
@@ -80,8 +81,7 @@ export async function forecastView(root: HTMLElement): Promise<void> {
     headline,
     card(`The call for ${f.period}: ${scopeLabel(scope)}`, fan, h('p', { class: 'muted' }, 'Band: P10–P90 of each weekly snapshot; line: P50; green: closed won to date; dashed: quota. The last point is the live forecast.')),
     h('div', { class: 'grid2' }, card('Categories', categories, managerCall, overrideList), card('The call week by week', callTable)),
-    card('Method and track record', h('p', {}, `Stage-weighted pipeline (P(win | stage, age, segment) learned from ${f.closedDealsInHistory.toLocaleString('en-GB')} closed deals, timing from time-in-stage curves) plus new business from ${f.newBusinessPeriods} comparable periods, simulated ${f.simulations.toLocaleString('en-GB')} times.`),
-      ...f.warnings.slice(0, 3).map((w: string) => h('p', { class: 'warning' }, w)), backtest),
+    card('Method and track record', methodPanel(f), backtest),
     card('Top deals', topDeals),
   );
   drawFan(fan, weeks, t);

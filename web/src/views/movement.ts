@@ -53,7 +53,7 @@ export async function movementView(root: HTMLElement): Promise<void> {
     figure('movement-end', m.end.amount, money(m.end.amount)), ` (${m.end.count} deals)`);
   const legend = table(['Bar', 'Deals', 'Amount'], m.bars.map((b: any) => [
     h('a', { href: '#', 'data-testid': `bar-${b.kind}`, onclick: (e: Event) => { e.preventDefault(); void showBar(deals, vars, b.kind); } }, b.label),
-    String(b.count), figure(`bar-amount-${b.kind}`, b.amount, `${b.sign > 0 ? '+' : '−'}${money(b.amount)}`),
+    String(b.count), figure(`bar-amount-${b.kind}`, b.amount, `${b.amount === 0 ? '' : b.sign > 0 ? '+' : '−'}${money(b.amount)}`),
   ]), { 'data-testid': 'movement-bars' });
   root.replaceChildren(controls, card(`What moved in the ${m.period} pipeline of ${scopeLabel(scope)}, ${day(m.from)} → ${day(m.to)}`, summary, el, h('div', { class: 'grid2' }, legend, deals)));
 

@@ -1,9 +1,9 @@
 import { ComparisonMode, KpiDimension } from '../../src/modules/kpi/kpi.enums';
-import { buckets, comparisonBuckets, parsePeriod, PeriodError } from '../../src/modules/kpi/kpi.period';
+import { buckets, comparisonBuckets, parsePeriod, PeriodError, periodsBetween, seasonKey, shiftPeriod } from '../../src/shared/period';
 
 const iso = (d: Date) => d.toISOString();
 
-describe('KPI periods', () => {
+describe('periods as spans in a time zone (the KPI spelling)', () => {
   it('reads dates as local midnight in the time zone and checks the input', () => {
     const p = parsePeriod({ from: '2026-07-01', to: '2026-10-01', timeZone: 'Europe/Paris' });
     expect(iso(p.from)).toBe('2026-06-30T22:00:00.000Z'); // CEST = UTC+2
@@ -56,5 +56,43 @@ describe('KPI periods', () => {
       ['2026-08-01T00:00:00.000Z', '2026-08-15T00:00:00.000Z'],
       ['2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z'],
     ]);
+  });
+});
+
+describe('periods as calendar units in UTC (the forecast spelling)', () => {
+  const NOW = new Date('2026-12-01T09:00:00Z');
+
+  it('parses months, quarters and years into the same Period as a span', () => {
+    const q4 = parsePeriod('2026-Q4', NOW);
+    expect(q4).toEqual({
+      from: new Date('2026-10-01T00:00:00Z'), to: new Date('2027-01-01T00:00:00Z'), timeZone: 'UTC', asOf: NOW,
+      label: '2026-Q4', kind: 'QUARTER', start: Date.UTC(2026, 9, 1), end: Date.UTC(2027, 0, 1),
+    });
+    // the span spelling of the same quarter covers the same instants; it is no calendar unit, so it is labelled by its dates
+    const span = parsePeriod({ from: '2026-10-01', to: '2027-01-01' }, NOW);
+    expect([span.from, span.to, span.start, span.end, span.timeZone, span.asOf]).toEqual([q4.from, q4.to, q4.start, q4.end, 'UTC', NOW]);
+    expect([span.label, span.kind]).toEqual(['2026-10-01..2027-01-01', 'CUSTOM']);
+    expect(parsePeriod(' 2026q1 ', NOW)).toMatchObject({ label: '2026-Q1', start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 3, 1) });
+    expect(parsePeriod('2026-02', NOW)).toMatchObject({ kind: 'MONTH', label: '2026-02', start: Date.UTC(2026, 1, 1), end: Date.UTC(2026, 2, 1) });
+    expect(parsePeriod('2026', NOW)).toMatchObject({ kind: 'YEAR', label: '2026', start: Date.UTC(2026, 0, 1), end: Date.UTC(2027, 0, 1) });
+  });
+
+  it('refuses anything else with the field it came from', () => {
+    for (const text of ['2026-13', '2026-Q5', 'Q4 2026', '']) expect(() => parsePeriod(text, NOW, 'input.period')).toThrow(PeriodError);
+    try {
+      parsePeriod('2026-13', NOW, 'input.period');
+    } catch (error) {
+      expect(error).toMatchObject({ field: 'input.period', message: 'input.period must be a month ("2026-11"), a quarter ("2026-Q4") or a year ("2026"); got "2026-13"' });
+    }
+  });
+
+  it('steps back through periods of the same kind, lists them and knows their season', () => {
+    expect(shiftPeriod(parsePeriod('2026-Q1', NOW), 1).label).toBe('2025-Q4');
+    expect(shiftPeriod(parsePeriod('2026-01', NOW), 13).label).toBe('2024-12');
+    expect(shiftPeriod(parsePeriod('2026', NOW), -1)).toMatchObject({ label: '2027', start: Date.UTC(2027, 0, 1) });
+    expect(periodsBetween(Date.UTC(2025, 10, 15), Date.UTC(2026, 1, 1), 'MONTH').map((p) => p.label)).toEqual(['2025-11', '2025-12', '2026-01']);
+    expect(periodsBetween(Date.UTC(2025, 10, 15), Date.UTC(2026, 3, 1), 'QUARTER').map((p) => p.label)).toEqual(['2025-Q4', '2026-Q1']);
+    expect(['2026-01', '2026-02', '2026-03', '2026-04'].map((m) => seasonKey(parsePeriod(m, NOW)))).toEqual([0, 1, 2, 0]);
+    expect(seasonKey(parsePeriod('2026-Q3', NOW))).toBe(2);
   });
 });

@@ -1,14 +1,14 @@
 /**
- * Loads the per-deal facts the forecast needs with one SQL statement: each deal with its owner's team, product
- * family, and the first time it entered each open stage (a pivot of deal_stage_changes aggregated in the
- * database), restricted to what existed before `asOf`, with the amount and expected close date known then. Dates come back as epoch milliseconds on both dialects.
+ * The forecast's SQL: the per-deal facts as of a date in one statement (each deal with its owner's team, product
+ * family, and the first time it entered each open stage, a pivot of deal_stage_changes aggregated in the database),
+ * restricted to what existed before `asOf`, with the amount and expected close date known then; and a second one for
+ * the amount and close-date history before asOf, so that earlier dates can be read in pure code (factsAsOf). Dates
+ * come back as epoch milliseconds on both dialects (src/db/dialect.ts).
  */
+import { type Dialect, dateValue, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../../db/dialect';
 import type { Em } from '../../db/orm';
-import type { DatabaseConfig } from '../../config';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { type DealFactRow, type FactTable, type OpenStage, Outcome, createFactTable, finishFactTable, setFact } from './facts';
-
-export type DatabaseKind = DatabaseConfig['kind'];
+import { type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from './facts';
 
 export interface PipelineShape {
   open: OpenStage[];
@@ -22,13 +22,6 @@ export async function loadPipeline(em: Em): Promise<PipelineShape> {
   const indexById = new Map(stages.map((s) => [s.id, open.indexOf(s)]));
   return { open: open.map((s) => ({ id: s.id, name: s.name, defaultProbability: s.defaultProbability })), indexById };
 }
-
-const epochMs = (kind: DatabaseKind, column: string) =>
-  kind === 'sqlite' ? column : `(extract(epoch from ${column}) * 1000)::float8`;
-
-/** An ISO 8601 text (deal_changes values) as epoch milliseconds. */
-const isoTextMs = (kind: DatabaseKind, column: string) =>
-  kind === 'sqlite' ? `cast(round((julianday(${column}) - 2440587.5) * 86400000) as integer)` : `(extract(epoch from ${column}::timestamptz) * 1000)::float8`;
 
 /**
  * Amount and expected close date as known at asOf (deal field history): the old value of a deal's first change
@@ -49,21 +42,22 @@ const AS_OF_VALUES_CTE = `c as (
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
 /** Deals created before asOf, with only the stage history recorded before asOf. */
-export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline?: PipelineShape): Promise<FactTable> {
+export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): Promise<FactTable> {
+  const dialect = dialectOf(em);
   const shape = pipeline ?? (await loadPipeline(em));
   const pivots = shape.open.map((s, k) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${k}`).join(', ');
-  const at = kind === 'sqlite' ? asOf.getTime() : asOf.toISOString();
+  const at = dateValue(dialect, asOf);
   const sql = `
     with h as (
       select deal_id, min(at) as first_at${pivots ? `, ${pivots}` : ''}
       from deal_stage_changes where at < ? group by deal_id
     ),
     ${AS_OF_VALUES_CTE}
-    select d.id, ${epochMs(kind, 'd.opened_at')} as opened, ${epochMs(kind, 'd.closed_at')} as closed, d.status,
-      case when v.has_amount = 1 then ${kind === 'sqlite' ? 'cast(v.old_amount as integer)' : 'v.old_amount::bigint'} else d.amount_cents end as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
-      d.forecast_category as fc, case when v.has_ecd = 1 then ${isoTextMs(kind, 'v.old_ecd')} else ${epochMs(kind, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
-      ${epochMs(kind, 'd.stage_entered_at')} as entered, d.stage_history_known as known
-      ${shape.open.map((_, k) => `, ${epochMs(kind, `h.s${k}`)} as s${k}`).join('')}, ${epochMs(kind, 'd.created_at')} as since
+    select d.id, ${epochMsSql(dialect, 'd.opened_at')} as opened, ${epochMsSql(dialect, 'd.closed_at')} as closed, d.status,
+      case when v.has_amount = 1 then ${dialect === 'sqlite' ? 'cast(v.old_amount as integer)' : 'v.old_amount::bigint'} else d.amount_cents end as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
+      d.forecast_category as fc, case when v.has_ecd = 1 then ${isoTextMsSql(dialect, 'v.old_ecd')} else ${epochMsSql(dialect, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
+      ${epochMsSql(dialect, 'd.stage_entered_at')} as entered, d.stage_history_known as known
+      ${shape.open.map((_, k) => `, ${epochMsSql(dialect, `h.s${k}`)} as s${k}`).join('')}, ${epochMsSql(dialect, 'd.created_at')} as since
     from deals d
       left join h on h.deal_id = d.id
       left join v on v.deal_id = d.id
@@ -81,7 +75,7 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
   };
   let n = 0;
-  await forEachRow(em, kind, sql, [at, at, at], (r) => {
+  await forEachRow(em, dialect, sql, [at, at, at], (r) => {
     if (n >= t.n) return; // a deal inserted between the count and the query: the next call will see it
     row.id = Number(r[0]);
     row.openedAt = num(r[1]);
@@ -102,16 +96,42 @@ export async function loadFacts(em: Em, kind: DatabaseKind, asOf: Date, pipeline
     row.knownSince = num(r[14 + k]);
     setFact(t, n++, row, families);
   });
-  return finishFactTable(t, n);
+  return finishFactTable(t, n, await loadRevisions(em, dialect, at, t.id.subarray(0, n)));
+}
+
+/**
+ * The amount and expected-close changes made before asOf to the deals of the table (`ids`, ascending), for the
+ * as-of views of earlier dates a backtest or track record reads (factsAsOf in facts.ts).
+ */
+async function loadRevisions(em: Em, dialect: Dialect, at: unknown, ids: Float64Array): Promise<FactRevisions> {
+  const sql = `select c.deal_id, c.field, ${epochMsSql(dialect, 'c.at')} as at, case when c.field = 'AMOUNT' then c.old_value end as old_amount,
+      ${isoTextMsSql(dialect, "(case when c.field = 'EXPECTED_CLOSE_DATE' then c.old_value end)")} as old_ecd
+    from deal_changes c where c.field in ('AMOUNT', 'EXPECTED_CLOSE_DATE') and c.at < ? order by c.deal_id, c.at, c.id`;
+  const rows: number[] = [];
+  const ats: number[] = [];
+  const fields: Revised[] = [];
+  const olds: Array<number | null> = [];
+  let p = 0;
+  await forEachRow(em, dialect, sql, [at], (r) => {
+    const id = Number(r[0]);
+    while (p < ids.length && ids[p] < id) p++;
+    if (ids[p] !== id) return; // a deal the table does not hold (created after asOf)
+    const amount = r[1] === 'AMOUNT';
+    rows.push(p);
+    ats.push(Number(r[2]));
+    fields.push(amount ? Revised.AMOUNT : Revised.EXPECTED_CLOSE);
+    olds.push(amount ? num(r[3]) : num(r[4]));
+  });
+  return revisionsOf(rows, ats, fields, olds);
 }
 
 /**
  * Streams rows as arrays (columns in SELECT order). SQLite: better-sqlite3's raw iterator, so a million deals never
  * exist as a million objects; PostgreSQL: the driver's rows.
  */
-async function forEachRow(em: Em, kind: DatabaseKind, sql: string, params: unknown[], fn: (row: unknown[]) => void): Promise<void> {
-  if (kind === 'sqlite') {
-    const knex = em.getConnection().getKnex();
+async function forEachRow(em: Em, dialect: Dialect, sql: string, params: unknown[], fn: (row: unknown[]) => void): Promise<void> {
+  if (dialect === 'sqlite') {
+    const knex = knexOf(em);
     const db = await knex.client.acquireConnection();
     try {
       for (const r of db.prepare(sql).raw(true).iterate(...params)) fn(r as unknown[]);
