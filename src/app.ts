@@ -22,6 +22,7 @@ import { createLogger } from './shared/logger';
 import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 import { mountWebApp } from './web-app';
+import { answerCachePlugin, createAnswerCache, registerAnswerCache } from './shared/answer-cache';
 
 export interface AppOptions {
   logger?: Logger;
@@ -70,6 +71,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger, options.scoring);
   const snapshots = startSnapshotScheduler(orm, config, logger);
+  const answers = await createAnswerCache({ ...config.answerCache, redisUrl: config.redisUrl, logger });
+  registerAnswerCache(orm.em, answers);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -94,6 +97,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       telemetryPlugin,
       // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
       ApolloServerPluginLandingPageDisabled(),
+      answerCachePlugin,
       ...(options.plugins ?? []),
     ],
   });
@@ -103,6 +107,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     ipRateLimiter = await createRateLimiter({ perMinute: config.limits.ipRateLimitPerMinute, burst: config.limits.ipRateLimitBurst, redisUrl: config.redisUrl, logger });
   } catch (error) {
     await rateLimiter?.close();
+    await answers.close();
     await server.stop();
     await workers.close();
     await orm.close(true);
@@ -186,6 +191,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await scoring.stop();
       await workers.close();
       await snapshots.stop();
+      await answers.close();
       await orm.close(true);
     },
   };
