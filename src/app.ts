@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -97,6 +97,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       telemetryPlugin,
       // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints exist: its per-field hook cost a third of a wide answer's time (src/graphql/http.ts sends no-store).
+      ApolloServerPluginCacheControlDisabled(),
       answerCachePlugin,
       ...(options.plugins ?? []),
     ],
