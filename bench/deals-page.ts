@@ -8,14 +8,19 @@
  */
 import 'reflect-metadata';
 import os from 'node:os';
-import pino from 'pino';
-import { quantile } from 'simple-statistics';
-import { createApp } from '../src/app';
-import { loadConfig, parseDatabaseUrl } from '../src/config';
 import type { Em } from '../src/db/orm';
-import { tokenSettings } from '../src/modules/auth/authenticate';
-import { AccessRole } from '../src/modules/auth/identity';
-import { signToken } from '../src/modules/auth/token.service';
+
+// As served: graphql-js reads NODE_ENV when it loads (development mode adds checks on every field), so it is set
+// before the application modules are required below.
+process.env.NODE_ENV = 'production';
+/* eslint-disable @typescript-eslint/no-require-imports */
+const pino = require('pino') as typeof import('pino').default;
+const { quantile } = require('simple-statistics') as typeof import('simple-statistics');
+const { createApp } = require('../src/app') as typeof import('../src/app');
+const { loadConfig, parseDatabaseUrl } = require('../src/config') as typeof import('../src/config');
+const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof import('../src/modules/auth/authenticate');
+const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
+const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
 
 const WITH_TOTAL = process.argv.includes('--total');
 const PAGE = `query($after: String) {
