@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', RATE_LIMIT_PER_MINUTE: '0', REQUEST_TIMEOUT_MS: '600000' },
     { database: parseDatabaseUrl(DB), seedDemoWhenEmpty: false, modelsDir: path.join(os.tmpdir(), 'pipewise-bench-models') },
   );
-  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   try {
     const url = await app.listen(0, '127.0.0.1');
     app.http.keepAliveTimeout = 600_000;

@@ -37,7 +37,8 @@ async function main() {
     database: parseDatabaseUrl(url),
     seedDemoWhenEmpty: false,
   });
-  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   const endpoint = await app.listen(0, '127.0.0.1');
   // The server runs as in production: an EXEC's bearer token sees every deal.
   const [exec] = await (app.orm.em.fork() as Em).getConnection().execute(`select id, team_id from reps where role = 'EXEC' order by id limit 1`);

@@ -58,7 +58,8 @@ async function main() {
     FORECAST_SNAPSHOT_EVERY_HOURS: '0',
     ANSWER_CACHE_MB: CACHED ? '256' : '0',
   });
-  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   try {
     const url = await app.listen(0, '127.0.0.1');
     app.http.keepAliveTimeout = 120_000; // the raw SQL between two requests can outlast Node's 5 s on a loaded machine
