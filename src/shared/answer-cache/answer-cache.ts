@@ -74,7 +74,6 @@ export function stableJson(value: unknown): string {
 
 export class AnswerCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<unknown>>();
   private bytes = 0;
   private lastWarning = 0;
   /** Totals since start (tests and benchmarks read them). */
@@ -91,7 +90,10 @@ export class AnswerCache {
     return this.options.maxMb > 0;
   }
 
-  /** The answer to `spec` at the current data versions: from the LRU, Redis, a computation in flight, or `compute`. */
+  /**
+   * The answer to `spec` at the current data versions: from the LRU, Redis, or `compute`. Identical questions
+   * computing at the same time are not merged: each counts against its caller's share of heavy work, as before.
+   */
   async answer<T>(db: VersionReader, spec: AnswerSpec, compute: () => Promise<T>, stats?: AnswerStats): Promise<T> {
     if (!this.enabled) return compute();
     // Versions first, then the data (in `compute`): never an answer cached under versions newer than its data.
@@ -105,11 +107,6 @@ export class AnswerCache {
       return this.hit(stats, entry.value as T);
     }
     if (entry) this.remove(key, entry);
-    const running = this.inflight.get(key);
-    if (running) {
-      const shared = await running.then((v) => ({ ok: true as const, v }), () => ({ ok: false as const }));
-      if (shared.ok) return this.hit(stats, shared.v as T);
-    }
     const fromRedis = await this.readRedis<T>(key, db);
     if (fromRedis !== undefined) {
       this.stats.redisHits++;
@@ -118,17 +115,11 @@ export class AnswerCache {
     }
     this.stats.misses++;
     if (stats) stats.misses++;
-    const computing = compute();
-    this.inflight.set(key, computing);
-    try {
-      const value = await computing;
-      this.stats.computed++;
-      this.remember(key, value, Date.now() + this.options.ttlMs);
-      void this.writeRedis(key, value);
-      return value;
-    } finally {
-      this.inflight.delete(key);
-    }
+    const value = await compute();
+    this.stats.computed++;
+    this.remember(key, value, Date.now() + this.options.ttlMs);
+    void this.writeRedis(key, value);
+    return value;
   }
 
   private hit<T>(stats: AnswerStats | undefined, value: T): T {
