@@ -1,34 +1,44 @@
 /**
  * The frontend's bread and butter: a page of 50 deals with owner (and team), account, product and stage, through
  * HTTP, on a seeded database. Prints SQL statements per request, p50/p95 latency over 50 requests (first pages and
- * deep keyset pages) and server RSS.
+ * deep keyset pages), the time of each statement (p50 over the same requests), the process's CPU time per
+ * request, the load average and server RSS. `--total` adds `totalCount` to the page (the list's header count).
  *
- *   npm run build && node dist/bench/deals-page.js [database-url]      (default /tmp/pipewise-bench/1m.db)
+ *   npm run build && node dist/bench/deals-page.js [database-url] [--total]     (default /tmp/pipewise-bench/1m.db)
  */
 import 'reflect-metadata';
-import pino from 'pino';
-import { quantile } from 'simple-statistics';
-import { createApp } from '../src/app';
-import { loadConfig, parseDatabaseUrl } from '../src/config';
+import os from 'node:os';
 import type { Em } from '../src/db/orm';
-import { tokenSettings } from '../src/modules/auth/authenticate';
-import { AccessRole } from '../src/modules/auth/identity';
-import { signToken } from '../src/modules/auth/token.service';
 
+// As served: graphql-js reads NODE_ENV when it loads (development mode adds checks on every field), so it is set
+// before the application modules are required below.
+process.env.NODE_ENV = 'production';
+/* eslint-disable @typescript-eslint/no-require-imports */
+const pino = require('pino') as typeof import('pino').default;
+const { quantile } = require('simple-statistics') as typeof import('simple-statistics');
+const { createApp } = require('../src/app') as typeof import('../src/app');
+const { loadConfig, parseDatabaseUrl } = require('../src/config') as typeof import('../src/config');
+const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof import('../src/modules/auth/authenticate');
+const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
+const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
+
+const WITH_TOTAL = process.argv.includes('--total');
 const PAGE = `query($after: String) {
   deals(first: 50, after: $after, filter: { statuses: [OPEN] }) {
-    pageInfo { endCursor hasNextPage }
+    pageInfo { endCursor hasNextPage }${WITH_TOTAL ? ' totalCount' : ''}
     edges { node { id name amount owner { name team { name } } account { name segment } product { name } stage { name } } }
   }
 }`;
 
 async function main() {
-  const url = process.argv[2] ?? '/tmp/pipewise-bench/1m.db';
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'bench-only-secret-'.padEnd(48, 'x'), RATE_LIMIT_PER_MINUTE: '100000' }, {
+  const url = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '/tmp/pipewise-bench/1m.db';
+  // No scheduled snapshot run beside the measurement (it would load the shared machine, and write to the world).
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'bench-only-secret-'.padEnd(48, 'x'), RATE_LIMIT_PER_MINUTE: '100000', FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, {
     database: parseDatabaseUrl(url),
     seedDemoWhenEmpty: false,
   });
-  const app = await createApp(config, { logger: pino({ level: 'silent' }) });
+  // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   const endpoint = await app.listen(0, '127.0.0.1');
   // The server runs as in production: an EXEC's bearer token sees every deal.
   const [exec] = await (app.orm.em.fork() as Em).getConnection().execute(`select id, team_id from reps where role = 'EXEC' order by id limit 1`);
@@ -50,22 +60,41 @@ async function main() {
   };
 
   let statements = 0;
-  (app.orm.em as Em).getKnex().on('query', () => statements++);
+  // Each statement's time, by its table (the first `from` of its SQL): knex reports start and response by query id.
+  const started = new Map<string, { table: string; at: number }>();
+  const perTable = new Map<string, number[]>();
+  const knex = (app.orm.em as Em).getKnex();
+  knex.on('query', (q: { sql: string; __knexQueryUid: string }) => {
+    statements++;
+    const table = /from [`"]?(\w+)/i.exec(q.sql)?.[1] ?? q.sql.slice(0, 30);
+    started.set(q.__knexQueryUid, { table: /count\(/i.test(q.sql) ? `${table} (count)` : table, at: performance.now() });
+  });
+  knex.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
+    const s = started.get(q.__knexQueryUid);
+    if (!s) return;
+    started.delete(q.__knexQueryUid);
+    perTable.set(s.table, [...(perTable.get(s.table) ?? []), performance.now() - s.at]);
+  });
   await post({}); // warm-up
   statements = 0;
   await post({});
   const perRequest = statements;
+  perTable.clear();
 
   const timings: number[] = [];
   let after: string | undefined;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < 50; i++) {
     const start = performance.now();
     after = await post(i % 10 === 0 ? {} : { after });
     timings.push(performance.now() - start);
   }
-  console.log(`database: ${config.database.kind} ${url}`);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}`);
   console.log(`SQL statements per page of 50 deals with owner+team, account, product, stage: ${perRequest}`);
   console.log(`latency over 50 requests (pages 1-10, keyset): p50 ${quantile(timings, 0.5).toFixed(1)} ms, p95 ${quantile(timings, 0.95).toFixed(1)} ms`);
+  console.log(`per statement, p50 / p95 ms: ${[...perTable].map(([t, ms]) => `${t} ${quantile(ms, 0.5).toFixed(2)} / ${quantile(ms, 0.95).toFixed(2)}`).join(', ')}`);
+  console.log(`CPU (whole process: server and client) ${((cpu.user + cpu.system) / 1000 / 50).toFixed(1)} ms/request; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`server RSS: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   await app.stop();
 }

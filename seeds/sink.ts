@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Knex } from 'knex';
+import { bumpDataVersionsSql } from '../src/shared/answer-cache/data-versions';
 
 /** Column kinds the bulk writer converts for each platform. */
 export type ColumnKind = 'int' | 'bigint' | 'float' | 'text' | 'date' | 'bool' | 'json';
@@ -146,6 +147,7 @@ class SqliteSink implements Sink {
 
   async finish(): Promise<void> {
     for (const sql of this.deferred.splice(0)) this.db.exec(sql);
+    this.db.exec(bumpDataVersionsSql()); // cached answers (src/shared/answer-cache) are stale once this commits
     if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec('PRAGMA foreign_keys = ON');
@@ -276,6 +278,7 @@ class PgSink implements Sink {
   async finish(): Promise<void> {
     await this.inflight;
     for (const sql of this.deferred.splice(0)) await this.client.query(sql);
+    await this.client.query(bumpDataVersionsSql()); // cached answers (src/shared/answer-cache) are stale once this commits
     await this.client.query('commit');
     await this.client.query('analyze');
     await this.restoreSession();

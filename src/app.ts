@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -23,6 +23,7 @@ import { createLogger } from './shared/logger';
 import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 import { mountWebApp } from './web-app';
+import { answerCachePlugin, createAnswerCache, registerAnswerCache } from './shared/answer-cache';
 
 export interface AppOptions {
   logger?: Logger;
@@ -73,6 +74,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   registerHeavyWork(orm.em, workers);
   const scoring = startScoring(orm, config, logger, { work: workers, ...options.scoring });
   const snapshots = startSnapshotScheduler(orm, config, logger);
+  const answers = await createAnswerCache({ ...config.answerCache, redisUrl: config.redisUrl, logger });
+  registerAnswerCache(orm.em, answers);
   const schema = await getSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
@@ -98,6 +101,9 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       readYourWritesPlugin,
       // Apollo's landing page loads from a CDN: the bundled explorer at /explorer replaces it (src/web-app.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints exist: its per-field hook cost a third of a wide answer's time (src/graphql/http.ts sends no-store).
+      ApolloServerPluginCacheControlDisabled(),
+      answerCachePlugin,
       ...(options.plugins ?? []),
     ],
   });
@@ -107,6 +113,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
     ipRateLimiter = await createRateLimiter({ perMinute: config.limits.ipRateLimitPerMinute, burst: config.limits.ipRateLimitBurst, redisUrl: config.redisUrl, logger });
   } catch (error) {
     await rateLimiter?.close();
+    await answers.close();
     await server.stop();
     await workers.close();
     await orm.close(true);
@@ -191,6 +198,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await scoring.stop();
       await workers.close();
       await snapshots.stop();
+      await answers.close();
       await orm.close(true);
     },
   };

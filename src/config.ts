@@ -100,8 +100,10 @@ export interface AppConfig {
   auth: AuthConfig;
   limits: LimitsConfig;
   workers: WorkersConfig;
-  /** Redis for the shared rate limit (several instances); in-memory when unset. */
+  /** Redis for the shared rate limit and answer cache (several instances); in-memory when unset. */
   redisUrl: string | null;
+  /** Cached forecasts, backtests and KPI answers (src/shared/answer-cache): LRU size in MiB (0: off), longest reuse. */
+  answerCache: { maxMb: number; ttlMs: number };
   /** Schema introspection, and the bundled GraphQL explorer at /explorer (where a browser opening /graphql is sent); off by default in production. */
   introspection: boolean;
   landingPage: boolean;
@@ -223,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perCaller: intFrom(env, 'HEAVY_REQUESTS_PER_CALLER', 2, 1, 1000),
     },
     redisUrl: env.REDIS_URL?.trim() || null,
+    answerCache: { maxMb: intFrom(env, 'ANSWER_CACHE_MB', 64, 0, 65_536), ttlMs: 1000 * intFrom(env, 'ANSWER_CACHE_TTL_SECONDS', 300, 1, 86_400) },
     introspection: boolFrom(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     landingPage: boolFrom(env, 'GRAPHQL_LANDING_PAGE', nodeEnv !== 'production'),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600_000),

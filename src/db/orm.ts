@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../shared/paths';
 import { StartupError, type DatabaseConfig } from '../config';
 import { ENTITIES } from './entities';
 import { DealHistorySubscriber } from '../modules/deal/deal-history';
+import { DataVersionSubscriber } from '../shared/answer-cache/data-versions';
 import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
 import { replicaOptions } from './read-routing';
@@ -27,7 +28,7 @@ export function ormOptions(db: DatabaseConfig, debug = false, logger?: DriverLog
   const common: Options = {
     entities: ENTITIES,
     extensions: [Migrator],
-    subscribers: [new DealHistorySubscriber()], // deal field history, written in the writer's flush
+    subscribers: [new DealHistorySubscriber(), new DataVersionSubscriber()], // deal field history and data versions, written in the writer's flush
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,
     forceUndefined: false,

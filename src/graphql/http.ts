@@ -159,6 +159,8 @@ export function graphqlHandler(options: GraphqlHandlerOptions) {
         sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.limits.requestTimeoutMs} ms and was abandoned`);
         return finish(503, { errorCodes: ['TIMEOUT'] });
       }
+      // What Apollo's cache-control plugin answered for a schema without cache hints (the plugin is off: src/app.ts).
+      res.setHeader('cache-control', 'no-store');
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') res.send(response.body.string);

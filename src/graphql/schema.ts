@@ -7,6 +7,7 @@ import { AuthResolver } from '../modules/auth/auth.resolver';
 import { DealResolver, DealStageChangeResolver } from '../modules/deal/deal.resolver';
 import { DealChangeResolver, DealChangesResolver } from '../modules/deal/deal-change.resolver';
 import { KpiResolver } from '../modules/kpi/kpi.resolver';
+import { KpiMatrixResolver } from '../modules/kpi/kpi-matrix.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { ProductResolver } from '../modules/product/product.resolver';
 import { RepResolver } from '../modules/rep/rep.resolver';
@@ -31,6 +32,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   DealChangesResolver,
   DealChangeResolver,
   KpiResolver,
+  KpiMatrixResolver,
   LeadResolver,
   ProductResolver,
   RepResolver,

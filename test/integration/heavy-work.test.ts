@@ -35,7 +35,8 @@ describe.each(DATABASES)('CPU-heavy work on the worker pool (%s)', (kind) => {
 
   beforeAll(async () => {
     db = await seededDatabase(kind, 'small');
-    app = await createSecurityTestApp(kind, { limits: { requestTimeoutMs: 15_000 } as never }, { db, logger: pino({ level: 'info' }, logStream) });
+    // Every request computes here (these tests are about the pool, not the answer cache: a repeated question would be a cache hit).
+    app = await createSecurityTestApp(kind, { limits: { requestTimeoutMs: 15_000 } as never, answerCache: { maxMb: 0, ttlMs: 1000 } }, { db, logger: pino({ level: 'info' }, logStream) });
     const [row] = await (app.orm.em.fork() as Em).getConnection().execute(`select id from reps where role = 'EXEC' order by id limit 1`);
     exec = { subject: `rep:${row.id}`, role: AccessRole.EXEC, repId: Number(row.id), teamId: null };
   }, 120_000);

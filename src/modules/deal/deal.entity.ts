@@ -12,6 +12,8 @@ import type { Lead } from '../lead/lead.entity';
 @ObjectType({ description: 'A sales opportunity moving through the pipeline.' })
 @Entity({ tableName: 'deals' })
 @Index({ properties: ['status', 'closedAt'] })
+// The deals page: one status, newest first (keyset on id) walks this index instead of sorting every open deal.
+@Index({ properties: ['status', 'id'] })
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['stage', 'status'] })
 @Index({ name: 'deals_kpi_closed_index', properties: ['status', 'closedAt', 'owner', 'amountCents', 'engagedAt', 'openedAt'] })

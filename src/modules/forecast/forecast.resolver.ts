@@ -14,31 +14,34 @@ import { getCycleDurations, getStageWeights } from './history.service';
 import { storedSnapshots } from '../forecast-snapshots/snapshot.service';
 import { dealAggregateScope, visibleSnapshotGroups } from '../auth/aggregate.policy';
 import { assertCanAdjust, assertCanOverride, forecastAuthor, forecastScope } from '../auth/forecast.policy';
+import { FORECAST_TABLES, STAGE_STATS_TABLES, cachedAnswer } from '../../shared/answer-cache';
 
 @Resolver(() => Forecast)
 export class ForecastResolver {
   @Query(() => Forecast, { description: 'Revenue forecast of a period (expected, P10/P50/P90, parts, categories, quota) as of a date.' })
   async forecast(@Args() { teamId, repId, ...args }: ForecastArgs, @Ctx() ctx: Context) {
-    return getForecast(ctx.em, { ...args, scope: await forecastScope(ctx.access, ctx.em, teamId, repId), job: heavyJob(ctx) });
+    const scope = await forecastScope(ctx.access, ctx.em, teamId, repId);
+    return cachedAnswer(ctx, { name: 'forecast', args, scope, tables: FORECAST_TABLES }, () => getForecast(ctx.em, { ...args, scope, job: heavyJob(ctx) }));
   }
 
   @Query(() => StageWeights, { description: "Learned P(won | reached stage) with sample sizes, for a segment (the caller's slice by default: the company for EXEC and ADMIN)." })
   async stageWeights(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return getStageWeights(ctx.em, rest, asOf, scope);
+    return cachedAnswer(ctx, { name: 'stageWeights', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getStageWeights(ctx.em, rest, asOf, scope));
   }
 
   @Query(() => [CycleDuration], { description: "Time from entering each stage to closing, with sample sizes (the caller's slice by default)." })
   async cycleDurations(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return getCycleDurations(ctx.em, rest, asOf, scope);
+    return cachedAnswer(ctx, { name: 'cycleDurations', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getCycleDurations(ctx.em, rest, asOf, scope));
   }
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })
   async forecastBacktest(@Args() { teamId, repId, ...args }: BacktestArgs, @Ctx() ctx: Context) {
-    return getBacktest(ctx.em, { ...args, scope: await forecastScope(ctx.access, ctx.em, teamId, repId), job: heavyJob(ctx) });
+    const scope = await forecastScope(ctx.access, ctx.em, teamId, repId);
+    return cachedAnswer(ctx, { name: 'backtest', args, scope, tables: FORECAST_TABLES }, () => getBacktest(ctx.em, { ...args, scope, job: heavyJob(ctx) }));
   }
 
   @Query(() => [ForecastSnapshot], { description: "Forecasts stored while their period was current, oldest first: company and product rows for EXEC and ADMIN, a MANAGER's team and reps, an AE's own." })

@@ -23,6 +23,7 @@ import { RefIndex } from './refs';
 import { ReportBuilder, type ImportReport } from './report';
 import { Section, type ProgressFn } from './section';
 import { SqlWriter } from './sql-writer';
+import { bumpDataVersionsSql } from '../../shared/answer-cache/data-versions';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -85,6 +86,7 @@ export async function runImport(
       if (options.strict && builder.report.rejectedTotal > 0) throw new Rollback('strict');
       if (options.dryRun) throw new Rollback('dry-run');
       const report = builder.finish('COMMITTED');
+      await db.query(bumpDataVersionsSql()); // cached answers (src/shared/answer-cache) are stale once this commits
       const [run] = await db.insert<{ id: number }>(
         'import_runs',
         ['created_at', 'updated_at', 'status', 'mapping', 'counts', 'attribute_types', 'rejected_rows', 'duration_ms', 'report'],

@@ -12,6 +12,7 @@ import { signals } from './kpi.signals';
 import { FINANCIAL_KPI_KEYS } from './catalogue';
 import { SignalKind } from './kpi.enums';
 import { assertKpiSegments } from '../auth/aggregate.policy';
+import { KPI_TABLES, cachedAnswer } from '../../shared/answer-cache';
 
 /**
  * The slice of the business the caller may see: the one place access rules reach the KPI engine. Today the
@@ -29,7 +30,7 @@ export async function kpiScopeFor(ctx: Context, segments: { teamIds?: readonly s
 const segmentsOf = (scope: DashboardScopeInput | undefined) => ({ teamIds: scope?.teamId ? [scope.teamId] : [], repIds: scope?.repId ? [scope.repId] : [] });
 
 /** Financial KPIs (`financial` in the catalogue): FORBIDDEN below MANAGER, and left out of their dashboards (kpiScopeFor). */
-function assertKpisVisible(ctx: Context, keys: string[]): void {
+export function assertKpisVisible(ctx: Context, keys: string[]): void {
   const blocked = keys.filter((key) => FINANCIAL_KPI_KEYS.has(key));
   if (blocked.length) ctx.access.requireFinancials(`KPIs on cost, spend, margin or quota (${blocked.join(', ')})`);
 }
@@ -61,13 +62,15 @@ export class KpiResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult> {
     assertKpisVisible(ctx, [key]);
-    const [result] = await computeKpis(ctx.em, await kpiScopeFor(ctx, filter ?? {}), [key], {
+    const scope = await kpiScopeFor(ctx, filter ?? {});
+    const withTargets = selectsTarget(info);
+    const [result] = await cachedAnswer(ctx, { name: 'kpis', args: { keys: [key], period, filter, groupBy, compareTo, withTargets }, scope, tables: KPI_TABLES }, () => computeKpis(ctx.em, scope, [key], {
       period: toPeriod(period),
       filter: toFilter(filter),
       groupBy,
       compareTo,
-      withTargets: selectsTarget(info),
-    });
+      withTargets,
+    }));
     return result;
   }
 
@@ -82,13 +85,15 @@ export class KpiResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<KpiResult[]> {
     assertKpisVisible(ctx, keys);
-    return computeKpis(ctx.em, await kpiScopeFor(ctx, filter ?? {}), keys, {
+    const scope = await kpiScopeFor(ctx, filter ?? {});
+    const withTargets = selectsTarget(info);
+    return cachedAnswer(ctx, { name: 'kpis', args: { keys, period, filter, groupBy, compareTo, withTargets }, scope, tables: KPI_TABLES }, () => computeKpis(ctx.em, scope, keys, {
       period: toPeriod(period),
       filter: toFilter(filter),
       groupBy,
       compareTo,
-      withTargets: selectsTarget(info),
-    });
+      withTargets,
+    }));
   }
 
   @Query(() => Dashboard, { description: 'An audience’s 5–10 KPIs (SDR activity, AE conversion/value, MANAGER pipeline/team, EXEC CAC/LTV/margin) with trend, target and health.' })
@@ -99,7 +104,8 @@ export class KpiResolver {
     @Arg('compareTo', () => ComparisonMode, { defaultValue: ComparisonMode.PREVIOUS_PERIOD }) compareTo: ComparisonMode,
     @Ctx() ctx: Context,
   ): Promise<Dashboard> {
-    return dashboard(ctx.em, await kpiScopeFor(ctx, segmentsOf(scope), 'scope.'), role, scope, toPeriod(period), compareTo);
+    const kpiScope = await kpiScopeFor(ctx, segmentsOf(scope), 'scope.');
+    return cachedAnswer(ctx, { name: 'dashboard', args: { role, period, scope, compareTo }, scope: kpiScope, tables: KPI_TABLES }, () => dashboard(ctx.em, kpiScope, role, scope, toPeriod(period), compareTo));
   }
 
   @Query(() => Funnel, { description: 'Leads created or deals opened in the period, through their steps: counts, conversions, median and p75 durations.' })
@@ -109,7 +115,8 @@ export class KpiResolver {
     @Arg('filter', () => KpiFilterInput, { nullable: true }) filter: KpiFilterInput | undefined,
     @Ctx() ctx: Context,
   ): Promise<Funnel> {
-    return funnel(ctx.em, await kpiScopeFor(ctx, filter ?? {}), cohort, toPeriod(period), toFilter(filter));
+    const scope = await kpiScopeFor(ctx, filter ?? {});
+    return cachedAnswer(ctx, { name: 'funnel', args: { cohort, period, filter }, scope, tables: KPI_TABLES }, () => funnel(ctx.em, scope, cohort, toPeriod(period), toFilter(filter)));
   }
 
   @Query(() => [Signal], { description: 'Stalled deals, accounts at churn risk and KPIs off their targets, as of period.asOf (now by default).' })

@@ -7,6 +7,7 @@ import { Migration20261123151500_kpi } from './Migration20261123151500_kpi';
 import { Migration20261201100000_stage_history_known } from './Migration20261201100000_stage_history_known';
 import { Migration20261201120000_deal_changes } from './Migration20261201120000_deal_changes';
 import { Migration20261201120100_scheduled_runs } from './Migration20261201120100_scheduled_runs';
+import { Migration20261201130000_answer_cache } from './Migration20261201130000_answer_cache';
 import { Migration20261201160000_admin_audit } from './Migration20261201160000_admin_audit';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
@@ -20,5 +21,6 @@ export const sqliteMigrations = [
   { name: 'Migration20261201100000_stage_history_known', class: Migration20261201100000_stage_history_known },
   { name: 'Migration20261201120000_deal_changes', class: Migration20261201120000_deal_changes },
   { name: 'Migration20261201120100_scheduled_runs', class: Migration20261201120100_scheduled_runs },
+  { name: 'Migration20261201130000_answer_cache', class: Migration20261201130000_answer_cache },
   { name: 'Migration20261201160000_admin_audit', class: Migration20261201160000_admin_audit },
 ];
