@@ -51,13 +51,15 @@ export async function getPipelineMovement(em: Em, q: MovementQuery): Promise<Mov
     : '';
   // Deals that existed before `to`, were open at some point of the window, and were expected in the period
   // (today, or before a close-date change made since `from`), owned in the scope (likewise).
+  // The close-date test is a union of two index-friendly sets rather than an OR with a correlated EXISTS, which made
+  // the database test every open or recently closed deal one by one (1.1 s against 0.4 s on the 1M world).
   const candidates = `select d.id from deals d
-    where coalesce(d.opened_at, d.created_at) < ?
+    where d.id in (select id from deals where expected_close_date >= ? and expected_close_date < ?
+                   union select deal_id from deal_changes where field = 'EXPECTED_CLOSE_DATE' and at >= ?)
+      and coalesce(d.opened_at, d.created_at) < ?
       and (d.status = 'OPEN' or d.closed_at >= ?)
-      and ((d.expected_close_date >= ? and d.expected_close_date < ?)
-        or exists (select 1 from deal_changes c where c.deal_id = d.id and c.field = 'EXPECTED_CLOSE_DATE' and c.at >= ?))
       ${ownerFilter}`;
-  const params = [ts(q.to), ts(q.from), ts(period.start), ts(period.end), ts(q.from), ...(scopeReps ? [...reps, ts(q.from)] : [])];
+  const params = [ts(period.start), ts(period.end), ts(q.from), ts(q.to), ts(q.from), ...(scopeReps ? [...reps, ts(q.from)] : [])];
 
   const [deals, changes] = await Promise.all([
     conn.execute<Array<Record<string, unknown>>>(
