@@ -48,7 +48,7 @@ export function renderKpiDocs(definitions: KpiDefinition[]): string {
   const out: string[] = [
     '# KPI reference',
     '',
-    '<!-- Generated from the KPI catalogue (src/modules/kpi/kpi.catalogue.ts) by `npx pipewise docs --write`; do not edit by hand. -->',
+    '<!-- Generated from the KPI catalogue (src/modules/kpi/catalogue/) by `npx pipewise docs --write`; do not edit by hand. -->',
     '',
     `The ${definitions.length} KPIs the API computes (\`kpi(key)\`, \`kpis(keys)\`, \`dashboard(role)\`; \`kpiDefinitions\` serves this same`,
     'data). Ratios are 0..1; a ratio with a zero denominator is `null` with a `reason`. Health comes from the first',
