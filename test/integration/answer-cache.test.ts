@@ -12,6 +12,7 @@ import { Deal } from '../../src/modules/deal/deal.entity';
 import { answerCacheOf } from '../../src/shared/answer-cache';
 import { seedDemoWorld } from '../../seeds';
 import { DATABASES, createTestApp, createTestDatabase, tempModelsDir, type TestApp } from '../helpers/databases';
+import { useWorld } from '../helpers/fixtures';
 import { createKpiWorld, type KpiWorld } from '../helpers/kpi-fixture';
 
 /*
@@ -40,14 +41,7 @@ async function ask(app: App, query: string, variables: Record<string, unknown> =
 describe.each(DATABASES)('answer cache on %s', (kind) => {
   let app: TestApp;
   let world: KpiWorld;
-
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createKpiWorld(app.orm.em as Em);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  useWorld(kind, createKpiWorld, (a, w) => ((app = a), (world = w)));
 
   it('serves the second identical request from the cache, equal to a computed one', async () => {
     answerCacheOf(app.orm.em)!.clear();

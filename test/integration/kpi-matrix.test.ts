@@ -1,6 +1,6 @@
-import type { Em } from '../../src/db/orm';
 import { identityOfRep } from '../../src/modules/auth/access.policy';
-import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { DATABASES, type TestApp } from '../helpers/databases';
+import { useWorld } from '../helpers/fixtures';
 import { createKpiWorld, type KpiWorld } from '../helpers/kpi-fixture';
 
 /*
@@ -20,13 +20,7 @@ type Rows = Array<{ groups: Array<{ key: string; label: string }>; bucket: { key
 describe.each(DATABASES)('kpiMatrix on %s', (kind) => {
   let app: TestApp;
   let world: KpiWorld;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-    world = await createKpiWorld(app.orm.em as Em);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  useWorld(kind, createKpiWorld, (a, w) => ((app = a), (world = w)));
 
   const matrix = async (key: string, groupBy: string[], bucketBy: string, identity = undefined as ReturnType<typeof identityOfRep> | undefined) => {
     const res = await app.execute<{ kpiMatrix: Matrix }>(MATRIX, { key, period: Q1, groupBy, bucketBy }, identity);

@@ -224,7 +224,16 @@ const GRAPHQL_CHECKS: Record<string, GraphqlCheck> = {
       const pushed = m.bars.find((b: Data) => b.kind === 'PUSHED_OUT');
       expect(m.bar.deals.totalCount).toBe(pushed.count);
       expect(m.bar.deals.edges.length).toBe(Math.min(10, pushed.count));
-      // each pushed-out deal (team 2 may have none in the window): owned in team 2, its close date moved out of Q4 inside the window
+      // Pushed out needs a close-date change in the window from inside Q4 to outside it, on a team-2 deal still open
+      // at the window's end: at most that many (the seeded world has none, so the bar must be empty there too).
+      const [{ n: movedOut }] = await db.rows(
+        `select count(distinct c.deal_id) as n from deal_changes c join deals d on d.id = c.deal_id join reps r on r.id = d.owner_id
+         where r.team_id = 2 and c.field = 'EXPECTED_CLOSE_DATE' and c.at >= ? and c.at < ?
+           and c.old_value >= '2026-10-01' and c.old_value < '2027-01-01' and not (c.new_value >= '2026-10-01' and c.new_value < '2027-01-01')
+           and (d.status = 'OPEN' or d.closed_at >= ?)`,
+        [db.at('2026-10-01T00:00:00Z'), db.at('2026-11-20T00:00:00Z'), db.at('2026-11-20T00:00:00Z')]);
+      expect(pushed.count).toBeLessThanOrEqual(Number(movedOut));
+      // each pushed-out deal: owned in team 2, its close date moved out of Q4 inside the window
       const [q4, q1] = [Date.parse('2026-10-01T00:00:00Z'), Date.parse('2027-01-01T00:00:00Z')];
       for (const { node } of m.bar.deals.edges) {
         const [owner] = await db.rows(`select r.team_id from deals d join reps r on r.id = d.owner_id where d.id = ?`, [Number(node.dealId)]);

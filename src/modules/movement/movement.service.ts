@@ -24,7 +24,6 @@ export interface MovementResult extends MovementTotals {
   to: Date;
 }
 
-const ms = readEpochMs;
 
 function decode(field: TrackedField, value: string | null): number | null {
   if (value == null) return null;
@@ -78,18 +77,18 @@ export async function getPipelineMovement(em: Em, q: MovementQuery): Promise<Mov
   for (const r of deals) {
     byDeal.set(Number(r.id), {
       id: Number(r.id),
-      createdAt: ms(r.created) ?? 0,
+      createdAt: readEpochMs(r.created) ?? 0,
       status: r.status as DealTimeline['status'],
-      closedAt: ms(r.closed_at),
+      closedAt: readEpochMs(r.closed_at),
       amount: Number(r.amount_cents),
-      closeDate: ms(r.expected_close_date),
+      closeDate: readEpochMs(r.expected_close_date),
       owner: r.owner_id == null ? null : Number(r.owner_id),
       changes: [],
     });
   }
   for (const c of changes) {
     const field = c.field as TrackedField;
-    const change: TimelineChange = { field, at: ms(c.at)!, old: decode(field, c.old_value as string | null), new: decode(field, c.new_value as string | null) };
+    const change: TimelineChange = { field, at: readEpochMs(c.at)!, old: decode(field, c.old_value as string | null), new: decode(field, c.new_value as string | null) };
     byDeal.get(Number(c.deal_id))?.changes.push(change);
   }
   const totals = pipelineMovement(byDeal.values(), {
