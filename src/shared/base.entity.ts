@@ -1,4 +1,4 @@
-import { type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { DateTimeType, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 
 /** Every table has an integer id and bookkeeping timestamps. */
@@ -10,10 +10,10 @@ export abstract class BaseEntity {
 
   /** When the record came into being (for imported records: the CRM's creation date). */
   @Field(() => Date)
-  @Property({ type: 'datetime', onCreate: () => new Date() })
+  @Property({ type: DateTimeType, onCreate: () => new Date() })
   createdAt: Date & Opt = new Date();
 
   @Field(() => Date)
-  @Property({ type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() })
+  @Property({ type: DateTimeType, onCreate: () => new Date(), onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 }

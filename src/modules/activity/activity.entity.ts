@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { ActivityOutcome, ActivityType } from '../../shared/enums';
@@ -27,7 +27,7 @@ export class Activity extends BaseEntity {
   deal?: Rel<Deal> | null;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   at!: Date;
 
   @Field(() => ActivityOutcome)

@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { BaseEntity } from '../../shared/base.entity';
 import { Rep } from '../rep/rep.entity';
 import { AccessRole } from './identity';
@@ -19,6 +19,6 @@ export class ApiKey extends BaseEntity {
   @Property({ type: 'string', length: 64 })
   secretHash!: string;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   revokedAt?: Date | null;
 }

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { Rep } from '../rep/rep.entity';
@@ -42,7 +42,7 @@ export class DealChange extends BaseEntity {
   newValue?: string | null;
 
   @Field(() => Date, { description: 'When the change took effect (for a stage move or a close: the move or close date).' })
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   at!: Date;
 
   /** The rep who made the change; null for the system, a service account or an import. */

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
+import { BigIntType, DateTimeType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { DealStatus, ForecastCategory } from '../../shared/enums';
@@ -52,24 +52,24 @@ export class Deal extends BaseEntity {
 
   /** The opportunity's creation date in the CRM; null when an import had none (dates unknown). */
   @Field(() => Date, { nullable: true, description: 'When the opportunity was opened; null when unknown (imported without dates).' })
-  @Property({ type: 'datetime', nullable: true, index: true })
+  @Property({ type: DateTimeType, nullable: true, index: true })
   openedAt?: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'First qualified contact: start of the sales cycle.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   engagedAt?: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   expectedCloseDate?: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   closedAt?: Date | null;
 
   /** When the deal entered its current stage (denormalised from the stage history for time-in-stage). */
   @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   stageEnteredAt?: Date | null;
 
   @Field(() => String, { nullable: true })

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, type Opt, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Index, ManyToOne, type Opt, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { PipelineStage } from '../pipeline/stage.entity';
@@ -21,7 +21,7 @@ export class DealStageChange extends BaseEntity {
   toStage!: Rel<PipelineStage>;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   at!: Date;
 
   @ManyToOne(() => Rep, { nullable: true, deleteRule: 'set null' })

@@ -1,4 +1,4 @@
-import { Entity, Enum, Property, Unique } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, Property, Unique } from '@mikro-orm/core';
 import { BaseEntity } from '../../shared/base.entity';
 
 export enum RunStatus { RUNNING = 'RUNNING', DONE = 'DONE', FAILED = 'FAILED' }
@@ -25,10 +25,10 @@ export class ScheduledRun extends BaseEntity {
   @Enum({ items: () => RunStatus })
   status!: RunStatus;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   startedAt!: Date;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   finishedAt?: Date | null;
 
   @Property({ type: 'text', nullable: true })

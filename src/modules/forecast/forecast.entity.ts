@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
+import { BigIntType, DateTimeType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { ForecastCategory, TargetScope } from '../../shared/enums';
@@ -22,15 +22,15 @@ export class ForecastSnapshot extends BaseEntity {
   periodLabel!: string;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodStart!: Date;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodEnd!: Date;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   asOf!: Date;
 
   @Field(() => ForecastGroupBy)
@@ -81,11 +81,11 @@ export class ForecastAdjustment extends BaseEntity {
   periodLabel!: string;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodStart!: Date;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodEnd!: Date;
 
   @Field(() => TargetScope)

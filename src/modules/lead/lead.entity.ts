@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
+import { BigIntType, DateTimeType, Entity, Enum, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { BaseEntity } from '../../shared/base.entity';
@@ -51,19 +51,19 @@ export class Lead extends BaseEntity {
   owner?: Rel<Rep> | null;
 
   @Field(() => Date, { nullable: true, description: 'Marketing-qualified at.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   mqlAt?: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'Sales-qualified (status QUALIFIED) at.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   sqlAt?: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   firstContactedAt?: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When the lead was converted or disqualified.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   closedAt?: Date | null;
 
   @Field(() => String, { nullable: true })

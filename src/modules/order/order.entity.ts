@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Index, ManyToOne, Property, type Rel, OptionalProps } from '@mikro-orm/core';
+import { BigIntType, DateTimeType, Entity, Index, ManyToOne, OptionalProps, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { MoneyScalar, toMajor } from '../../graphql/money.scalar';
@@ -30,7 +30,7 @@ export class Order extends BaseEntity {
   costCents!: number;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   orderedAt!: Date;
 
   @Field(() => MoneyScalar, { name: 'amount' })

@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { RepRole } from '../../shared/enums';
@@ -27,7 +27,7 @@ export class Rep extends BaseEntity {
   active: boolean = true;
 
   @Field(() => Date)
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   hiredAt!: Date;
 
   @Field(() => String, { nullable: true, description: 'Identifier in the source CRM.' })

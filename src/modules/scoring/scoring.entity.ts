@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 
@@ -52,15 +52,15 @@ export class ModelVersion extends BaseEntity {
   report?: Record<string, unknown> | null;
 
   @Field(() => Date, { nullable: true, description: 'Oldest closed example used.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   dataFrom?: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'Newest closed example used.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   dataTo?: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: DateTimeType, nullable: true })
   trainedAt?: Date | null;
 }
 
@@ -90,7 +90,7 @@ abstract class StoredScore {
   @Property({ type: 'string', length: 10 })
   method!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   scoredAt!: Date;
 }
 
@@ -109,7 +109,7 @@ export class LeadScore extends StoredScore {
   source?: string | null;
 
   /** The lead's creation time: ties in the queue go to the most recent lead. */
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   recordCreatedAt!: Date;
 }
 
@@ -122,6 +122,6 @@ export class DealScore extends StoredScore {
   @Property({ type: 'integer', nullable: true })
   stageId?: number | null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   recordCreatedAt!: Date;
 }

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, Index, Property, OptionalProps } from '@mikro-orm/core';
+import { BigIntType, DateTimeType, Entity, Enum, Index, OptionalProps, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { SpendCategory } from '../../shared/enums';
@@ -11,11 +11,11 @@ export class Spend extends BaseEntity {
   [OptionalProps]?: 'amount' | 'createdAt' | 'updatedAt';
 
   @Field(() => Date, { description: 'Inclusive start of the period the spend covers.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodStart!: Date;
 
   @Field(() => Date, { description: 'Exclusive end of the period.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodEnd!: Date;
 
   @Field(() => SpendCategory)

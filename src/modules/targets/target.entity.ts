@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
+import { DateTimeType, Entity, Enum, Index, ManyToOne, Property, type Rel } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../../shared/base.entity';
 import { TargetScope } from '../../shared/enums';
@@ -24,11 +24,11 @@ export class Target extends BaseEntity {
   rep?: Rel<Rep> | null;
 
   @Field(() => Date, { description: 'Inclusive start.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodStart!: Date;
 
   @Field(() => Date, { description: 'Exclusive end.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: DateTimeType })
   periodEnd!: Date;
 
   @Field(() => Float, { description: 'Target level, in the KPI unit (money in major units, ratios 0..1).' })
