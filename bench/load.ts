@@ -14,7 +14,8 @@
  * --workers N (or BENCH_WORKERS) runs N server processes (WEB_CONCURRENCY, default 1); RSS and CPU time are then
  * the sum over the supervisor and its processes. --database-url serves a PostgreSQL database in place (its
  * mutations stay in it) instead of an SQLite copy. Prints the CPU seconds the server used while measured and the
- * load average before and after, as the machine may be shared.
+ * load average before and after, as the machine may be shared. --profile DIR starts the server with --cpu-prof
+ * (a .cpuprofile per process in DIR, written when it stops) to see where the mix's CPU goes.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,8 @@ const SOURCE_DB = arg('db', '/tmp/pipewise-bench/20k.db');
 const WITH_FORECAST = !process.argv.includes('--no-forecast');
 const WORKERS = Number(arg('workers', process.env.BENCH_WORKERS ?? '1'));
 const DATABASE_URL = arg('database-url', '');
+const PROFILE_DIR = arg('profile', '');
+const ALONE_ROUNDS = Number(arg('alone-rounds', '10'));
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,7 +87,8 @@ async function main() {
   const port = await freePort();
   const logFile = path.join(dir, 'server.log');
   const logFd = fs.openSync(logFile, 'w');
-  const server = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
+  const server = spawn(process.execPath, [...profileArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -160,20 +164,26 @@ async function main() {
       op('DealsPage', 'AE', DEALS_PAGE, {}),
     ];
     const mix = WITH_FORECAST ? fullMix : fullMix.filter((request) => request.name !== 'Forecast');
-    // Every operation must work before the run (a load test of error answers would prove nothing); its latency
-    // alone on the idle server (median of 3) says which part of the mix costs what.
-    const alone = new Map<string, number[]>();
-    for (let round = 0; round < 3; round++) {
-      for (const request of mix) {
+    // Every operation must work before the run (a load test of error answers would prove nothing). Each distinct
+    // operation is then sent alone, ALONE_ROUNDS times in a row on the idle server: its median latency and the server
+    // CPU it costs per request (a figure the machine's other load barely moves) say which part of the mix costs what.
+    const alone = new Map<string, { ms: number[]; cpuMs: number }>();
+    const distinct = [...new Map(mix.map((request) => [request.name, request])).values()];
+    for (const request of distinct) {
+      const times: number[] = [];
+      const cpu0 = cpuSeconds(server.pid!);
+      for (let round = 0; round < ALONE_ROUNDS; round++) {
         const t0 = performance.now();
         const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
         const body = (await res.json()) as { errors?: Array<{ message: string }> };
         if (!res.ok || body.errors) throw new Error(`${request.name}: ${res.status} ${body.errors?.[0].message}`);
-        alone.set(request.name, [...(alone.get(request.name) ?? []), performance.now() - t0]);
+        times.push(performance.now() - t0);
       }
+      alone.set(request.name, { ms: times, cpuMs: ((cpuSeconds(server.pid!) - cpu0) * 1000) / ALONE_ROUNDS });
     }
-    const aloneMs = Object.fromEntries([...alone].map(([name, times]) => [name, Math.round(times.sort((a, b) => a - b)[Math.floor(times.length / 2)])]));
-    process.stderr.write(`alone (median ms): ${JSON.stringify(aloneMs)}\n`);
+    const aloneMs = Object.fromEntries([...alone].map(([name, { ms }]) => [name, Math.round(ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)])]));
+    const aloneCpuMs = Object.fromEntries([...alone].map(([name, { cpuMs }]) => [name, Math.round(cpuMs * 10) / 10]));
+    process.stderr.write(`alone, ${ALONE_ROUNDS} in a row: median ms ${JSON.stringify(aloneMs)}; server CPU ms per request ${JSON.stringify(aloneCpuMs)}\n`);
 
     const run = (seconds: number, onResponse?: (status: number, ms: number) => void, errors?: Map<string, number>) =>
       new Promise<Record<string, any>>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -245,6 +255,8 @@ async function main() {
       },
       accessLogLines: logLines,
       aloneMedianMs: aloneMs,
+      aloneServerCpuMsPerRequest: aloneCpuMs,
+      serverCpuMsPerRequest: Math.round(((serverCpuS * 1000) / Math.max(1, latencies.length)) * 10) / 10,
     };
     // Graceful shutdown under load: SIGTERM while 8 requests are in flight; all must be answered, exit code 0.
     const inFlight = mix.slice(0, 8).map((request) => fetch(url, { method: 'POST', headers: request.headers, body: request.body }).then((r) => r.status, (e: Error & { cause?: { code?: string } }) => `error:${e.cause?.code ?? e.message}`));
@@ -258,7 +270,7 @@ async function main() {
     console.log(JSON.stringify(figures));
     console.log(
       `\n${figures.requests} requests in ${DURATION} s (${figures.throughputRps} req/s), ${CONNECTIONS} connections, ${WORKERS} server process(es); 5xx: ${fiveXX}; statuses ${JSON.stringify(figures.statusCounts)}\n` +
-        `server CPU ${serverCpuS} s (${figures.serverCpuCores} cores); load average ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}\n` +
+        `server CPU ${serverCpuS} s (${figures.serverCpuCores} cores), ${figures.serverCpuMsPerRequest} ms per request; load average ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}\n` +
         `latency p50 ${figures.latencyMs.p50} ms, p95 ${figures.latencyMs.p95} ms, p99 ${figures.latencyMs.p99} ms, max ${figures.latencyMs.max} ms\n` +
         `server RSS: ${figures.serverRssMb.first10s} MB (first 10 s) -> ${figures.serverRssMb.last10s} MB (last 10 s), max ${figures.serverRssMb.max} MB; per 10 s: ${figures.serverRssMb.every10s.join(', ')}\n` +
         `GraphQL errors: ${JSON.stringify(figures.graphqlErrors)}\n` +
