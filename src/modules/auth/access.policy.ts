@@ -84,18 +84,21 @@ export class AccessScope {
   }
 
   /**
-   * Accounts the caller sees: those its slice has deals (AE, MANAGER) or leads (SDR, MANAGER) in, as a subquery
-   * (never a materialised id list: a large team's accounts would not fit SQLite's parameter limit).
+   * Accounts the caller sees: those its slice has deals (AE, MANAGER) or leads (SDR, MANAGER) in, as one filter on
+   * `column` (never a materialised id list: a large team's accounts would not fit SQLite's parameter limit). A
+   * manager's is an OR of two IN-subqueries, not one IN over their UNION: the union is built and de-duplicated
+   * whole for every statement (a page's account batch took 15 ms on the 20k world), the two lists are probed as they
+   * are (under 1 ms), on both dialects.
    */
-  private accountSubquery(reps: number[], em?: Em) {
+  private accountFilter(column: 'id' | 'account', reps: number[], em?: Em): FilterQuery<object> {
+    if (!reps.length) return { [column]: { $in: [] } };
     const db = em ?? this.em;
     if (!db) throw new Error('AccessScope needs an entity manager for a restricted identity');
     const knex = db.getKnex();
-    const viaDeals = knex('deals').select('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
-    const viaLeads = knex('leads').select('account_id').whereIn('owner_id', reps).whereNotNull('account_id');
-    if (this.role === AccessRole.AE) return viaDeals;
-    if (this.role === AccessRole.SDR) return viaLeads;
-    return viaDeals.union(viaLeads);
+    const via = (table: 'deals' | 'leads') => ({ [column]: { $in: knex(table).select('account_id').whereIn('owner_id', reps).whereNotNull('account_id') } });
+    if (this.role === AccessRole.AE) return via('deals');
+    if (this.role === AccessRole.SDR) return via('leads');
+    return { $or: [via('deals'), via('leads')] };
   }
 
   // ---- WHERE filters per entity ({} = no restriction) ----
@@ -122,13 +125,13 @@ export class AccessScope {
   async accounts(em?: Em): Promise<FilterQuery<object>> {
     const reps = await this.repIds(em);
     if (reps === null) return {};
-    return { id: { $in: reps.length ? this.accountSubquery(reps, em) : [] } } as FilterQuery<object>;
+    return this.accountFilter('id', reps, em);
   }
 
   async orders(em?: Em): Promise<FilterQuery<object>> {
     const reps = await this.repIds(em);
     if (reps === null) return {};
-    return { account: { $in: reps.length ? this.accountSubquery(reps, em) : [] } } as FilterQuery<object>;
+    return this.accountFilter('account', reps, em);
   }
 
   async reps(em?: Em): Promise<FilterQuery<object>> {
