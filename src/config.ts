@@ -18,6 +18,12 @@ export interface DatabaseConfig {
   statementTimeoutMs?: number;
   /** SQLite: how long a write waits for another process's write lock before SERVICE_UNAVAILABLE (default 250 ms). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite: `PRAGMA synchronous` in WAL mode. NORMAL (default) syncs at checkpoints, not at every commit: never
+   * corrupts, but a power loss or OS crash may lose the last commits (a process crash loses nothing); FULL syncs
+   * every commit, for machines where that matters more than write speed.
+   */
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
   /** PostgreSQL: create the database when it does not exist (development only; production never does). */
   createIfMissing?: boolean;
   /**
@@ -163,6 +169,13 @@ function jwtSecretFrom(env: NodeJS.ProcessEnv, nodeEnv: AppConfig['env']): strin
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, key: string, values: readonly T[], fallback: T): T {
+  const raw = env[key]?.trim().toUpperCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(', ')}, got "${env[key]}"`);
+  return raw as T;
+}
+
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
@@ -191,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       connectTimeoutMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
       statementTimeoutMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30000, 100, 3_600_000),
       busyTimeoutMs: intFrom(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
+      sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
       createIfMissing: nodeEnv !== 'production',
       ...readUrlFrom(env),
     },

@@ -43,4 +43,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be an integer between 0 and 65535/);
   });
+
+  it('syncs SQLite at WAL checkpoints by default, every commit when asked, and refuses other modes', () => {
+    expect(loadConfig({}).database.sqliteSynchronous).toBe('NORMAL');
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'full' }).database.sqliteSynchronous).toBe('FULL');
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS must be one of NORMAL, FULL/);
+  });
 });
