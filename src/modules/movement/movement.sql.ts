@@ -6,9 +6,10 @@
  * the same answer on a seeded world.
  *
  * A field's value at T is the old value of its first change (by time, then id) at or after T, today's value if
- * none. Values are inlined as literals: dates through tsLiteral, ids and cents as validated integers.
+ * none. Values are inlined as literals: dates through tsLiteral, rep and team ids as validated integers.
  */
 import { type Dialect, isoTextMsSql, tsLiteral } from '../../db/dialect';
+import type { MovementKind } from './movement.classify';
 
 export interface MovementSqlWindow {
   from: Date;
@@ -41,8 +42,9 @@ export function movementCte(d: Dialect, w: MovementSqlWindow): string {
   // (the first whose predecessor, if any, came before to). One window, so one sort of the changes since from.
   const firstAt = { from: 'nth = 1', to: `at >= ${T} and (previous_at is null or previous_at < ${T})` };
   const first = (field: string, which: 'from' | 'to', what: string) => `max(case when field = '${field}' and ${firstAt[which]} then ${what} end)`;
-  const firsts = (['AMOUNT', 'EXPECTED_CLOSE_DATE', 'OWNER'] as const).flatMap((field) =>
-    (['from', 'to'] as const).map((which) => `${first(field, which, '1')} as ${field[0].toLowerCase()}_${which}_known, ${first(field, which, 'old_value')} as ${field[0].toLowerCase()}_${which}`),
+  const fields = { AMOUNT: 'amount', EXPECTED_CLOSE_DATE: 'close', OWNER: 'owner' } as const;
+  const firsts = Object.entries(fields).flatMap(([field, name]) =>
+    (['from', 'to'] as const).map((which) => `${first(field, which, '1')} as ${name}_${which}_known, ${first(field, which, 'old_value')} as ${name}_${which}`),
   );
   const alive = `coalesce(opened_at, created_at) < ${T} and (status = 'OPEN' or closed_at >= ${F})`;
   const columns = `id, coalesce(opened_at, created_at) as created, status, closed_at, amount_cents, expected_close_date, owner_id`;
@@ -50,9 +52,9 @@ export function movementCte(d: Dialect, w: MovementSqlWindow): string {
     const p = t === 'from' ? 's' : 'e';
     return `case when c.created < ${at} then 1 else 0 end as ${p}_exists,
       case when c.status <> 'OPEN' and (c.closed_at is null or c.closed_at < ${at}) then c.status else 'OPEN' end as ${p}_status,
-      case when f.a_${t}_known = 1 then coalesce(${integer(`f.a_${t}`)}, 0) else c.amount_cents end as ${p}_amount,
-      case when f.e_${t}_known = 1 then ${date(`f.e_${t}`)} else c.expected_close_date end as ${p}_close,
-      case when f.o_${t}_known = 1 then ${integer(`f.o_${t}`)} else c.owner_id end as ${p}_owner`;
+      case when f.amount_${t}_known = 1 then coalesce(${integer(`f.amount_${t}`)}, 0) else c.amount_cents end as ${p}_amount,
+      case when f.close_${t}_known = 1 then ${date(`f.close_${t}`)} else c.expected_close_date end as ${p}_close,
+      case when f.owner_${t}_known = 1 then ${integer(`f.owner_${t}`)} else c.owner_id end as ${p}_owner`;
   };
   const inPeriod = (p: 's' | 'e') => `${p}_close >= ${PS} and ${p}_close < ${PE}`;
   const inPipeline = (p: 's' | 'e') => `${p}_exists = 1 and ${p}_status = 'OPEN' and ${inPeriod(p)} and ${inScope(`${p}_owner`)}`;
@@ -71,7 +73,7 @@ export function movementCte(d: Dialect, w: MovementSqlWindow): string {
     states as (
       select c.id, ${state('from', F)}, ${state('to', T)}
       from candidates c left join firsts f on f.deal_id = c.id
-      ${scopeReps ? `where c.owner_id in ${scopeReps} or f.o_from_known = 1` : ''}
+      ${scopeReps ? `where c.owner_id in ${scopeReps} or f.owner_from_known = 1` : ''}
     ),
     pipe as (
       select states.*, case when ${inPipeline('s')} then 1 else 0 end as s_in, case when ${inPipeline('e')} then 1 else 0 end as e_in from states
@@ -121,15 +123,13 @@ export function foldMovementGroups(groups: MovementGroup[]) {
   return { start, end, bars };
 }
 
-export type MovementBarKind = 'NEW' | 'PULLED_IN' | 'REASSIGNED_IN' | 'INCREASED' | 'DECREASED' | 'WON' | 'LOST' | 'PUSHED_OUT' | 'REASSIGNED_OUT';
-
 /**
  * One page of a bar's deals, largest contribution first (then by id), after the deal `afterId` of that bar;
  * `limit` rows at most. With a cursor, its own row comes first (`is_cursor` = 1) when it is in the bar, so the
  * caller can tell a cursor of another bar from the end of this one; the bar's rows are ranked once (a window)
  * rather than read twice to find the cursor's place.
  */
-export function movementPageSql(d: Dialect, w: MovementSqlWindow, kind: MovementBarKind, limit: number, afterId: number | null): string {
+export function movementPageSql(d: Dialect, w: MovementSqlWindow, kind: MovementKind, limit: number, afterId: number | null): string {
   const change = kind === 'INCREASED' || kind === 'DECREASED';
   const cte = movementCte(d, w);
   const bar = `select id, ${change ? 'abs(e_amount - s_amount)' : 'e_amount'} as amount, s_amount, e_amount, s_close, e_close, s_owner, e_owner, e_status, s_in, e_in
