@@ -2,12 +2,15 @@
  * The frontend's bread and butter: a page of 50 deals with owner (and team), account, product and stage, through
  * HTTP, on a seeded database. Prints SQL statements per request, p50/p95 latency over 50 requests (first pages and
  * deep keyset pages), the time of each statement (p50 over the same requests), the process's CPU time per
- * request, the load average and server RSS. `--total` adds `totalCount` to the page (the list's header count).
+ * request, the main thread's busy time per request (server and client share the event loop; the process's CPU also
+ * counts worker and GC threads), the load average and server RSS. `--total` adds `totalCount` to the page (the
+ * list's header count); `--requests N` (default 50) measures N requests after 20 warm-up ones.
  *
- *   npm run build && node dist/bench/deals-page.js [database-url] [--total]     (default /tmp/pipewise-bench/1m.db)
+ *   npm run build && node dist/bench/deals-page.js [database-url] [--total] [--requests 200]   (default /tmp/pipewise-bench/1m.db)
  */
 import 'reflect-metadata';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Em } from '../src/db/orm';
 
 // As served: graphql-js reads NODE_ENV when it loads (development mode adds checks on every field), so it is set
@@ -23,6 +26,8 @@ const { AccessRole } = require('../src/modules/auth/identity') as typeof import(
 const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
 
 const WITH_TOTAL = process.argv.includes('--total');
+const requestsArg = process.argv.indexOf('--requests');
+const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 50;
 const PAGE = `query($after: String) {
   deals(first: 50, after: $after, filter: { statuses: [OPEN] }) {
     pageInfo { endCursor hasNextPage }${WITH_TOTAL ? ' totalCount' : ''}
@@ -31,7 +36,7 @@ const PAGE = `query($after: String) {
 }`;
 
 async function main() {
-  const url = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '/tmp/pipewise-bench/1m.db';
+  const url = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--requests') ?? '/tmp/pipewise-bench/1m.db';
   // No scheduled snapshot run beside the measurement (it would load the shared machine, and write to the world).
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'bench-only-secret-'.padEnd(48, 'x'), RATE_LIMIT_PER_MINUTE: '100000', FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, {
     database: parseDatabaseUrl(url),
@@ -75,7 +80,7 @@ async function main() {
     started.delete(q.__knexQueryUid);
     perTable.set(s.table, [...(perTable.get(s.table) ?? []), performance.now() - s.at]);
   });
-  await post({}); // warm-up
+  for (let i = 0; i < 20; i++) await post({}); // warm-up
   statements = 0;
   await post({});
   const perRequest = statements;
@@ -84,17 +89,19 @@ async function main() {
   const timings: number[] = [];
   let after: string | undefined;
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < 50; i++) {
+  const elu0 = performance.eventLoopUtilization();
+  for (let i = 0; i < REQUESTS; i++) {
     const start = performance.now();
     after = await post(i % 10 === 0 ? {} : { after });
     timings.push(performance.now() - start);
   }
   const cpu = process.cpuUsage(cpu0);
+  const busy = performance.eventLoopUtilization(elu0).active;
   console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}`);
   console.log(`SQL statements per page of 50 deals with owner+team, account, product, stage: ${perRequest}`);
-  console.log(`latency over 50 requests (pages 1-10, keyset): p50 ${quantile(timings, 0.5).toFixed(1)} ms, p95 ${quantile(timings, 0.95).toFixed(1)} ms`);
+  console.log(`latency over ${REQUESTS} requests (pages 1-10, keyset): p50 ${quantile(timings, 0.5).toFixed(1)} ms, p95 ${quantile(timings, 0.95).toFixed(1)} ms`);
   console.log(`per statement, p50 / p95 ms: ${[...perTable].map(([t, ms]) => `${t} ${quantile(ms, 0.5).toFixed(2)} / ${quantile(ms, 0.95).toFixed(2)}`).join(', ')}`);
-  console.log(`CPU (whole process: server and client) ${((cpu.user + cpu.system) / 1000 / 50).toFixed(1)} ms/request; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`CPU (whole process: server and client) ${((cpu.user + cpu.system) / 1000 / REQUESTS).toFixed(1)} ms/request, main thread busy ${(busy / REQUESTS).toFixed(1)} ms/request; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`server RSS: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   await app.stop();
 }

@@ -6,6 +6,7 @@ import { isOpenAt } from '../../src/modules/forecast/facts';
 import { periodOrFail } from '../../src/shared/period';
 import { identityOfRep } from '../../src/modules/auth/access.policy';
 import { RepRole } from '../../src/shared/enums';
+import { referenceMovement } from '../helpers/movement-reference';
 
 /*
  * On a copy of the standard seeded world (3,000 deals ending 2026-11-23; the seed pushes every 4th deal's close date when it reaches
@@ -119,6 +120,62 @@ describe.each(DATABASES)('pipelineMovement on %s', (kind) => {
     const gaining = (await run({ to: now, teamId: String(target.team_id) })).data!.pipelineMovement;
     expect(ids(gaining, 'REASSIGNED_IN')).toContain(String(moved.id));
   });
+
+  it('gives the reference answer (the pure classification over every deal and change): totals, bars, and every page of every bar', async () => {
+    const PAGE = `query($from: DateTimeISO!, $to: DateTimeISO!, $period: String!, $teamId: ID, $repId: ID, $kind: MovementKind!, $after: String) {
+      pipelineMovement(from: $from, to: $to, period: $period, teamId: $teamId, repId: $repId) {
+        start { amount count } end { amount count } bars { kind amount count }
+        bar(kind: $kind) { deals(first: 37, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+          edges { cursor node { dealId amount amountFrom amountTo closeDateFrom closeDateTo ownerIdFrom ownerIdTo statusTo inStart inEnd } } } } } }`;
+    const conn = app.orm.em.getConnection();
+    const [{ id: teamId }] = await conn.execute(`select id from teams order by id limit 1`);
+    const [{ id: repId }] = await conn.execute(`select owner_id as id from deals where status = 'OPEN' group by owner_id order by count(*) desc, owner_id limit 1`);
+    const now = new Date(Date.now() - 1000).toISOString(); // after the writes of the test above
+    const windows = [[from, to, '2026-Q4'], ['2026-07-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z', '2026-Q3'], [from, now, '2026-Q4'], ['2026-10-15T12:00:00.000Z', now, '2026']];
+    const scopes: Array<{ teamId?: number; repId?: number }> = [{}, { teamId: Number(teamId) }, { repId: Number(repId) }];
+    const date = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
+    let checkedDeals = 0;
+    for (const [f, t, period] of windows) {
+      for (const scope of scopes) {
+        const ref = await referenceMovement((app.orm.em as Em).fork() as Em, { from: new Date(f), to: new Date(t), period, scope });
+        const vars = { from: f, to: t, period, ...(scope.teamId && { teamId: String(scope.teamId) }), ...(scope.repId && { repId: String(scope.repId) }) };
+        for (const refBar of ref.bars) {
+          const edges: Array<{ cursor: string; node: Record<string, unknown> }> = [];
+          let after: string | null = null;
+          let m: any;
+          do {
+            const res = await app.execute<{ pipelineMovement: any }>(PAGE, { ...vars, kind: refBar.kind, after });
+            expect(res.errors).toBeUndefined();
+            m = res.data!.pipelineMovement;
+            expect(m.bar.deals.pageInfo.hasPreviousPage).toBe(after != null);
+            edges.push(...m.bar.deals.edges);
+            after = m.bar.deals.pageInfo.endCursor;
+          } while (m.bar.deals.pageInfo.hasNextPage);
+          expect({ start: { amount: cents(m.start.amount), count: m.start.count }, end: { amount: cents(m.end.amount), count: m.end.count } }).toEqual({ start: ref.start, end: ref.end });
+          const bar = m.bars.find((b: Bar) => b.kind === refBar.kind);
+          expect([refBar.kind, cents(bar.amount), bar.count, m.bar.deals.totalCount]).toEqual([refBar.kind, refBar.amount, refBar.count, refBar.count]);
+          expect(edges.map((e) => ({ cursor: e.cursor, ...e.node, amount: cents(e.node.amount as number), amountFrom: cents(e.node.amountFrom as number), amountTo: cents(e.node.amountTo as number) }))).toEqual(
+            refBar.entries.map((e) => ({
+              cursor: Buffer.from(`deal:${e.dealId}`).toString('base64url'),
+              dealId: String(e.dealId),
+              amount: ref.amountIn(e, refBar.kind),
+              amountFrom: e.start.amount,
+              amountTo: e.end.amount,
+              closeDateFrom: date(e.start.closeDate),
+              closeDateTo: date(e.end.closeDate),
+              ownerIdFrom: e.start.owner == null ? null : String(e.start.owner),
+              ownerIdTo: e.end.owner == null ? null : String(e.end.owner),
+              statusTo: e.end.status,
+              inStart: e.inStart,
+              inEnd: e.inEnd,
+            })),
+          );
+          checkedDeals += edges.length;
+        }
+      }
+    }
+    expect(checkedDeals).toBeGreaterThan(400); // the comparison covered real bars, not empty ones
+  }, 120_000);
 
   it('a bar opens exactly its deals, page by page', async () => {
     const BAR = `query($from: DateTimeISO!, $to: DateTimeISO!, $after: String) { pipelineMovement(from: $from, to: $to, period: "2026-Q4") {

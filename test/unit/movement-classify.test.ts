@@ -1,4 +1,5 @@
 import { type DealTimeline, type MovementWindow, MovementKind, classify, pipelineMovement, reconcile, stateAt } from '../../src/modules/movement/movement.classify';
+import { foldMovementGroups } from '../../src/modules/movement/movement.sql';
 
 const D = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 /** Q4 2026 pipeline, movement from Oct 5 to Nov 2; team A = reps 1 and 2, team B = rep 3. */
@@ -74,5 +75,21 @@ describe('pipeline movement classification', () => {
       NEW: [3_333_33, 1], PULLED_IN: [0, 0], REASSIGNED_IN: [1_00, 1], INCREASED: [2_500_01 + 2_000_00, 2], DECREASED: [0, 0],
       WON: [12_500_01, 1], LOST: [10_000_00, 1], PUSHED_OUT: [7_000_00, 1], REASSIGNED_OUT: [10_000_00, 1],
     });
+  });
+});
+
+describe('folding the SQL groups of the movement into bars', () => {
+  it('counts a deal in its change bar and its move bar, and the pipelines from the in-start and in-end groups', () => {
+    const t = foldMovementGroups([
+      { changeKind: 'INCREASED', moveKind: 'WON', inStart: true, inEnd: false, count: 2, startAmount: 100, endAmount: 150, changeAmount: 50 },
+      { changeKind: null, moveKind: null, inStart: true, inEnd: true, count: 3, startAmount: 300, endAmount: 300, changeAmount: 0 },
+      { changeKind: 'DECREASED', moveKind: null, inStart: true, inEnd: true, count: 1, startAmount: 70, endAmount: 60, changeAmount: 10 },
+      { changeKind: null, moveKind: 'NEW', inStart: false, inEnd: true, count: 1, startAmount: 0, endAmount: 40, changeAmount: 40 },
+    ]);
+    expect(t.start).toEqual({ amount: 100 + 300 + 70, count: 6 });
+    expect(t.end).toEqual({ amount: 300 + 60 + 40, count: 5 });
+    expect(Object.fromEntries(t.bars)).toEqual({ INCREASED: { amount: 50, count: 2 }, WON: { amount: 150, count: 2 }, DECREASED: { amount: 10, count: 1 }, NEW: { amount: 40, count: 1 } });
+    // start + increased - decreased - won + new = end
+    expect(t.start.amount + 50 - 10 - 150 + 40).toBe(t.end.amount);
   });
 });

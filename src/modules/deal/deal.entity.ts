@@ -19,6 +19,8 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ name: 'deals_kpi_closed_index', properties: ['status', 'closedAt', 'owner', 'amountCents', 'engagedAt', 'openedAt'] })
 @Index({ name: 'deals_kpi_owner_closed_index', properties: ['owner', 'status', 'closedAt', 'amountCents', 'engagedAt', 'openedAt'] })
 @Index({ name: 'deals_kpi_owner_opened_index', properties: ['owner', 'openedAt', 'amountCents'] })
+// Pipeline movement: the deals expected in a period and every column its classification reads, from the index alone.
+@Index({ name: 'deals_movement_index', properties: ['expectedCloseDate', 'status', 'closedAt', 'openedAt', 'createdAt', 'amountCents', 'owner'] })
 export class Deal extends BaseEntity {
   [OptionalProps]?: 'amount' | 'status' | 'currency' | 'version' | 'stageHistoryKnown' | 'createdAt' | 'updatedAt';
 

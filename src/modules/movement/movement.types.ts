@@ -1,7 +1,8 @@
 import { ArgsType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MoneyScalar } from '../../graphql/money.scalar';
 import { DealStatus } from '../../shared/enums';
-import { MovementKind, type MovementEntry } from './movement.classify';
+import { MovementKind } from './movement.classify';
+import type { MovementQuery } from './movement.service';
 
 registerEnumType(MovementKind, {
   name: 'MovementKind',
@@ -56,8 +57,8 @@ export class MovementBar {
   @Field(() => Int, { description: '+1 adds to the pipeline, -1 takes from it.' }) sign!: number;
   @Field(() => MoneyScalar, { description: 'Positive; the sign says the direction.' }) amount!: number;
   @Field(() => Int, { description: 'Deals behind the bar.' }) count!: number;
-  /** The classified deals, largest first (paged by the `deals` field). */
-  entries!: MovementEntry[];
+  /** The question this bar answers: its `deals` field reads one page of them. */
+  query!: MovementQuery;
 }
 
 @ObjectType({ description: 'The waterfall between two dates for the deals expected to close in a period: start + bars = end, exactly.' })

@@ -9,6 +9,7 @@ import { Migration20261201120002_deal_changes } from './Migration20261201120002_
 import { Migration20261201120102_scheduled_runs } from './Migration20261201120102_scheduled_runs';
 import { Migration20261201130001_answer_cache } from './Migration20261201130001_answer_cache';
 import { Migration20261201160001_admin_audit } from './Migration20261201160001_admin_audit';
+import { Migration20261201170001_movement_index } from './Migration20261201170001_movement_index';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -23,4 +24,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201120102_scheduled_runs', class: Migration20261201120102_scheduled_runs },
   { name: 'Migration20261201130001_answer_cache', class: Migration20261201130001_answer_cache },
   { name: 'Migration20261201160001_admin_audit', class: Migration20261201160001_admin_audit },
+  { name: 'Migration20261201170001_movement_index', class: Migration20261201170001_movement_index },
 ];

@@ -9,6 +9,7 @@ import { Migration20261201120000_deal_changes } from './Migration20261201120000_
 import { Migration20261201120100_scheduled_runs } from './Migration20261201120100_scheduled_runs';
 import { Migration20261201130000_answer_cache } from './Migration20261201130000_answer_cache';
 import { Migration20261201160000_admin_audit } from './Migration20261201160000_admin_audit';
+import { Migration20261201170000_movement_index } from './Migration20261201170000_movement_index';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const sqliteMigrations = [
@@ -23,4 +24,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261201120100_scheduled_runs', class: Migration20261201120100_scheduled_runs },
   { name: 'Migration20261201130000_answer_cache', class: Migration20261201130000_answer_cache },
   { name: 'Migration20261201160000_admin_audit', class: Migration20261201160000_admin_audit },
+  { name: 'Migration20261201170000_movement_index', class: Migration20261201170000_movement_index },
 ];
