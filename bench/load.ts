@@ -100,6 +100,7 @@ async function main() {
       HOST: '127.0.0.1',
       PORT: String(port),
       SEED_DEMO: 'false',
+      MIGRATE_ON_START: 'true', // the world may predate a migration (a scratch copy, or the database named to serve)
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '10000000',
       RATE_LIMIT_BURST: '100000',
