@@ -8,7 +8,7 @@
 import { type Dialect, dateValue, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from './facts';
+import { CATEGORY_CODES, type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from './facts';
 
 export interface PipelineShape {
   open: OpenStage[];
@@ -24,18 +24,18 @@ export async function loadPipeline(em: Em): Promise<PipelineShape> {
 }
 
 /**
- * Amount and expected close date as known at asOf (deal field history): the old value of a deal's first change
- * at or after asOf, when there is one; today's value otherwise. Today's amount of a deal closed since would leak
- * the outcome into a past forecast.
+ * Amount, expected close date, owner and forecast category as known at asOf (deal field history): the old value of
+ * a deal's first change at or after asOf, when there is one; today's value otherwise. Today's amount of a deal
+ * closed since would leak the outcome into a past forecast, and today's owner would put it in another team.
  */
+const AS_OF_FIELDS = ['AMOUNT', 'EXPECTED_CLOSE_DATE', 'OWNER', 'FORECAST_CATEGORY'] as const;
 const AS_OF_VALUES_CTE = `c as (
       select deal_id, field, old_value, row_number() over (partition by deal_id, field order by at, id) as rn
-      from deal_changes where field in ('AMOUNT', 'EXPECTED_CLOSE_DATE') and at >= ?
+      from deal_changes where field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) and at >= ?
     ),
     v as (
       select deal_id,
-        max(case when field = 'AMOUNT' then 1 end) as has_amount, max(case when field = 'AMOUNT' then old_value end) as old_amount,
-        max(case when field = 'EXPECTED_CLOSE_DATE' then 1 end) as has_ecd, max(case when field = 'EXPECTED_CLOSE_DATE' then old_value end) as old_ecd
+        ${AS_OF_FIELDS.map((f, k) => `max(case when field = '${f}' then 1 end) as has${k}, max(case when field = '${f}' then old_value end) as old${k}`).join(', ')}
       from c where rn = 1 group by deal_id
     )`;
 
@@ -54,14 +54,14 @@ export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): P
     ),
     ${AS_OF_VALUES_CTE}
     select d.id, ${epochMsSql(dialect, 'd.opened_at')} as opened, ${epochMsSql(dialect, 'd.closed_at')} as closed, d.status,
-      case when v.has_amount = 1 then ${dialect === 'sqlite' ? 'cast(v.old_amount as integer)' : 'v.old_amount::bigint'} else d.amount_cents end as amount, d.owner_id as rep, r.team_id as team, d.product_id as product, p.family,
-      d.forecast_category as fc, case when v.has_ecd = 1 then ${isoTextMsSql(dialect, 'v.old_ecd')} else ${epochMsSql(dialect, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
+      case when v.has0 = 1 then ${dialect === 'sqlite' ? 'cast(v.old0 as integer)' : 'v.old0::bigint'} else d.amount_cents end as amount, case when v.has2 = 1 then cast(v.old2 as integer) else d.owner_id end as rep, r.team_id as team, d.product_id as product, p.family,
+      case when v.has3 = 1 then v.old3 else d.forecast_category end as fc, case when v.has1 = 1 then ${isoTextMsSql(dialect, 'v.old1')} else ${epochMsSql(dialect, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
       ${epochMsSql(dialect, 'd.stage_entered_at')} as entered, d.stage_history_known as known
       ${shape.open.map((_, k) => `, ${epochMsSql(dialect, `h.s${k}`)} as s${k}`).join('')}, ${epochMsSql(dialect, 'd.created_at')} as since
     from deals d
       left join h on h.deal_id = d.id
       left join v on v.deal_id = d.id
-      left join reps r on r.id = d.owner_id
+      left join reps r on r.id = case when v.has2 = 1 then cast(v.old2 as integer) else d.owner_id end
       left join products p on p.id = d.product_id
     where coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) < ?
     order by d.id`;
@@ -100,29 +100,33 @@ export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): P
 }
 
 /**
- * The amount and expected-close changes made before asOf to the deals of the table (`ids`, ascending), for the
- * as-of views of earlier dates a backtest or track record reads (factsAsOf in facts.ts).
+ * The amount, expected-close, owner and forecast-category changes made before asOf to the deals of the table (`ids`,
+ * ascending), and each rep's team, for the as-of views of earlier dates a backtest or track record reads (factsAsOf in
+ * facts.ts).
  */
 async function loadRevisions(em: Em, dialect: Dialect, at: unknown, ids: Float64Array): Promise<FactRevisions> {
-  const sql = `select c.deal_id, c.field, ${epochMsSql(dialect, 'c.at')} as at, case when c.field = 'AMOUNT' then c.old_value end as old_amount,
+  const fields: Record<string, Revised> = { AMOUNT: Revised.AMOUNT, EXPECTED_CLOSE_DATE: Revised.EXPECTED_CLOSE, OWNER: Revised.OWNER, FORECAST_CATEGORY: Revised.CATEGORY };
+  const sql = `select c.deal_id, c.field, ${epochMsSql(dialect, 'c.at')} as at, case when c.field <> 'EXPECTED_CLOSE_DATE' then c.old_value end as old_value,
       ${isoTextMsSql(dialect, "(case when c.field = 'EXPECTED_CLOSE_DATE' then c.old_value end)")} as old_ecd
-    from deal_changes c where c.field in ('AMOUNT', 'EXPECTED_CLOSE_DATE') and c.at < ? order by c.deal_id, c.at, c.id`;
+    from deal_changes c where c.field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) and c.at < ? order by c.deal_id, c.at, c.id`;
   const rows: number[] = [];
   const ats: number[] = [];
-  const fields: Revised[] = [];
+  const kinds: Revised[] = [];
   const olds: Array<number | null> = [];
   let p = 0;
   await forEachRow(em, dialect, sql, [at], (r) => {
     const id = Number(r[0]);
     while (p < ids.length && ids[p] < id) p++;
     if (ids[p] !== id) return; // a deal the table does not hold (created after asOf)
-    const amount = r[1] === 'AMOUNT';
+    const field = fields[r[1] as string];
     rows.push(p);
     ats.push(Number(r[2]));
-    fields.push(amount ? Revised.AMOUNT : Revised.EXPECTED_CLOSE);
-    olds.push(amount ? num(r[3]) : num(r[4]));
+    kinds.push(field);
+    olds.push(field === Revised.EXPECTED_CLOSE ? num(r[4]) : field === Revised.CATEGORY ? Math.max(0, CATEGORY_CODES.indexOf(r[3] as never)) : num(r[3]));
   });
-  return revisionsOf(rows, ats, fields, olds);
+  const repTeam = new Map<number, number>();
+  await forEachRow(em, dialect, 'select id, team_id from reps where team_id is not null', [], (r) => repTeam.set(Number(r[0]), Number(r[1])));
+  return revisionsOf(rows, ats, kinds, olds, repTeam);
 }
 
 /**
