@@ -9,6 +9,8 @@ import { closeCurve } from '../../src/modules/forecast/survival';
 import { type StageTiming, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
 import { maturityCutoffs, sizeBandBounds, sortedQuantile } from '../../src/modules/forecast/stage-weights';
 import { createRng } from '../../src/modules/forecast/monte-carlo';
+import { computeServedForecast, runBacktest } from '../../src/modules/forecast/track-record';
+import { parsePeriod, periodsBetween } from '../../src/shared/period';
 
 const rng = createRng(12345);
 const lognormal = (median: number, sd: number) => median * Math.exp(sd * Math.sqrt(-2 * Math.log(rng())) * Math.cos(2 * Math.PI * rng()));
@@ -130,5 +132,72 @@ describe('the as-of statistics of a deal table', () => {
       const amounts = Array.from({ length: t.n }, (_, i) => i).filter((i) => closedBefore(t, i, asOf)).map((i) => t.amount[i]).sort((x, y) => x - y);
       expect(sizeBandBounds(t, asOf)).toEqual([quantileSorted(amounts, 1 / 3), quantileSorted(amounts, 2 / 3)]);
     }
+  });
+});
+
+/*
+ * The whole served forecast and a backtest on a seeded synthetic world (deals walking five stages), against the
+ * figures the code before the fast paths printed for the same call (commit 819a071, run on its dist/): every fast
+ * path above, plus the column-wise computeForecast, changes no number.
+ */
+describe('served forecast and backtest, before and after the fast paths', () => {
+  const STAGES: OpenStage[] = [0.1, 0.25, 0.5, 0.75, 0.9].map((p, i) => ({ id: i + 1, name: `S${i}`, defaultProbability: p }));
+  /** Deals walking the pipeline: advance 70 % at each stage after lognormal(median 10 d) days (bench/forecast.ts). */
+  function syntheticDeals(closedWanted: number, openWanted: number, asOf: number): DealFactRow[] {
+    const random = createRng(2026);
+    const normal = () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
+    const rows: DealFactRow[] = [];
+    let closed = 0;
+    let open = 0;
+    while (closed < closedWanted || open < openWanted) {
+      const recent = open < openWanted && (closed >= closedWanted || random() < 0.4);
+      const created = recent ? asOf - random() * 90 * DAY_MS : asOf - (90 + random() * 900) * DAY_MS;
+      const entries: Array<number | null> = [null, null, null, null, null];
+      let t = created;
+      let outcome = Outcome.OPEN;
+      let closedAt: number | null = null;
+      let current = 0;
+      for (let s = 0; s < 5; s++) {
+        if (t >= asOf) break;
+        entries[s] = t;
+        current = s;
+        const duration = 10 * Math.exp(0.6 * normal()) * DAY_MS;
+        if (random() < 0.7) {
+          t += duration;
+          if (s === 4 && t < asOf) [outcome, closedAt] = [Outcome.WON, t];
+        } else {
+          if (random() < 0.03) break;
+          t += 0.8 * duration;
+          if (t < asOf) [outcome, closedAt] = [Outcome.LOST, t];
+          break;
+        }
+      }
+      const isOpen = outcome === Outcome.OPEN;
+      if (isOpen ? open >= openWanted : closed >= closedWanted) continue;
+      if (isOpen) open++;
+      else closed++;
+      rows.push({
+        id: rows.length + 1, openedAt: created, closedAt, outcome, amountCents: Math.round(1_000_000 * Math.exp(0.8 * normal())),
+        teamId: 1 + Math.floor(random() * 5), repId: 1 + Math.floor(random() * 100), productId: 1 + Math.floor(random() * 7),
+        family: ['Platform', 'Analytics', 'Services', 'Support'][Math.floor(random() * 4)], forecastCategory: null, expectedCloseAt: null,
+        currentStage: isOpen ? current : -1, stageEnteredAt: entries[current], entries: entries.map((e) => (e != null && e < asOf ? e : null)),
+      });
+    }
+    return rows;
+  }
+  const period = parsePeriod('2026-Q4')!;
+  const t = buildFactTable(STAGES, syntheticDeals(6000, 3000, period.start));
+
+  it('serves the same forecast, group ranges, track record and top deals', () => {
+    const s = computeServedForecast(t, period, period.start + 10 * DAY_MS, (i) => t.team[i], () => true, { simulations: 1000, seed: 7, topDeals: 3 });
+    expect([s.total.expected, s.total.p10, s.total.p90, s.served.method]).toEqual([1147142107.0484152, 778997483.4589432, 2188725098.1970906, "PIPELINE"]);
+    expect(s.groups.map((g) => [g.key, g.expected, g.p10, g.p90])).toEqual([[5, 217495086.3391167, 147695846.81953162, 414976445.6208534], [3, 234177599.94170275, 159024553.20589364, 446806361.02422327], [1, 234024878.5580995, 158920843.67176852, 446514971.55881184], [4, 216203314.2251111, 146818634.46734804, 412511769.2484118], [2, 245241227.98438582, 166537605.2944019, 467915550.7447917]]);
+    expect(s.history.map((h) => [h.label, h.pipeline, h.runRate, h.actual])).toEqual([["2024-Q2", 44906438.442956895, null, 92614217], ["2024-Q3", 107464247.57953367, null, 96368972], ["2024-Q4", 91300305.94608644, null, 85010151], ["2025-Q1", 85794637.99022323, 91899058.85185178, 79131817], ["2025-Q2", 91309338.18598987, 82628991.72527465, 108756659], ["2025-Q3", 102902294.45959426, 90764238.58695658, 103700911], ["2025-Q4", 89389055.9151102, 91305602.47101456, 90824306], ["2026-Q1", 98974598.08515154, 96824653.59259267, 123301916], ["2026-Q2", 119361267.98517883, 101902428.14285718, 94121952], ["2026-Q3", 147614993.5802654, 105403736.2318842, 330730991]]);
+    expect(s.forecast.total.topDeals.map((d) => [d.dealId, d.probability])).toEqual([[8404, 0.8059827942729586], [7448, 0.47086627451776863], [3737, 0.6208707861481031]]);
+  });
+
+  it('backtests the same six months', () => {
+    const b = runBacktest(t, periodsBetween(Date.UTC(2026, 3, 1), period.start, 'MONTH'), { simulations: 500, seed: 7, topDeals: 0 });
+    expect(b.rows.map((r) => [r.period.label, r.model.expected, r.model.p10, r.model.p90, r.fixedWeight, r.served.expected])).toEqual([["2026-04", 34426491.37083332, 24789345.5, 44090020.20000001, 121795817.4, 34426491.37083332], ["2026-05", 37715689.600685254, 28091242.208729547, 46189329.209035456, 117578308.74999993, 37715689.600685254], ["2026-06", 27778248.35329258, 21197184.7, 33892057.7, 109206336.74999996, 27778248.35329258], ["2026-07", 27319464.65997431, 20466656.3, 34411037.2, 110429647.39999998, 27319464.65997431], ["2026-08", 85270405.85899305, 66170181.84651424, 105937405.84496844, 340484897.7999995, 85270405.85899305], ["2026-09", 260692522.57989138, 230026545.7, 288673722.7, 734022305.1499999, 260692522.57989138]]);
   });
 });
