@@ -104,6 +104,8 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
+  const dealReached = new Float64Array(k);
+  const dealWon = new Float64Array(k);
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
@@ -113,11 +115,18 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
       if (t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
+      // the deal's stage counts once (at most one addition per stage), then into each of its segments
+      dealReached.fill(0);
+      dealWon.fill(0);
+      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
       for (const dim of dimensions) {
         const key = keyOf[dim](i);
         let c = counts[dim].get(key);
         if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
-        addStageCounts(t, i, asOf, cutoff, ap, c.reached, c.won);
+        for (let s = 0; s < k; s++) {
+          c.reached[s] += dealReached[s];
+          c.won[s] += dealWon[s];
+        }
       }
       for (let s = 0; s < k; s++) {
         const e = t.entries[i * k + s];
