@@ -9,7 +9,8 @@
  * 2. for each 1M-deal world whose marker /tmp/pipewise-bench/READY-<kind> exists (read-only: as-of forecasts store
  *    no snapshot): the full path of a company forecast (SQL load + compute, 10,000 simulations), and a 12-period
  *    monthly backtest (2,000 simulations per period; goal < 30 s). Env BENCH_SQLITE / BENCH_POSTGRES override the
- *    locations. Prints a JSON line per figure.
+ *    locations; then the same forecast in parts (the SQL load alone, the compute on what it loaded). Prints a JSON line
+ *    per figure.
  */
 import { performance } from 'node:perf_hooks';
 import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable } from '../src/modules/forecast/facts';
@@ -181,6 +182,16 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
     let c0 = process.cpuUsage();
     const f = await getForecast(em(), { period: '2026-Q4', groupBy: ForecastGroupBy.COMPANY, asOf, scope: {}, simulations: 10_000, seed: 42, topDeals: 10 });
     print({ figure: `${kind}: company forecast 2026-Q4 as of 2026-10-01 (SQL load + compute)`, seconds: seconds(t0), cpuSeconds: cpuSeconds(c0), openDeals: f.total.openDeals, closedDeals: f.closedDealsInHistory, expected: f.total.expected, p10: f.total.p10, p90: f.total.p90, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
+    // where the time goes: the SQL load alone, then the served forecast's compute on what it loaded
+    const { loadFacts } = require('../src/modules/forecast/facts.sql') as typeof import('../src/modules/forecast/facts.sql');
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const facts = await loadFacts(em(), asOf);
+    const load = { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) };
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    computeServedForecast(facts, parsePeriod('2026-Q4')!, asOf.getTime(), () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
+    print({ figure: `${kind}: the same forecast in parts`, sqlLoad: load, compute: { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) }, deals: facts.n });
     t0 = performance.now();
     c0 = process.cpuUsage();
     const from = new Date(Date.UTC(2026, 9 - backtestPeriods, 1));

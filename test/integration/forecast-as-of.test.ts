@@ -4,7 +4,9 @@ import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { ChangeSource, DealChange, DealField } from '../../src/modules/deal/deal-change.entity';
 import { DealStageChange } from '../../src/modules/deal/stage-change.entity';
-import { DealStatus } from '../../src/shared/enums';
+import { DealStatus, ForecastCategory, RepRole } from '../../src/shared/enums';
+import { Rep } from '../../src/modules/rep/rep.entity';
+import { Team } from '../../src/modules/team/team.entity';
 
 /*
  * 20 closed deals of 1,000.00 (10 won) so the weights exist, and "Grown deal": opened 2025-12-01 for 1,000.00
@@ -39,7 +41,7 @@ async function historyWorld(kind: (typeof DATABASES)[number]) {
     closedDeal(`History ${k}`, 100_000, new Date(opened), new Date(opened + 10 * DAY), k % 2 === 0);
   }
   const change = (deal: Deal, field: DealField, oldValue: string, newValue: string, at: Date) => em.create(DealChange, { deal, field, oldValue, newValue, at, source: ChangeSource.API });
-  return { app, em, closedDeal, change };
+  return { app, em, world, closedDeal, change };
 }
 
 describe.each(DATABASES)('forecast as of a past date reads the deal field history on %s', (kind) => {
@@ -120,5 +122,67 @@ describe.each(DATABASES)('a backtest reads each period as of its own start on %s
       { period: '2026-Q1', actual: 9000, runRate: 2000, fixedWeight: 100 },
       { period: '2026-Q2', actual: 0, runRate: 1000, fixedWeight: 0 },
     ]);
+  });
+});
+
+/*
+ * Owner and forecast category as of a date. "Moved deal": opened 2025-12-01 by Alex (team EMEA Mid-Market) for
+ * 1,000.00, rep category COMMIT, won 2026-02-10; on 2026-05-01 it was handed to Nora (team NA Enterprise) and its
+ * category set to OMITTED. Read as of dates before the hand-over, the deal is EMEA's and COMMIT:
+ * - EMEA's forecast of 2026-Q1 as of 2026-01-01 holds it open (1,000.00, COMMIT); today's owner and category (the
+ *   code before owners were restored) gave EMEA no open deal and NA's one OMITTED;
+ * - EMEA's backtest of 2026-Q1 and Q2 (loaded as of 2026-07-01, after the hand-over: the as-of views restore it)
+ *   counts the win in Q1 (actual 1,000.00; it was 0 before) and NA's counts nothing (it was 1,000.00).
+ */
+describe.each(DATABASES)('owner and forecast category as of a date on %s', (kind) => {
+  let app: TestApp;
+  let emea: number;
+  let na: number;
+
+  beforeAll(async () => {
+    const w = await historyWorld(kind);
+    app = w.app;
+    const team = w.em.create(Team, { name: 'NA Enterprise', region: 'NA' });
+    const nora = w.em.create(Rep, { name: 'Nora North', email: 'nora@example.com', role: RepRole.AE, team, hiredAt: new Date('2023-01-02T00:00:00Z'), active: true });
+    const moved = w.closedDeal('Moved deal', 100_000, new Date('2025-12-01T00:00:00Z'), new Date('2026-02-10T00:00:00Z'), true);
+    moved.owner = nora;
+    moved.forecastCategory = ForecastCategory.OMITTED;
+    await w.em.flush();
+    const handover = new Date('2026-05-01T00:00:00Z');
+    w.change(moved, DealField.OWNER, String(w.world.ae.id), String(nora.id), handover);
+    w.change(moved, DealField.FORECAST_CATEGORY, ForecastCategory.COMMIT, ForecastCategory.OMITTED, handover);
+    await w.em.flush();
+    [emea, na] = [w.world.team.id, team.id];
+  });
+  afterAll(async () => app?.close());
+
+  const forecast = async (teamId: number) => {
+    const res = await app.execute<{ forecast: any }>(
+      `query($teamId: ID) { forecast(period: "2026-Q1", asOf: "2026-01-01T00:00:00Z", teamId: $teamId, simulations: 500, seed: 3) {
+        total { openDeals openPipeline categoriesWithOverrides { category deals amount } } } }`,
+      { teamId: String(teamId) },
+    );
+    expect(res.errors).toBeUndefined();
+    const { openDeals, openPipeline, categoriesWithOverrides } = res.data!.forecast.total;
+    return { openDeals, openPipeline, categories: categoriesWithOverrides.filter((c: { deals: number }) => c.deals > 0) };
+  };
+
+  it('forecasts a past date with the deal in the team that owned it then, in the category it had then', async () => {
+    expect(await forecast(emea)).toEqual({ openDeals: 1, openPipeline: 1000, categories: [{ category: 'COMMIT', deals: 1, amount: 1000 }] });
+    expect(await forecast(na)).toEqual({ openDeals: 0, openPipeline: 0, categories: [] });
+  });
+
+  it('backtests a team with the deals it owned in each period, restored from the history after the load date', async () => {
+    const backtest = async (teamId: number) => {
+      const res = await app.execute<{ forecastBacktest: any }>(
+        `query($teamId: ID) { forecastBacktest(from: "2026-01-01T00:00:00Z", to: "2026-07-01T00:00:00Z", interval: QUARTER, teamId: $teamId, simulations: 200, seed: 3) {
+          periods { period actual } } }`,
+        { teamId: String(teamId) },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.forecastBacktest.periods;
+    };
+    expect(await backtest(emea)).toEqual([{ period: '2026-Q1', actual: 1000 }, { period: '2026-Q2', actual: 0 }]);
+    expect(await backtest(na)).toEqual([{ period: '2026-Q1', actual: 0 }, { period: '2026-Q2', actual: 0 }]);
   });
 });

@@ -138,12 +138,18 @@ describe.each(DATABASES)('forecast on %s', (kind) => {
     );
     expect(override.errors).toBeUndefined();
     expect(override.data!.overrideDealForecastCategory).toEqual({ category: 'COMMIT', previousCategory: null, deal: { name: 'Open one', forecastCategory: 'COMMIT' }, author: { name: 'Alex Closer' } });
-    const res = await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf: '2026-01-01T00:00:00Z' });
-    const total = res.data!.forecast.total;
-    expect(total.calledAmount).toBe(9000);
-    expect(total.adjustments[0]).toEqual({ note: 'Two renewals slipping in', amount: 9000, author: { name: 'Eve Exec' } });
-    expect(total.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(1);
-    expect(total.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBe('COMMIT');
+    const totalAsOf = async (asOf: string) => (await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf })).data!.forecast.total;
+    // as of the quarter's start the rep had not called the deal yet (the override is today's, read as of then: none)
+    const then = await totalAsOf('2026-01-01T00:00:00Z');
+    expect(then.calledAmount).toBe(9000);
+    expect(then.adjustments[0]).toEqual({ note: 'Two renewals slipping in', amount: 9000, author: { name: 'Eve Exec' } });
+    expect(then.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(0);
+    expect(then.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBeNull();
+    // as of now the override is known
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = await totalAsOf(new Date().toISOString());
+    expect(now.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(1);
+    expect(now.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBe('COMMIT');
     // a stale version is refused, nothing half-written
     const stale = await app.execute(
       `mutation($input: OverrideDealCategoryInput!) { overrideDealForecastCategory(input: $input) { category } }`,

@@ -3,7 +3,7 @@
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
 import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
-import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf, categoryTotals } from './metrics';
+import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf } from './metrics';
 import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
@@ -79,24 +79,36 @@ export function computeForecast(
     if (g === undefined) keys.set(key, (g = keys.size));
     return g;
   };
-  const contributions: DealContribution[] = [];
+  // the open deals column-wise: objects only for the few top deals a group reports (10^5 live objects cost more in
+  // garbage collection than computing them)
   const calendar = options.calendar === false ? null : calendarCorrection(t, model, period, asOf, include, options.winFn);
-  for (const i of openDeals(t, asOf, include)) {
+  const open = Int32Array.from(openDeals(t, asOf, include));
+  const m = open.length;
+  const probability = new Float64Array(m);
+  const amount = new Float64Array(m);
+  const slotOf = new Int32Array(m);
+  const stage = new Int32Array(m);
+  const age = new Float64Array(m);
+  const pWin = new Float64Array(m);
+  const pTiming = new Float64Array(m);
+  const closeAt = new Float64Array(m);
+  const flags = new Uint8Array(m); // 1: default weight, 2: stale
+  for (let j = 0; j < m; j++) {
+    const i = open[j];
     const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
       o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
       o.probability = o.pWin * o.pTiming;
     }
-    const amount = pipelineAmount(t, model, i);
-    const override = (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null;
-    const c = o as DealContribution;
-    c.dealId = t.id[i];
-    c.amount = amount;
-    c.expectedValue = amount * o.probability;
-    c.category = categoryOf(o.probability);
-    c.override = override;
-    contributions.push(c);
-    slot(groupOf(i));
+    probability[j] = o.probability;
+    amount[j] = pipelineAmount(t, model, i);
+    slotOf[j] = slot(groupOf(i));
+    stage[j] = o.stage;
+    age[j] = o.ageInStageDays;
+    pWin[j] = o.pWin;
+    pTiming[j] = o.pTiming;
+    closeAt[j] = o.expectedCloseAt ?? NaN;
+    flags[j] = (o.usedDefaultWeight ? 1 : 0) | (o.stale ? 2 : 0);
   }
   const closedWon = new Map<number, number>();
   for (let i = 0; i < t.n; i++) {
@@ -119,9 +131,9 @@ export function computeForecast(
     nbSd[g] = nb?.byGroup.get(key)?.sd ?? 0;
   });
   const sims = simulate({
-    probabilities: contributions.map((c) => c.probability),
-    amounts: contributions.map((c) => c.amount),
-    groups: contributions.map((c) => keys.get(groupOf(c.index))!),
+    probabilities: probability,
+    amounts: amount,
+    groups: slotOf,
     groupCount: G,
     base,
     newBusinessMean: nbMean,
@@ -130,10 +142,50 @@ export function computeForecast(
     seed: options.seed,
     pipelineLogSd: calendar?.modelLogError ?? 0,
   });
-  const perGroup: DealContribution[][] = Array.from({ length: G }, () => []);
-  for (const c of contributions) perGroup[keys.get(groupOf(c.index))!].push(c);
-  const summarize = (key: number, deals: DealContribution[], closed: number, nbValue: number, sorted: Float64Array): GroupForecast => {
-    const pipeline = deals.reduce((s, c) => s + c.expectedValue, 0);
+  const contribution = (j: number): DealContribution => {
+    const i = open[j];
+    return {
+      index: i,
+      stage: stage[j],
+      ageInStageDays: age[j],
+      pWin: pWin[j],
+      pTiming: pTiming[j],
+      probability: probability[j],
+      expectedCloseAt: Number.isNaN(closeAt[j]) ? null : closeAt[j],
+      usedDefaultWeight: (flags[j] & 1) === 1,
+      stale: (flags[j] & 2) === 2,
+      dealId: t.id[i],
+      amount: amount[j],
+      expectedValue: amount[j] * probability[j],
+      category: categoryOf(probability[j]),
+      override: (CATEGORY_ORDER[t.category[i] - 1] ?? null) as CategoryName | null,
+    };
+  };
+  const expectedValue = (j: number) => amount[j] * probability[j];
+  /** A group's figures over its open deals (`deals`: positions among the open deals, in their order). */
+  const summarize = (key: number, deals: ArrayLike<number>, closed: number, nbValue: number, sorted: Float64Array): GroupForecast => {
+    let pipeline = 0;
+    let openAmount = 0;
+    const categories = CATEGORY_ORDER.map((category) => ({ category, deals: 0, amount: 0, expected: 0 }));
+    const withOverrides = CATEGORY_ORDER.map((category) => ({ category, deals: 0, amount: 0, expected: 0 }));
+    const add = (row: CategoryTotals, a: number, p: number) => {
+      row.deals++;
+      row.amount += a;
+      row.expected += a * p;
+    };
+    const top: number[] = [];
+    for (let x = 0; x < deals.length; x++) {
+      const j = deals[x];
+      const p = probability[j];
+      const a = amount[j];
+      pipeline += a * p;
+      openAmount += a;
+      const own = CATEGORY_ORDER.indexOf(categoryOf(p));
+      const override = t.category[open[j]];
+      add(categories[own], a, p);
+      add(withOverrides[override > 0 ? override - 1 : own], a, p);
+      insertTop(top, j, options.topDeals, expectedValue);
+    }
     return {
       key,
       expected: closed + pipeline + nbValue,
@@ -142,52 +194,58 @@ export function computeForecast(
       newBusiness: nbValue,
       closedWon: closed,
       openDeals: deals.length,
-      openAmount: deals.reduce((s, c) => s + c.amount, 0),
-      categories: categoryTotals(deals, false),
-      categoriesWithOverrides: categoryTotals(deals, true),
-      topDeals: topBy(deals, options.topDeals),
+      openAmount,
+      categories,
+      categoriesWithOverrides: withOverrides,
+      topDeals: top.map(contribution),
     };
   };
-  const groups = groupKeys.map((key, g) => summarize(key, perGroup[g], base[g], nbMean[g], sims.byGroup[g]));
+  // each group's deals in their order (a counting sort by group)
+  const starts = new Int32Array(G + 1);
+  for (let j = 0; j < m; j++) starts[slotOf[j] + 1]++;
+  for (let g = 0; g < G; g++) starts[g + 1] += starts[g];
+  const byGroup = new Int32Array(m);
+  const fill = starts.slice(0, G);
+  for (let j = 0; j < m; j++) byGroup[fill[slotOf[j]]++] = j;
+  const groups = groupKeys.map((key, g) => summarize(key, byGroup.subarray(starts[g], starts[g + 1]), base[g], nbMean[g], sims.byGroup[g]));
+  const all = Int32Array.from({ length: m }, (_, j) => j);
   const total = summarize(
     -1,
-    contributions,
+    all,
     base.reduce((s, v) => s + v, 0),
     nbMean.reduce((s, v) => s + v, 0),
     sims.total,
   );
+  const count = (test: (j: number) => boolean) => all.reduce((n, j) => n + (test(j) ? 1 : 0), 0);
   const thin: ThinSpot[] = [...model.thin];
   if (nb && nb.analogues < 3) thin.push({ kind: 'NEW_BUSINESS', subject: 'new business', sample: nb.analogues, message: `New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.` });
-  const defaults = contributions.filter((c) => c.usedDefaultWeight).length;
+  const defaults = count((j) => (flags[j] & 1) === 1);
   if (defaults) thin.push({ kind: 'STAGE_WEIGHT', subject: 'default probabilities', sample: model.closedDeals, message: `${defaults} open deal(s) use a default stage probability: no closed deal before the as-of date to learn from.` });
   if (calendar && calendar.modelLogError == null) thin.push({ kind: 'RANGE', subject: 'pipeline model', sample: calendar.periods, message: 'Fewer than 2 past periods to measure the pipeline model error: its simulated range only reflects deal-by-deal chance and is too narrow.' });
   if (sims.approximatedDeals) {
-    thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${contributions.length} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
+    thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${m} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
   }
-  const undated = contributions.filter((c) => t.dateUnknown[c.index]).length;
+  const undated = count((j) => t.dateUnknown[open[j]] === 1);
   if (undated) {
     thin.push({ kind: 'DEAL_DATES', subject: 'open deals', sample: undated, message: `${undated} open deal(s) have no date of their own: counted as open since they were first recorded, new in their stage.` });
   }
-  const stale = contributions.filter((c) => c.stale).length;
+  const stale = count((j) => (flags[j] & 2) === 2);
   if (stale) thin.push({ kind: 'STALE_DEALS', subject: 'stale deals', sample: stale, message: `${stale} open deal(s) are older than any historical win and were decayed.` });
   const warnings = thin.map((x) => x.message);
   return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, thin, warnings };
 }
 
-/** The k deals with the largest expected value, largest first (one pass; k is small). */
-function topBy(deals: DealContribution[], k: number): DealContribution[] {
-  const top: DealContribution[] = [];
-  if (k <= 0) return top;
-  for (const d of deals) {
-    if (top.length === k && d.expectedValue <= top[k - 1].expectedValue) continue;
-    let j = top.length < k ? top.length : k - 1;
-    while (j > 0 && top[j - 1].expectedValue < d.expectedValue) {
-      if (j < k) top[j] = top[j - 1];
-      j--;
-    }
-    top[j] = d;
+/** Keeps `top` the k items with the largest value, largest first (one insertion; k is small; ties keep the earlier). */
+function insertTop(top: number[], x: number, k: number, value: (x: number) => number): void {
+  if (k <= 0) return;
+  const v = value(x);
+  if (top.length === k && v <= value(top[k - 1])) return;
+  let j = top.length < k ? top.length : k - 1;
+  while (j > 0 && value(top[j - 1]) < v) {
+    if (j < k) top[j] = top[j - 1];
+    j--;
   }
-  return top;
+  top[j] = x;
 }
 
 /** Won revenue closed inside the period (the truth a backtest compares with). */

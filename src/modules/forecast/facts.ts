@@ -68,15 +68,16 @@ export interface FactTable {
   historyKnown: Uint8Array;
   /** 1 for an open deal with no date of its own: created and its stage entry are when it was first recorded. */
   dateUnknown: Uint8Array;
-  /** Amount and expected-close changes made before the table's as-of date (absent: none recorded). */
+  /** Amount, expected-close, owner and forecast-category changes made before the table's as-of date (absent: none recorded). */
   revisions?: FactRevisions;
 }
 
-export enum Revised { AMOUNT = 0, EXPECTED_CLOSE = 1 }
+export enum Revised { AMOUNT = 0, EXPECTED_CLOSE = 1, OWNER = 2, CATEGORY = 3 }
 
 /**
- * The deal field history of `amount` and `expectedClose` (deal_changes), column-wise, sorted by deal row, then time:
- * what an as-of view of an earlier date (factsAsOf) needs to restore the values known then.
+ * The deal field history of `amount`, `expectedClose`, `owner` and `forecastCategory` (deal_changes), column-wise,
+ * sorted by deal row, then time: what an as-of view of an earlier date (factsAsOf) needs to restore the values
+ * known then.
  */
 export interface FactRevisions {
   n: number;
@@ -84,31 +85,44 @@ export interface FactRevisions {
   row: Int32Array;
   at: Float64Array;
   field: Uint8Array;
-  /** The value before the change (cents, or epoch ms for a close date); NaN: none then. */
+  /** The value before the change (cents, epoch ms for a close date, rep id, CATEGORY_CODES index); NaN: none then. */
   old: Float64Array;
   /** The latest `at` (a view as of a later date needs no copy). */
   lastAt: number;
+  /** Each rep's team (a restored owner brings its team: reps' team history is not recorded). */
+  repTeam: Map<number, number>;
 }
 
 /** Revisions from columns already sorted by row, then time (old: null or NaN when the field had no value). */
-export function revisionsOf(row: ArrayLike<number>, at: ArrayLike<number>, field: ArrayLike<Revised>, old: ArrayLike<number | null>): FactRevisions {
+export function revisionsOf(
+  row: ArrayLike<number>,
+  at: ArrayLike<number>,
+  field: ArrayLike<Revised>,
+  old: ArrayLike<number | null>,
+  repTeam: Map<number, number> = new Map(),
+): FactRevisions {
   let lastAt = -Infinity;
   for (let j = 0; j < at.length; j++) if (at[j] > lastAt) lastAt = at[j];
-  return { n: row.length, row: Int32Array.from(row), at: Float64Array.from(at), field: Uint8Array.from(field), old: Float64Array.from(old, (v) => v ?? NaN), lastAt };
+  return { n: row.length, row: Int32Array.from(row), at: Float64Array.from(at), field: Uint8Array.from(field), old: Float64Array.from(old, (v) => v ?? NaN), lastAt, repTeam };
 }
 
 /**
- * The table as known at `asOf` (no later than the date it was loaded as of): amounts and expected close dates as
- * they stood then, the old value of each field's first change at or after asOf (a change exactly at asOf is not yet
- * known, as for stage moves). Existence, stages and closes are already as-of through the predicates below. A past
- * period forecast from today's amounts would see the outcome (an amount raised once the deal was won): every
- * backtest and track record reads its period through this. Copies the two columns only when something changed since.
+ * The table as known at `asOf` (no later than the date it was loaded as of): amounts, expected close dates, owners
+ * (with their teams) and forecast categories as they stood then, the old value of each field's first change at or
+ * after asOf (a change exactly at asOf is not yet known, as for stage moves). Existence, stages and closes are
+ * already as-of through the predicates below. A past period forecast from today's amounts would see the outcome (an
+ * amount raised once the deal was won), and one from today's owners would count a team's deals by who holds them
+ * now: every backtest and track record reads its period through this. Copies a column only when something in it
+ * changed since; one pass over the revisions.
  */
 export function factsAsOf(t: FactTable, asOf: number): FactTable {
   const r = t.revisions;
   if (!r || !(r.lastAt >= asOf)) return t;
   let amount: Float64Array | null = null;
   let expectedClose: Float64Array | null = null;
+  let rep: Int32Array | null = null;
+  let team: Int32Array | null = null;
+  let category: Uint8Array | null = null;
   let row = -1;
   let restored = 0; // bit per field already restored for `row`
   for (let j = 0; j < r.n; j++) {
@@ -120,10 +134,15 @@ export function factsAsOf(t: FactTable, asOf: number): FactTable {
     const bit = 1 << r.field[j];
     if (restored & bit) continue;
     restored |= bit;
-    if (r.field[j] === Revised.AMOUNT) (amount ??= t.amount.slice())[row] = r.old[j];
-    else (expectedClose ??= t.expectedClose.slice())[row] = r.old[j];
+    const old = r.old[j];
+    if (r.field[j] === Revised.AMOUNT) (amount ??= t.amount.slice())[row] = old;
+    else if (r.field[j] === Revised.EXPECTED_CLOSE) (expectedClose ??= t.expectedClose.slice())[row] = old;
+    else if (r.field[j] === Revised.OWNER) {
+      (rep ??= t.rep.slice())[row] = old || 0; // NaN: no owner then
+      (team ??= t.team.slice())[row] = r.repTeam.get(old) ?? 0;
+    } else (category ??= t.category.slice())[row] = old || 0;
   }
-  return { ...t, amount: amount ?? t.amount, expectedClose: expectedClose ?? t.expectedClose };
+  return { ...t, amount: amount ?? t.amount, expectedClose: expectedClose ?? t.expectedClose, rep: rep ?? t.rep, team: team ?? t.team, category: category ?? t.category };
 }
 
 export function buildFactTable(stages: OpenStage[], rows: DealFactRow[]): FactTable {

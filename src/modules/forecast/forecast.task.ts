@@ -21,7 +21,7 @@ export interface ForecastTask {
 
 /** A deal model (its win-probability function) cannot cross to a worker: with one, the caller runs this inline. */
 export function forecastTask({ facts, period, asOf, groupBy, scope, options }: ForecastTask, dealModel?: DealModelCandidate): ServedForecastResult {
-  return computeServedForecast(facts, period, asOf, groupFunction(facts, groupBy), scopeFilter(facts, scope), { ...options, dealModel });
+  return computeServedForecast(facts, period, asOf, groupFunction(facts, groupBy), scopeFilter(facts, scope), { ...options, dealModel, scope });
 }
 
 export interface BacktestTask {
@@ -32,7 +32,7 @@ export interface BacktestTask {
 }
 
 export function backtestTask({ facts, periods, scope, options }: BacktestTask): BacktestResult {
-  return runBacktest(facts, periods, options, scopeFilter(facts, scope));
+  return runBacktest(facts, periods, { ...options, scope }, scopeFilter(facts, scope));
 }
 
 /** The buffers of a FactTable, to move to a worker instead of copying them (the caller no longer reads them). */

@@ -88,14 +88,27 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   const advanced: number[][] = Array.from({ length: k }, () => []);
   const lostIn: number[][] = Array.from({ length: k }, () => []);
   const stillIn: number[][] = Array.from({ length: k }, () => []);
-  const inStage = (i: number, closed: boolean, isWon: number) => {
+  // the stages deal i entered before asOf (entry times and stage indexes, ascending by stage), read once per deal
+  const entered = new Float64Array(k);
+  const enteredStage = new Int32Array(k);
+  let m = 0;
+  const readEntries = (i: number) => {
+    m = 0;
     for (let s = 0; s < k; s++) {
       const e = t.entries[i * k + s];
       if (!(e < asOf)) continue;
+      entered[m] = e;
+      enteredStage[m++] = s;
+    }
+  };
+  const inStage = (i: number, closed: boolean, isWon: number) => {
+    for (let a = 0; a < m; a++) {
+      const e = entered[a];
+      const s = enteredStage[a];
       let next = Infinity;
-      for (let j = 0; j < k; j++) {
-        const x = t.entries[i * k + j];
-        if (j !== s && x > e && x < asOf && x < next) next = x;
+      for (let b = 0; b < m; b++) {
+        const x = entered[b];
+        if (b !== a && x > e && x < next) next = x;
       }
       if (next < Infinity) advanced[s].push((next - e) / DAY_MS);
       // unknown history: how and when it left its last recorded stage is not known, so it says nothing about it
@@ -104,6 +117,8 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
+  const dealReached = new Float64Array(k);
+  const dealWon = new Float64Array(k);
   let maxWonCycle = -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
@@ -113,23 +128,26 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
       if (t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
+      // the deal's stage counts once (at most one addition per stage), then into each of its segments
+      dealReached.fill(0);
+      dealWon.fill(0);
+      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
       for (const dim of dimensions) {
         const key = keyOf[dim](i);
         let c = counts[dim].get(key);
         if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
-        addStageCounts(t, i, asOf, cutoff, ap, c.reached, c.won);
+        for (let s = 0; s < k; s++) {
+          c.reached[s] += dealReached[s];
+          c.won[s] += dealWon[s];
+        }
       }
-      for (let s = 0; s < k; s++) {
-        const e = t.entries[i * k + s];
-        if (e < asOf) (isWon ? wonTimes : lostTimes)[s].push((t.closed[i] - e) / DAY_MS);
-      }
+      readEntries(i);
+      for (let a = 0; a < m; a++) (isWon ? wonTimes : lostTimes)[enteredStage[a]].push((t.closed[i] - entered[a]) / DAY_MS);
       inStage(i, true, isWon);
     } else if (isOpenAt(t, i, asOf)) {
       fromCreation[2].push((asOf - t.created[i]) / DAY_MS);
-      for (let s = 0; s < k; s++) {
-        const e = t.entries[i * k + s];
-        if (e < asOf) censored[s].push((asOf - e) / DAY_MS);
-      }
+      readEntries(i);
+      for (let a = 0; a < m; a++) censored[enteredStage[a]].push((asOf - entered[a]) / DAY_MS);
       inStage(i, false, 0);
     }
   }

@@ -58,37 +58,88 @@ export interface WinTiming {
   medianDays: number | null;
 }
 
-/** Timing of a future win for a deal a days into the stage; t1 <= t2 in days since it entered the stage. */
+/**
+ * Timing of a future win for a deal a days into the stage; t1 <= t2 in days since it entered the stage.
+ * Every grid read depends on a, t1 and t2 only through whole days (floor(a), ceil(t2), floor and ceil of t1 - 1/2
+ * and t2 - 1/2: those subtractions are exact in floating point), so the day-by-day sum is computed once per
+ * distinct set of them and kept with the grid (a forecast asks for the same few thousand sets for 10^5 deals).
+ */
 export function winTiming(st: StageTiming, a: number, t1: number, t2: number): WinTiming {
+  const sum = windowSum(st, a, t1, t2);
+  if (!sum) return { inWindow: 0, medianDays: null };
+  const nextMedian = nextWinMedian(st);
+  const medianDays = sum.advMedian == null || Number.isNaN(nextMedian) ? null : Math.max(a, sum.advMedian) + nextMedian;
+  return { inWindow: sum.eventual > 0 ? Math.max(0, Math.min(1, sum.window / sum.eventual)) : 0, medianDays };
+}
+
+interface WindowSum {
+  window: number;
+  eventual: number;
+  advMedian: number | null;
+}
+
+const sums = new WeakMap<StageTiming, Map<number, WindowSum | null>>();
+const medians = new WeakMap<StageTiming, number>();
+const KEY_RANGE = 4096;
+const inKeyRange = (x: number) => x >= 0 && x < KEY_RANGE;
+
+function windowSum(st: StageTiming, a: number, t1: number, t2: number): WindowSum | null {
   const start = Math.floor(a);
-  const remaining = st.advance[st.days] - at(st.advance, a);
-  if (!(remaining > 1e-12)) return { inWindow: 0, medianDays: null };
-  const eventual = remaining * st.nextWinTotal;
-  let window = 0;
-  let prev = at(st.advance, a);
-  let advMedian: number | null = null;
   const end = Math.min(st.days, Math.ceil(t2));
+  const f1 = Math.floor(t1 - 0.5);
+  const f2 = Math.floor(t2 - 0.5);
+  const c1 = Math.ceil(t1 - 0.5) - f1;
+  const c2 = Math.ceil(t2 - 0.5) - f2;
+  const e = end - start + 1;
+  const g1 = f1 - start + 1;
+  const g2 = f2 - start + 1;
+  if (!(inKeyRange(start) && inKeyRange(e) && inKeyRange(g1) && inKeyRange(g2))) return computeWindowSum(st, start, end, f1, f1 + c1, f2, f2 + c2);
+  const key = ((start * KEY_RANGE + e) * KEY_RANGE + g1) * KEY_RANGE * 4 + g2 * 4 + c1 * 2 + c2;
+  let memo = sums.get(st);
+  if (!memo) sums.set(st, (memo = new Map()));
+  let sum = memo.get(key);
+  if (sum === undefined) memo.set(key, (sum = computeWindowSum(st, start, end, f1, f1 + c1, f2, f2 + c2)));
+  return sum;
+}
+
+/**
+ * sum over days u >= start of the advance on day u x P(win in [t1 - u - 1/2, t2 - u - 1/2) after the next stage), in
+ * whole days: nextWin at day floor(t - 1/2) - u while u < ceil(t - 1/2) (the offset is positive), else 0.
+ */
+function computeWindowSum(st: StageTiming, start: number, end: number, f1: number, ceil1: number, f2: number, ceil2: number): WindowSum | null {
+  const a0 = st.advance[Math.max(0, Math.min(st.days, start))];
+  const remaining = st.advance[st.days] - a0;
+  if (!(remaining > 1e-12)) return null;
+  const grid = st.nextWin;
+  const last = grid ? grid.length - 1 : 0;
+  let window = 0;
+  let prev = a0;
+  let advMedian: number | null = null;
   for (let u = start; u < st.days; u++) {
     const next = st.advance[u + 1];
     const dA = next - prev;
     prev = next;
-    if (advMedian == null && next - at(st.advance, a) >= remaining / 2) advMedian = u + 0.5;
+    if (advMedian == null && next - a0 >= remaining / 2) advMedian = u + 0.5;
     if (u >= end) {
       if (advMedian != null) break;
       continue;
     }
     if (dA <= 0) continue;
-    const mid = u + 0.5;
-    if (st.nextWin) window += dA * (gridValue(st.nextWin, t2 - mid) - gridValue(st.nextWin, t1 - mid));
-    else if (mid >= t1 && mid < t2) window += dA;
+    if (grid) window += dA * ((u < ceil2 ? grid[Math.min(last, f2 - u)] : 0) - (u < ceil1 ? grid[Math.min(last, f1 - u)] : 0));
+    else if (u >= ceil1 && u < ceil2) window += dA;
   }
-  let nextMedian = 0;
-  if (st.nextWin) {
-    nextMedian = NaN;
-    for (let d = 0; d <= st.days; d++) if (st.nextWin[d] >= st.nextWinTotal / 2) { nextMedian = d; break; }
-  }
-  const medianDays = advMedian == null || Number.isNaN(nextMedian) ? null : Math.max(a, advMedian) + nextMedian;
-  return { inWindow: eventual > 0 ? Math.max(0, Math.min(1, window / eventual)) : 0, medianDays };
+  return { window, eventual: remaining * st.nextWinTotal, advMedian };
 }
 
-const gridValue = (grid: Float64Array, x: number) => (x <= 0 ? 0 : at(grid, x));
+/** Days from entering the next stage to the median win (0 for the last stage; NaN when never reached). */
+function nextWinMedian(st: StageTiming): number {
+  let m = medians.get(st);
+  if (m !== undefined) return m;
+  m = 0;
+  if (st.nextWin) {
+    m = NaN;
+    for (let d = 0; d <= st.days; d++) if (st.nextWin[d] >= st.nextWinTotal / 2) { m = d; break; }
+  }
+  medians.set(st, m);
+  return m;
+}

@@ -14,7 +14,7 @@
  * (status POOLED). Every unknown deal counts in full toward the pooled rate of the stages it is known to have reached.
  * Pure: works on a FactTable.
  */
-import { quantileSorted } from 'simple-statistics';
+import { quickselect } from 'simple-statistics';
 import { type FactTable, Outcome, closedBefore, daysInStage, reachedMax } from './facts';
 
 /**
@@ -196,9 +196,37 @@ export function sizeBandBounds(t: FactTable, asOf: number): [number, number] {
   const buffer = new Float64Array(t.n);
   for (let i = 0; i < t.n; i++) if (closedBefore(t, i, asOf)) buffer[n++] = t.amount[i];
   if (!n) return [Infinity, Infinity];
-  const amounts = buffer.subarray(0, n).sort() as unknown as number[]; // typed: native numeric sort
-  return [quantileSorted(amounts, 1 / 3), quantileSorted(amounts, 2 / 3)];
+  const amounts = buffer.subarray(0, n);
+  return [sortedQuantile(amounts, 1 / 3), sortedQuantile(amounts, 2 / 3)];
 }
+
+/**
+ * quantileSorted(values sorted ascending, p) (simple-statistics, type 7) without sorting: the one or two order
+ * statistics it reads, by selection (linear time instead of n log n; `values` is reordered). NaN sorts last.
+ */
+export function sortedQuantile(values: Float64Array, p: number): number {
+  let m = 0; // non-NaN values first
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    values[i] = values[m];
+    values[m++] = v;
+  }
+  const idx = (values.length - 1) * p;
+  const lower = Math.floor(idx);
+  const upper = Math.ceil(idx);
+  // the j-th smallest among the first `end` values (the values before a selected one are all <= it)
+  const select = (j: number, end: number) => {
+    if (j >= m) return NaN;
+    if (end - 1 > 0) quickselect(values as unknown as number[], j, 0, end - 1);
+    return values[j];
+  };
+  const hi = select(upper, m);
+  if (lower === upper) return hi;
+  const lo = select(lower, Math.min(m, upper));
+  return lo + (idx - lower) * (hi - lo);
+}
+
 export const SIZE_BANDS = ['SMALL', 'MEDIUM', 'LARGE'] as const;
 export type SizeBandName = (typeof SIZE_BANDS)[number];
 export const sizeBandOf = (amount: number, bounds: [number, number]) => (amount < bounds[0] ? 0 : amount < bounds[1] ? 1 : 2);
@@ -216,27 +244,32 @@ export function reachedAt(t: FactTable, i: number, s: number): number {
  */
 export function maturityCutoffs(t: FactTable, asOf: number): Float64Array {
   const k = t.stages.length;
-  const times: number[][] = Array.from({ length: k }, () => []);
-  for (let i = 0; i < t.n; i++) {
-    if (!closedBefore(t, i, asOf)) continue;
-    for (let s = 0; s < k; s++) {
-      const e = t.entries[i * k + s];
-      if (!Number.isNaN(e)) times[s].push(t.closed[i] - e);
+  const count = new Float64Array(k);
+  const max = new Float64Array(k);
+  const each = (fn: (s: number, v: number) => void) => {
+    for (let i = 0; i < t.n; i++) {
+      if (!closedBefore(t, i, asOf)) continue;
+      for (let s = 0; s < k; s++) {
+        const e = t.entries[i * k + s];
+        if (!Number.isNaN(e)) fn(s, t.closed[i] - e);
+      }
     }
-  }
+  };
+  each((s, v) => {
+    count[s]++;
+    if (v > max[s]) max[s] = v;
+  });
   // 95th percentile by an hourly histogram (linear time; a few million durations per call in a backtest)
-  return Float64Array.from(times, (x) => {
-    if (!x.length) return asOf;
-    let max = 0;
-    for (const v of x) if (v > max) max = v;
-    const bins = new Float64Array(Math.ceil(max / 3_600_000) + 1);
-    for (const v of x) bins[Math.max(0, Math.floor(v / 3_600_000))]++;
-    const rank = Math.min(x.length - 1, Math.floor(0.95 * x.length));
+  const bins = Array.from(max, (m) => new Float64Array(Math.ceil(m / 3_600_000) + 1));
+  each((s, v) => bins[s][Math.max(0, Math.floor(v / 3_600_000))]++);
+  return Float64Array.from(bins, (h, s) => {
+    if (!count[s]) return asOf;
+    const rank = Math.min(count[s] - 1, Math.floor(0.95 * count[s]));
     let seen = 0;
-    for (let b = 0; b < bins.length; b++) {
-      seen += bins[b];
+    for (let b = 0; b < h.length; b++) {
+      seen += h[b];
       if (seen > rank) return asOf - (b + 1) * 3_600_000;
     }
-    return asOf - max;
+    return asOf - max[s];
   });
 }

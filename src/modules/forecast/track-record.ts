@@ -10,6 +10,7 @@ import { type ChoiceOptions, type ForecastMethod, type PastForecast, type Served
 import type { ThinSpot, WinProbabilityFn } from './model';
 import type { AccuracyMetrics } from './metrics';
 import { type Period, shiftPeriod } from '../../shared/period';
+import { type ForecastScope, scopeFilter } from './scope';
 
 /** The deal-win model as a candidate: its P(win) and the end of its training window (it is judged only after it). */
 export interface DealModelCandidate {
@@ -21,7 +22,15 @@ export interface DealModelCandidate {
 export interface ServeOptions extends ForecastOptions {
   choice?: ChoiceOptions;
   dealModel?: DealModelCandidate;
+  /**
+   * Who the forecast covers, when by owner: each past period then counts the deals its team or rep owned at that
+   * period's dates (the as-of view's owners), not the deals they own today. Absent: `include` as given.
+   */
+  scope?: ForecastScope;
 }
+
+/** The rows of an as-of view in scope: by the owners of the view when options.scope is set. */
+const inScope = (view: FactTable, include: (i: number) => boolean, options: ServeOptions) => (options.scope ? scopeFilter(view, options.scope) : include);
 
 const RUN_RATE_PERIODS = 3;
 
@@ -74,8 +83,9 @@ export function runRateForecast(
  * asked): forecast from the facts known then (amounts and close dates included, factsAsOf), judged against what
  * was won as the record stands in `t`.
  */
-export function pastForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean, options: ServeOptions, earliest: number, simulate = false): PastForecast {
+export function pastForecast(t: FactTable, period: Period, asOf: number, scoped: (i: number) => boolean, options: ServeOptions, earliest: number, simulate = false): PastForecast {
   const known = factsAsOf(t, asOf);
+  const include = inScope(known, scoped, options);
   const lean = { ...options, topDeals: 0, simulations: simulate ? options.simulations : 0 };
   const f = computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: undefined });
   const dm = options.dealModel;
@@ -84,7 +94,8 @@ export function pastForecast(t: FactTable, period: Period, asOf: number, include
     label: period.label,
     asOf,
     end: period.end,
-    actual: actualWon(t, period, include),
+    // won as the record stands, by whoever owned the deal when the period ended
+    actual: actualWon(t, period, options.scope ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
     pipeline: f.total.expected,
     runRate: runRateForecast(known, period, asOf, include, () => 0, earliest)?.total ?? null,
     dealModel: deal,
@@ -170,6 +181,11 @@ export function computeServedForecast(
   return { forecast, served, servedRecord: servedAccuracy(replay), total, groups, history, thin, warnings: thin.map((x) => x.message) };
 }
 
+function fixedWeightOf(t: FactTable, period: Period, include: (i: number) => boolean, options: ServeOptions): number {
+  const known = factsAsOf(t, period.start);
+  return fixedWeightForecast(known, period, period.start, inScope(known, include, options));
+}
+
 function groupValue(method: ForecastMethod, w: number | null, model: number, runRate: number | null): number {
   if (method === 'RUN_RATE') return runRate ?? model;
   if (method === 'BLEND' && w != null && runRate != null) return w * model + (1 - w) * runRate;
@@ -230,7 +246,7 @@ export function runBacktest(t: FactTable, periods: Period[], options: ServeOptio
       actual: point.actual,
       model: { expected: point.pipeline!, p10: point.simulatedP10!, p50: point.simulatedP50!, p90: point.simulatedP90! },
       runRate: point.runRate,
-      fixedWeight: fixedWeightForecast(factsAsOf(t, periods[j].start), periods[j], periods[j].start, include),
+      fixedWeight: fixedWeightOf(t, periods[j], include, options),
       blend: blendWeight == null || point.runRate == null ? null : blendWeight * point.pipeline! + (1 - blendWeight) * point.runRate,
       dealModel: point.dealModel,
       served,
