@@ -14,7 +14,7 @@ import { KpiBucket, KpiGroup, KpiPeriod, type KpiResult } from './kpi.types';
 import { assertKpisVisible, kpiScopeFor } from './kpi.resolver';
 import { computeKpis, toFilter, toPeriod } from './kpi.service';
 
-@ObjectType({ description: 'The values of one group (e.g. one rep) in every bucket, in the order of `buckets`.' })
+@ObjectType({ description: 'The values of one group (e.g. one rep) in every bucket, in the order of `buckets`.', simpleResolvers: true })
 export class KpiMatrixRow {
   @Field(() => [KpiGroup], { description: 'One entry per groupBy dimension, in request order.' }) groups!: KpiGroup[];
   @Field(() => [Float], { nullable: 'items', description: 'values[i] is the KPI in buckets[i]; null where it cannot be computed (see `kpi` rows for the reason).' })

@@ -93,25 +93,32 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
     // Shared by the tuple's rows in every bucket.
     groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: labelOf(fetched.labels, dimension, values[i]) })),
   }));
+  // One reader for every row (a wide answer has tens of thousands): it reads the measures of the row being built.
+  let rowPrefix = '';
+  let rowSuffix: Map<string, string> = new Map();
+  const read = (ref: string) => {
+    const m = byRef.get(ref);
+    if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
+    const found = m.rows.get(rowPrefix + rowSuffix.get(ref)!);
+    if (found === undefined) return m.ref.percentile ? null : 0;
+    return found;
+  };
   const rows: KpiRowData[] = [];
   for (const [bucketIndex, bucket] of plan.current.entries()) {
     const days = bucketDays(bucket);
     const cb = plan.comparison ? plan.comparison.buckets[bucketIndex] : null;
+    const cbDays = cb ? Math.max(bucketDays(cb), 1e-9) : 0;
     const outBucket = grain ? { key: bucket.key, start: bucket.start, end: bucket.end } : null;
     for (const { suffix, scopeKey, groups } of ordered) {
-      const lookup = (prefix: string) => (ref: string) => {
-        const m = byRef.get(ref);
-        if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
-        const found = m.rows.get(prefix + bucket.key + suffix.get(ref)!);
-        if (found === undefined) return m.ref.percentile ? null : 0;
-        return found;
-      };
+      rowSuffix = suffix;
+      rowPrefix = CURRENT + bucket.key;
       const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
-      const computed = def.compute(lookup(CURRENT), { days, revenueTarget });
+      const computed = def.compute(read, { days, revenueTarget });
       let comparison: Comparison | null = null;
       if (cb) {
         const cmpTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
-        const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
+        rowPrefix = PREVIOUS + bucket.key;
+        const previous = def.compute(read, { days: cbDays, revenueTarget: cmpTarget });
         comparison = compare(computed.value, previous.value);
       }
       const target = scopeKey && plan.withTargets ? targetValue(ownTargets, scopeKey, bucket, def.additive) : null;

@@ -128,15 +128,19 @@ export class KpiEngine {
   private async runAggregates(fact: FactDef, names: string[], dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]) {
     const { sql, params } = this.built(() => buildFactQuery(this.dialect, fact, names, dims, filter, kb));
     const rows = await this.query(sql, params);
-    const out = new Map<string, MeasureRows>(names.map((n) => [n, new Map()]));
+    // measureRowKey inlined: a wide answer has tens of thousands of rows, so no per-row arrays or closures.
+    const groupColumns = dims.map((_, i) => `g${i}`);
+    const columns = names.map((_, i) => `a${i}`);
+    const maps: MeasureRows[] = names.map(() => new Map());
     for (const row of rows) {
-      const key = measureRowKey(String(row.bk), groupValuesOf(row, dims));
-      names.forEach((name, i) => {
-        const v = row[`a${i}`];
-        out.get(name)!.set(key, v == null ? null : Number(v));
-      });
+      let key = String(row.bk);
+      for (const column of groupColumns) key += SEP + (row[column] == null ? NONE : String(row[column]));
+      for (let i = 0; i < columns.length; i++) {
+        const v = row[columns[i]];
+        maps[i].set(key, v == null ? null : Number(v));
+      }
     }
-    return out;
+    return new Map(names.map((name, i) => [name, maps[i]]));
   }
 
   private async runPercentile(ref: Ref, dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]): Promise<MeasureRows> {
