@@ -42,8 +42,11 @@ export function toMatrix(result: KpiResult): KpiMatrix {
   }
   const byGroup = new Map<string, KpiMatrixRow>();
   const rows: KpiMatrixRow[] = [];
+  // A tuple's rows share one groups array when fresh from the engine: its id is built once (per row otherwise).
+  const ids = new Map<KpiGroup[], string>();
   for (const row of result.rows) {
-    const id = row.groups.map((g) => g.key ?? '\u0000').join('\u0001');
+    let id = ids.get(row.groups);
+    if (id === undefined) ids.set(row.groups, (id = row.groups.map((g) => g.key ?? '\u0000').join('\u0001')));
     let line = byGroup.get(id);
     if (!line) {
       line = { groups: row.groups, values: new Array<number | null>(buckets.length).fill(null) };

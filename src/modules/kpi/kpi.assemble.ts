@@ -63,26 +63,46 @@ export function assemble(plan: KpiPlan, fetched: Fetched): KpiResultData[] {
   });
 }
 
+/** A measure row key cut into its bucket ("c:2026-07") and its group suffix (SEP + value, per dimension; '' without any). */
+function cutRowKey(key: string): [bucket: string, suffix: string] {
+  const cut = key.indexOf(SEP);
+  return cut < 0 ? [key, ''] : [key.slice(0, cut), key.slice(cut)];
+}
+
 /** Every group tuple seen in a measure split by all the request's dimensions (unordered: see compareTuples). */
 export function groupTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): Array<Array<string | null>> {
   const tuples = new Map<string, Array<string | null>>();
   for (const ref of kpi.refs) {
     if (ref.ignore.length) continue;
     for (const key of measures.get(ref.ref)!.keys()) {
-      const parts = key.split(SEP);
-      if (!parts[0].startsWith(CURRENT)) continue;
-      const values = parts.slice(1).map((p) => (p === NONE ? null : p));
-      tuples.set(values.map((v) => v ?? NONE).join(SEP), values);
+      if (!key.startsWith(CURRENT)) continue;
+      const [, suffix] = cutRowKey(key);
+      if (!tuples.has(suffix)) tuples.set(suffix, suffix ? suffix.slice(1).split(SEP).map((p) => (p === NONE ? null : p)) : []);
     }
   }
   if (plan.dims.length === 0) tuples.set('', []);
   return [...tuples.values()];
 }
 
+/**
+ * A measure's rows by bucket, then group suffix: a row's lookup then uses its bucket's and its tuple's strings,
+ * built once, instead of a key concatenated (and hashed) per row.
+ */
+function byBucket(rows: MeasureRows): Map<string, Map<string, number | null>> {
+  const out = new Map<string, Map<string, number | null>>();
+  for (const [key, value] of rows) {
+    const [bucket, suffix] = cutRowKey(key);
+    let inBucket = out.get(bucket);
+    if (!inBucket) out.set(bucket, (inBucket = new Map()));
+    inBucket.set(suffix, value);
+  }
+  return out;
+}
+
 function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched): KpiRowData[] {
   const { def, refs } = kpi;
   const { dims, period, grain } = plan;
-  const byRef = new Map(refs.map((ref) => [ref.ref, { ref, rows: measures.get(ref.ref)! }]));
+  const byRef = new Map(refs.map((ref) => [ref.ref, { ref, rows: byBucket(measures.get(ref.ref)!) }]));
   const revenueTargets = fetched.targets.get('revenue');
   const ownTargets = fetched.targets.get(def.key);
   // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
@@ -94,12 +114,12 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
     groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: labelOf(fetched.labels, dimension, values[i]) })),
   }));
   // One reader for every row (a wide answer has tens of thousands): it reads the measures of the row being built.
-  let rowPrefix = '';
+  let rowBucket = '';
   let rowSuffix: Map<string, string> = new Map();
   const read = (ref: string) => {
     const m = byRef.get(ref);
     if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
-    const found = m.rows.get(rowPrefix + rowSuffix.get(ref)!);
+    const found = m.rows.get(rowBucket)?.get(rowSuffix.get(ref)!);
     if (found === undefined) return m.ref.percentile ? null : 0;
     return found;
   };
@@ -109,15 +129,16 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
     const cb = plan.comparison ? plan.comparison.buckets[bucketIndex] : null;
     const cbDays = cb ? Math.max(bucketDays(cb), 1e-9) : 0;
     const outBucket = grain ? { key: bucket.key, start: bucket.start, end: bucket.end } : null;
+    const [currentKey, previousKey] = [CURRENT + bucket.key, PREVIOUS + bucket.key];
     for (const { suffix, scopeKey, groups } of ordered) {
       rowSuffix = suffix;
-      rowPrefix = CURRENT + bucket.key;
+      rowBucket = currentKey;
       const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
       const computed = def.compute(read, { days, revenueTarget });
       let comparison: Comparison | null = null;
       if (cb) {
         const cmpTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
-        rowPrefix = PREVIOUS + bucket.key;
+        rowBucket = previousKey;
         const previous = def.compute(read, { days: cbDays, revenueTarget: cmpTarget });
         comparison = compare(computed.value, previous.value);
       }
