@@ -56,15 +56,19 @@ export class KpiEngine {
       if (kpi.unsupported) continue;
       for (const ref of kpi.refs) if (!ref.percentile) this.want(ref);
     }
-    const targets = planned.targetKeys.length ? await this.loadTargets(planned) : new Map();
+    // Every statement starts before any is awaited: on PostgreSQL they run side by side on the pool.
+    const [targets, fetchedRows] = await Promise.all([
+      planned.targetKeys.length ? this.loadTargets(planned) : new Map(),
+      Promise.all(planned.kpis.map((kpi) => (kpi.unsupported ? null : Promise.all(kpi.refs.map((ref) => this.measure(ref, measureDims(planned, ref), planned.filter, planned.kb)))))),
+    ]);
     const measures: Fetched['measures'] = [];
     const labelIds = new Map<KpiDimension, Set<number>>();
-    for (const kpi of planned.kpis) {
-      if (kpi.unsupported) {
+    for (const [k, kpi] of planned.kpis.entries()) {
+      const rows = fetchedRows[k];
+      if (!rows) {
         measures.push(null);
         continue;
       }
-      const rows = await Promise.all(kpi.refs.map((ref) => this.measure(ref, measureDims(planned, ref), planned.filter, planned.kb)));
       const byRef = new Map(kpi.refs.map((ref, i) => [ref.ref, rows[i]]));
       measures.push(byRef);
       for (const values of groupTuples(planned, kpi, byRef)) {
