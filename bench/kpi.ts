@@ -149,7 +149,7 @@ async function benchOne(kind: Kind, requests: number, groupedRequests: number, w
       revenueByRepMonthRows: sample.kpi.rows.length,
       rawSqlMs: rawSql,
       execDashboardMs: execDashboard,
-      graphqlToSqlRatioP50: round((byRepMonth.p50 / rawSql.p50) * 100) / 100,
+      graphqlToSqlRatioP50: Math.round((byRepMonth.p50 / rawSql.p50) * 100) / 100,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       rssMb: { beforeRun: Math.round(rssBefore / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
     };
