@@ -2,7 +2,7 @@ import { type Dialect, dialectOf, tsLiteral } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
-import { assemble, type Fetched, groupTuples, type KpiResultData, LABELLED_DIMENSIONS, type MeasureRows, type TargetsByKpi } from './kpi.assemble';
+import { assemble, type Fetched, groupTuples, type KpiResultData, LABELLED_DIMENSIONS, type MatrixLine, matrixLines, type MeasureRows, type TargetsByKpi } from './kpi.assemble';
 import { KpiDimension } from './kpi.enums';
 import { FACTS, type FactDef, type FactId } from './kpi.facts';
 import { interpolatePercentile, type TargetWindow } from './kpi.math';
@@ -48,6 +48,12 @@ export class KpiEngine {
   async compute(request: KpiRequest): Promise<KpiResultData[]> {
     const planned = plan(request, this.scope);
     return assemble(planned, await this.fetch(planned));
+  }
+
+  /** One KPI as a matrix (kpiMatrix): the same plan and SQL as `compute`, the values assembled without row objects. */
+  async matrix(request: KpiRequest): Promise<{ planned: KpiPlan; lines: MatrixLine[] }> {
+    const planned = plan(request, this.scope);
+    return { planned, lines: matrixLines(planned, await this.fetch(planned)) };
   }
 
   /** Runs the SQL a plan needs: targets, then each KPI's measures, then the names of the groups found. */

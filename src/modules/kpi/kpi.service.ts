@@ -99,6 +99,13 @@ export async function computeKpis(em: Em, scope: KpiScope, keys: string[], args:
   return results.map(resultOut);
 }
 
+/** One KPI as a matrix: its buckets (none when no group has a value, as the rows would show) and each group's values. */
+export async function computeKpiMatrix(em: Em, scope: KpiScope, key: string, args: KpiArgs) {
+  const { planned, lines } = await new KpiEngine(em, scope).matrix({ keys: [key], ...args });
+  const buckets = lines.length ? planned.current.map(({ key: bucketKey, start, end }) => ({ key: bucketKey, start, end })) : [];
+  return { key, unit: planned.kpis[0].def.unit, period: periodOut(planned.period), buckets, rows: lines };
+}
+
 export async function dashboard(
   em: Em,
   scope: KpiScope,
