@@ -4,12 +4,13 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 /**
  * Queries run on graphql-jit: the operation is compiled once into a function that walks the result without
- * graphql-js's per-field info objects and promise checks (a wide KPI answer resolves ~370,000 fields). Mutations
- * keep graphql-js. Apollo still parses, validates and runs every plugin hook (limits, telemetry, answer cache,
- * error formatting); only execution changes. Apollo Server takes a custom executor through its `gateway` option.
+ * graphql-js's per-field info objects and promise checks (a wide KPI answer resolves ~370,000 fields). Mutations,
+ * and queries whose answer has an error, are answered by graphql-js. Apollo still parses, validates and runs every
+ * plugin hook (limits, telemetry, answer cache, error formatting); only execution changes. Apollo Server takes a
+ * custom executor through its `gateway` option.
  */
 
-/** Compiled operations per parsed document: Apollo's document store hands back the same document for the same text, and evicting it frees these. */
+/** Compiled operations per parsed document: Apollo's document store hands back the same document for the same text; evicting it frees these. */
 const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
 
 function compiledFor(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult {
@@ -30,9 +31,10 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
     const query = compiledFor(schema, document, name);
     if (!isCompiledQuery(query)) return reference();
     const result = await query.query(undefined, context, request.variables ?? {});
-    // Variables graphql-jit refused (nothing ran): graphql-jit does not fill an input object's defaulted fields
-    // from the schema (graphql-jit#142; `timeZone` of KpiPeriodInput), so graphql-js answers, with its own wording.
-    return 'data' in result ? result : reference();
+    // Any error and graphql-js answers instead, so error answers stay exactly graphql-js's: graphql-jit refuses
+    // variables whose input objects leave a defaulted field out (graphql-jit#142; `timeZone` of KpiPeriodInput), and
+    // some of its errors lose the original error that gives a database outage its SERVICE_UNAVAILABLE code.
+    return result.errors?.length ? reference() : result;
   };
 }
 

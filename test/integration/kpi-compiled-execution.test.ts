@@ -15,7 +15,8 @@ import { createSeededTestApp } from '../helpers/seeded-world';
  * Queries execute on graphql-jit (src/graphql/execution.ts). The reference is graphql-js's own `execute` over the
  * same schema and a fresh request context: for wide KPI answers (rows with comparisons and targets, the matrix,
  * the dashboard), relations through DataLoader, fragments, aliases, directives, introspection and errors, both
- * give the same data and the same errors (message, path, code), as the same caller.
+ * give the same data and the same errors (message, path, code), as the same caller. (An answer with an error is
+ * graphql-js's own: those cases check the routing.)
  */
 const TWO_YEARS = { from: '2024-10-01', to: '2026-10-01', timeZone: 'Europe/Paris' };
 const QUARTER = { from: '2026-07-01', to: '2026-10-01', timeZone: 'Europe/Paris' };
