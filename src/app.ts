@@ -17,6 +17,7 @@ import { graphqlHandler, httpErrorHandler, telemetryPlugin } from './graphql/htt
 import { queryLimitsPlugin } from './graphql/limits';
 import { createRateLimiter, type RateLimiter } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
+import { jitGateway } from './graphql/execution';
 import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions, type ScoringRuntime } from './modules/scoring/scoring.runtime';
 import { createLogger } from './shared/logger';
@@ -85,7 +86,8 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   let ipRateLimiter: RateLimiter | null = null;
 
   const server = new ApolloServer<Context>({
-    schema,
+    // Queries execute on graphql-jit (src/graphql/execution.ts), handed to Apollo as a gateway.
+    gateway: jitGateway(schema),
     formatError: createErrorFormatter(logger, exposeDetails, (error) => health.markDown(error)),
     includeStacktraceInErrorResponses: exposeDetails,
     introspection: config.introspection,

@@ -51,6 +51,17 @@ describe.each(DATABASES)('kpiMatrix on %s', (kind) => {
     }
   });
 
+  it('holds the same numbers as kpi rows for a KPI that reads the revenue target, and has no columns without any group', async () => {
+    const m = await matrix('pipelineCoverage', ['REP'], 'MONTH');
+    const res = await app.execute<{ kpi: { rows: Rows } }>(ROWS, { key: 'pipelineCoverage', period: Q1, groupBy: ['REP', 'MONTH'] });
+    expect(res.errors).toBeUndefined();
+    const fromRows = res.data!.kpi.rows.map((r) => [r.bucket.key, r.groups.map((g) => g.key).join('/'), r.value]).sort();
+    expect(fromRows.length).toBeGreaterThan(0);
+    expect(m.rows.flatMap((r) => m.buckets.map((b, i) => [b.key, r.groups.map((g) => g.key).join('/'), r.values[i]])).sort()).toEqual(fromRows);
+    const empty = await app.execute<{ kpiMatrix: Matrix }>(MATRIX, { key: 'revenue', period: { from: '2020-01-01', to: '2020-04-01', timeZone: 'UTC' }, groupBy: ['REP'], bucketBy: 'MONTH' });
+    expect(empty.data!.kpiMatrix).toMatchObject({ buckets: [], rows: [] });
+  });
+
   it('refuses a time grain among the row dimensions, and a bucket that is not one', async () => {
     const bad = await app.execute(MATRIX, { key: 'revenue', period: Q1, groupBy: ['MONTH'], bucketBy: 'MONTH' });
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'groupBy' } });

@@ -1,8 +1,9 @@
 /**
  * A wide group-by in a compact shape: one row per group (rep, team...) with one value per time bucket, instead of
  * one object per (group, bucket). Revenue by REP x MONTH over two years is 2,215 rows of 24 values here against
- * 53,160 row objects in `kpi`: the same numbers (the same engine answer, cached under the same key) at a fraction
- * of the execution and serialisation cost. Additive to the schema; `kpi` keeps its shape.
+ * 53,160 row objects in `kpi`: the same numbers (the same plan and SQL, the values assembled straight into the matrix,
+ * kpi.assemble.ts matrixLines) at a fraction of the assembly, execution and serialisation cost. Additive to the
+ * schema; `kpi` keeps its shape.
  */
 import { Arg, Ctx, Field, Float, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
@@ -10,11 +11,11 @@ import { KPI_TABLES, cachedAnswer } from '../../shared/answer-cache';
 import { BadInputError } from '../../shared/errors';
 import { KpiDimension, KpiUnit, isTimeDimension } from './kpi.enums';
 import { KpiFilterInput, KpiPeriodInput } from './kpi.inputs';
-import { KpiBucket, KpiGroup, KpiPeriod, type KpiResult } from './kpi.types';
+import { KpiBucket, KpiGroup, KpiPeriod } from './kpi.types';
 import { assertKpisVisible, kpiScopeFor } from './kpi.resolver';
-import { computeKpis, toFilter, toPeriod } from './kpi.service';
+import { computeKpiMatrix, toFilter, toPeriod } from './kpi.service';
 
-@ObjectType({ description: 'The values of one group (e.g. one rep) in every bucket, in the order of `buckets`.' })
+@ObjectType({ description: 'The values of one group (e.g. one rep) in every bucket, in the order of `buckets`.', simpleResolvers: true })
 export class KpiMatrixRow {
   @Field(() => [KpiGroup], { description: 'One entry per groupBy dimension, in request order.' }) groups!: KpiGroup[];
   @Field(() => [Float], { nullable: 'items', description: 'values[i] is the KPI in buckets[i]; null where it cannot be computed (see `kpi` rows for the reason).' })
@@ -28,32 +29,6 @@ export class KpiMatrix {
   @Field(() => KpiPeriod) period!: KpiPeriod;
   @Field(() => [KpiBucket], { description: 'The columns, oldest first.' }) buckets!: KpiBucket[];
   @Field(() => [KpiMatrixRow]) rows!: KpiMatrixRow[];
-}
-
-/** Engine rows (bucket by bucket, groups in display order) to a matrix. Pure. */
-export function toMatrix(result: KpiResult): KpiMatrix {
-  const columns = new Map<string, number>();
-  const buckets: KpiBucket[] = [];
-  for (const row of result.rows) {
-    if (row.bucket && !columns.has(row.bucket.key)) {
-      columns.set(row.bucket.key, buckets.length);
-      buckets.push(row.bucket);
-    }
-  }
-  const byGroup = new Map<string, KpiMatrixRow>();
-  const rows: KpiMatrixRow[] = [];
-  for (const row of result.rows) {
-    const id = row.groups.map((g) => g.key ?? '\u0000').join('\u0001');
-    let line = byGroup.get(id);
-    if (!line) {
-      line = { groups: row.groups, values: new Array<number | null>(buckets.length).fill(null) };
-      byGroup.set(id, line);
-      rows.push(line);
-    }
-    if (row.bucket) line.values[columns.get(row.bucket.key)!] = row.value ?? null;
-  }
-  const unit = result.rows[0]?.unit ?? result.definition.unit;
-  return { key: result.key, unit, period: result.period, buckets, rows };
 }
 
 @Resolver()
@@ -72,10 +47,9 @@ export class KpiMatrixResolver {
     assertKpisVisible(ctx, [key]);
     const scope = await kpiScopeFor(ctx, filter ?? {});
     const dims = [...groupBy, bucketBy];
-    // The same question as `kpi` with groupBy [...groupBy, bucketBy] and no targets: one cached answer serves both.
-    const [result] = await cachedAnswer(ctx, { name: 'kpis', args: { keys: [key], period, filter, groupBy: dims, withTargets: false }, scope, tables: KPI_TABLES }, () =>
-      computeKpis(ctx.em, scope, [key], { period: toPeriod(period), filter: toFilter(filter), groupBy: dims, withTargets: false }),
+    // The values of `kpi` with groupBy [...groupBy, bucketBy], assembled straight into the matrix (no row objects).
+    return cachedAnswer(ctx, { name: 'kpiMatrix', args: { key, period, filter, groupBy: dims }, scope, tables: KPI_TABLES }, () =>
+      computeKpiMatrix(ctx.em, scope, key, { period: toPeriod(period), filter: toFilter(filter), groupBy: dims, withTargets: false }),
     );
-    return toMatrix(result);
   }
 }

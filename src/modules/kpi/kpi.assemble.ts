@@ -63,59 +63,102 @@ export function assemble(plan: KpiPlan, fetched: Fetched): KpiResultData[] {
   });
 }
 
+/** A measure row key cut into its bucket ("c:2026-07") and its group suffix (SEP + value, per dimension; '' without any). */
+function cutRowKey(key: string): [bucket: string, suffix: string] {
+  const cut = key.indexOf(SEP);
+  return cut < 0 ? [key, ''] : [key.slice(0, cut), key.slice(cut)];
+}
+
 /** Every group tuple seen in a measure split by all the request's dimensions (unordered: see compareTuples). */
 export function groupTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): Array<Array<string | null>> {
   const tuples = new Map<string, Array<string | null>>();
   for (const ref of kpi.refs) {
     if (ref.ignore.length) continue;
     for (const key of measures.get(ref.ref)!.keys()) {
-      const parts = key.split(SEP);
-      if (!parts[0].startsWith(CURRENT)) continue;
-      const values = parts.slice(1).map((p) => (p === NONE ? null : p));
-      tuples.set(values.map((v) => v ?? NONE).join(SEP), values);
+      if (!key.startsWith(CURRENT)) continue;
+      const [, suffix] = cutRowKey(key);
+      if (!tuples.has(suffix)) tuples.set(suffix, suffix ? suffix.slice(1).split(SEP).map((p) => (p === NONE ? null : p)) : []);
     }
   }
   if (plan.dims.length === 0) tuples.set('', []);
   return [...tuples.values()];
 }
 
-function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched): KpiRowData[] {
-  const { def, refs } = kpi;
-  const { dims, period, grain } = plan;
-  const byRef = new Map(refs.map((ref) => [ref.ref, { ref, rows: measures.get(ref.ref)! }]));
-  const revenueTargets = fetched.targets.get('revenue');
-  const ownTargets = fetched.targets.get(def.key);
-  // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
-  const ordered = groupTuples(plan, kpi, measures).sort(compareTuples).map((values) => ({
+/**
+ * A measure's rows by bucket, then group suffix: a row's lookup then uses its bucket's and its tuple's strings,
+ * built once, instead of a key concatenated (and hashed) per row.
+ */
+function byBucket(rows: MeasureRows): Map<string, Map<string, number | null>> {
+  const out = new Map<string, Map<string, number | null>>();
+  for (const [key, value] of rows) {
+    const [bucket, suffix] = cutRowKey(key);
+    let inBucket = out.get(bucket);
+    if (!inBucket) out.set(bucket, (inBucket = new Map()));
+    inBucket.set(suffix, value);
+  }
+  return out;
+}
+
+/** A KPI's group tuples in display order, each with its measures' key suffixes, target scope and output groups. */
+function orderedTuples(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched) {
+  const { dims } = plan;
+  return groupTuples(plan, kpi, measures).sort(compareTuples).map((values) => ({
     // Each measure's key suffix for this tuple (its own dimensions only).
-    suffix: new Map(refs.map((ref) => [ref.ref, values.filter((_, i) => !ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')])),
+    suffix: new Map(kpi.refs.map((ref) => [ref.ref, values.filter((_, i) => !ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')])),
     scopeKey: plan.targetsApply ? targetScope(plan, values) : null,
     // Shared by the tuple's rows in every bucket.
     groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: labelOf(fetched.labels, dimension, values[i]) })),
   }));
+}
+
+/**
+ * One reader of a KPI's measures for every row (a wide answer has tens of thousands): point `at` to the row's
+ * bucket key and tuple suffixes, then hand `read` to the KPI's compute.
+ */
+function measureReader(kpi: PlannedKpi, measures: Map<string, MeasureRows>) {
+  const byRef = new Map(kpi.refs.map((ref) => [ref.ref, { ref, rows: byBucket(measures.get(ref.ref)!) }]));
+  const at = { bucket: '', suffix: new Map<string, string>() };
+  const read = (ref: string) => {
+    const m = byRef.get(ref);
+    if (!m) throw new Error(`KPI ${kpi.def.key} reads ${ref} without declaring it`);
+    const found = m.rows.get(at.bucket)?.get(at.suffix.get(ref)!);
+    if (found === undefined) return m.ref.percentile ? null : 0;
+    return found;
+  };
+  return { at, read };
+}
+
+const finiteOrNull = (value: number | null) => (value == null || Number.isFinite(value) ? value : null);
+
+function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched): KpiRowData[] {
+  const { def } = kpi;
+  const { period, grain } = plan;
+  const revenueTargets = fetched.targets.get('revenue');
+  const ownTargets = fetched.targets.get(def.key);
+  // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
+  const ordered = orderedTuples(plan, kpi, measures, fetched);
+  const { at, read } = measureReader(kpi, measures);
   const rows: KpiRowData[] = [];
   for (const [bucketIndex, bucket] of plan.current.entries()) {
     const days = bucketDays(bucket);
     const cb = plan.comparison ? plan.comparison.buckets[bucketIndex] : null;
+    const cbDays = cb ? Math.max(bucketDays(cb), 1e-9) : 0;
     const outBucket = grain ? { key: bucket.key, start: bucket.start, end: bucket.end } : null;
+    const [currentKey, previousKey] = [CURRENT + bucket.key, PREVIOUS + bucket.key];
     for (const { suffix, scopeKey, groups } of ordered) {
-      const lookup = (prefix: string) => (ref: string) => {
-        const m = byRef.get(ref);
-        if (!m) throw new Error(`KPI ${def.key} reads ${ref} without declaring it`);
-        const found = m.rows.get(prefix + bucket.key + suffix.get(ref)!);
-        if (found === undefined) return m.ref.percentile ? null : 0;
-        return found;
-      };
+      at.suffix = suffix;
+      at.bucket = currentKey;
       const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
-      const computed = def.compute(lookup(CURRENT), { days, revenueTarget });
+      const computed = def.compute(read, { days, revenueTarget });
       let comparison: Comparison | null = null;
       if (cb) {
         const cmpTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
-        const previous = def.compute(lookup(PREVIOUS), { days: Math.max(bucketDays(cb), 1e-9), revenueTarget: cmpTarget });
+        at.bucket = previousKey;
+        const previous = def.compute(read, { days: cbDays, revenueTarget: cmpTarget });
         comparison = compare(computed.value, previous.value);
       }
       const target = scopeKey && plan.withTargets ? targetValue(ownTargets, scopeKey, bucket, def.additive) : null;
-      const value = computed.value == null || Number.isFinite(computed.value) ? computed.value : null;
+      const value = finiteOrNull(computed.value);
       rows.push({
         kpiKey: def.key,
         groups,
@@ -132,6 +175,37 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
     }
   }
   return rows;
+}
+
+/** One group tuple's values, one per bucket of the plan. */
+export interface MatrixLine {
+  groups: RowGroup[];
+  values: Array<number | null>;
+}
+
+/**
+ * The values of a plan's one KPI as a matrix, tuples in display order: the `value` of each of kpiRows' rows,
+ * without building the rows (no comparison, targets or health: a matrix has none).
+ */
+export function matrixLines(plan: KpiPlan, fetched: Fetched): MatrixLine[] {
+  const [kpi] = plan.kpis;
+  const measures = fetched.measures[0];
+  if (plan.kpis.length !== 1 || kpi.unsupported || !measures) throw new Error('A matrix is one supported KPI');
+  const { def } = kpi;
+  const revenueTargets = fetched.targets.get('revenue');
+  const ordered = orderedTuples(plan, kpi, measures, fetched);
+  const { at, read } = measureReader(kpi, measures);
+  const lines = ordered.map(({ groups }): MatrixLine => ({ groups, values: new Array<number | null>(plan.current.length) }));
+  for (const [bucketIndex, bucket] of plan.current.entries()) {
+    const days = bucketDays(bucket);
+    at.bucket = CURRENT + bucket.key;
+    ordered.forEach(({ suffix, scopeKey }, i) => {
+      at.suffix = suffix;
+      const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
+      lines[i].values[bucketIndex] = finiteOrNull(def.compute(read, { days, revenueTarget }).value);
+    });
+  }
+  return lines;
 }
 
 /** Id dimensions whose rows carry a display name (fetch reads them from these tables). */

@@ -2,7 +2,7 @@ import { type Dialect, dialectOf, tsLiteral } from '../../db/dialect';
 import type { Em } from '../../db/orm';
 import { BadInputError } from '../../shared/errors';
 import { TargetScope } from '../../shared/enums';
-import { assemble, type Fetched, groupTuples, type KpiResultData, LABELLED_DIMENSIONS, type MeasureRows, type TargetsByKpi } from './kpi.assemble';
+import { assemble, type Fetched, groupTuples, type KpiResultData, LABELLED_DIMENSIONS, type MatrixLine, matrixLines, type MeasureRows, type TargetsByKpi } from './kpi.assemble';
 import { KpiDimension } from './kpi.enums';
 import { FACTS, type FactDef, type FactId } from './kpi.facts';
 import { interpolatePercentile, type TargetWindow } from './kpi.math';
@@ -50,21 +50,31 @@ export class KpiEngine {
     return assemble(planned, await this.fetch(planned));
   }
 
+  /** One KPI as a matrix (kpiMatrix): the same plan and SQL as `compute`, the values assembled without row objects. */
+  async matrix(request: KpiRequest): Promise<{ planned: KpiPlan; lines: MatrixLine[] }> {
+    const planned = plan(request, this.scope);
+    return { planned, lines: matrixLines(planned, await this.fetch(planned)) };
+  }
+
   /** Runs the SQL a plan needs: targets, then each KPI's measures, then the names of the groups found. */
   async fetch(planned: KpiPlan): Promise<Fetched> {
     for (const kpi of planned.kpis) {
       if (kpi.unsupported) continue;
       for (const ref of kpi.refs) if (!ref.percentile) this.want(ref);
     }
-    const targets = planned.targetKeys.length ? await this.loadTargets(planned) : new Map();
+    // Every statement starts before any is awaited: on PostgreSQL they run side by side on the pool.
+    const [targets, fetchedRows] = await Promise.all([
+      planned.targetKeys.length ? this.loadTargets(planned) : new Map(),
+      Promise.all(planned.kpis.map((kpi) => (kpi.unsupported ? null : Promise.all(kpi.refs.map((ref) => this.measure(ref, measureDims(planned, ref), planned.filter, planned.kb)))))),
+    ]);
     const measures: Fetched['measures'] = [];
     const labelIds = new Map<KpiDimension, Set<number>>();
-    for (const kpi of planned.kpis) {
-      if (kpi.unsupported) {
+    for (const [k, kpi] of planned.kpis.entries()) {
+      const rows = fetchedRows[k];
+      if (!rows) {
         measures.push(null);
         continue;
       }
-      const rows = await Promise.all(kpi.refs.map((ref) => this.measure(ref, measureDims(planned, ref), planned.filter, planned.kb)));
       const byRef = new Map(kpi.refs.map((ref, i) => [ref.ref, rows[i]]));
       measures.push(byRef);
       for (const values of groupTuples(planned, kpi, byRef)) {
@@ -128,15 +138,19 @@ export class KpiEngine {
   private async runAggregates(fact: FactDef, names: string[], dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]) {
     const { sql, params } = this.built(() => buildFactQuery(this.dialect, fact, names, dims, filter, kb));
     const rows = await this.query(sql, params);
-    const out = new Map<string, MeasureRows>(names.map((n) => [n, new Map()]));
+    // measureRowKey inlined: a wide answer has tens of thousands of rows, so no per-row arrays or closures.
+    const groupColumns = dims.map((_, i) => `g${i}`);
+    const columns = names.map((_, i) => `a${i}`);
+    const maps: MeasureRows[] = names.map(() => new Map());
     for (const row of rows) {
-      const key = measureRowKey(String(row.bk), groupValuesOf(row, dims));
-      names.forEach((name, i) => {
-        const v = row[`a${i}`];
-        out.get(name)!.set(key, v == null ? null : Number(v));
-      });
+      let key = String(row.bk);
+      for (const column of groupColumns) key += SEP + (row[column] == null ? NONE : String(row[column]));
+      for (let i = 0; i < columns.length; i++) {
+        const v = row[columns[i]];
+        maps[i].set(key, v == null ? null : Number(v));
+      }
     }
-    return out;
+    return new Map(names.map((name, i) => [name, maps[i]]));
   }
 
   private async runPercentile(ref: Ref, dims: KpiDimension[], filter: FilterValues, kb: SqlBucket[]): Promise<MeasureRows> {

@@ -35,6 +35,12 @@ export interface FactDef {
    */
   onlyWhen?: Record<string, string>;
   percentiles?: Record<string, PercentileDef>;
+  /**
+   * SQLite: the owner-first covering index to read when the rows are narrowed to some owners (a team, a rep, an
+   * access scope). Its planner otherwise picks the (status, closed_at) index and reads every owner's deals of the
+   * span: a team's quarter on the 1M world was 213,000 index rows read for 16,000 kept.
+   */
+  sqliteOwnerIndex?: string;
 }
 
 const cycleStart = 'coalesce(d.engaged_at, d.opened_at)';
@@ -59,6 +65,7 @@ export const FACTS = {
       closers: () => 'count(distinct d.owner_id)',
     },
     onlyWhen: { won: `d.status = ${WON}`, wonAmount: `d.status = ${WON}`, lost: `d.status = ${LOST}` },
+    sqliteOwnerIndex: 'deals_kpi_owner_closed_index',
     percentiles: {
       cycleMedian: { expr: (d) => days(d, cycleStart, 'd.closed_at'), where: () => wonCycle, p: [1, 2] },
     },

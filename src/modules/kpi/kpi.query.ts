@@ -95,7 +95,9 @@ function parts(d: Dialect, fact: FactDef, dims: KpiDimension[], filter: FilterVa
     bind();
   }
   const joins = fact.source.joins.filter(([name]) => neededJoins.has(name)).map(([, sql]) => sql);
-  const from = [`${fact.source.from}`, `join kb on ${fact.inBucket(d)}`, ...joins, fact.extraJoins?.(d) ?? ''].filter(Boolean).join(' ');
+  const byOwner = [KpiDimension.REP, KpiDimension.TEAM, KpiDimension.REGION].some((dim) => filter[dim]);
+  const source = d === 'sqlite' && fact.sqliteOwnerIndex && byOwner ? `${fact.source.from} indexed by ${fact.sqliteOwnerIndex}` : fact.source.from;
+  const from = [source, `join kb on ${fact.inBucket(d)}`, ...joins, fact.extraJoins?.(d) ?? ''].filter(Boolean).join(' ');
   return {
     cte: bucketCte(d, kb),
     from,

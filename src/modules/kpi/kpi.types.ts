@@ -87,28 +87,28 @@ export class KpiPeriod {
   @Field(() => Date, { description: 'The moment the figures are computed as of (pace, open pipeline).' }) asOf!: Date;
 }
 
-@ObjectType({ description: 'The value of one grouping dimension for a row.' })
+@ObjectType({ description: 'The value of one grouping dimension for a row.', simpleResolvers: true })
 export class KpiGroup {
   @Field(() => KpiDimension) dimension!: KpiDimension;
   @Field(() => String, { nullable: true, description: 'Id or value (rep id, region name...); null for rows without one.' }) key?: string | null;
   @Field(() => String, { nullable: true, description: 'Display name (rep name, stage name...); "(none)" when key is null.' }) label?: string | null;
 }
 
-@ObjectType({ description: 'A time bucket of a row grouped by DAY, WEEK, MONTH, QUARTER or YEAR.' })
+@ObjectType({ description: 'A time bucket of a row grouped by DAY, WEEK, MONTH, QUARTER or YEAR.', simpleResolvers: true })
 export class KpiBucket {
   @Field({ description: '"2026-07-06" (day, week = its Monday), "2026-07", "2026-Q3", "2026".' }) key!: string;
   @Field(() => Date, { description: 'Inclusive start (clipped to the period).' }) start!: Date;
   @Field(() => Date, { description: 'Exclusive end (clipped to the period).' }) end!: Date;
 }
 
-@ObjectType({ description: 'The same KPI over the comparison period.' })
+@ObjectType({ description: 'The same KPI over the comparison period.', simpleResolvers: true })
 export class KpiComparison {
   @Field(() => Float, { nullable: true }) value?: number | null;
   @Field(() => Float, { nullable: true, description: 'value now − value then.' }) delta?: number | null;
   @Field(() => Float, { nullable: true, description: 'delta / |value then|; null when value then is 0 or null.' }) pctChange?: number | null;
 }
 
-@ObjectType({ description: 'Progress against the objective of the row’s rep, team or company.' })
+@ObjectType({ description: 'Progress against the objective of the row’s rep, team or company.', simpleResolvers: true })
 export class KpiTargetProgress {
   @Field(() => Float, { description: 'Target over the row’s period (prorated for additive KPIs).' }) value!: number;
   @Field(() => Float, { nullable: true, description: 'value / target (target / value when lower is better).' }) attainment?: number | null;
@@ -117,7 +117,8 @@ export class KpiTargetProgress {
   @Field(() => TargetStatus, { nullable: true, description: 'None before the period starts.' }) status?: TargetStatus | null;
 }
 
-@ObjectType({ description: 'One value of a KPI: for the whole slice, or one group / time bucket of it.' })
+/** Plain properties resolve without type-graphql's per-field wrapper (a wide answer has tens of thousands of rows); `target` keeps its middleware. */
+@ObjectType({ description: 'One value of a KPI: for the whole slice, or one group / time bucket of it.', simpleResolvers: true })
 export class KpiRow {
   @Field() kpiKey!: string;
   @Field(() => [KpiGroup], { description: 'One entry per non-time groupBy dimension, in request order.' }) groups!: KpiGroup[];
@@ -128,7 +129,7 @@ export class KpiRow {
   @Field(() => KpiUnit) unit!: KpiUnit;
   @Field(() => String, { nullable: true, description: 'Why value is null (e.g. "no deal was closed in the period").' }) reason?: string | null;
   @Field(() => KpiComparison, { nullable: true, description: 'Present when compareTo was given.' }) comparison?: KpiComparison | null;
-  @Field(() => KpiTargetProgress, { nullable: true, description: 'Present when a target exists for the row’s scope and period (quota data: null below MANAGER).' })
+  @Field(() => KpiTargetProgress, { nullable: true, simple: false, description: 'Present when a target exists for the row’s scope and period (quota data: null below MANAGER).' })
   @Financial()
   target?: KpiTargetProgress | null;
   @Field(() => KpiHealth, { nullable: true, description: 'Health against the catalogue benchmark; null when there is none.' }) health?: KpiHealth | null;
