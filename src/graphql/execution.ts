@@ -10,32 +10,57 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
  * custom executor through its `gateway` option.
  */
 
-/** Compiled operations per parsed document: Apollo's document store hands back the same document for the same text; evicting it frees these. */
-const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
-
-function compiledFor(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult {
-  let byName = compiled.get(document);
-  if (!byName) compiled.set(document, (byName = new Map()));
-  const key = operationName ?? '';
-  let found = byName.get(key);
-  if (!found) byName.set(key, (found = compileQuery(schema, document, operationName)));
-  return found;
+export interface JitOptions {
+  /**
+   * Runs of a document on graphql-js before it is compiled. Compiling costs more than running an operation once,
+   * so by default a document is compiled on its second execution: the operations clients repeat (an app's, a
+   * dashboard's) run compiled, while a one-off query, or a stream of unique documents sent to waste CPU, only ever
+   * pays graphql-js.
+   */
+  compileAfterRuns?: number;
 }
 
-export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
-  return async ({ document, request, context }) => {
+interface DocumentState {
+  runs: number;
+  byName: Map<string, CompiledQuery | ExecutionResult>;
+}
+
+export interface JitExecutor extends GatewayExecutor {
+  /** Whether this document's operation `name` has been compiled (tests and benchmarks). */
+  isCompiled(document: DocumentNode, name?: string): boolean;
+}
+
+export function jitExecutor(schema: GraphQLSchema, { compileAfterRuns = 1 }: JitOptions = {}): JitExecutor {
+  // Keyed by the parsed document: Apollo's document store hands back the same document for the same text, and
+  // evicting it frees these.
+  const documents = new WeakMap<DocumentNode, DocumentState>();
+  const compiledFor = (document: DocumentNode, name: string | undefined): CompiledQuery | ExecutionResult | null => {
+    let state = documents.get(document);
+    if (!state) documents.set(document, (state = { runs: 0, byName: new Map() }));
+    if (state.runs++ < compileAfterRuns) return null;
+    let found = state.byName.get(name ?? '');
+    if (!found) state.byName.set(name ?? '', (found = compileQuery(schema, document, name)));
+    return found;
+  };
+  const executor = async ({ document, request, context }: Parameters<GatewayExecutor>[0]) => {
     // The name the client asked for (the context's operationName is the one Apollo resolved: none for an unknown name).
     const name = request.operationName ?? undefined;
     const reference = () => execute({ schema, document, operationName: name, variableValues: request.variables, contextValue: context });
     if (getOperationAST(document, name)?.operation !== 'query') return reference();
-    const query = compiledFor(schema, document, name);
-    if (!isCompiledQuery(query)) return reference();
+    const query = compiledFor(document, name);
+    if (!query || !isCompiledQuery(query)) return reference();
     const result = await query.query(undefined, context, request.variables ?? {});
     // Any error and graphql-js answers instead, so error answers stay exactly graphql-js's: graphql-jit refuses
     // variables whose input objects leave a defaulted field out (graphql-jit#142; `timeZone` of KpiPeriodInput), and
     // some of its errors lose the original error that gives a database outage its SERVICE_UNAVAILABLE code.
     return result.errors?.length ? reference() : result;
   };
+  return Object.assign(executor, {
+    isCompiled: (document: DocumentNode, name?: string) => {
+      const found = documents.get(document)?.byName.get(name ?? '');
+      return found !== undefined && isCompiledQuery(found);
+    },
+  }) as JitExecutor;
 }
 
 /** Apollo Server's `gateway` option serving one fixed schema with the executor above (no federation involved). */

@@ -83,7 +83,7 @@ describe.each(DATABASES)('compiled execution on %s', (kind) => {
     const contextValue = createContext(app.orm.em as Em, app.config, app.logger, app.scoring, randomUUID(), identity);
     if (!compiled) return visible(await execute({ schema: app.schema, document, operationName, variableValues: variables, contextValue }));
     const request = { document, request: { query, variables, operationName }, context: contextValue } as unknown as GatewayGraphQLRequestContext;
-    return visible(await jitExecutor(app.schema)(request));
+    return visible(await jitExecutor(app.schema, { compileAfterRuns: 0 })(request));
   };
 
   // Rows as objects: jest hands a test with more parameters than its row has a `done` callback.
@@ -92,6 +92,24 @@ describe.each(DATABASES)('compiled execution on %s', (kind) => {
       const reference = await run(false, query, variables, identity, operationName);
       expect(await run(true, query, variables, identity, operationName)).toEqual(reference);
     }
+  });
+
+  it('compiles a document on its second run only (a stream of one-off documents never pays compilation), never a mutation', async () => {
+    const executor = jitExecutor(app.schema);
+    const context = createContext(app.orm.em as Em, app.config, app.logger, app.scoring, randomUUID(), callers.exec);
+    const send = (query: string) => {
+      const document = parse(query);
+      return { document, answer: () => executor({ document, request: { query }, context } as unknown as GatewayGraphQLRequestContext) };
+    };
+    const reps = send('{ reps(first: 3) { edges { node { id name } } } }');
+    const first = await reps.answer();
+    expect(executor.isCompiled(reps.document)).toBe(false);
+    expect(await reps.answer()).toEqual(first);
+    expect(executor.isCompiled(reps.document)).toBe(true);
+    const mutation = send('mutation { logout }');
+    await mutation.answer().catch(() => undefined);
+    await mutation.answer().catch(() => undefined);
+    expect(executor.isCompiled(mutation.document)).toBe(false);
   });
 
   it('has no nullable input field with a default (graphql-jit leaves those unset; a missing non-null one sends the request to graphql-js)', () => {
