@@ -20,6 +20,7 @@ import {
   sizeBandBounds,
   sizeBandOf,
 } from './stage-weights';
+import type { ClosedPart } from './closed-walk';
 import { type ThinSpot, meanWonAmounts, thinWeights, zeroAmountSignal } from './data-quality';
 
 export { type ThinKind, type ThinSpot, pipelineAmount } from './data-quality';
@@ -67,10 +68,15 @@ export interface HistoryModel {
 /** The seam for the deal-win model (scoring issue): return P(win) for an open deal, or null to use the stage model. */
 export type WinProbabilityFn = (dealId: number, t: FactTable, i: number) => number | null;
 
-export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): HistoryModel {
+/**
+ * `part` (closed-walk.ts, same deals and asOf): the closed deals' durations already counted, so that a track record's
+ * models share one pass over them; the model is the same bit for bit.
+ */
+export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOptions = DEFAULT_WEIGHT_OPTIONS, part?: ClosedPart): HistoryModel {
+  if (part && part.asOf !== asOf) throw new Error('buildHistoryModel: the closed part is of another date');
   const k = t.stages.length;
-  const cutoff = maturityCutoffs(t, asOf);
-  const ap = buildApportioner(t, asOf, options.minSample);
+  const cutoff = maturityCutoffs(t, asOf, part);
+  const ap = buildApportioner(t, asOf, options.minSample, part);
   const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff, ap);
   const bandBounds = sizeBandBounds(t, asOf);
   const amounts = zeroAmountSignal(t, asOf);
@@ -119,15 +125,17 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   };
   const dealReached = new Float64Array(k);
   const dealWon = new Float64Array(k);
-  let maxWonCycle = -Infinity;
+  let maxWonCycle = part ? part.maxWonCycle : -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;
       const isWon = t.outcome[i] === Outcome.WON ? 1 : 0;
-      if (t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
-      if (isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
+      // its durations, creation-to-close time and win cycle are in `part`; the segment counts depend on this date
+      const counted = part != null && part.regular[i] === 1;
+      if (!counted && t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
+      if (!counted && isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
       // the deal's stage counts once (at most one addition per stage), then into each of its segments
       dealReached.fill(0);
       dealWon.fill(0);
@@ -141,6 +149,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
           c.won[s] += dealWon[s];
         }
       }
+      if (counted) continue;
       readEntries(i);
       for (let a = 0; a < m; a++) (isWon ? wonTimes : lostTimes)[enteredStage[a]].push((t.closed[i] - entered[a]) / DAY_MS);
       inStage(i, true, isWon);
@@ -192,8 +201,8 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       message: `${amounts.zeroLost} of ${amounts.lost} lost deals carry amount 0 (won: ${amounts.zeroWon} of ${amounts.won}): the amount says how a deal ended, not its size, so size bands do not adjust win rates.`,
     });
   }
-  const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s]));
-  const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s]));
+  const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s], part?.wonFromEntry[s], part?.lostFromEntry[s]));
+  const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s], part?.advanced[s], part?.lostIn[s]));
   const horizon = Math.min(3660, Math.ceil(Math.max(1, ...curves.map((c) => c.maxTime), ...stageCurves.map((c) => c.maxTime))) + 1);
   return {
     asOf,
@@ -203,7 +212,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     curves,
     stageCurves,
     timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
-    creationCurve: closeCurve(fromCreation[0], fromCreation[1], fromCreation[2]),
+    creationCurve: closeCurve(fromCreation[0], fromCreation[1], fromCreation[2], part?.wonFromCreation, part?.lostFromCreation),
     stageless,
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,

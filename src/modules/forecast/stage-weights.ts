@@ -16,6 +16,7 @@
  */
 import { quickselect } from 'simple-statistics';
 import { type FactTable, Outcome, closedBefore, daysInStage, reachedMax } from './facts';
+import type { ClosedPart } from './closed-walk';
 
 /**
  * OK: enough closed deals reached the stage; SHRUNK: a small sample leaning on the stage below (or, for a segment,
@@ -67,12 +68,16 @@ export interface Apportioner {
   unknown: number;
 }
 
-export function buildApportioner(t: FactTable, asOf: number, minSample: number): Apportioner {
+export function buildApportioner(t: FactTable, asOf: number, minSample: number, part?: ClosedPart): Apportioner {
   const k = t.stages.length;
-  const reached = [new Float64Array(k), new Float64Array(k)];
-  let unknown = 0;
-  for (let i = 0; i < t.n; i++) {
+  // with the walk's counts, only the deals it could not count for every date are read here
+  const reached = part ? [part.reached[0].slice(), part.reached[1].slice()] : [new Float64Array(k), new Float64Array(k)];
+  let unknown = part ? part.unknown : 0;
+  const rows = part ? part.irregular : null;
+  for (let j = 0; j < (rows ? rows.length : t.n); j++) {
+    const i = rows ? rows[j] : j;
     if (!closedBefore(t, i, asOf)) continue;
+    if (rows && !t.historyKnown[i]) continue; // already in part.unknown
     if (!t.historyKnown[i]) {
       unknown++;
       continue;
@@ -242,8 +247,9 @@ export function reachedAt(t: FactTable, i: number, s: number): number {
  * among recent deals, those already closed are mostly quick losses, so counting them would bias the weight down
  * (wins take longer). The cut-off per stage is asOf minus the 95th percentile of observed stage-to-close times.
  */
-export function maturityCutoffs(t: FactTable, asOf: number): Float64Array {
+export function maturityCutoffs(t: FactTable, asOf: number, part?: ClosedPart): Float64Array {
   const k = t.stages.length;
+  if (part) return cutoffsFromCounts(asOf, part.maturity.count, part.maturity.max, part.maturity.bins);
   const count = new Float64Array(k);
   const max = new Float64Array(k);
   const each = (fn: (s: number, v: number) => void) => {
@@ -262,6 +268,11 @@ export function maturityCutoffs(t: FactTable, asOf: number): Float64Array {
   // 95th percentile by an hourly histogram (linear time; a few million durations per call in a backtest)
   const bins = Array.from(max, (m) => new Float64Array(Math.ceil(m / 3_600_000) + 1));
   each((s, v) => bins[s][Math.max(0, Math.floor(v / 3_600_000))]++);
+  return cutoffsFromCounts(asOf, count, max, bins);
+}
+
+/** The cut-offs from per-stage counts of close - entry by hour (longer `bins` end in empty hours, which change nothing). */
+function cutoffsFromCounts(asOf: number, count: Float64Array, max: Float64Array, bins: ArrayLike<number>[]): Float64Array {
   return Float64Array.from(bins, (h, s) => {
     if (!count[s]) return asOf;
     const rank = Math.min(count[s] - 1, Math.floor(0.95 * count[s]));

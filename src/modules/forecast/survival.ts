@@ -3,6 +3,7 @@
  * as-of date), plus the conditional probabilities the forecast needs. Pure: plain numbers in, numbers out.
  * Times are in any unit (the forecast uses days).
  */
+import type { HourCounts } from './closed-walk';
 
 export interface SurvivalCurve {
   /** Distinct event times, ascending. */
@@ -33,8 +34,10 @@ export function kaplanMeier(eventTimes: ArrayLike<number>, censoredTimes: ArrayL
 /** Times are binned to the hour: linear-time counting instead of sorting millions of durations. */
 const BINS_PER_DAY = 24;
 
-function histogram(xs: ArrayLike<number>, bins: number): Float64Array {
+function histogram(xs: ArrayLike<number>, bins: number, base?: HourCounts): Float64Array {
   const h = new Float64Array(bins);
+  // a base's counts lie at or below its maxTime <= the curve's: its bins beyond `bins` are empty
+  if (base) h.set(base.bins.length > bins ? base.bins.subarray(0, bins) : base.bins);
   for (let i = 0; i < xs.length; i++) h[Math.max(0, Math.round(xs[i] * BINS_PER_DAY))]++;
   return h;
 }
@@ -42,16 +45,23 @@ function histogram(xs: ArrayLike<number>, bins: number): Float64Array {
 /**
  * Kaplan–Meier of time to close (won or lost) plus the cumulative incidence of winning (Aalen–Johansen):
  * CIF_won(t) = sum over event times t_j <= t of S(t_j-) x wins(t_j) / at risk(t_j). Times in days, binned to
- * the hour; at a tie, events come before censorings.
+ * the hour; at a tie, events come before censorings. `wonBase` / `lostBase`: times already counted by hour (closed-walk.ts),
+ * added to the lists' (the same curve as from one list holding both).
  */
-export function closeCurve(wonTimes: ArrayLike<number>, lostTimes: ArrayLike<number>, censoredTimes: ArrayLike<number>): SurvivalCurve {
-  let maxTime = 0;
+export function closeCurve(
+  wonTimes: ArrayLike<number>,
+  lostTimes: ArrayLike<number>,
+  censoredTimes: ArrayLike<number>,
+  wonBase?: HourCounts,
+  lostBase?: HourCounts,
+): SurvivalCurve {
+  let maxTime = Math.max(0, wonBase?.maxTime ?? 0, lostBase?.maxTime ?? 0);
   for (const xs of [wonTimes, lostTimes, censoredTimes]) for (let i = 0; i < xs.length; i++) if (xs[i] > maxTime) maxTime = xs[i];
   const bins = Math.round(maxTime * BINS_PER_DAY) + 1;
-  const won = histogram(wonTimes, bins);
-  const lost = histogram(lostTimes, bins);
+  const won = histogram(wonTimes, bins, wonBase);
+  const lost = histogram(lostTimes, bins, lostBase);
   const ce = histogram(censoredTimes, bins);
-  const events = wonTimes.length + lostTimes.length;
+  const events = wonTimes.length + lostTimes.length + (wonBase?.count ?? 0) + (lostBase?.count ?? 0);
   const total = events + censoredTimes.length;
   const times: number[] = [];
   const survival: number[] = [];

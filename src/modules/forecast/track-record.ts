@@ -7,7 +7,9 @@
 import { type FactTable, Outcome, factsAsOf } from './facts';
 import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWon, computeForecast, fixedWeightForecast } from './engine';
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
-import type { ThinSpot, WinProbabilityFn } from './model';
+import { type ThinSpot, type WinProbabilityFn, buildHistoryModel } from './model';
+import { type ClosedPart, type ClosedWalk, closedWalk } from './closed-walk';
+import { DEFAULT_WEIGHT_OPTIONS } from './stage-weights';
 import type { AccuracyMetrics } from './metrics';
 import { type Period, shiftPeriod } from '../../shared/period';
 import { type ForecastScope, scopeFilter } from './scope';
@@ -83,13 +85,24 @@ export function runRateForecast(
  * asked): forecast from the facts known then (amounts and close dates included, factsAsOf), judged against what
  * was won as the record stands in `t`.
  */
-export function pastForecast(t: FactTable, period: Period, asOf: number, scoped: (i: number) => boolean, options: ServeOptions, earliest: number, simulate = false): PastForecast {
+export function pastForecast(
+  t: FactTable,
+  period: Period,
+  asOf: number,
+  scoped: (i: number) => boolean,
+  options: ServeOptions,
+  earliest: number,
+  simulate = false,
+  closedPart?: ClosedPart,
+): PastForecast {
   const known = factsAsOf(t, asOf);
   const include = inScope(known, scoped, options);
   const lean = { ...options, topDeals: 0, simulations: simulate ? options.simulations : 0 };
-  const f = computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: undefined });
+  // one history model for both candidates (it does not depend on the P(win) seam)
+  const model = buildHistoryModel(known, asOf, options.weightOptions ?? DEFAULT_WEIGHT_OPTIONS, closedPart);
+  const f = computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: undefined }, model);
   const dm = options.dealModel;
-  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: dm.winFn, simulations: 0 }).total.expected : null;
+  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(known, period, asOf, () => 0, include, { ...lean, winFn: dm.winFn, simulations: 0 }, model).total.expected : null;
   return {
     label: period.label,
     asOf,
@@ -106,16 +119,32 @@ export function pastForecast(t: FactTable, period: Period, asOf: number, scoped:
 }
 
 /** The past periods of the same kind that judge the methods for `period` as of `asOf`, oldest first. */
-export function trackRecord(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean, options: ServeOptions, earliest = earliestCreated(t)): PastForecast[] {
+export function trackRecord(
+  t: FactTable,
+  period: Period,
+  asOf: number,
+  include: (i: number) => boolean,
+  options: ServeOptions,
+  earliest = earliestCreated(t),
+  walk?: ClosedWalk,
+): PastForecast[] {
+  const dates = trackRecordDates(period, asOf, options, earliest);
+  const at = walk ?? closedWalk(t, dates.map((d) => d.asOf));
+  // oldest first: the walk adds each period's newly closed deals to the last one's
+  return dates.map(({ p, asOf: d }) => pastForecast(t, p, d, include, options, earliest, false, at(d)));
+}
+
+/** The past periods of a track record and their as-of dates (same offset into the period), oldest first. */
+function trackRecordDates(period: Period, asOf: number, options: ServeOptions, earliest: number): Array<{ p: Period; asOf: number }> {
   const choice = options.choice ?? DEFAULT_CHOICE_OPTIONS;
   const wanted = choice.window + choice.minPeriods; // the oldest few only fit the blend weight of the next ones
   const offset = asOf - period.start;
-  const out: PastForecast[] = [];
+  const out: Array<{ p: Period; asOf: number }> = [];
   for (let k = 1; out.length < wanted && k <= 120; k++) {
     const p = shiftPeriod(period, k);
     if (p.start < earliest) break;
     if (p.end > asOf) continue;
-    out.push(pastForecast(t, p, Math.min(p.end, p.start + offset), include, options, earliest));
+    out.push({ p, asOf: Math.min(p.end, p.start + offset) });
   }
   return out.reverse();
 }
@@ -155,11 +184,14 @@ export function computeServedForecast(
 ): ServedForecastResult {
   const choice = options.choice ?? DEFAULT_CHOICE_OPTIONS;
   const earliest = earliestCreated(t);
-  const pipeline = computeForecast(t, period, asOf, groupOf, include, { ...options, winFn: undefined });
+  // the past periods' models and this one's from one walk over the closed deals
+  const walk = closedWalk(t, [...trackRecordDates(period, asOf, options, earliest).map((d) => d.asOf), asOf]);
+  const history = trackRecord(t, period, asOf, include, options, earliest, walk);
+  const model = buildHistoryModel(t, asOf, options.weightOptions ?? DEFAULT_WEIGHT_OPTIONS, walk(asOf));
+  const pipeline = computeForecast(t, period, asOf, groupOf, include, { ...options, winFn: undefined }, model);
   const dm = options.dealModel;
-  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(t, period, asOf, groupOf, include, { ...options, winFn: dm.winFn }) : null;
+  const deal = dm && asOf >= dm.trainedUntil ? computeForecast(t, period, asOf, groupOf, include, { ...options, winFn: dm.winFn }, model) : null;
   const rr = runRateForecast(t, period, asOf, include, groupOf, earliest);
-  const history = trackRecord(t, period, asOf, include, options, earliest);
   const served = serveForecast(
     history,
     { pipeline: pipeline.total.expected, runRate: rr?.total ?? null, dealModel: deal?.total.expected ?? null, simulatedP10: pipeline.total.p10, simulatedP90: pipeline.total.p90 },
@@ -231,13 +263,16 @@ export function runBacktest(t: FactTable, periods: Period[], options: ServeOptio
   if (!periods.length) return { rows: [], served: servedAccuracy([]) };
   const choice = options.choice ?? DEFAULT_CHOICE_OPTIONS;
   const earliest = earliestCreated(t);
-  const warmUp: PastForecast[] = [];
+  const warmUpPeriods: Period[] = [];
   for (let k = 1; k <= choice.window + choice.minPeriods; k++) {
     const p = shiftPeriod(periods[0], k);
     if (p.start < earliest) break;
-    warmUp.unshift(pastForecast(t, p, p.start, include, options, earliest));
+    warmUpPeriods.unshift(p);
   }
-  const points = periods.map((p) => pastForecast(t, p, p.start, include, options, earliest, true));
+  // oldest first, so that one walk over the closed deals serves every period's model
+  const at = closedWalk(t, [...warmUpPeriods, ...periods].map((p) => p.start));
+  const warmUp = warmUpPeriods.map((p) => pastForecast(t, p, p.start, include, options, earliest, false, at(p.start)));
+  const points = periods.map((p) => pastForecast(t, p, p.start, include, options, earliest, true, at(p.start)));
   const replay = replayServed([...warmUp, ...points], choice).slice(warmUp.length);
   const rows = replay.map(({ point, served }, j) => {
     const blendWeight = served.blendWeight;
