@@ -30,7 +30,10 @@ export interface BulkTable {
   versioned?: boolean;
 }
 
-export async function writeBatch<T extends BulkRow>(ctx: ImportContext, section: Section, spec: BulkTable, items: T[]): Promise<Array<Written<T>>> {
+/** `known`: the batch's rows already in the table (external_id, updated_at), when the caller has just read them. */
+export async function writeBatch<T extends BulkRow>(
+  ctx: ImportContext, section: Section, spec: BulkTable, items: T[], known?: Array<{ external_id: string; updated_at: unknown }>,
+): Promise<Array<Written<T>>> {
   const { db } = ctx;
   const stamp = ctx.runStamp.getTime();
   const keyed = new Map<string, T>();
@@ -46,10 +49,11 @@ export async function writeBatch<T extends BulkRow>(ctx: ImportContext, section:
   }
   const existing = new Set<string>();
   if (keyed.size) {
-    const found = await db.selectIn<{ external_id: string; updated_at: unknown }>(`select external_id, updated_at from "${spec.table}"`, 'external_id', [...keyed.keys()]);
+    const found = known ?? (await db.selectIn<{ external_id: string; updated_at: unknown }>(`select external_id, updated_at from "${spec.table}"`, 'external_id', [...keyed.keys()]));
     for (const r of found) {
+      const item = keyed.get(r.external_id);
+      if (!item) continue;
       if (db.millis(r.updated_at) === stamp) {
-        const item = keyed.get(r.external_id)!;
         section.reject(item.row, 'externalId', r.external_id, 'duplicate external id (an earlier row of this file has it): skipped');
         keyed.delete(r.external_id);
       } else existing.add(r.external_id);
