@@ -37,9 +37,10 @@ function tracked(ctx: ImportContext, r: TrackedRow): TrackedValues {
 }
 
 /** `writeBatch` for deals, recording what the batch changed in existing deals. */
-export async function writeDealBatch<T extends BulkRow>(ctx: ImportContext, section: Section, spec: BulkTable, items: T[]): Promise<Array<Written<T>>> {
+/** `fresh`: no deal had an external id when the section started (a first load): there is nothing to read before. */
+export async function writeDealBatch<T extends BulkRow>(ctx: ImportContext, section: Section, spec: BulkTable, items: T[], fresh = false): Promise<Array<Written<T>>> {
   const keys = items.map((i) => i.externalId).filter((k): k is string => !!k);
-  const before = keys.length ? await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'external_id', keys) : [];
+  const before = keys.length && !fresh ? await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'external_id', keys) : [];
   const written = await writeBatch(ctx, section, spec, items, before); // the same read tells writeBatch which exist
   if (!before.length) return written;
   const after = await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'id', before.map((r) => Number(r.id)));

@@ -76,6 +76,8 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
   const rowDates = ['createdAt', 'closedAt', ...stageDates.map((s) => s.field)].filter(mapped);
   const unmapped = new Map<string, number>();
   const large = section.source.size > ctx.bulkLoadBytes;
+  // A large first load skips the per-batch read of existing deals (the upsert itself tells duplicates apart).
+  const fresh = large && !(await db.query('select 1 as x from deals where external_id is not null limit 1')).length;
   await (large
     ? db.withIndexesRebuiltAfter(['deals', 'deal_stage_changes'], () => loadBatches(), ctx.runStamp)
     : loadBatches());
@@ -182,7 +184,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
       }
       if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
 
-      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
+      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items, fresh);
       const changes: SqlValue[][] = [];
       for (const { item, id } of written) {
         for (const step of item.steps) {

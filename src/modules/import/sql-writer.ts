@@ -111,13 +111,14 @@ export class SqlWriter {
   /**
    * Inserts rows (arrays in `columns` order) in as few statements as the parameter limit allows.
    * `upsertOn` turns duplicates of that unique column into updates of the other columns (except `keep`
-   * and created_at; plus `extraUpdate` SQL, e.g. a version bump); `returning` columns come back for every row written.
+   * and created_at; plus `extraUpdate` SQL, e.g. a version bump; only where `updateWhere` holds); `returning` columns
+   * come back for every row written.
    */
   async insert<T = Record<string, unknown>>(
     table: string,
     columns: string[],
     rows: SqlValue[][],
-    options: { upsertOn?: string; keep?: string[]; extraUpdate?: string[]; returning?: string[] } = {},
+    options: { upsertOn?: string; keep?: string[]; extraUpdate?: string[]; updateWhere?: string; returning?: string[] } = {},
   ): Promise<T[]> {
     if (!rows.length) return [];
     this.written.add(table);
@@ -128,6 +129,7 @@ export class SqlWriter {
       const keep = new Set([options.upsertOn, 'created_at', ...(options.keep ?? [])]);
       const sets = columns.filter((c) => !keep.has(c)).map((c) => `"${c}" = excluded."${c}"`);
       tail += ` on conflict ("${options.upsertOn}") do update set ${[...sets, ...(options.extraUpdate ?? [])].join(', ')}`;
+      if (options.updateWhere) tail += ` where ${options.updateWhere}`;
     }
     if (options.returning?.length) tail += ` returning ${options.returning.map((c) => `"${c}"`).join(', ')}`;
     if (this.pg) return this.insertUnnest<T>(table, columns, rows, head, tail);
