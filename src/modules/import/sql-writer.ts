@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { DatabaseKind } from '../../config';
-import { copyIn, copyText, type CopyClient, type CopyKind } from '../../db/pg-copy';
+import { copyIn, copyText, isoString, type CopyClient, type CopyKind } from '../../db/pg-copy';
 import { withPgBulkLoad } from './pg-bulk';
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -228,7 +228,7 @@ export function pgArrayLiteral(rows: SqlValue[][], c: number): string {
   for (let r = 0; r < rows.length; r++) {
     const v = rows[r][c];
     if (v === null || v === undefined) parts[r] = 'NULL';
-    else if (v instanceof Date) parts[r] = v.toISOString();
+    else if (v instanceof Date) parts[r] = isoString(v);
     else if (typeof v === 'boolean') parts[r] = v ? 't' : 'f';
     else if (typeof v === 'number') parts[r] = String(v);
     else parts[r] = quoteElement(v);
