@@ -6,7 +6,8 @@
  *
  *   npm run build && node dist/bench/import.js [deals=1000000]
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/import.js 1000000
- * BENCH_ONLY=sqlite or BENCH_ONLY=postgresql runs one of the two.
+ * BENCH_ONLY=sqlite or BENCH_ONLY=postgresql runs one of the two; BENCH_PROFILE=1 prints the PostgreSQL statements
+ * the import sent (count and total wait per kind).
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -84,8 +85,41 @@ function generate(deals: number): void {
   fs.writeFileSync(marker, '');
 }
 
+/**
+ * BENCH_PROFILE=1: counts the statements the import sends through node-postgres and the time each kind waits for
+ * (by its first words), printed to stderr: what the import waits for, and how many round trips it makes.
+ */
+function profilePgStatements(): () => string {
+  const { Client } = require('pg') as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
+  const byKind = new Map<string, { count: number; ms: number }>();
+  const query = Client.prototype.query as (...args: unknown[]) => unknown;
+  Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    const text = typeof first === 'string' ? first : first?.text ?? '';
+    const kind = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+    const t0 = performance.now();
+    const done = () => {
+      const entry = byKind.get(kind) ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += performance.now() - t0;
+      byKind.set(kind, entry);
+    };
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const callback = args[last] as (...a: unknown[]) => unknown; // knex's callback style
+      args[last] = (...a: unknown[]) => (done(), callback(...a));
+    }
+    const result = query.apply(this, args);
+    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+    return result;
+  };
+  return () => [...byKind].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)
+    .map(([kind, e]) => `${String(e.count).padStart(8)} x ${(e.ms / 1000).toFixed(2).padStart(8)} s  ${kind}`).join('\n');
+}
+
 /** Child mode: one import into the given database; prints one JSON line. */
 async function runOnce(url: string): Promise<void> {
+  const profile = process.env.BENCH_PROFILE && url.startsWith('postgres') ? profilePgStatements() : null;
   const { loadConfig, parseDatabaseUrl } = await import('../src/config');
   const { createOrm, migrate } = await import('../src/db/orm');
   const { runImport } = await import('../src/modules/import/import.service');
@@ -103,6 +137,7 @@ async function runOnce(url: string): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   clearInterval(timer);
   await orm.close();
+  if (profile) console.error(`statements (count, total wait, kind):\n${profile()}`);
   const mb = (b: number) => Math.round(b / 1e6);
   const quart = [0.25, 0.5, 0.75, 1].map((q) => mb(samples[Math.max(0, Math.ceil(samples.length * q) - 1)] ?? 0));
   console.log(JSON.stringify({

@@ -7,6 +7,8 @@
  * `compare` inserts the same 100,000 activity rows through MikroORM's em.insertMany and through the seed's writer.
  *
  *   npm run build && node dist/bench/seed.js [sqlite-20k,pg-20k,sqlite-1m,pg-1m,compare]   (default: all, in that order)
+ *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5433 node dist/bench/seed.js pg-4m   a bigger PostgreSQL world, named by its
+ *   size (pg-<n>k or pg-<n>m: that many deals into pipewise_bench_<n>k|m, marker READY-postgresql-<n>k|m); check df first
  *   BENCH_DIR=/elsewhere puts the SQLite files and markers elsewhere (to measure without touching the shared ones);
  *   BENCH_PG_20K_DB=name seeds the PostgreSQL 20k world into that database instead of pipewise_bench_20k.
  */
@@ -39,13 +41,22 @@ const RUNS: Record<string, Run> = {
   'pg-1m': { name: 'pg-1m', deals: 1_000_000, url: `${PG}/pipewise_bench_1m`, marker: 'READY-postgresql' },
 };
 
-/** Child: one seed into an empty database; prints its report and peak RSS as one JSON line. */
+/** `pg-4m`: 4,000,000 deals into pipewise_bench_4m (the 1M and 20k worlds keep their names above). */
+function sizedRun(name: string): Run | undefined {
+  const match = /^pg-(\d+)(k|m)$/.exec(name);
+  if (!match) return undefined;
+  const size = `${match[1]}${match[2]}`;
+  return { name, deals: Number(match[1]) * (match[2] === 'k' ? 1_000 : 1_000_000), url: `${PG}/pipewise_bench_${size}`, marker: `READY-postgresql-${size}` };
+}
+
+/** Child: one seed into an empty database; prints its report, CPU seconds and peak RSS as one JSON line. */
 async function child(url: string, deals: number): Promise<void> {
   const orm = await createOrm(parseDatabaseUrl(url));
   try {
     await migrate(orm);
     const report = await seedDemoWorld(orm, { seed: 42, deals, end: END, progress: false });
-    console.log(JSON.stringify({ report, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+    const cpu = process.cpuUsage();
+    console.log(JSON.stringify({ report, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
   } finally {
     await orm.close();
   }
@@ -71,13 +82,18 @@ async function seedRun(run: Run): Promise<void> {
     proc.stdout.on('data', (chunk) => (text += chunk));
     proc.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${run.name}: child exited with ${code}`))));
   });
-  const { report, peakRssMb } = JSON.parse(out.trim().split('\n').pop()!) as { report: SeedReport; peakRssMb: number };
+  const { report, cpuSeconds, peakRssMb } = JSON.parse(out.trim().split('\n').pop()!) as { report: SeedReport; cpuSeconds: number; peakRssMb: number };
   const rows = Object.values(report.counts).reduce((a, b) => a + b, 0);
   if (run.marker) fs.writeFileSync(path.join(DIR, run.marker), `${new Date().toISOString()} seed 42, ${run.deals} deals, end ${END.toISOString().slice(0, 10)}\n${JSON.stringify(report.counts)}\n`);
   console.log(`\n${run.name}  ${run.url}`);
   console.log(`  rows: ${rows.toLocaleString('en')}  ${JSON.stringify(report.counts)}`);
   console.log(`  seconds per phase: ${JSON.stringify(report.seconds)}`);
-  console.log(`  total ${report.totalSeconds.toFixed(1)} s, ${Math.round(rows / report.totalSeconds).toLocaleString('en')} rows/s, peak RSS ${peakRssMb} MB`);
+  console.log(`  total ${report.totalSeconds.toFixed(1)} s, ${Math.round(rows / report.totalSeconds).toLocaleString('en')} rows/s, peak RSS ${peakRssMb} MB, CPU of the seeding process ${cpuSeconds.toFixed(1)} s`);
+  if (run.url.startsWith('postgres')) {
+    const name = new URL(run.url).pathname.slice(1);
+    const size = execFileSync('psql', [PG + '/postgres', '-Atc', `select pg_size_pretty(pg_database_size('${name}'))`], { encoding: 'utf8' }).trim();
+    console.log(`  database size ${size}`);
+  }
 }
 
 /** em.insertMany (MikroORM's native batch insert, 5,000 rows per call) vs the seed's writer, 100,000 activities each. */
@@ -127,7 +143,7 @@ async function main(): Promise<void> {
   const selected = (process.argv[2] ?? 'sqlite-20k,pg-20k,sqlite-1m,pg-1m,compare').split(',');
   for (const name of selected) {
     if (name === 'compare') await compare();
-    else if (RUNS[name]) await seedRun(RUNS[name]);
+    else if (RUNS[name] ?? sizedRun(name)) await seedRun(RUNS[name] ?? sizedRun(name)!);
     else throw new Error(`unknown run "${name}"`);
   }
 }

@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Knex } from 'knex';
+import { copyIn, copyText, type CopyClient, type CopyKind } from '../src/db/pg-copy';
 import { bumpDataVersionsSql } from '../src/shared/answer-cache/data-versions';
 
 /** Column kinds the bulk writer converts for each platform. */
-export type ColumnKind = 'int' | 'bigint' | 'float' | 'text' | 'date' | 'bool' | 'json';
+export type ColumnKind = CopyKind;
 
 export interface TableSpec {
   name: string;
@@ -39,8 +40,8 @@ export class TableBuffer {
  * and rebuilt at the end (one sort per index instead of millions of random inserts), as pg_restore does.
  * SQLite (better-sqlite3): cached prepared multi-row INSERT statements, foreign-key checks off (rows reference
  * each other by ids we assign; the tests run `PRAGMA foreign_key_check`), WAL and synchronous=NORMAL.
- * PostgreSQL (pg): one INSERT ... SELECT FROM unnest($1::type[], ...) per batch (one array literal per column),
- * sent while the next batch is generated; foreign-key triggers are skipped with session_replication_role =
+ * PostgreSQL (pg): one COPY FROM STDIN per batch (src/db/pg-copy.ts), up to MAX_INFLIGHT of them handed over
+ * while the next batches are generated; foreign-key triggers are skipped with session_replication_role =
  * replica when the role allows it (superuser), otherwise rows are written in dependency order and checked.
  */
 export interface Sink {
@@ -176,39 +177,17 @@ function toSqlite(value: unknown, kind: ColumnKind): unknown {
   }
 }
 
-const PG_ARRAY_TYPE: Record<ColumnKind, string> = {
-  int: 'int4[]',
-  bigint: 'int8[]',
-  float: 'float8[]',
-  text: 'text[]',
-  date: 'float8[]', // epoch milliseconds, converted by to_timestamp in the statement
-  bool: 'bool[]',
-  json: 'jsonb[]',
-};
-
-const quoteElement = (text: string) => `"${text.replace(/[\\"]/g, '\\$&')}"`;
-
-/** A PostgreSQL array literal of one column (faster than the driver's generic array serialisation). */
-export function pgArrayLiteral(values: unknown[], kind: ColumnKind): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) parts[i] = 'NULL';
-    else if (kind === 'date') parts[i] = String((v as Date).getTime());
-    else if (kind === 'bool') parts[i] = v ? 't' : 'f';
-    else if (kind === 'text') parts[i] = quoteElement(v as string);
-    else if (kind === 'json') parts[i] = quoteElement(JSON.stringify(v));
-    else parts[i] = String(v);
-  }
-  return `{${parts.join(',')}}`;
-}
+/**
+ * COPY statements handed to the connection ahead of the server: it takes them one after the other while the next
+ * rows are generated (with one in flight, each flush's first tables waited for the server one by one).
+ */
+const MAX_INFLIGHT = 8;
 
 class PgSink implements Sink {
   readonly kind = 'postgresql' as const;
-  private readonly sql = new Map<string, string>();
   private readonly deferred: string[] = [];
-  /** The INSERT being executed by the server while the next batch is generated. */
-  private inflight: Promise<unknown> = Promise.resolve();
+  /** COPYs handed over and not yet done, oldest first (a failure fails the ones after it and surfaces at drain). */
+  private readonly inflight: Array<Promise<unknown>> = [];
 
   private constructor(
     private readonly client: PgClient,
@@ -221,7 +200,7 @@ class PgSink implements Sink {
     // The app's pool may set a statement_timeout per session; a bulk load needs none. Restored on release.
     const [{ statement_timeout: statementTimeout }] = (await client.query('show statement_timeout')).rows as Array<{ statement_timeout: string }>;
     await client.query('set statement_timeout = 0');
-    await client.query(`set maintenance_work_mem = '256MB'`); // index rebuilds sort in memory
+    await client.query(`set maintenance_work_mem = '1GB'`); // index rebuilds sort in memory (10M rows: ~1 GB per index)
     let checks = true;
     try {
       await client.query('set session_replication_role = replica');
@@ -252,36 +231,33 @@ class PgSink implements Sink {
   async write(buffer: TableBuffer): Promise<void> {
     if (!buffer.length) return;
     const { spec } = buffer;
-    let text = this.sql.get(spec.name);
-    if (!text) {
-      const columns = spec.columns.map(([c]) => `"${c}"`).join(',');
-      const arrays = spec.columns.map(([, kind], i) => `$${i + 1}::${PG_ARRAY_TYPE[kind]}`).join(',');
-      const aliases = spec.columns.map((_, i) => `c${i}`).join(',');
-      const select = spec.columns.map(([, kind], i) => (kind === 'date' ? `to_timestamp(c${i} / 1000.0)` : `c${i}`)).join(',');
-      text = `insert into "${spec.name}" (${columns}) select ${select} from unnest(${arrays}) as u(${aliases})`;
-      this.sql.set(spec.name, text);
-    }
-    const params = spec.columns.map(([, kind], c) => pgArrayLiteral(buffer.values[c], kind));
+    const text = copyText(buffer.values, spec.columns.map(([, kind]) => kind), buffer.length);
     buffer.clear();
-    await this.inflight;
-    this.inflight = this.client.query(text, params);
-    this.inflight.catch(() => undefined); // surfaced by the next await
+    // Chained, not queued on the client (node-postgres 9 drops queueing): each COPY starts when the last ends.
+    const previous = this.inflight[this.inflight.length - 1] ?? Promise.resolve();
+    const copy = previous.then(() => copyIn(this.client as unknown as CopyClient, spec.name, spec.columns.map(([c]) => c), text));
+    copy.catch(() => undefined); // surfaced, in order, by drain()
+    this.inflight.push(copy);
+    if (this.inflight.length > MAX_INFLIGHT) await this.inflight.shift();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight.length) await this.inflight.shift();
   }
 
   async exec(sql: string, params: unknown[] = []): Promise<unknown[]> {
-    await this.inflight;
+    await this.drain();
     let i = 0;
     const text = sql.replace(/\?/g, () => `$${++i}`);
     return (await this.client.query(text, params)).rows;
   }
 
   async finish(): Promise<void> {
-    await this.inflight;
+    await this.drain();
     for (const sql of this.deferred.splice(0)) await this.client.query(sql);
     await this.client.query(bumpDataVersionsSql()); // cached answers (src/shared/answer-cache) are stale once this commits
     await this.client.query('commit');
-    await this.client.query('analyze');
-    await this.restoreSession();
+    await this.restoreSession(); // the seed then analyzes the tables it wrote (src/db/analyze.ts)
   }
 
   private async restoreSession(): Promise<void> {
@@ -292,7 +268,7 @@ class PgSink implements Sink {
   }
 
   async abort(): Promise<void> {
-    await this.inflight.catch(() => undefined);
+    await Promise.allSettled(this.inflight.splice(0));
     await this.client.query('rollback').catch(() => undefined);
     await this.restoreSession();
   }

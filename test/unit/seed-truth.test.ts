@@ -1,7 +1,7 @@
 import { CHANNELS, OPEN_STAGES, WORLD_TRUTH, advanceProbability, amountBand, dealShift, leadLogit, stageWinProbability } from '../../seeds/truth';
 import { channelConversion, overallConversion, sampleLeadFeatures } from '../../seeds/lead-sampler';
 import { Rng } from '../../seeds/random';
-import { pgArrayLiteral } from '../../seeds/sink';
+import { copyText, copyValue } from '../../src/db/pg-copy';
 
 describe('the known truth of the demo world', () => {
   it('stage win probabilities are the products of the advance probabilities (computed by hand)', () => {
@@ -54,12 +54,20 @@ describe('the known truth of the demo world', () => {
   });
 });
 
-describe('PostgreSQL array literals of the seed writer', () => {
-  it('quotes text (quotes, backslashes, commas, the word NULL) and writes nulls, booleans and epoch ms', () => {
-    expect(pgArrayLiteral(['a "b"', 'c\\d', 'e,f', 'NULL', null], 'text')).toBe('{"a \\"b\\"","c\\\\d","e,f","NULL",NULL}');
-    expect(pgArrayLiteral([true, false, null], 'bool')).toBe('{t,f,NULL}');
-    expect(pgArrayLiteral([new Date(Date.UTC(2026, 0, 1)), null], 'date')).toBe('{1767225600000,NULL}');
-    expect(pgArrayLiteral([{ 'Total Visits': 3, Occupation: null }], 'json')).toBe('{"{\\"Total Visits\\":3,\\"Occupation\\":null}"}');
-    expect(pgArrayLiteral([1, null, 12345678901], 'bigint')).toBe('{1,NULL,12345678901}');
+describe('COPY text of the bulk writers', () => {
+  it('escapes backslashes, tabs and line breaks, writes \\N for null, t/f, ISO dates to the millisecond and JSON', () => {
+    expect(copyValue('a\tb\nc\\d\re "q", NULL', 'text')).toBe('a\\tb\\nc\\\\d\\re "q", NULL');
+    expect(copyValue('\\N', 'text')).toBe('\\\\N'); // the text \N is not a null
+    expect([copyValue(null, 'text'), copyValue(undefined, 'int')]).toEqual(['\\N', '\\N']);
+    expect([copyValue(true, 'bool'), copyValue(false, 'bool')]).toEqual(['t', 'f']);
+    expect(copyValue(new Date(Date.UTC(2026, 0, 1, 8, 30, 0, 7)), 'date')).toBe('2026-01-01T08:30:00.007Z');
+    expect(copyValue({ 'Total Visits': 3, note: 'a\tb' }, 'json')).toBe('{"Total Visits":3,"note":"a\\\\tb"}');
+    expect(copyValue(12345678901, 'bigint')).toBe('12345678901');
+    expect(copyValue(0.1 + 0.2, 'float')).toBe('0.30000000000000004');
+  });
+
+  it('writes column-wise rows as tab-separated lines', () => {
+    expect(copyText([[1, 2], ['x', null]], ['int', 'text'], 2)).toBe('1\tx\n2\t\\N\n');
+    expect(copyText([[], []], ['int', 'text'], 0)).toBe('');
   });
 });

@@ -10,11 +10,12 @@ import type { ImportContext } from './import-context';
 import type { Section } from './section';
 import type { SqlValue } from './sql-writer';
 
-const TRACKED_SELECT = 'select id, external_id, amount_cents, expected_close_date, stage_id, owner_id, status, forecast_category from deals';
+const TRACKED_SELECT = 'select id, external_id, updated_at, amount_cents, expected_close_date, stage_id, owner_id, status, forecast_category from deals';
 
 interface TrackedRow {
   id: number;
   external_id: string;
+  updated_at: unknown;
   amount_cents: number | string;
   expected_close_date: unknown;
   stage_id: number;
@@ -36,10 +37,11 @@ function tracked(ctx: ImportContext, r: TrackedRow): TrackedValues {
 }
 
 /** `writeBatch` for deals, recording what the batch changed in existing deals. */
-export async function writeDealBatch<T extends BulkRow>(ctx: ImportContext, section: Section, spec: BulkTable, items: T[]): Promise<Array<Written<T>>> {
+/** `fresh`: no deal had an external id when the section started (a first load): there is nothing to read before. */
+export async function writeDealBatch<T extends BulkRow>(ctx: ImportContext, section: Section, spec: BulkTable, items: T[], fresh = false): Promise<Array<Written<T>>> {
   const keys = items.map((i) => i.externalId).filter((k): k is string => !!k);
-  const before = keys.length ? await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'external_id', keys) : [];
-  const written = await writeBatch(ctx, section, spec, items);
+  const before = keys.length && !fresh ? await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'external_id', keys) : [];
+  const written = await writeBatch(ctx, section, spec, items, before); // the same read tells writeBatch which exist
   if (!before.length) return written;
   const after = await ctx.db.selectIn<TrackedRow>(TRACKED_SELECT, 'id', before.map((r) => Number(r.id)));
   const beforeById = new Map(before.map((r) => [Number(r.id), tracked(ctx, r)]));

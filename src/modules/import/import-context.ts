@@ -15,6 +15,8 @@ export interface ImportContext {
   products: RefIndex;
   stages: PipelineStage[];
   progress?: ProgressFn;
+  /** Files larger than this load in bulk (indexes rebuilt after; ImportOptions.bulkLoadBytes). */
+  bulkLoadBytes: number;
 }
 
 /** Resolves a reference column; an unknown or ambiguous value is left empty with a warning. */

@@ -29,6 +29,11 @@ export interface ImportOptions {
   dryRun?: boolean;
   strict?: boolean;
   progress?: ProgressFn;
+  /**
+   * A deals file larger than this loads with the tables' secondary indexes rebuilt after it (and, on PostgreSQL, the
+   * foreign keys checked at once: src/modules/import/pg-bulk.ts). Default 10 MB; tests set 0 to compare both paths.
+   */
+  bulkLoadBytes?: number;
   /** Called when a section starts loading (the CLI prints it). */
   onSection?: (section: SectionName, file: string, bytes: number) => void;
 }
@@ -72,7 +77,7 @@ export async function runImport(
       const stages = await ensureDefaultPipeline(tx as Em);
       if (mapping.deals) stageDateColumns(mapping.deals, stages); // fail on a bad stage mapping before loading anything
       const ctx: ImportContext = {
-        db, report: builder, runStamp, stages, progress: options.progress,
+        db, report: builder, runStamp, stages, progress: options.progress, bulkLoadBytes: options.bulkLoadBytes ?? 10_000_000,
         reps: new RefIndex(), accounts: new RefIndex(), products: new RefIndex(),
       };
       for (const r of await db.query<{ id: number; name: string; external_id: string | null }>('select id, name, external_id from reps')) ctx.reps.add(Number(r.id), r.name, r.external_id);

@@ -14,7 +14,7 @@ import { AMBIGUOUS, resolveInDb } from './refs';
 import { linkLeads, type LeadLink } from './link-leads';
 import { stageDateField, type SectionMapping } from './mapping';
 import { createNamedReps } from './new-reps';
-import type { Row, Section } from './section';
+import { BATCH_SIZE, type Row, type Section } from './section';
 import type { SqlValue } from './sql-writer';
 import { buildStageHistory, INFERENCE_TEXT, type HistoryStep } from './stage-history';
 import { normKey } from './values';
@@ -45,6 +45,9 @@ export function stageDateColumns(mapping: SectionMapping, stages: PipelineStage[
   });
 }
 
+/** PostgreSQL: fewer, larger statements (each costs a round trip; its parameters are a few arrays, not a limit). */
+const PG_BATCH_SIZE = 5000;
+
 interface DealItem extends BulkRow {
   stage: PipelineStage;
   ownerId: number | null;
@@ -72,9 +75,11 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
   if (mapped('lead') && !columns.includes('opened_at')) columns.push('opened_at');
   const rowDates = ['createdAt', 'closedAt', ...stageDates.map((s) => s.field)].filter(mapped);
   const unmapped = new Map<string, number>();
-  const large = section.source.size > 10_000_000;
+  const large = section.source.size > ctx.bulkLoadBytes;
+  // A large first load skips the per-batch read of existing deals (the upsert itself tells duplicates apart).
+  const fresh = large && !(await db.query('select 1 as x from deals where external_id is not null limit 1')).length;
   await (large
-    ? db.withIndexesRebuiltAfter(['deals', 'deal_stage_changes'], () => loadBatches())
+    ? db.withIndexesRebuiltAfter(['deals', 'deal_stage_changes'], () => loadBatches(), ctx.runStamp)
     : loadBatches());
   // A re-imported deal's history is replaced: drop the inferred changes this run did not write, and earlier
   // copies of the dated ones it wrote again.
@@ -102,7 +107,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
   }
 
   async function loadBatches(): Promise<void> {
-    for await (const batch of section.batches(ctx.progress)) {
+    for await (const batch of section.batches(ctx.progress, db.dialect === 'postgresql' ? PG_BATCH_SIZE : BATCH_SIZE)) {
       const items: DealItem[] = [];
       await createNamedReps(ctx, section, batch, rowDates);
       const leads = mapped('lead') ? await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null)) : null;
@@ -179,7 +184,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
       }
       if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
 
-      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items);
+      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items, fresh);
       const changes: SqlValue[][] = [];
       for (const { item, id } of written) {
         for (const step of item.steps) {
@@ -187,7 +192,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
         }
       }
       await linkLeads(ctx, section, written.filter((w) => w.item.lead).map((w) => ({ dealId: w.id, link: w.item.lead! })));
-      await db.insert('deal_stage_changes', ['created_at', 'updated_at', 'deal_id', 'from_stage_id', 'to_stage_id', 'at', 'by_id', 'inferred'], changes);
+      await db.append('deal_stage_changes', ['created_at', 'updated_at', 'deal_id', 'from_stage_id', 'to_stage_id', 'at', 'by_id', 'inferred'], changes);
     }
   }
 }
