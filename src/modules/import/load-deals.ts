@@ -78,7 +78,11 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
   const large = section.source.size > ctx.bulkLoadBytes;
   // A large first load skips the per-batch read of existing deals (the upsert itself tells duplicates apart).
   const fresh = large && !(await db.query('select 1 as x from deals where external_id is not null limit 1')).length;
-  await (large
+  // Indexes dropped and rebuilt after: on PostgreSQL DROP INDEX locks readers of the table until the import commits,
+  // so only into an empty deals table (a first load, nobody has anything to read yet); SQLite's readers keep reading
+  // their snapshot (WAL), so any large load there.
+  const rebuildIndexes = large && (db.dialect !== 'postgresql' || !(await db.query('select 1 as x from deals limit 1')).length);
+  await (rebuildIndexes
     ? db.withIndexesRebuiltAfter(['deals', 'deal_stage_changes'], () => loadBatches(), ctx.runStamp)
     : loadBatches());
   // A re-imported deal's history is replaced: drop the inferred changes this run did not write, and earlier
