@@ -96,7 +96,8 @@ describe('the request deadline cancels heavy work', () => {
       const auth = { authorization: `Bearer ${await tokenFor(app, { subject: 'admin', role: AccessRole.ADMIN, repId: null, teamId: null })}` };
       // warm the worker thread first, so the deadline is spent computing
       expect((await app.execute(`{ ${FORECAST('f', 100)} }`)).errors).toBeUndefined();
-      const res = await post(url, { query: `{ ${BACKTEST('b', 50_000)} }` }, auth);
+      // Monthly: 24 periods of 50,000 simulations, well past the deadline however fast the backtest gets.
+      const res = await post(url, { query: `{ ${BACKTEST('b', 50_000).replace('simulations:', 'interval: MONTH, simulations:')} }` }, auth);
       expect([res.status, res.json?.errors?.[0].extensions?.code]).toEqual([503, 'TIMEOUT']);
       await until(() => app.workers.stats.pending === 0, 'the cancelled task to settle', 2000);
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
