@@ -139,15 +139,17 @@ describe.each(DATABASES)('forecast on %s', (kind) => {
     expect(override.errors).toBeUndefined();
     expect(override.data!.overrideDealForecastCategory).toEqual({ category: 'COMMIT', previousCategory: null, deal: { name: 'Open one', forecastCategory: 'COMMIT' }, author: { name: 'Alex Closer' } });
     const totalAsOf = async (asOf: string) => (await app.execute<{ forecast: any }>(FORECAST, { period: '2026-Q1', asOf })).data!.forecast.total;
-    // as of the quarter's start the rep had not called the deal yet (the override is today's, read as of then: none)
+    // as of the quarter's start neither the EXEC's call nor the rep's override had been made (both are today's)
     const then = await totalAsOf('2026-01-01T00:00:00Z');
-    expect(then.calledAmount).toBe(9000);
-    expect(then.adjustments[0]).toEqual({ note: 'Two renewals slipping in', amount: 9000, author: { name: 'Eve Exec' } });
+    expect(then.calledAmount).toBeNull();
+    expect(then.adjustments).toEqual([]);
     expect(then.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(0);
     expect(then.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBeNull();
-    // as of now the override is known
+    // as of now both are known
     await new Promise((resolve) => setTimeout(resolve, 5));
     const now = await totalAsOf(new Date().toISOString());
+    expect(now.calledAmount).toBe(9000);
+    expect(now.adjustments[0]).toEqual({ note: 'Two renewals slipping in', amount: 9000, author: { name: 'Eve Exec' } });
     expect(now.categoriesWithOverrides.find((c: any) => c.category === 'COMMIT').deals).toBe(1);
     expect(now.topDeals.find((d: any) => d.name === 'Open one').repCategory).toBe('COMMIT');
     // a stale version is refused, nothing half-written

@@ -54,7 +54,8 @@ export async function getForecast(em: Em, call: ForecastCall): Promise<Forecast>
   const [labels, quotas, adjustments, dealNames] = await Promise.all([
     groupLabels(em, call.groupBy, result.groups.map((g) => g.key)),
     loadQuotas(em, period),
-    em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end) }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
+    // The calls made by then: an as-of forecast (a snapshot of a past week, a backtest's view) shows what was known.
+    em.find(ForecastAdjustment, { periodStart: new Date(period.start), periodEnd: new Date(period.end), createdAt: { $lte: asOf } }, { orderBy: { createdAt: 'desc', id: 'desc' } }),
     loadDealNames(em, [...result.total.topDeals, ...result.groups.flatMap((g) => g.topDeals)].map((d) => d.dealId)),
   ]);
   const stageName = (s: number) => stages[s].name;
