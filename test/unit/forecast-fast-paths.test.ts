@@ -11,6 +11,7 @@ import { maturityCutoffs, sizeBandBounds, sortedQuantile } from '../../src/modul
 import { createRng } from '../../src/modules/forecast/monte-carlo';
 import { computeServedForecast, runBacktest } from '../../src/modules/forecast/track-record';
 import { parsePeriod, periodsBetween } from '../../src/shared/period';
+import { syntheticDeals } from '../../bench/synthetic-deals';
 
 const rng = createRng(12345);
 const lognormal = (median: number, sd: number) => median * Math.exp(sd * Math.sqrt(-2 * Math.log(rng())) * Math.cos(2 * Math.PI * rng()));
@@ -142,49 +143,6 @@ describe('the as-of statistics of a deal table', () => {
  */
 describe('served forecast and backtest, before and after the fast paths', () => {
   const STAGES: OpenStage[] = [0.1, 0.25, 0.5, 0.75, 0.9].map((p, i) => ({ id: i + 1, name: `S${i}`, defaultProbability: p }));
-  /** Deals walking the pipeline: advance 70 % at each stage after lognormal(median 10 d) days (bench/forecast.ts). */
-  function syntheticDeals(closedWanted: number, openWanted: number, asOf: number): DealFactRow[] {
-    const random = createRng(2026);
-    const normal = () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
-    const rows: DealFactRow[] = [];
-    let closed = 0;
-    let open = 0;
-    while (closed < closedWanted || open < openWanted) {
-      const recent = open < openWanted && (closed >= closedWanted || random() < 0.4);
-      const created = recent ? asOf - random() * 90 * DAY_MS : asOf - (90 + random() * 900) * DAY_MS;
-      const entries: Array<number | null> = [null, null, null, null, null];
-      let t = created;
-      let outcome = Outcome.OPEN;
-      let closedAt: number | null = null;
-      let current = 0;
-      for (let s = 0; s < 5; s++) {
-        if (t >= asOf) break;
-        entries[s] = t;
-        current = s;
-        const duration = 10 * Math.exp(0.6 * normal()) * DAY_MS;
-        if (random() < 0.7) {
-          t += duration;
-          if (s === 4 && t < asOf) [outcome, closedAt] = [Outcome.WON, t];
-        } else {
-          if (random() < 0.03) break;
-          t += 0.8 * duration;
-          if (t < asOf) [outcome, closedAt] = [Outcome.LOST, t];
-          break;
-        }
-      }
-      const isOpen = outcome === Outcome.OPEN;
-      if (isOpen ? open >= openWanted : closed >= closedWanted) continue;
-      if (isOpen) open++;
-      else closed++;
-      rows.push({
-        id: rows.length + 1, openedAt: created, closedAt, outcome, amountCents: Math.round(1_000_000 * Math.exp(0.8 * normal())),
-        teamId: 1 + Math.floor(random() * 5), repId: 1 + Math.floor(random() * 100), productId: 1 + Math.floor(random() * 7),
-        family: ['Platform', 'Analytics', 'Services', 'Support'][Math.floor(random() * 4)], forecastCategory: null, expectedCloseAt: null,
-        currentStage: isOpen ? current : -1, stageEnteredAt: entries[current], entries: entries.map((e) => (e != null && e < asOf ? e : null)),
-      });
-    }
-    return rows;
-  }
   const period = parsePeriod('2026-Q4')!;
   const t = buildFactTable(STAGES, syntheticDeals(6000, 3000, period.start));
 
