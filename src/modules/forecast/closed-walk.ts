@@ -6,7 +6,7 @@
  * it, maturity cut-offs, segments and size bands, which the as-of view's owners and amounts change) stays in
  * buildHistoryModel. Pure.
  */
-import { DAY_MS, type FactTable, Outcome, reachedMax } from './facts';
+import { DAY_MS, type FactTable, Outcome, nextEntryAfter, reachedMax } from './facts';
 
 /** Hourly bins, as closeCurve's (survival.ts). */
 const BINS_PER_DAY = 24;
@@ -168,11 +168,7 @@ export function closedWalk(t: FactTable, dates: number[]): ClosedWalk {
     for (let a = 0; a < m; a++) {
       const e = entered[a];
       const s = enteredStage[a];
-      let next = Infinity;
-      for (let b = 0; b < m; b++) {
-        const x = entered[b];
-        if (b !== a && x > e && x < next) next = x;
-      }
+      const next = nextEntryAfter(entered, m, a);
       if (next < Infinity) addTime(p.advanced[s], (next - e) / DAY_MS);
       else if (!t.historyKnown[i]) continue;
       else addTime((isWon ? p.advanced : p.lostIn)[s], (closed - e) / DAY_MS);

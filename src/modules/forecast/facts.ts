@@ -302,3 +302,14 @@ export function daysInStage(t: FactTable, i: number, s: number, until: number): 
   }
   return (next - e) / DAY_MS;
 }
+
+/** The earliest of a deal's first `m` stage entries after entry `a` (Infinity: `a` was the last stage it entered). */
+export function nextEntryAfter(entered: Float64Array, m: number, a: number): number {
+  const e = entered[a];
+  let next = Infinity;
+  for (let b = 0; b < m; b++) {
+    const x = entered[b];
+    if (b !== a && x > e && x < next) next = x;
+  }
+  return next;
+}

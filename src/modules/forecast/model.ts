@@ -2,7 +2,7 @@
  * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
-import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, stageAt } from './facts';
+import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, nextEntryAfter, stageAt } from './facts';
 import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
@@ -111,11 +111,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     for (let a = 0; a < m; a++) {
       const e = entered[a];
       const s = enteredStage[a];
-      let next = Infinity;
-      for (let b = 0; b < m; b++) {
-        const x = entered[b];
-        if (b !== a && x > e && x < next) next = x;
-      }
+      const next = nextEntryAfter(entered, m, a);
       if (next < Infinity) advanced[s].push((next - e) / DAY_MS);
       // unknown history: how and when it left its last recorded stage is not known, so it says nothing about it
       else if (closed && !t.historyKnown[i]) continue;
