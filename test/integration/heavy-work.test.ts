@@ -13,8 +13,8 @@ import path from 'node:path';
 import { createSecurityTestApp, post, tokenFor, type SecurityTestApp } from '../helpers/security';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const BACKTEST = (alias: string, simulations: number) =>
-  `${alias}: forecastBacktest(from: "2024-10-01T00:00:00Z", to: "2026-10-01T00:00:00Z", simulations: ${simulations}) { model { wape } }`;
+const BACKTEST = (alias: string, simulations: number, interval = 'QUARTER') =>
+  `${alias}: forecastBacktest(from: "2024-10-01T00:00:00Z", to: "2026-10-01T00:00:00Z", interval: ${interval}, simulations: ${simulations}) { model { wape } }`;
 const FORECAST = (alias: string, simulations: number, groupBy = 'COMPANY') =>
   `${alias}: forecast(period: "2026-Q4", asOf: "2026-10-01T00:00:00Z", groupBy: ${groupBy}, simulations: ${simulations}) { total { expected } }`;
 
@@ -97,7 +97,7 @@ describe('the request deadline cancels heavy work', () => {
       // warm the worker thread first, so the deadline is spent computing
       expect((await app.execute(`{ ${FORECAST('f', 100)} }`)).errors).toBeUndefined();
       // Monthly: 24 periods of 50,000 simulations, well past the deadline however fast the backtest gets.
-      const res = await post(url, { query: `{ ${BACKTEST('b', 50_000).replace('simulations:', 'interval: MONTH, simulations:')} }` }, auth);
+      const res = await post(url, { query: `{ ${BACKTEST('b', 50_000, 'MONTH')} }` }, auth);
       expect([res.status, res.json?.errors?.[0].extensions?.code]).toEqual([503, 'TIMEOUT']);
       await until(() => app.workers.stats.pending === 0, 'the cancelled task to settle', 2000);
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -49,13 +49,12 @@ describe.each(DATABASES)('entities loaded unchanged on %s', (kind) => {
 
   it('still writes what did change, and only that', async () => {
     const em = app.orm.em.fork() as Em;
-    const [first, second] = await em.find(Target, {}, { orderBy: { id: 'asc' }, limit: 2 });
+    const [first] = await em.find(Target, {}, { orderBy: { id: 'asc' }, limit: 2 });
     first.value += 1;
     const uow = em.getUnitOfWork();
     uow.computeChangeSets();
     const sets = uow.getChangeSets();
-    expect(sets.map((cs) => cs.entity)).toEqual([first]);
+    expect(sets.map((cs) => cs.entity)).toEqual([first]); // the second target loaded beside it is not written
     expect(Object.keys(sets[0].payload).sort()).toEqual(['updatedAt', 'value']);
-    expect(second.value).toBeDefined();
   });
 });
