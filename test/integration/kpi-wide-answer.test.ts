@@ -37,7 +37,7 @@ describe.each(DATABASES)('the wide answer on %s', (kind) => {
       if (!cents.has(rep)) cents.set(rep, months.map(() => 0));
       cents.get(rep)![month] += Number(deal.amount_cents);
     }
-    const names = new Map((await conn.execute('select id, name from reps')).map((r: { id: number; name: string }) => [String(r.id), r.name]));
+    const names = new Map((await conn.execute('select id, name from reps')).map((r) => [String(r.id), String(r.name)]));
     const reps = [...cents.keys()].sort((a, b) => (a == null ? 1 : b == null ? -1 : Number(a) - Number(b)));
     groups = reps.map((key) => ({ key, label: key == null ? '(none)' : names.get(key)! }));
   });
