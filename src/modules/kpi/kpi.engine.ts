@@ -7,7 +7,7 @@ import { KpiDimension } from './kpi.enums';
 import { FACTS, type FactDef, type FactId } from './kpi.facts';
 import { interpolatePercentile, type TargetWindow } from './kpi.math';
 import type { Period } from '../../shared/period';
-import { CURRENT, groupSuffix, type KpiPlan, type KpiRequest, type KpiScope, measureDims, NONE, plan, type Ref, restrict, SEP, sqlBucket } from './kpi.plan';
+import { CURRENT, type KpiPlan, type KpiRequest, type KpiScope, measureDims, NONE, plan, type Ref, restrict, SEP, sqlBucket } from './kpi.plan';
 import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket, UnsupportedDimensionError } from './kpi.query';
 
 /**
@@ -22,8 +22,15 @@ import { buildFactQuery, buildPercentileQuery, type FilterValues, type SqlBucket
  * (hashed once) instead of a new one per row.
  */
 function suffixReader(columns: string[]): (row: Record<string, unknown>) => string {
-  const part = (value: unknown) => groupSuffix([value == null ? null : String(value)]);
-  if (columns.length !== 1) return (row) => columns.reduce((suffix, column) => suffix + part(row[column]), '');
+  // groupSuffix's format, without an array per row.
+  const part = (value: unknown) => SEP + (value == null ? NONE : String(value));
+  if (columns.length !== 1) {
+    return (row) => {
+      let suffix = '';
+      for (const column of columns) suffix += part(row[column]);
+      return suffix;
+    };
+  }
   const [column] = columns;
   const seen = new Map<unknown, string>();
   return (row) => {
