@@ -29,9 +29,9 @@ const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof 
 const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
 const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
 const { KpiDimension } = require('../src/modules/kpi/kpi.enums') as typeof import('../src/modules/kpi/kpi.enums');
-const { buckets, parsePeriod } = require('../src/shared/period') as typeof import('../src/shared/period');
+const { parsePeriod } = require('../src/shared/period') as typeof import('../src/shared/period');
+const { measureDims, plan } = require('../src/modules/kpi/kpi.plan') as typeof import('../src/modules/kpi/kpi.plan');
 const { buildFactQuery } = require('../src/modules/kpi/kpi.query') as typeof import('../src/modules/kpi/kpi.query');
-const { FACTS } = require('../src/modules/kpi/kpi.facts') as typeof import('../src/modules/kpi/kpi.facts');
 
 const TARGETS = {
   sqlite: { marker: '/tmp/pipewise-bench/READY-sqlite', url: process.env.BENCH_SQLITE || '/tmp/pipewise-bench/1m.db' },
@@ -117,10 +117,11 @@ async function benchOne(kind: Kind, requests: number, groupedRequests: number, w
     console.error(`${kind}: MANAGER dashboard ${JSON.stringify(dashboard)}, RSS peak so far ${Math.round(peakRss / 2 ** 20)} MB`);
     // The floor: the same aggregate's SQL, run directly on the connection. GraphQL and SQL runs alternate so
     // both see the same machine load.
-    const period = parsePeriod(TWO_YEARS);
-    const kb = buckets(period, KpiDimension.MONTH).map((b) => ({ ...b, key: `c:${b.key}`, asOfEnd: b.end, live: false }));
-    // Exactly the statement the engine sends for `revenue` by REP x MONTH (the closed-deals fact, wonAmount only).
-    const { sql, params } = buildFactQuery(kind, FACTS.closed, ['wonAmount'], [KpiDimension.REP], {}, kb);
+    // Exactly the statement the engine sends for `revenue` by REP x MONTH, built from the engine's own plan (the
+    // closed-deals fact, wonAmount only; the same text as bench/wide-answer.ts's baseline).
+    const planned = plan({ keys: ['revenue'], period: parsePeriod(TWO_YEARS), groupBy: [KpiDimension.REP, KpiDimension.MONTH], withTargets: false });
+    const [ref] = planned.kpis[0].refs;
+    const { sql, params } = buildFactQuery(kind, ref.fact, [ref.name], measureDims(planned, ref), planned.filter, planned.kb);
     const conn = em.getConnection();
     const graphqlTimes: number[] = [];
     const sqlTimes: number[] = [];

@@ -6,11 +6,15 @@
  *   npm run build && node dist/bench/wide-answer.js [database-url] [--requests 15] [--matrix] [--cached] [--cpu-prof]
  *
  * --matrix asks for the compact shape (`kpiMatrix`: one row per group with one value per bucket) instead of `kpi` rows.
- * Prints p50/p95 of each, their ratio, the process's CPU time per GraphQL request, the load average and the
- * response size.
+ * Prints p50/p95 of each, their ratio, the process's CPU time per GraphQL request, the load average, the response
+ * size and its sha256 (the same digest before and after a change: the same answer, byte for byte).
+ *
+ * The baseline is the statement the engine runs for this answer (built from the engine's own plan: same SQL text,
+ * same buckets), through the same connection and driver, returning the same rows; GraphQL adds everything else
+ * (the group names, assembly, execution, serialisation, HTTP and the client's JSON.parse).
  */
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Em } from '../src/db/orm';
 
 // graphql-js reads NODE_ENV when it loads (development mode adds checks on every field): production, as served.
@@ -23,9 +27,9 @@ const { tokenSettings } = require('../src/modules/auth/authenticate') as typeof 
 const { signToken } = require('../src/modules/auth/token.service') as typeof import('../src/modules/auth/token.service');
 const { AccessRole } = require('../src/modules/auth/identity') as typeof import('../src/modules/auth/identity');
 const { KpiDimension } = require('../src/modules/kpi/kpi.enums') as typeof import('../src/modules/kpi/kpi.enums');
-const { buckets, parsePeriod } = require('../src/shared/period') as typeof import('../src/shared/period');
+const { parsePeriod } = require('../src/shared/period') as typeof import('../src/shared/period');
+const { measureDims, plan } = require('../src/modules/kpi/kpi.plan') as typeof import('../src/modules/kpi/kpi.plan');
 const { buildFactQuery } = require('../src/modules/kpi/kpi.query') as typeof import('../src/modules/kpi/kpi.query');
-const { FACTS } = require('../src/modules/kpi/kpi.facts') as typeof import('../src/modules/kpi/kpi.facts');
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -69,17 +73,20 @@ async function main() {
     const query = MATRIX ? MATRIX_QUERY : ROWS;
     let bytes = 0;
     let rows = 0;
+    let digest = '';
     const post = async () => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { period: TWO_YEARS } }) });
       const text = await res.text();
       bytes = text.length;
+      digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
       const body = JSON.parse(text) as { errors?: unknown[]; data?: { kpi?: { rows: unknown[] }; kpiMatrix?: { rows: Array<{ values: unknown[] }> } } };
       if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
       rows = body.data!.kpi ? body.data!.kpi.rows.length : body.data!.kpiMatrix!.rows.reduce((n, r) => n + r.values.length, 0);
     };
-    const period = parsePeriod(TWO_YEARS);
-    const kb = buckets(period, KpiDimension.MONTH).map((b) => ({ ...b, key: `c:${b.key}`, asOfEnd: b.end, live: false }));
-    const { sql, params } = buildFactQuery(config.database.kind, FACTS.closed, ['wonAmount'], [KpiDimension.REP], {}, kb);
+    // The engine's plan for this answer (an EXEC sees the whole company: no scope); revenue reads closed.wonAmount.
+    const planned = plan({ keys: ['revenue'], period: parsePeriod(TWO_YEARS), groupBy: [KpiDimension.REP, KpiDimension.MONTH], withTargets: false });
+    const [ref] = planned.kpis[0].refs;
+    const { sql, params } = buildFactQuery(config.database.kind, ref.fact, [ref.name], measureDims(planned, ref), planned.filter, planned.kb);
     const conn = em.getConnection();
     for (let i = 0; i < 2; i++) {
       await post();
@@ -112,6 +119,7 @@ async function main() {
       cache: CACHED ? 'on' : 'off',
       rows,
       responseBytes: bytes,
+      sha256: digest,
       graphqlMs: g,
       rawSqlMs: s,
       ratioP50: Math.round((g.p50 / s.p50) * 100) / 100,
@@ -120,7 +128,7 @@ async function main() {
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
     console.log(
-      `${result.database} ${result.shape} (cache ${result.cache}), ${rows} values, ${(bytes / 1024).toFixed(0)} KiB: GraphQL p50 ${g.p50} / p95 ${g.p95} ms, ` +
+      `${result.database} ${result.shape} (cache ${result.cache}), ${rows} values, ${(bytes / 1024).toFixed(0)} KiB (sha256 ${digest}): GraphQL p50 ${g.p50} / p95 ${g.p95} ms, ` +
         `raw SQL p50 ${s.p50} / p95 ${s.p95} ms -> ${result.ratioP50}x (goal <= 1.5) | CPU ${result.cpuMsPerGraphqlRequest} ms/GraphQL request (server + client) vs ${result.cpuMsPerRawSql} ms/raw SQL (SQLite runs in-process: its CPU counts) | load ${result.loadAverage.join(' ')}`,
     );
     console.log(JSON.stringify(result));

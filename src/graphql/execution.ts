@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type ExecutionResult, getOperationAST, type GraphQLSchema, printSchema } from 'graphql';
+import { type DocumentNode, execute, type ExecutionResult, getOperationAST, GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLSchema, GraphQLString, printSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 /**
@@ -30,6 +30,20 @@ export interface JitExecutor extends GatewayExecutor {
   isCompiled(document: DocumentNode, name?: string): boolean;
 }
 
+/**
+ * The built-in scalars' serializers with the common case first: a wide answer serializes ~200,000 leaves, most of
+ * them already a string or a finite number. Anything else goes to graphql-js's own serializer (same value, same
+ * error), so the answer cannot differ.
+ */
+const INT_MAX = 2 ** 31 - 1;
+export const LEAF_SERIALIZERS: Record<string, (value: unknown) => unknown> = {
+  String: (v) => (typeof v === 'string' ? v : GraphQLString.serialize(v)),
+  Float: (v) => (typeof v === 'number' && Number.isFinite(v) ? v : GraphQLFloat.serialize(v)),
+  Int: (v) => (typeof v === 'number' && Number.isInteger(v) && v <= INT_MAX && v >= -INT_MAX - 1 ? v : GraphQLInt.serialize(v)),
+  Boolean: (v) => (typeof v === 'boolean' ? v : GraphQLBoolean.serialize(v)),
+  ID: (v) => (typeof v === 'string' ? v : GraphQLID.serialize(v)),
+};
+
 export function jitExecutor(schema: GraphQLSchema, { compileAfterRuns = 1 }: JitOptions = {}): JitExecutor {
   // Keyed by the parsed document: Apollo's document store hands back the same document for the same text, and
   // evicting it frees these.
@@ -39,7 +53,7 @@ export function jitExecutor(schema: GraphQLSchema, { compileAfterRuns = 1 }: Jit
     if (!state) documents.set(document, (state = { runs: 0, byName: new Map() }));
     if (state.runs++ < compileAfterRuns) return null;
     let found = state.byName.get(name ?? '');
-    if (!found) state.byName.set(name ?? '', (found = compileQuery(schema, document, name)));
+    if (!found) state.byName.set(name ?? '', (found = compileQuery(schema, document, name, { customSerializers: LEAF_SERIALIZERS })));
     return found;
   };
   const executor = async ({ document, request, context }: Parameters<GatewayExecutor>[0]) => {

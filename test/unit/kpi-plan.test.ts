@@ -1,7 +1,7 @@
 import { assemble, type Fetched, type MeasureRows } from '../../src/modules/kpi/kpi.assemble';
 import { ComparisonMode, KpiDimension, KpiHealth, TargetStatus } from '../../src/modules/kpi/kpi.enums';
 import { parsePeriod } from '../../src/shared/period';
-import { CURRENT, measureRowKey, plan, PREVIOUS } from '../../src/modules/kpi/kpi.plan';
+import { CURRENT, groupSuffix, plan, PREVIOUS } from '../../src/modules/kpi/kpi.plan';
 
 /** The engine's pure halves, with plain values: plan() decides what to fetch, assemble() turns fetched values into rows. */
 
@@ -10,9 +10,18 @@ const d = (s: string) => new Date(`${s}T00:00:00Z`);
 const q1 = parsePeriod({ from: '2026-01-01', to: '2026-04-01', asOf: d('2026-02-15') });
 const q1Closed = parsePeriod({ from: '2026-01-01', to: '2026-04-01', asOf: d('2026-05-01') });
 
-/** Measures by ref, each a list of [window + bucket key, group values, value]. */
+/** Measures by ref, each a list of [window + bucket key, group values, value], stored by bucket then group suffix. */
 const measures = (byRef: Record<string, Array<[string, Array<string | null>, number | null]>>): Map<string, MeasureRows> =>
-  new Map(Object.entries(byRef).map(([ref, rows]) => [ref, new Map(rows.map(([bucket, groups, v]) => [measureRowKey(bucket, groups), v]))]));
+  new Map(
+    Object.entries(byRef).map(([ref, rows]) => {
+      const byBucket: MeasureRows = new Map();
+      for (const [bucket, groups, v] of rows) {
+        if (!byBucket.has(bucket)) byBucket.set(bucket, new Map());
+        byBucket.get(bucket)!.set(groupSuffix(groups), v);
+      }
+      return [ref, byBucket];
+    }),
+  );
 
 const fetched = (m: Fetched['measures'], extra: Partial<Fetched> = {}): Fetched => ({ measures: m, targets: new Map(), labels: new Map(), ...extra });
 

@@ -1,8 +1,8 @@
-import type { KpiDef } from './catalogue';
+import type { ComputeContext, KpiDef } from './catalogue';
 import { KpiDimension, type KpiHealth, type KpiUnit } from './kpi.enums';
 import { type Comparison, compare, healthOf, targetFor, targetProgress, type TargetProgress, type TargetWindow } from './kpi.math';
 import { type Bucket, bucketDays, type Period } from '../../shared/period';
-import { CURRENT, type KpiPlan, NONE, type PlannedKpi, PREVIOUS, SEP, targetsApply } from './kpi.plan';
+import { CURRENT, groupSuffix, type KpiPlan, NONE, type PlannedKpi, PREVIOUS, SEP, targetsApply } from './kpi.plan';
 
 /**
  * Assembling KPI rows, pure: from a plan and the measures fetched for it, the formulas, comparisons, targets
@@ -37,8 +37,12 @@ export interface KpiResultData {
   rows: KpiRowData[];
 }
 
-/** One measure's values by row key (measureRowKey: bucket, then group values). */
-export type MeasureRows = Map<string, number | null>;
+/**
+ * One measure's values by bucket key ("c:2026-07"), then group suffix (SEP + value per dimension, NONE for null;
+ * '' without dimensions): stored so from the SQL rows, so a wide answer's 53,160 values are never keyed by a
+ * concatenated string nor regrouped.
+ */
+export type MeasureRows = Map<string, Map<string, number | null>>;
 
 /** Targets by KPI key, then scope key ("REP:12", "TEAM:3", "COMPANY"). */
 export type TargetsByKpi = Map<string, Map<string, TargetWindow[]>>;
@@ -63,48 +67,39 @@ export function assemble(plan: KpiPlan, fetched: Fetched): KpiResultData[] {
   });
 }
 
-/** A measure row key cut into its bucket ("c:2026-07") and its group suffix (SEP + value, per dimension; '' without any). */
-function cutRowKey(key: string): [bucket: string, suffix: string] {
-  const cut = key.indexOf(SEP);
-  return cut < 0 ? [key, ''] : [key.slice(0, cut), key.slice(cut)];
-}
+// The engine reads a planned KPI's tuples for the group names, assembly again for the rows: found once.
+const tuplesSeen = new WeakMap<PlannedKpi, WeakMap<Map<string, MeasureRows>, ReadonlyArray<Array<string | null>>>>();
 
 /** Every group tuple seen in a measure split by all the request's dimensions (unordered: see compareTuples). */
-export function groupTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): Array<Array<string | null>> {
+export function groupTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): ReadonlyArray<Array<string | null>> {
+  let byMeasures = tuplesSeen.get(kpi);
+  if (!byMeasures) tuplesSeen.set(kpi, (byMeasures = new WeakMap()));
+  let found = byMeasures.get(measures);
+  if (!found) byMeasures.set(measures, (found = findTuples(plan, kpi, measures)));
+  return found;
+}
+
+function findTuples(plan: Pick<KpiPlan, 'dims'>, kpi: PlannedKpi, measures: Map<string, MeasureRows>): Array<Array<string | null>> {
   const tuples = new Map<string, Array<string | null>>();
   for (const ref of kpi.refs) {
     if (ref.ignore.length) continue;
-    for (const key of measures.get(ref.ref)!.keys()) {
-      if (!key.startsWith(CURRENT)) continue;
-      const [, suffix] = cutRowKey(key);
-      if (!tuples.has(suffix)) tuples.set(suffix, suffix ? suffix.slice(1).split(SEP).map((p) => (p === NONE ? null : p)) : []);
+    for (const [bucket, rows] of measures.get(ref.ref)!) {
+      if (!bucket.startsWith(CURRENT)) continue;
+      for (const suffix of rows.keys()) {
+        if (!tuples.has(suffix)) tuples.set(suffix, suffix ? suffix.slice(1).split(SEP).map((p) => (p === NONE ? null : p)) : []);
+      }
     }
   }
   if (plan.dims.length === 0) tuples.set('', []);
   return [...tuples.values()];
 }
 
-/**
- * A measure's rows by bucket, then group suffix: a row's lookup then uses its bucket's and its tuple's strings,
- * built once, instead of a key concatenated (and hashed) per row.
- */
-function byBucket(rows: MeasureRows): Map<string, Map<string, number | null>> {
-  const out = new Map<string, Map<string, number | null>>();
-  for (const [key, value] of rows) {
-    const [bucket, suffix] = cutRowKey(key);
-    let inBucket = out.get(bucket);
-    if (!inBucket) out.set(bucket, (inBucket = new Map()));
-    inBucket.set(suffix, value);
-  }
-  return out;
-}
-
 /** A KPI's group tuples in display order, each with its measures' key suffixes, target scope and output groups. */
 function orderedTuples(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRows>, fetched: Fetched) {
   const { dims } = plan;
-  return groupTuples(plan, kpi, measures).sort(compareTuples).map((values) => ({
-    // Each measure's key suffix for this tuple (its own dimensions only).
-    suffix: new Map(kpi.refs.map((ref) => [ref.ref, values.filter((_, i) => !ref.ignore.includes(dims[i])).map((g) => SEP + (g ?? NONE)).join('')])),
+  return [...groupTuples(plan, kpi, measures)].sort(compareTuples).map((values) => ({
+    // Each measure's group suffix for this tuple (its own dimensions only), in the order of kpi.refs.
+    suffixes: kpi.refs.map((ref) => groupSuffix(values.filter((_, i) => !ref.ignore.includes(dims[i])))),
     scopeKey: plan.targetsApply ? targetScope(plan, values) : null,
     // Shared by the tuple's rows in every bucket.
     groups: dims.map((dimension, i): RowGroup => ({ dimension, key: values[i], label: labelOf(fetched.labels, dimension, values[i]) })),
@@ -112,20 +107,33 @@ function orderedTuples(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, Mea
 }
 
 /**
- * One reader of a KPI's measures for every row (a wide answer has tens of thousands): point `at` to the row's
- * bucket key and tuple suffixes, then hand `read` to the KPI's compute.
+ * One reader of a KPI's measures for every row (a wide answer has tens of thousands): `bucket(key)` once per
+ * bucket, `tuple(suffixes)` once per row, then hand `read` to the KPI's compute. A KPI reads one to six refs,
+ * found by a scan of their names (no hashing per read).
  */
 function measureReader(kpi: PlannedKpi, measures: Map<string, MeasureRows>) {
-  const byRef = new Map(kpi.refs.map((ref) => [ref.ref, { ref, rows: byBucket(measures.get(ref.ref)!) }]));
-  const at = { bucket: '', suffix: new Map<string, string>() };
+  const names = kpi.refs.map((ref) => ref.ref);
+  const rows = kpi.refs.map((ref) => measures.get(ref.ref)!);
+  const missing = kpi.refs.map((ref) => (ref.percentile ? null : 0));
+  const resolved = new Map<string, Array<Map<string, number | null> | undefined>>();
+  let inBucket: Array<Map<string, number | null> | undefined> = [];
+  let suffixes: string[] = [];
   const read = (ref: string) => {
-    const m = byRef.get(ref);
-    if (!m) throw new Error(`KPI ${kpi.def.key} reads ${ref} without declaring it`);
-    const found = m.rows.get(at.bucket)?.get(at.suffix.get(ref)!);
-    if (found === undefined) return m.ref.percentile ? null : 0;
-    return found;
+    let i = 0;
+    while (i < names.length && names[i] !== ref) i++;
+    if (i === names.length) throw new Error(`KPI ${kpi.def.key} reads ${ref} without declaring it`);
+    const found = inBucket[i]?.get(suffixes[i]);
+    return found === undefined ? missing[i] : found;
   };
-  return { at, read };
+  return {
+    read,
+    bucket: (key: string) => {
+      let maps = resolved.get(key);
+      if (!maps) resolved.set(key, (maps = rows.map((byBucket) => byBucket.get(key))));
+      inBucket = maps;
+    },
+    tuple: (tupleSuffixes: string[]) => (suffixes = tupleSuffixes),
+  };
 }
 
 const finiteOrNull = (value: number | null) => (value == null || Number.isFinite(value) ? value : null);
@@ -137,7 +145,8 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
   const ownTargets = fetched.targets.get(def.key);
   // Tuples in display order once; rows come out bucket by bucket (no sort over the whole result).
   const ordered = orderedTuples(plan, kpi, measures, fetched);
-  const { at, read } = measureReader(kpi, measures);
+  const reader = measureReader(kpi, measures);
+  const { read } = reader;
   const rows: KpiRowData[] = [];
   for (const [bucketIndex, bucket] of plan.current.entries()) {
     const days = bucketDays(bucket);
@@ -145,17 +154,20 @@ function kpiRows(plan: KpiPlan, kpi: PlannedKpi, measures: Map<string, MeasureRo
     const cbDays = cb ? Math.max(bucketDays(cb), 1e-9) : 0;
     const outBucket = grain ? { key: bucket.key, start: bucket.start, end: bucket.end } : null;
     const [currentKey, previousKey] = [CURRENT + bucket.key, PREVIOUS + bucket.key];
-    for (const { suffix, scopeKey, groups } of ordered) {
-      at.suffix = suffix;
-      at.bucket = currentKey;
-      const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
-      const computed = def.compute(read, { days, revenueTarget });
+    // One compute context per bucket and window (computes only read it): no object per row.
+    const now: ComputeContext = { days, revenueTarget: null };
+    const then: ComputeContext = { days: cbDays, revenueTarget: null };
+    reader.bucket(currentKey);
+    for (const { suffixes, scopeKey, groups } of ordered) {
+      reader.tuple(suffixes);
+      if (cb) reader.bucket(currentKey); // the previous row's comparison pointed it to previousKey
+      now.revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
+      const computed = def.compute(read, now);
       let comparison: Comparison | null = null;
       if (cb) {
-        const cmpTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
-        at.bucket = previousKey;
-        const previous = def.compute(read, { days: cbDays, revenueTarget: cmpTarget });
-        comparison = compare(computed.value, previous.value);
+        then.revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, cb, true) : null;
+        reader.bucket(previousKey);
+        comparison = compare(computed.value, def.compute(read, then).value);
       }
       const target = scopeKey && plan.withTargets ? targetValue(ownTargets, scopeKey, bucket, def.additive) : null;
       const value = finiteOrNull(computed.value);
@@ -194,16 +206,18 @@ export function matrixLines(plan: KpiPlan, fetched: Fetched): MatrixLine[] {
   const { def } = kpi;
   const revenueTargets = fetched.targets.get('revenue');
   const ordered = orderedTuples(plan, kpi, measures, fetched);
-  const { at, read } = measureReader(kpi, measures);
+  const reader = measureReader(kpi, measures);
   const lines = ordered.map(({ groups }): MatrixLine => ({ groups, values: new Array<number | null>(plan.current.length) }));
   for (const [bucketIndex, bucket] of plan.current.entries()) {
     const days = bucketDays(bucket);
-    at.bucket = CURRENT + bucket.key;
-    ordered.forEach(({ suffix, scopeKey }, i) => {
-      at.suffix = suffix;
-      const revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
-      lines[i].values[bucketIndex] = finiteOrNull(def.compute(read, { days, revenueTarget }).value);
-    });
+    const context: ComputeContext = { days, revenueTarget: null };
+    reader.bucket(CURRENT + bucket.key);
+    for (let i = 0; i < ordered.length; i++) {
+      const { suffixes, scopeKey } = ordered[i];
+      reader.tuple(suffixes);
+      context.revenueTarget = def.needsRevenueTarget && scopeKey ? targetValue(revenueTargets, scopeKey, bucket, true) : null;
+      lines[i].values[bucketIndex] = finiteOrNull(def.compute(reader.read, context).value);
+    }
   }
   return lines;
 }

@@ -34,11 +34,10 @@ export interface KpiRequest {
 /** Bucket keys of the current and the comparison window, as they appear in the `kb` CTE and measure rows. */
 export const CURRENT = 'c:';
 export const PREVIOUS = 'p:';
-/** Measure row keys: bucket key, then one group value per dimension (NONE for null), joined by SEP. */
+/** Measure rows are keyed by bucket, then by a group suffix: SEP + value (NONE for null) per dimension, '' for none. */
 export const NONE = '\u0000';
 export const SEP = '\u0001';
-export const measureRowKey = (bucketKey: string, groupValues: ReadonlyArray<string | null>) =>
-  [bucketKey, ...groupValues.map((g) => g ?? NONE)].join(SEP);
+export const groupSuffix = (groupValues: ReadonlyArray<string | null>) => groupValues.map((g) => SEP + (g ?? NONE)).join('');
 
 /** One "fact.aggregate" a KPI reads, resolved. */
 export interface Ref {
