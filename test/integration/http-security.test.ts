@@ -44,6 +44,8 @@ describe.each(DATABASES)('HTTP security on %s', (kind) => {
   it('acts as the identity in a valid token', async () => {
     const res = await post(url, { query: ME }, await bearer('SDR'));
     expect([res.status, res.json?.data]).toEqual([200, { me: { role: 'SDR', repId: String(w.reps.s1.id) } }]);
+    // answers are never stored by a client, so none carries an ETag (hashing a wide answer costs milliseconds)
+    expect([res.headers.get('cache-control'), res.headers.get('etag')]).toEqual(['no-store', null]);
   });
 
   it('accepts API keys stored hashed, and refuses them once revoked', async () => {
