@@ -63,8 +63,8 @@ function checkCursor<T extends object>(em: Em, entity: new (...args: never[]) =>
     switch (prop?.runtimeType) {
       case 'number':
         return typeof value === 'number' && Number.isFinite(value);
-      case 'Date':
-        return typeof value === 'string' && Number.isFinite(Date.parse(value));
+      case 'Date': // Cursor.decode turns the ISO text it wrote back into a Date; any other text is not ours
+        return value instanceof Date && Number.isFinite(value.getTime());
       case 'string':
         return typeof value === 'string';
       case 'boolean':
