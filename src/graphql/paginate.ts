@@ -2,12 +2,14 @@ import { Cursor, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
 import type { Em } from '../db/orm';
 import { BadInputError } from '../shared/errors';
 import type { ConnectionShape, PageArgs } from './connection';
+import { findRows } from './loaders';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * Keyset pagination over any entity: the cursor encodes the sort key of the last row (never an offset),
- * so page 1,000 costs what page 1 does. `id` is appended to the order as a tie-breaker.
+ * so page 1,000 costs what page 1 does. `id` is appended to the order as a tie-breaker. The nodes are read-only
+ * rows (`findRows`), not managed entities: a connection is only read.
  */
 export async function paginate<T extends object>(
   em: Em,
@@ -23,12 +25,10 @@ export async function paginate<T extends object>(
   const order = ('id' in orderBy ? orderBy : { ...orderBy, id: 'asc' }) as QueryOrderMap<T>;
   if (page.after) checkCursor(em, entity, order, page.after);
 
-  const cursor = await em.findByCursor(entity, where, {
-    first,
-    after: page.after,
-    orderBy: order,
-    includeCount: false,
-  });
+  // em.findByCursor's query (first + 1 rows after the cursor) and its Cursor, over rows instead of entities.
+  const options = { first, after: page.after, orderBy: order, overfetch: true };
+  const rows = await findRows(em, entity, where, options);
+  const cursor = new Cursor(rows, undefined as never, options, em.getMetadata().get(entity.name));
   const edges = cursor.items.map((node) => ({ cursor: cursor.from(node), node }));
   return {
     edges,
@@ -63,8 +63,8 @@ function checkCursor<T extends object>(em: Em, entity: new (...args: never[]) =>
     switch (prop?.runtimeType) {
       case 'number':
         return typeof value === 'number' && Number.isFinite(value);
-      case 'Date':
-        return typeof value === 'string' && Number.isFinite(Date.parse(value));
+      case 'Date': // Cursor.decode turns the ISO text it wrote back into a Date; any other text is not ours
+        return value instanceof Date && Number.isFinite(value.getTime());
       case 'string':
         return typeof value === 'string';
       case 'boolean':
