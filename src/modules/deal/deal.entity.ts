@@ -19,6 +19,9 @@ import type { Lead } from '../lead/lead.entity';
 @Index({ name: 'deals_kpi_closed_index', properties: ['status', 'closedAt', 'owner', 'amountCents', 'engagedAt', 'openedAt'] })
 @Index({ name: 'deals_kpi_owner_closed_index', properties: ['owner', 'status', 'closedAt', 'amountCents', 'engagedAt', 'openedAt'] })
 @Index({ name: 'deals_kpi_owner_opened_index', properties: ['owner', 'openedAt', 'amountCents'] })
+// The deals list by last update (the app's default sort) or creation: keyset pages walk the index, no sort of every deal.
+@Index({ name: 'deals_updated_at_index', properties: ['updatedAt'] })
+@Index({ name: 'deals_created_at_index', properties: ['createdAt'] })
 // Pipeline movement: the deals expected in a period and every column its classification reads, from the index alone.
 @Index({ name: 'deals_movement_index', properties: ['expectedCloseDate', 'status', 'closedAt', 'openedAt', 'createdAt', 'amountCents', 'owner'] })
 export class Deal extends BaseEntity {
