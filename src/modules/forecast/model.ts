@@ -11,14 +11,16 @@ import {
   type StageWeight,
   type WeightOptions,
   addStageCounts,
+  addWonDaysInStage,
   buildApportioner,
+  emptyStageCounts,
   invLogit,
-  learnStageWeights,
   logit,
   maturityCutoffs,
   shrink,
   sizeBandBounds,
   sizeBandOf,
+  weightsFromCounts,
 } from './stage-weights';
 import type { ClosedPart } from './closed-walk';
 import { type ThinSpot, meanWonAmounts, thinWeights, zeroAmountSignal } from './data-quality';
@@ -77,17 +79,15 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   const k = t.stages.length;
   const cutoff = maturityCutoffs(t, asOf, part);
   const ap = buildApportioner(t, asOf, options.minSample, part);
-  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff, ap);
   const bandBounds = sizeBandBounds(t, asOf);
   const amounts = zeroAmountSignal(t, asOf);
   const dimensions = DIMENSIONS.filter((d) => d !== 'band' || !amounts.leaks);
-  const keyOf = {
-    team: (i: number) => t.team[i],
-    family: (i: number) => t.family[i],
-    band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
-  };
-  type Counts = { reached: Float64Array; won: Float64Array };
-  const counts = { team: new Map<number, Counts>(), family: new Map<number, Counts>(), band: new Map<number, Counts>() };
+  // segment counts by dense slot (first-seen order, as the maps they become): no map lookup or closure per deal
+  const teamSlots = new Slots();
+  const familySlots = new Slots();
+  const bandSlots = new Slots();
+  const useBand = dimensions.includes('band');
+  const company = emptyStageCounts(k);
   const wonTimes: number[][] = Array.from({ length: k }, () => []);
   const lostTimes: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -132,19 +132,16 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       const counted = part != null && part.regular[i] === 1;
       if (!counted && t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (!counted && isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
-      // the deal's stage counts once (at most one addition per stage), then into each of its segments
+      // the deal's stage counts once (at most one addition per stage), then into the company's and each segment's:
+      // the company sums get the same additions in the same order as learnStageWeights' own pass
       dealReached.fill(0);
       dealWon.fill(0);
-      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
-      for (const dim of dimensions) {
-        const key = keyOf[dim](i);
-        let c = counts[dim].get(key);
-        if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
-        for (let s = 0; s < k; s++) {
-          c.reached[s] += dealReached[s];
-          c.won[s] += dealWon[s];
-        }
-      }
+      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon, company.unidentified, company.apportioned);
+      addCounts(company.reached, company.won, 0, dealReached, dealWon);
+      if (isWon) addWonDaysInStage(t, i, asOf, cutoff, company.maxWon);
+      teamSlots.add(t.team[i], dealReached, dealWon);
+      familySlots.add(t.family[i], dealReached, dealWon);
+      if (useBand) bandSlots.add(sizeBandOf(t.amount[i], bandBounds), dealReached, dealWon);
       if (counted) continue;
       readEntries(i);
       for (let a = 0; a < m; a++) (isWon ? wonTimes : lostTimes)[enteredStage[a]].push((t.closed[i] - entered[a]) / DAY_MS);
@@ -156,16 +153,19 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       inStage(i, false, 0);
     }
   }
+  const weights = weightsFromCounts(company, options);
   const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  const slotsOf = { team: teamSlots, family: familySlots, band: bandSlots };
   for (const dim of dimensions) {
-    for (const [key, c] of counts[dim]) {
+    const { keys, reached, won } = slotsOf[dim];
+    for (let slot = 0; slot < keys.length; slot++) {
       const shift = new Float64Array(k);
       for (let s = 0; s < k; s++) {
         const w = weights[s].weight;
         // a POOLED stage has no sample of its own: segments follow the company there
-        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(c.won[s], c.reached[s], w, options.shrinkage)) - logit(w);
+        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(won[slot * k + s], reached[slot * k + s], w, options.shrinkage)) - logit(w);
       }
-      segmentShift[dim].set(key, shift);
+      segmentShift[dim].set(keys[slot], shift);
     }
   }
   const stageless = k > 1 && ap.unknown >= 0.2 * closedDeals && weights.slice(1).every((w) => w.status === 'POOLED');
@@ -218,6 +218,55 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     thin,
     warnings: thin.map((x) => x.message),
   };
+}
+
+/** out[at + s] += a[s], out2[at + s] += b[s] for every stage s. */
+function addCounts(out: Float64Array, out2: Float64Array, at: number, a: Float64Array, b: Float64Array): void {
+  for (let s = 0; s < a.length; s++) {
+    out[at + s] += a[s];
+    out2[at + s] += b[s];
+  }
+}
+
+/**
+ * Per-stage (reached, won) sums per segment key, keys numbered in the order first seen: a typed array indexed by
+ * small non-negative keys (team ids, family indexes + 1, bands), a map only for the others.
+ */
+class Slots {
+  keys: number[] = [];
+  reached = new Float64Array(0);
+  won = new Float64Array(0);
+  private small = new Int32Array(0);
+  private other = new Map<number, number>();
+
+  add(key: number, reached: Float64Array, won: Float64Array): void {
+    const k = reached.length;
+    let slot = key >= 0 && key < this.small.length ? this.small[key] - 1 : (this.other.get(key) ?? -1);
+    if (slot < 0) slot = this.open(key, k);
+    addCounts(this.reached, this.won, slot * k, reached, won);
+  }
+
+  private open(key: number, k: number): number {
+    const slot = this.keys.length;
+    this.keys.push(key);
+    if (key >= 0 && key < 1 << 20) {
+      if (key >= this.small.length) {
+        const grown = new Int32Array(Math.max(key + 1, 2 * this.small.length, 16));
+        grown.set(this.small);
+        this.small = grown;
+      }
+      this.small[key] = slot + 1;
+    } else this.other.set(key, slot);
+    if ((slot + 1) * k > this.reached.length) {
+      const size = Math.max((slot + 1) * k, 2 * this.reached.length);
+      const reached = new Float64Array(size);
+      const won = new Float64Array(size);
+      reached.set(this.reached);
+      won.set(this.won);
+      [this.reached, this.won] = [reached, won];
+    }
+    return slot;
+  }
 }
 
 export interface DealOutlook {
