@@ -352,11 +352,42 @@ export function dealOutlook(
 
 /** Logit shift of deal i's team, product family and size band at a stage (0 where not learned). */
 function segmentLogit(t: FactTable, model: HistoryModel, i: number, stage: number): number {
-  return (
-    (model.segmentShift.team.get(t.team[i])?.[stage] ?? 0) +
-    (model.segmentShift.family.get(t.family[i])?.[stage] ?? 0) +
-    (model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0)
-  );
+  if (model !== shiftsModel) [shiftsModel, shifts] = [model, [denseShift(model.segmentShift.team), denseShift(model.segmentShift.family), denseShift(model.segmentShift.band)]];
+  const [team, family, band] = shifts;
+  return shiftAt(team, t.team[i], stage) + shiftAt(family, t.family[i], stage) + shiftAt(band, sizeBandOf(t.amount[i], model.bandBounds), stage);
+}
+
+/**
+ * A segment-shift map as a table indexed by (key + 1) x stages (keys from -1 up to a bound), the map kept for any
+ * other key: the same values without three map lookups per deal. Kept for the last model asked (a forecast asks
+ * one model for every open deal).
+ */
+interface DenseShift {
+  k: number;
+  keys: number;
+  table: Float64Array;
+  map: Map<number, Float64Array>;
+}
+let shiftsModel: HistoryModel | null = null;
+let shifts: DenseShift[] = [];
+
+function denseShift(map: Map<number, Float64Array>): DenseShift {
+  let max = -1;
+  let k = 0;
+  for (const [key, shift] of map) {
+    k = shift.length;
+    if (key >= -1 && key < 1 << 16 && key > max) max = key;
+  }
+  const keys = max + 2;
+  const table = new Float64Array(keys * k);
+  for (const [key, shift] of map) if (key >= -1 && key <= max) table.set(shift, (key + 1) * k);
+  return { k, keys, table, map };
+}
+
+function shiftAt(d: DenseShift, key: number, stage: number): number {
+  const row = key + 1;
+  if (row >= 0 && row < d.keys) return d.table[row * d.k + stage];
+  return d.map.get(key)?.[stage] ?? 0;
 }
 
 /** Halves P(win) for every quarter of the longest historical win cycle (at least 30 days) beyond it. */
