@@ -7,7 +7,7 @@
  * each deal's in-period probability (shrunk toward 1, bounded). The same past periods measure the model's own
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
-import { type FactTable, Outcome, isOpenAt } from './facts';
+import { type FactTable, Outcome, openRowsAt } from './facts';
 import { type HistoryModel, type WinProbabilityFn, dealOutlook, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from '../../shared/period';
 
@@ -57,8 +57,8 @@ export function calendarCorrection(
     used++;
     const from = a.start + offset;
     const mine = { expected: new Float64Array(k), actual: new Float64Array(k), variance: 0 };
-    for (let i = 0; i < t.n; i++) {
-      if (!include(i) || !isOpenAt(t, i, from)) continue;
+    for (const i of openRowsAt(t, from)) {
+      if (!include(i)) continue;
       const o = dealOutlook(t, model, i, from, a.end, winFn, from);
       const s = calendarStage(model, o.stage);
       const amount = pipelineAmount(t, model, i);

@@ -2,9 +2,9 @@
  * The forecast of one period as of a date, by group, and the backtest that replays it over past periods with
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
-import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
+import { type FactTable, Outcome, openRowsAt, stageAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf } from './metrics';
-import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
 import type { Period } from '../../shared/period';
@@ -82,7 +82,7 @@ export function computeForecast(
   // the open deals column-wise: objects only for the few top deals a group reports (10^5 live objects cost more in
   // garbage collection than computing them)
   const calendar = options.calendar === false ? null : calendarCorrection(t, model, period, asOf, include, options.winFn);
-  const open = Int32Array.from(openDeals(t, asOf, include));
+  const open = openIncluded(openRowsAt(t, asOf), include);
   const m = open.length;
   const probability = new Float64Array(m);
   const amount = new Float64Array(m);
@@ -248,6 +248,14 @@ function insertTop(top: number[], x: number, k: number, value: (x: number) => nu
   top[j] = x;
 }
 
+/** The rows of `open` that `include` accepts (a new array: `open` may be a kept list). */
+export function openIncluded(open: Int32Array, include: (i: number) => boolean): Int32Array {
+  const out = new Int32Array(open.length);
+  let m = 0;
+  for (let j = 0; j < open.length; j++) if (include(open[j])) out[m++] = open[j];
+  return out.subarray(0, m);
+}
+
 /** Won revenue closed inside the period (the truth a backtest compares with). */
 export function actualWon(t: FactTable, period: Period, include: (i: number) => boolean = () => true): number {
   let sum = 0;
@@ -261,8 +269,8 @@ export function actualWon(t: FactTable, period: Period, include: (i: number) => 
  */
 export function fixedWeightForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean = () => true): number {
   let sum = 0;
-  for (let i = 0; i < t.n; i++) {
-    if (!isOpenAt(t, i, asOf) || !include(i)) continue;
+  for (const i of openRowsAt(t, asOf)) {
+    if (!include(i)) continue;
     const ec = t.expectedClose[i];
     if (!Number.isNaN(ec) && (ec < period.start || ec >= period.end)) continue;
     sum += t.stages[stageAt(t, i, asOf).stage].defaultProbability * t.amount[i];

@@ -264,6 +264,25 @@ export function isOpenAt(t: FactTable, i: number, asOf: number): boolean {
   return !(t.outcome[i] !== Outcome.OPEN && Number.isNaN(t.closed[i]));
 }
 
+/**
+ * The rows open at asOf (isOpenAt), ascending. Kept per table and date: a track record asks for the same few dates
+ * many times (each past forecast's own date and its calendar analogues), and its as-of views (factsAsOf) share the
+ * columns this reads, so they share the lists too. Tables are not changed once built.
+ */
+export function openRowsAt(t: FactTable, asOf: number): Int32Array {
+  let kept = openRows.get(t.created);
+  if (!kept || kept.closed !== t.closed || kept.outcome !== t.outcome) openRows.set(t.created, (kept = { closed: t.closed, outcome: t.outcome, byDate: new Map() }));
+  let rows = kept.byDate.get(asOf);
+  if (!rows) {
+    let m = 0;
+    const all = new Int32Array(t.n);
+    for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf)) all[m++] = i;
+    kept.byDate.set(asOf, (rows = all.slice(0, m)));
+  }
+  return rows;
+}
+const openRows = new WeakMap<Float64Array, { closed: Float64Array; outcome: Uint8Array; byDate: Map<number, Int32Array> }>();
+
 /** Stage index and entry time of the stage most recently entered before asOf (stage 0 from creation if none). */
 export function stageAt(t: FactTable, i: number, asOf: number): { stage: number; enteredAt: number } {
   const k = t.stages.length;

@@ -2,7 +2,7 @@
  * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
-import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, nextEntryAfter, stageAt } from './facts';
+import { DAY_MS, type FactTable, Outcome, closedBefore, daysInStage, isOpenAt, nextEntryAfter, openRowsAt, reachedMax, stageAt } from './facts';
 import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
@@ -10,8 +10,8 @@ import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
   type WeightOptions,
-  addStageCounts,
-  addWonDaysInStage,
+  type Apportioner,
+  type StageCounts,
   buildApportioner,
   emptyStageCounts,
   invLogit,
@@ -119,8 +119,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
-  const dealReached = new Float64Array(k);
-  const dealWon = new Float64Array(k);
+  const tally: StageTally = { k, asOf, cutoff, ap, company, team: teamSlots, family: familySlots, band: useBand ? bandSlots : null, bandBounds };
   let maxWonCycle = part ? part.maxWonCycle : -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
@@ -132,16 +131,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       const counted = part != null && part.regular[i] === 1;
       if (!counted && t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (!counted && isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
-      // the deal's stage counts once (at most one addition per stage), then into the company's and each segment's:
-      // the company sums get the same additions in the same order as learnStageWeights' own pass
-      dealReached.fill(0);
-      dealWon.fill(0);
-      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon, company.unidentified, company.apportioned);
-      addCounts(company.reached, company.won, 0, dealReached, dealWon);
-      if (isWon) addWonDaysInStage(t, i, asOf, cutoff, company.maxWon);
-      teamSlots.add(t.team[i], dealReached, dealWon);
-      familySlots.add(t.family[i], dealReached, dealWon);
-      if (useBand) bandSlots.add(sizeBandOf(t.amount[i], bandBounds), dealReached, dealWon);
+      tallyClosedDeal(t, i, isWon, tally);
       if (counted) continue;
       readEntries(i);
       for (let a = 0; a < m; a++) (isWon ? wonTimes : lostTimes)[enteredStage[a]].push((t.closed[i] - entered[a]) / DAY_MS);
@@ -220,17 +210,81 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   };
 }
 
-/** out[at + s] += a[s], out2[at + s] += b[s] for every stage s. */
-function addCounts(out: Float64Array, out2: Float64Array, at: number, a: Float64Array, b: Float64Array): void {
-  for (let s = 0; s < a.length; s++) {
-    out[at + s] += a[s];
-    out2[at + s] += b[s];
+/** One date's counting of closed deals: its cut-offs and apportioner, and the sums it adds to. */
+interface StageTally {
+  k: number;
+  asOf: number;
+  cutoff: Float64Array;
+  ap: Apportioner;
+  company: StageCounts;
+  team: Slots;
+  family: Slots;
+  band: Slots | null;
+  bandBounds: [number, number];
+}
+
+/**
+ * Closed deal i's stage counts (addStageCounts, addWonDaysInStage) added straight to the company's sums and to its
+ * team's, family's and size band's, in one loop over its stages: each stage gets at most one addition per deal, the
+ * same value in the same deal order as learnStageWeights' pass and the per-deal sums this replaces, so the sums are
+ * the same bit for bit.
+ */
+function tallyClosedDeal(t: FactTable, i: number, isWon: number, x: StageTally): void {
+  const { k, cutoff, company } = x;
+  const teamRow = x.team.row(t.team[i], k);
+  const familyRow = x.family.row(t.family[i], k);
+  const bandRow = x.band ? x.band.row(sizeBandOf(t.amount[i], x.bandBounds), k) : -1;
+  const team = x.team;
+  const family = x.family;
+  const band = x.band;
+  const created = t.created[i];
+  const top = reachedMax(t, i, x.asOf);
+  for (let s = 0; s <= top; s++) {
+    const e = t.entries[i * k + s];
+    // reachedAt: the entry, or the creation when the history does not say
+    if (!((Number.isNaN(e) ? created : e) < cutoff[s])) continue;
+    company.reached[s]++;
+    company.won[s] += isWon;
+    team.reached[teamRow + s] += 1;
+    team.won[teamRow + s] += isWon;
+    family.reached[familyRow + s] += 1;
+    family.won[familyRow + s] += isWon;
+    if (band) {
+      band.reached[bandRow + s] += 1;
+      band.won[bandRow + s] += isWon;
+    }
+    if (isWon) {
+      const d = daysInStage(t, i, s, t.closed[i]);
+      if (!(d <= company.maxWon[s])) company.maxWon[s] = d;
+    }
+  }
+  if (t.historyKnown[i] || top === k - 1) return;
+  const share = x.ap.share[isWon ? 0 : 1][top];
+  for (let s = top + 1; s < k; s++) {
+    if (!share) {
+      company.unidentified[s]++;
+      continue;
+    }
+    if (!(created < cutoff[s]) || !(share[s] > 0)) continue;
+    const v = share[s];
+    const w = isWon * v;
+    company.reached[s] += v;
+    company.won[s] += w;
+    company.apportioned[s] += v;
+    team.reached[teamRow + s] += v;
+    team.won[teamRow + s] += w;
+    family.reached[familyRow + s] += v;
+    family.won[familyRow + s] += w;
+    if (band) {
+      band.reached[bandRow + s] += v;
+      band.won[bandRow + s] += w;
+    }
   }
 }
 
 /**
  * Per-stage (reached, won) sums per segment key, keys numbered in the order first seen: a typed array indexed by
- * small non-negative keys (team ids, family indexes + 1, bands), a map only for the others.
+ * small non-negative keys (team ids, bands), a map for the others (no family, large ids).
  */
 class Slots {
   keys: number[] = [];
@@ -239,11 +293,10 @@ class Slots {
   private small = new Int32Array(0);
   private other = new Map<number, number>();
 
-  add(key: number, reached: Float64Array, won: Float64Array): void {
-    const k = reached.length;
-    let slot = key >= 0 && key < this.small.length ? this.small[key] - 1 : (this.other.get(key) ?? -1);
-    if (slot < 0) slot = this.open(key, k);
-    addCounts(this.reached, this.won, slot * k, reached, won);
+  /** Where the key's k sums start (read `reached` and `won` after: a new key may grow them). */
+  row(key: number, k: number): number {
+    const slot = key >= 0 && key < this.small.length ? this.small[key] - 1 : (this.other.get(key) ?? -1);
+    return (slot < 0 ? this.open(key, k) : slot) * k;
   }
 
   private open(key: number, k: number): number {
@@ -400,7 +453,7 @@ export function staleDecay(ageDays: number, maxWonCycleDays: number): number {
 /** Every deal open at asOf accepted by `include`. */
 export function openDeals(t: FactTable, asOf: number, include: (i: number) => boolean = () => true): number[] {
   const out: number[] = [];
-  for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf) && include(i)) out.push(i);
+  for (const i of openRowsAt(t, asOf)) if (include(i)) out.push(i);
   return out;
 }
 
