@@ -8,7 +8,7 @@
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
 import { type FactTable, Outcome, openRowsAt } from './facts';
-import { type HistoryModel, type WinProbabilityFn, dealOutlook, pipelineAmount } from './model';
+import { type HistoryModel, type WinProbabilityFn, outlookInStage, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from '../../shared/period';
 
 export interface CalendarOptions {
@@ -57,9 +57,11 @@ export function calendarCorrection(
     used++;
     const from = a.start + offset;
     const mine = { expected: new Float64Array(k), actual: new Float64Array(k), variance: 0 };
-    for (const i of openRowsAt(t, from)) {
+    const open = openRowsAt(t, from);
+    for (let j = 0; j < open.rows.length; j++) {
+      const i = open.rows[j];
       if (!include(i)) continue;
-      const o = dealOutlook(t, model, i, from, a.end, winFn, from);
+      const o = outlookInStage(t, model, i, open.stage[j], open.enteredAt[j], from, a.end, winFn, from);
       const s = calendarStage(model, o.stage);
       const amount = pipelineAmount(t, model, i);
       mine.expected[s] += o.probability * amount;

@@ -2,9 +2,9 @@
  * The forecast of one period as of a date, by group, and the backtest that replays it over past periods with
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
-import { type FactTable, Outcome, openRowsAt, stageAt } from './facts';
+import { type FactTable, Outcome, openRowsAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf } from './metrics';
-import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, pipelineAmount } from './model';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
 import type { Period } from '../../shared/period';
@@ -82,8 +82,10 @@ export function computeForecast(
   // the open deals column-wise: objects only for the few top deals a group reports (10^5 live objects cost more in
   // garbage collection than computing them)
   const calendar = options.calendar === false ? null : calendarCorrection(t, model, period, asOf, include, options.winFn);
-  const open = openIncluded(openRowsAt(t, asOf), include);
-  const m = open.length;
+  const openAt = openRowsAt(t, asOf);
+  const included = openIncluded(openAt.rows, include);
+  const m = included.length;
+  const open = new Int32Array(m);
   const probability = new Float64Array(m);
   const amount = new Float64Array(m);
   const slotOf = new Int32Array(m);
@@ -94,8 +96,12 @@ export function computeForecast(
   const closeAt = new Float64Array(m);
   const flags = new Uint8Array(m); // 1: default weight, 2: stale
   for (let j = 0; j < m; j++) {
-    const i = open[j];
-    const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
+    const i = (open[j] = openAt.rows[included[j]]);
+    // the kept stages are as of asOf; a model of another date places the deal at its own date
+    const o =
+      model.asOf === asOf
+        ? outlookInStage(t, model, i, openAt.stage[included[j]], openAt.enteredAt[included[j]], period.start, period.end, options.winFn, asOf)
+        : dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
       o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
       o.probability = o.pWin * o.pTiming;
@@ -248,11 +254,11 @@ function insertTop(top: number[], x: number, k: number, value: (x: number) => nu
   top[j] = x;
 }
 
-/** The rows of `open` that `include` accepts (a new array: `open` may be a kept list). */
-export function openIncluded(open: Int32Array, include: (i: number) => boolean): Int32Array {
-  const out = new Int32Array(open.length);
+/** The positions in `rows` of the deals `include` accepts, ascending. */
+export function openIncluded(rows: Int32Array, include: (i: number) => boolean): Int32Array {
+  const out = new Int32Array(rows.length);
   let m = 0;
-  for (let j = 0; j < open.length; j++) if (include(open[j])) out[m++] = open[j];
+  for (let j = 0; j < rows.length; j++) if (include(rows[j])) out[m++] = j;
   return out.subarray(0, m);
 }
 
@@ -269,11 +275,13 @@ export function actualWon(t: FactTable, period: Period, include: (i: number) => 
  */
 export function fixedWeightForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean = () => true): number {
   let sum = 0;
-  for (const i of openRowsAt(t, asOf)) {
+  const open = openRowsAt(t, asOf);
+  for (let j = 0; j < open.rows.length; j++) {
+    const i = open.rows[j];
     if (!include(i)) continue;
     const ec = t.expectedClose[i];
     if (!Number.isNaN(ec) && (ec < period.start || ec >= period.end)) continue;
-    sum += t.stages[stageAt(t, i, asOf).stage].defaultProbability * t.amount[i];
+    sum += t.stages[open.stage[j]].defaultProbability * t.amount[i];
   }
   return sum;
 }

@@ -352,6 +352,21 @@ export function dealOutlook(
   asOf: number = model.asOf,
 ): DealOutlook {
   const { stage, enteredAt } = stageAt(t, i, asOf);
+  return outlookInStage(t, model, i, stage, enteredAt, from, to, winFn, asOf);
+}
+
+/** dealOutlook of a deal whose stage and entry time at asOf are known (openRowsAt keeps them per date). */
+export function outlookInStage(
+  t: FactTable,
+  model: HistoryModel,
+  i: number,
+  stage: number,
+  enteredAt: number,
+  from: number,
+  to: number,
+  winFn: WinProbabilityFn | undefined,
+  asOf: number,
+): DealOutlook {
   const age = (asOf - enteredAt) / DAY_MS;
   const w = model.weights[stage];
   let pWin: number;
@@ -453,7 +468,7 @@ export function staleDecay(ageDays: number, maxWonCycleDays: number): number {
 /** Every deal open at asOf accepted by `include`. */
 export function openDeals(t: FactTable, asOf: number, include: (i: number) => boolean = () => true): number[] {
   const out: number[] = [];
-  for (const i of openRowsAt(t, asOf)) if (include(i)) out.push(i);
+  for (const i of openRowsAt(t, asOf).rows) if (include(i)) out.push(i);
   return out;
 }
 
