@@ -155,9 +155,15 @@ function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulation
   let draws = 0;
   for (let d = 0; d < P.length; d++) if (P[d] > 0 && P[d] < 1) draws += Math.min(P[d], 1 - P[d]) * simulations;
   if (draws <= budget) return [];
-  const order = Array.from({ length: P.length }, (_, d) => d).filter((d) => P[d] > 0 && P[d] < 1);
-  const variance = (d: number) => A[d] * A[d] * P[d] * (1 - P[d]);
-  order.sort((x, y) => variance(x) - variance(y));
+  const order: number[] = [];
+  const variance = new Float64Array(P.length);
+  for (let d = 0; d < P.length; d++) {
+    if (!(P[d] > 0 && P[d] < 1)) continue;
+    order.push(d);
+    variance[d] = A[d] * A[d] * P[d] * (1 - P[d]);
+  }
+  // computed once per deal, not twice per comparison (the same numbers: the same stable order)
+  order.sort((x, y) => variance[x] - variance[y]);
   const out: number[] = [];
   for (const d of order) {
     if (draws <= budget) break;
