@@ -3,7 +3,7 @@
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
 import { type FactTable, Outcome, openRowsAt } from './facts';
-import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf } from './metrics';
+import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryIndex, categoryOf } from './metrics';
 import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
@@ -186,7 +186,7 @@ export function computeForecast(
       const a = amount[j];
       pipeline += a * p;
       openAmount += a;
-      const own = CATEGORY_ORDER.indexOf(categoryOf(p));
+      const own = categoryIndex(p);
       const override = t.category[open[j]];
       add(categories[own], a, p);
       add(withOverrides[override > 0 ? override - 1 : own], a, p);
@@ -214,7 +214,8 @@ export function computeForecast(
   const fill = starts.slice(0, G);
   for (let j = 0; j < m; j++) byGroup[fill[slotOf[j]]++] = j;
   const groups = groupKeys.map((key, g) => summarize(key, byGroup.subarray(starts[g], starts[g + 1]), base[g], nbMean[g], sims.byGroup[g]));
-  const all = Int32Array.from({ length: m }, (_, j) => j);
+  const all = new Int32Array(m);
+  for (let j = 0; j < m; j++) all[j] = j;
   const total = summarize(
     -1,
     all,
@@ -222,20 +223,25 @@ export function computeForecast(
     nbMean.reduce((s, v) => s + v, 0),
     sims.total,
   );
-  const count = (test: (j: number) => boolean) => all.reduce((n, j) => n + (test(j) ? 1 : 0), 0);
+  // the flagged open deals, counted in one loop (no predicate per deal)
+  let defaults = 0;
+  let undated = 0;
+  let stale = 0;
+  for (let j = 0; j < m; j++) {
+    defaults += flags[j] & 1;
+    stale += (flags[j] >> 1) & 1;
+    undated += t.dateUnknown[open[j]] === 1 ? 1 : 0;
+  }
   const thin: ThinSpot[] = [...model.thin];
   if (nb && nb.analogues < 3) thin.push({ kind: 'NEW_BUSINESS', subject: 'new business', sample: nb.analogues, message: `New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.` });
-  const defaults = count((j) => (flags[j] & 1) === 1);
   if (defaults) thin.push({ kind: 'STAGE_WEIGHT', subject: 'default probabilities', sample: model.closedDeals, message: `${defaults} open deal(s) use a default stage probability: no closed deal before the as-of date to learn from.` });
   if (calendar && calendar.modelLogError == null) thin.push({ kind: 'RANGE', subject: 'pipeline model', sample: calendar.periods, message: 'Fewer than 2 past periods to measure the pipeline model error: its simulated range only reflects deal-by-deal chance and is too narrow.' });
   if (sims.approximatedDeals) {
     thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${m} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
   }
-  const undated = count((j) => t.dateUnknown[open[j]] === 1);
   if (undated) {
     thin.push({ kind: 'DEAL_DATES', subject: 'open deals', sample: undated, message: `${undated} open deal(s) have no date of their own: counted as open since they were first recorded, new in their stage.` });
   }
-  const stale = count((j) => (flags[j] & 2) === 2);
   if (stale) thin.push({ kind: 'STALE_DEALS', subject: 'stale deals', sample: stale, message: `${stale} open deal(s) are older than any historical win and were decayed.` });
   const warnings = thin.map((x) => x.message);
   return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, thin, warnings };
