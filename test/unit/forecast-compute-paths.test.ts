@@ -4,7 +4,7 @@
  * size, and the Monte Carlo's default draw budget. Small hand-made worlds; every expected value worked out below.
  */
 import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, closedBefore, factsAsOf, openRowsAt, revisionsOf, Revised } from '../../src/modules/forecast/facts';
-import { DEFAULT_WEIGHT_OPTIONS, addStageCounts, buildApportioner, learnStageWeights, logit, maturityCutoffs, shrink } from '../../src/modules/forecast/stage-weights';
+import { addStageCounts, buildApportioner, learnStageWeights, logit, maturityCutoffs, shrink, sizeBandBounds, sizeBandOf } from '../../src/modules/forecast/stage-weights';
 import { buildHistoryModel, dealOutlook } from '../../src/modules/forecast/model';
 import { CATEGORY_ORDER, categoryIndex, categoryOf } from '../../src/modules/forecast/metrics';
 import { DEFAULT_DRAW_BUDGET, createRng, simulate } from '../../src/modules/forecast/monte-carlo';
@@ -62,6 +62,9 @@ describe('openRowsAt', () => {
     // strictly before: a deal created at the date is not yet there, one closed at it is still open
     expect(Array.from(openRowsAt(t, day(10)).rows)).toEqual([0, 4]);
     expect(Array.from(openRowsAt(t, day(20)).rows)).toEqual([0, 1, 4]);
+    // a stage entered at the date is not yet entered
+    const at15 = openRowsAt(t, day(15));
+    expect([at15.stage[2], at15.enteredAt[2]]).toEqual([1, day(5)]);
   });
 
   it('keeps the list per date, shared with the as-of views of the same table', () => {
@@ -137,30 +140,36 @@ describe('history model stage counts in one loop', () => {
     }
   });
 
-  it('give each segment the shift of its own per-deal sums (the reference: addStageCounts per deal, then added)', () => {
+  it('give each team, family and size band the shift of its own per-deal sums (the reference: addStageCounts per deal, then added)', () => {
     const asOf = day(640);
     const model = buildHistoryModel(t, asOf, options);
     const cutoff = maturityCutoffs(t, asOf);
     const ap = buildApportioner(t, asOf, options.minSample);
-    const sums = new Map<number, { reached: Float64Array; won: Float64Array }>();
-    const dealReached = new Float64Array(3);
-    const dealWon = new Float64Array(3);
-    for (let i = 0; i < t.n; i++) {
-      if (!closedBefore(t, i, asOf)) continue;
-      dealReached.fill(0);
-      dealWon.fill(0);
-      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
-      const c = sums.get(t.team[i]) ?? { reached: new Float64Array(3), won: new Float64Array(3) };
-      sums.set(t.team[i], c);
-      for (let s = 0; s < 3; s++) [c.reached[s], c.won[s]] = [c.reached[s] + dealReached[s], c.won[s] + dealWon[s]];
+    const keyOf = { team: (i: number) => t.team[i], family: (i: number) => t.family[i], band: (i: number) => sizeBandOf(t.amount[i], sizeBandBounds(t, asOf)) };
+    for (const dim of ['team', 'family', 'band'] as const) {
+      const sums = new Map<number, { reached: Float64Array; won: Float64Array }>();
+      const dealReached = new Float64Array(3);
+      const dealWon = new Float64Array(3);
+      for (let i = 0; i < t.n; i++) {
+        if (!closedBefore(t, i, asOf)) continue;
+        dealReached.fill(0);
+        dealWon.fill(0);
+        addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
+        const c = sums.get(keyOf[dim](i)) ?? { reached: new Float64Array(3), won: new Float64Array(3) };
+        sums.set(keyOf[dim](i), c);
+        for (let s = 0; s < 3; s++) [c.reached[s], c.won[s]] = [c.reached[s] + dealReached[s], c.won[s] + dealWon[s]];
+      }
+      // keys first seen first, in deal order
+      expect([...model.segmentShift[dim].keys()]).toEqual([...sums.keys()]);
+      for (const [key, c] of sums) {
+        const expected = Float64Array.from(model.weights, (w, s) => (w.weight != null && w.status !== 'POOLED' ? logit(shrink(c.won[s], c.reached[s], w.weight, options.shrinkage)) - logit(w.weight) : 0));
+        expect(model.segmentShift[dim].get(key)).toEqual(expected);
+      }
+      // the shifts are not all zero: the test would not notice a segment ignored
+      expect([...model.segmentShift[dim].values()].some((shift) => shift.some((x) => Math.abs(x) > 1e-3))).toBe(true);
     }
-    expect([...model.segmentShift.team.keys()]).toEqual([1, 2, 3, 4]); // first seen, in deal order
-    for (const [key, c] of sums) {
-      const expected = Float64Array.from(model.weights, (w, s) => (w.weight != null && w.status !== 'POOLED' ? logit(shrink(c.won[s], c.reached[s], w.weight, options.shrinkage)) - logit(w.weight) : 0));
-      expect(model.segmentShift.team.get(key)).toEqual(expected);
-    }
-    // the shifts are not all zero: the test would not notice a segment ignored
-    expect([...model.segmentShift.team.values()].some((shift) => shift.some((x) => Math.abs(x) > 1e-3))).toBe(true);
+    expect([...model.segmentShift.team.keys()]).toEqual([1, 2, 3, 4]);
+    expect([...model.segmentShift.family.keys()].sort()).toEqual([-1, 0, 1]);
   });
 
   it('treat team ids beyond the small-key table and a missing family like any other key', () => {
