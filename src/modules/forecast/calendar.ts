@@ -7,7 +7,7 @@
  * each deal's in-period probability (shrunk toward 1, bounded). The same past periods measure the model's own
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
-import { type FactTable, Outcome, openRowsAt } from './facts';
+import { type FactTable, Outcome, earliestCreated, openRowsAt } from './facts';
 import { type HistoryModel, type WinProbabilityFn, outlookInStage, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from '../../shared/period';
 
@@ -45,8 +45,7 @@ export function calendarCorrection(
   const expected = new Float64Array(k);
   const actual = new Float64Array(k);
   const perPeriod: Array<{ expected: Float64Array; actual: Float64Array; variance: number }> = [];
-  let earliest = Infinity;
-  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+  const earliest = earliestCreated(t);
   const key = calendarKey(period);
   const offset = Math.max(0, asOf - period.start);
   let used = 0;

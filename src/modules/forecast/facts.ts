@@ -311,6 +311,18 @@ export function openRowsAt(t: FactTable, asOf: number): OpenRows {
 }
 const openRowsKept = new WeakMap<Float64Array, { closed: Float64Array; outcome: Uint8Array; entries: Float64Array; byDate: Map<number, OpenRows> }>();
 
+/** The earliest creation time (Infinity when no deal has one), kept per table: every estimator of every date asks. */
+export function earliestCreated(t: FactTable): number {
+  let earliest = earliestKept.get(t.created);
+  if (earliest === undefined) {
+    earliest = Infinity;
+    for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+    earliestKept.set(t.created, earliest);
+  }
+  return earliest;
+}
+const earliestKept = new WeakMap<Float64Array, number>();
+
 /** Stage index and entry time of the stage most recently entered before asOf (stage 0 from creation if none). */
 export function stageAt(t: FactTable, i: number, asOf: number): { stage: number; enteredAt: number } {
   const k = t.stages.length;
