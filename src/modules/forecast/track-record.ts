@@ -31,8 +31,11 @@ export interface ServeOptions extends ForecastOptions {
   scope?: ForecastScope;
 }
 
-/** The rows of an as-of view in scope: by the owners of the view when options.scope is set. */
-const inScope = (view: FactTable, include: (i: number) => boolean, options: ServeOptions) => (options.scope ? scopeFilter(view, options.scope) : include);
+/** True for a scope by owner (a team or a rep): its deals are those the owners of each as-of view hold. */
+const byOwner = (scope: ForecastScope | undefined): scope is ForecastScope => scope != null && (scope.teamId != null || scope.repId != null);
+
+/** The rows of an as-of view in scope: by the owners of the view when options.scope names one, else `include`. */
+const inScope = (view: FactTable, include: (i: number) => boolean, options: ServeOptions) => (byOwner(options.scope) ? scopeFilter(view, options.scope) : include);
 
 const RUN_RATE_PERIODS = 3;
 
@@ -109,7 +112,8 @@ export function pastForecast(
     asOf,
     end: period.end,
     // won as the record stands, by whoever owned the deal when the period ended
-    actual: actualWon(t, period, options.scope ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
+    // (the whole company: no view needed to tell who owned what)
+    actual: actualWon(t, period, byOwner(options.scope) ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
     pipeline: f.total.expected,
     runRate: runRateForecast(known, period, asOf, include, () => 0, earliest)?.total ?? null,
     dealModel: deal,
