@@ -7,8 +7,8 @@
  * each deal's in-period probability (shrunk toward 1, bounded). The same past periods measure the model's own
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
-import { type FactTable, Outcome, isOpenAt } from './facts';
-import { type HistoryModel, type WinProbabilityFn, dealOutlook, pipelineAmount } from './model';
+import { type FactTable, Outcome, earliestCreated, openRowsAt } from './facts';
+import { type HistoryModel, type WinProbabilityFn, outlookInStage, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from '../../shared/period';
 
 export interface CalendarOptions {
@@ -45,8 +45,7 @@ export function calendarCorrection(
   const expected = new Float64Array(k);
   const actual = new Float64Array(k);
   const perPeriod: Array<{ expected: Float64Array; actual: Float64Array; variance: number }> = [];
-  let earliest = Infinity;
-  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+  const earliest = earliestCreated(t);
   const key = calendarKey(period);
   const offset = Math.max(0, asOf - period.start);
   let used = 0;
@@ -57,9 +56,11 @@ export function calendarCorrection(
     used++;
     const from = a.start + offset;
     const mine = { expected: new Float64Array(k), actual: new Float64Array(k), variance: 0 };
-    for (let i = 0; i < t.n; i++) {
-      if (!include(i) || !isOpenAt(t, i, from)) continue;
-      const o = dealOutlook(t, model, i, from, a.end, winFn, from);
+    const open = openRowsAt(t, from);
+    for (let j = 0; j < open.rows.length; j++) {
+      const i = open.rows[j];
+      if (!include(i)) continue;
+      const o = outlookInStage(t, model, i, open.stage[j], open.enteredAt[j], from, a.end, winFn, from);
       const s = calendarStage(model, o.stage);
       const amount = pipelineAmount(t, model, i);
       mine.expected[s] += o.probability * amount;

@@ -2,9 +2,9 @@
  * The forecast of one period as of a date, by group, and the backtest that replays it over past periods with
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
-import { type FactTable, Outcome, isOpenAt, stageAt } from './facts';
-import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryOf } from './metrics';
-import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, openDeals, pipelineAmount } from './model';
+import { type FactTable, Outcome, openRowsAt } from './facts';
+import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryIndex, categoryOf } from './metrics';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { calendarCorrection, calendarStage } from './calendar';
 import type { Period } from '../../shared/period';
@@ -82,8 +82,10 @@ export function computeForecast(
   // the open deals column-wise: objects only for the few top deals a group reports (10^5 live objects cost more in
   // garbage collection than computing them)
   const calendar = options.calendar === false ? null : calendarCorrection(t, model, period, asOf, include, options.winFn);
-  const open = Int32Array.from(openDeals(t, asOf, include));
-  const m = open.length;
+  const openAt = openRowsAt(t, asOf);
+  const included = openIncluded(openAt.rows, include);
+  const m = included.length;
+  const open = new Int32Array(m);
   const probability = new Float64Array(m);
   const amount = new Float64Array(m);
   const slotOf = new Int32Array(m);
@@ -94,8 +96,12 @@ export function computeForecast(
   const closeAt = new Float64Array(m);
   const flags = new Uint8Array(m); // 1: default weight, 2: stale
   for (let j = 0; j < m; j++) {
-    const i = open[j];
-    const o = dealOutlook(t, model, i, period.start, period.end, options.winFn);
+    const i = (open[j] = openAt.rows[included[j]]);
+    // the kept stages are as of asOf; a model of another date places the deal at its own date
+    const o =
+      model.asOf === asOf
+        ? outlookInStage(t, model, i, openAt.stage[included[j]], openAt.enteredAt[included[j]], period.start, period.end, options.winFn, asOf)
+        : dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
       o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
       o.probability = o.pWin * o.pTiming;
@@ -180,7 +186,7 @@ export function computeForecast(
       const a = amount[j];
       pipeline += a * p;
       openAmount += a;
-      const own = CATEGORY_ORDER.indexOf(categoryOf(p));
+      const own = categoryIndex(p);
       const override = t.category[open[j]];
       add(categories[own], a, p);
       add(withOverrides[override > 0 ? override - 1 : own], a, p);
@@ -208,7 +214,8 @@ export function computeForecast(
   const fill = starts.slice(0, G);
   for (let j = 0; j < m; j++) byGroup[fill[slotOf[j]]++] = j;
   const groups = groupKeys.map((key, g) => summarize(key, byGroup.subarray(starts[g], starts[g + 1]), base[g], nbMean[g], sims.byGroup[g]));
-  const all = Int32Array.from({ length: m }, (_, j) => j);
+  const all = new Int32Array(m);
+  for (let j = 0; j < m; j++) all[j] = j;
   const total = summarize(
     -1,
     all,
@@ -216,20 +223,25 @@ export function computeForecast(
     nbMean.reduce((s, v) => s + v, 0),
     sims.total,
   );
-  const count = (test: (j: number) => boolean) => all.reduce((n, j) => n + (test(j) ? 1 : 0), 0);
+  // the flagged open deals, counted in one loop (no predicate per deal)
+  let defaults = 0;
+  let undated = 0;
+  let stale = 0;
+  for (let j = 0; j < m; j++) {
+    defaults += flags[j] & 1;
+    stale += (flags[j] >> 1) & 1;
+    undated += t.dateUnknown[open[j]] === 1 ? 1 : 0;
+  }
   const thin: ThinSpot[] = [...model.thin];
   if (nb && nb.analogues < 3) thin.push({ kind: 'NEW_BUSINESS', subject: 'new business', sample: nb.analogues, message: `New business rests on ${nb.analogues} past period(s) only: treat it as a rough guess.` });
-  const defaults = count((j) => (flags[j] & 1) === 1);
   if (defaults) thin.push({ kind: 'STAGE_WEIGHT', subject: 'default probabilities', sample: model.closedDeals, message: `${defaults} open deal(s) use a default stage probability: no closed deal before the as-of date to learn from.` });
   if (calendar && calendar.modelLogError == null) thin.push({ kind: 'RANGE', subject: 'pipeline model', sample: calendar.periods, message: 'Fewer than 2 past periods to measure the pipeline model error: its simulated range only reflects deal-by-deal chance and is too narrow.' });
   if (sims.approximatedDeals) {
     thin.push({ kind: 'SIMULATION', subject: 'simulation', sample: sims.approximatedDeals, message: `${sims.approximatedDeals} of ${m} open deals (the smallest) were simulated through their summed normal approximation (exact mean and variance) to bound the Monte Carlo cost.` });
   }
-  const undated = count((j) => t.dateUnknown[open[j]] === 1);
   if (undated) {
     thin.push({ kind: 'DEAL_DATES', subject: 'open deals', sample: undated, message: `${undated} open deal(s) have no date of their own: counted as open since they were first recorded, new in their stage.` });
   }
-  const stale = count((j) => (flags[j] & 2) === 2);
   if (stale) thin.push({ kind: 'STALE_DEALS', subject: 'stale deals', sample: stale, message: `${stale} open deal(s) are older than any historical win and were decayed.` });
   const warnings = thin.map((x) => x.message);
   return { period, asOf, model, total, groups, newBusinessAnalogues: nb?.analogues ?? 0, calendarRatios: calendar ? Array.from(calendar.ratio) : null, modelLogError: calendar?.modelLogError ?? null, thin, warnings };
@@ -248,6 +260,14 @@ function insertTop(top: number[], x: number, k: number, value: (x: number) => nu
   top[j] = x;
 }
 
+/** The positions in `rows` of the deals `include` accepts, ascending. */
+export function openIncluded(rows: Int32Array, include: (i: number) => boolean): Int32Array {
+  const out = new Int32Array(rows.length);
+  let m = 0;
+  for (let j = 0; j < rows.length; j++) if (include(rows[j])) out[m++] = j;
+  return out.subarray(0, m);
+}
+
 /** Won revenue closed inside the period (the truth a backtest compares with). */
 export function actualWon(t: FactTable, period: Period, include: (i: number) => boolean = () => true): number {
   let sum = 0;
@@ -261,11 +281,13 @@ export function actualWon(t: FactTable, period: Period, include: (i: number) => 
  */
 export function fixedWeightForecast(t: FactTable, period: Period, asOf: number, include: (i: number) => boolean = () => true): number {
   let sum = 0;
-  for (let i = 0; i < t.n; i++) {
-    if (!isOpenAt(t, i, asOf) || !include(i)) continue;
+  const open = openRowsAt(t, asOf);
+  for (let j = 0; j < open.rows.length; j++) {
+    const i = open.rows[j];
+    if (!include(i)) continue;
     const ec = t.expectedClose[i];
     if (!Number.isNaN(ec) && (ec < period.start || ec >= period.end)) continue;
-    sum += t.stages[stageAt(t, i, asOf).stage].defaultProbability * t.amount[i];
+    sum += t.stages[open.stage[j]].defaultProbability * t.amount[i];
   }
   return sum;
 }

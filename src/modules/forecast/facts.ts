@@ -264,6 +264,65 @@ export function isOpenAt(t: FactTable, i: number, asOf: number): boolean {
   return !(t.outcome[i] !== Outcome.OPEN && Number.isNaN(t.closed[i]));
 }
 
+/** The deals open at one date, ascending, with their stage then (stageAt). */
+export interface OpenRows {
+  rows: Int32Array;
+  stage: Int32Array;
+  enteredAt: Float64Array;
+}
+
+/**
+ * The deals open at asOf (isOpenAt) and their stages. Kept per table and date: a track record asks for the same few
+ * dates many times (each past forecast's own date and its calendar analogues), and its as-of views (factsAsOf)
+ * share the columns this reads, so they share the lists too. Tables are not changed once built.
+ */
+export function openRowsAt(t: FactTable, asOf: number): OpenRows {
+  let kept = openRowsKept.get(t.created);
+  if (!kept || kept.closed !== t.closed || kept.outcome !== t.outcome || kept.entries !== t.entries) {
+    openRowsKept.set(t.created, (kept = { closed: t.closed, outcome: t.outcome, entries: t.entries, byDate: new Map() }));
+  }
+  let open = kept.byDate.get(asOf);
+  if (!open) {
+    let m = 0;
+    const all = new Int32Array(t.n);
+    for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf)) all[m++] = i;
+    const rows = all.slice(0, m);
+    const stage = new Int32Array(m);
+    const enteredAt = new Float64Array(m);
+    const k = t.stages.length;
+    for (let j = 0; j < m; j++) {
+      // stageAt without an object per deal
+      const i = rows[j];
+      let st = -1;
+      let at = -Infinity;
+      for (let s = 0; s < k; s++) {
+        const e = t.entries[i * k + s];
+        if (e < asOf && e >= at) {
+          st = s;
+          at = e;
+        }
+      }
+      stage[j] = st < 0 ? 0 : st;
+      enteredAt[j] = st < 0 ? t.created[i] : at;
+    }
+    kept.byDate.set(asOf, (open = { rows, stage, enteredAt }));
+  }
+  return open;
+}
+const openRowsKept = new WeakMap<Float64Array, { closed: Float64Array; outcome: Uint8Array; entries: Float64Array; byDate: Map<number, OpenRows> }>();
+
+/** The earliest creation time (Infinity when no deal has one), kept per table: every estimator of every date asks. */
+export function earliestCreated(t: FactTable): number {
+  let earliest = earliestKept.get(t.created);
+  if (earliest === undefined) {
+    earliest = Infinity;
+    for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+    earliestKept.set(t.created, earliest);
+  }
+  return earliest;
+}
+const earliestKept = new WeakMap<Float64Array, number>();
+
 /** Stage index and entry time of the stage most recently entered before asOf (stage 0 from creation if none). */
 export function stageAt(t: FactTable, i: number, asOf: number): { stage: number; enteredAt: number } {
   const k = t.stages.length;

@@ -57,10 +57,15 @@ export const CATEGORY_ORDER: CategoryName[] = ['COMMIT', 'BEST_CASE', 'PIPELINE'
 export const CATEGORY_THRESHOLDS = { COMMIT: 0.7, BEST_CASE: 0.4, PIPELINE: 0.1 } as const;
 
 export function categoryOf(probability: number): CategoryName {
-  if (probability >= CATEGORY_THRESHOLDS.COMMIT) return 'COMMIT';
-  if (probability >= CATEGORY_THRESHOLDS.BEST_CASE) return 'BEST_CASE';
-  if (probability >= CATEGORY_THRESHOLDS.PIPELINE) return 'PIPELINE';
-  return 'OMITTED';
+  return CATEGORY_ORDER[categoryIndex(probability)];
+}
+
+/** categoryOf as its index in CATEGORY_ORDER (a forecast sorts 10^5 deals into categories: no string search). */
+export function categoryIndex(probability: number): number {
+  if (probability >= CATEGORY_THRESHOLDS.COMMIT) return 0;
+  if (probability >= CATEGORY_THRESHOLDS.BEST_CASE) return 1;
+  if (probability >= CATEGORY_THRESHOLDS.PIPELINE) return 2;
+  return 3;
 }
 
 export interface CategoryTotals {

@@ -2,7 +2,7 @@
  * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
-import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, nextEntryAfter, stageAt } from './facts';
+import { DAY_MS, type FactTable, Outcome, closedBefore, daysInStage, isOpenAt, nextEntryAfter, openRowsAt, reachedMax, stageAt } from './facts';
 import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
@@ -10,15 +10,17 @@ import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
   type WeightOptions,
-  addStageCounts,
+  type Apportioner,
+  type StageCounts,
   buildApportioner,
+  emptyStageCounts,
   invLogit,
-  learnStageWeights,
   logit,
   maturityCutoffs,
   shrink,
   sizeBandBounds,
   sizeBandOf,
+  weightsFromCounts,
 } from './stage-weights';
 import type { ClosedPart } from './closed-walk';
 import { type ThinSpot, meanWonAmounts, thinWeights, zeroAmountSignal } from './data-quality';
@@ -77,17 +79,15 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   const k = t.stages.length;
   const cutoff = maturityCutoffs(t, asOf, part);
   const ap = buildApportioner(t, asOf, options.minSample, part);
-  const weights = learnStageWeights(t, asOf, options, undefined, undefined, cutoff, ap);
   const bandBounds = sizeBandBounds(t, asOf);
   const amounts = zeroAmountSignal(t, asOf);
   const dimensions = DIMENSIONS.filter((d) => d !== 'band' || !amounts.leaks);
-  const keyOf = {
-    team: (i: number) => t.team[i],
-    family: (i: number) => t.family[i],
-    band: (i: number) => sizeBandOf(t.amount[i], bandBounds),
-  };
-  type Counts = { reached: Float64Array; won: Float64Array };
-  const counts = { team: new Map<number, Counts>(), family: new Map<number, Counts>(), band: new Map<number, Counts>() };
+  // segment counts by dense slot (first-seen order, as the maps they become): no map lookup or closure per deal
+  const teamSlots = new Slots();
+  const familySlots = new Slots();
+  const bandSlots = new Slots();
+  const useBand = dimensions.includes('band');
+  const company = emptyStageCounts(k);
   const wonTimes: number[][] = Array.from({ length: k }, () => []);
   const lostTimes: number[][] = Array.from({ length: k }, () => []);
   const censored: number[][] = Array.from({ length: k }, () => []);
@@ -119,8 +119,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
-  const dealReached = new Float64Array(k);
-  const dealWon = new Float64Array(k);
+  const tally: StageTally = { k, asOf, cutoff, ap, company, team: teamSlots, family: familySlots, band: useBand ? bandSlots : null, bandBounds };
   let maxWonCycle = part ? part.maxWonCycle : -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
@@ -132,19 +131,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       const counted = part != null && part.regular[i] === 1;
       if (!counted && t.created[i] < asOf) fromCreation[isWon ? 0 : 1].push((t.closed[i] - t.created[i]) / DAY_MS);
       if (!counted && isWon && t.closed[i] - t.created[i] > maxWonCycle) maxWonCycle = t.closed[i] - t.created[i];
-      // the deal's stage counts once (at most one addition per stage), then into each of its segments
-      dealReached.fill(0);
-      dealWon.fill(0);
-      addStageCounts(t, i, asOf, cutoff, ap, dealReached, dealWon);
-      for (const dim of dimensions) {
-        const key = keyOf[dim](i);
-        let c = counts[dim].get(key);
-        if (!c) counts[dim].set(key, (c = { reached: new Float64Array(k), won: new Float64Array(k) }));
-        for (let s = 0; s < k; s++) {
-          c.reached[s] += dealReached[s];
-          c.won[s] += dealWon[s];
-        }
-      }
+      tallyClosedDeal(t, i, isWon, tally);
       if (counted) continue;
       readEntries(i);
       for (let a = 0; a < m; a++) (isWon ? wonTimes : lostTimes)[enteredStage[a]].push((t.closed[i] - entered[a]) / DAY_MS);
@@ -156,16 +143,19 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       inStage(i, false, 0);
     }
   }
+  const weights = weightsFromCounts(company, options);
   const segmentShift = { team: new Map<number, Float64Array>(), family: new Map<number, Float64Array>(), band: new Map<number, Float64Array>() };
+  const slotsOf = { team: teamSlots, family: familySlots, band: bandSlots };
   for (const dim of dimensions) {
-    for (const [key, c] of counts[dim]) {
+    const { keys, reached, won } = slotsOf[dim];
+    for (let slot = 0; slot < keys.length; slot++) {
       const shift = new Float64Array(k);
       for (let s = 0; s < k; s++) {
         const w = weights[s].weight;
         // a POOLED stage has no sample of its own: segments follow the company there
-        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(c.won[s], c.reached[s], w, options.shrinkage)) - logit(w);
+        if (w != null && weights[s].status !== 'POOLED') shift[s] = logit(shrink(won[slot * k + s], reached[slot * k + s], w, options.shrinkage)) - logit(w);
       }
-      segmentShift[dim].set(key, shift);
+      segmentShift[dim].set(keys[slot], shift);
     }
   }
   const stageless = k > 1 && ap.unknown >= 0.2 * closedDeals && weights.slice(1).every((w) => w.status === 'POOLED');
@@ -220,6 +210,118 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   };
 }
 
+/** One date's counting of closed deals: its cut-offs and apportioner, and the sums it adds to. */
+interface StageTally {
+  k: number;
+  asOf: number;
+  cutoff: Float64Array;
+  ap: Apportioner;
+  company: StageCounts;
+  team: Slots;
+  family: Slots;
+  band: Slots | null;
+  bandBounds: [number, number];
+}
+
+/**
+ * Closed deal i's stage counts (addStageCounts, addWonDaysInStage) added straight to the company's sums and to its
+ * team's, family's and size band's, in one loop over its stages: each stage gets at most one addition per deal, the
+ * same value in the same deal order as learnStageWeights' pass and the per-deal sums this replaces, so the sums are
+ * the same bit for bit.
+ */
+function tallyClosedDeal(t: FactTable, i: number, isWon: number, x: StageTally): void {
+  const { k, cutoff, company } = x;
+  const teamRow = x.team.row(t.team[i], k);
+  const familyRow = x.family.row(t.family[i], k);
+  const bandRow = x.band ? x.band.row(sizeBandOf(t.amount[i], x.bandBounds), k) : -1;
+  const team = x.team;
+  const family = x.family;
+  const band = x.band;
+  const created = t.created[i];
+  const top = reachedMax(t, i, x.asOf);
+  for (let s = 0; s <= top; s++) {
+    const e = t.entries[i * k + s];
+    // reachedAt: the entry, or the creation when the history does not say
+    if (!((Number.isNaN(e) ? created : e) < cutoff[s])) continue;
+    company.reached[s]++;
+    company.won[s] += isWon;
+    team.reached[teamRow + s] += 1;
+    team.won[teamRow + s] += isWon;
+    family.reached[familyRow + s] += 1;
+    family.won[familyRow + s] += isWon;
+    if (band) {
+      band.reached[bandRow + s] += 1;
+      band.won[bandRow + s] += isWon;
+    }
+    if (isWon) {
+      const d = daysInStage(t, i, s, t.closed[i]);
+      if (!(d <= company.maxWon[s])) company.maxWon[s] = d;
+    }
+  }
+  if (t.historyKnown[i] || top === k - 1) return;
+  const share = x.ap.share[isWon ? 0 : 1][top];
+  for (let s = top + 1; s < k; s++) {
+    if (!share) {
+      company.unidentified[s]++;
+      continue;
+    }
+    if (!(created < cutoff[s]) || !(share[s] > 0)) continue;
+    const v = share[s];
+    const w = isWon * v;
+    company.reached[s] += v;
+    company.won[s] += w;
+    company.apportioned[s] += v;
+    team.reached[teamRow + s] += v;
+    team.won[teamRow + s] += w;
+    family.reached[familyRow + s] += v;
+    family.won[familyRow + s] += w;
+    if (band) {
+      band.reached[bandRow + s] += v;
+      band.won[bandRow + s] += w;
+    }
+  }
+}
+
+/**
+ * Per-stage (reached, won) sums per segment key, keys numbered in the order first seen: a typed array indexed by
+ * small non-negative keys (team ids, bands), a map for the others (no family, large ids).
+ */
+class Slots {
+  keys: number[] = [];
+  reached = new Float64Array(0);
+  won = new Float64Array(0);
+  private small = new Int32Array(0);
+  private other = new Map<number, number>();
+
+  /** Where the key's k sums start (read `reached` and `won` after: a new key may grow them). */
+  row(key: number, k: number): number {
+    const slot = key >= 0 && key < this.small.length ? this.small[key] - 1 : (this.other.get(key) ?? -1);
+    return (slot < 0 ? this.open(key, k) : slot) * k;
+  }
+
+  private open(key: number, k: number): number {
+    const slot = this.keys.length;
+    this.keys.push(key);
+    if (key >= 0 && key < 1 << 20) {
+      if (key >= this.small.length) {
+        const grown = new Int32Array(Math.max(key + 1, 2 * this.small.length, 16));
+        grown.set(this.small);
+        this.small = grown;
+      }
+      this.small[key] = slot + 1;
+    } else this.other.set(key, slot);
+    if ((slot + 1) * k > this.reached.length) {
+      const size = Math.max((slot + 1) * k, 2 * this.reached.length);
+      const reached = new Float64Array(size);
+      const won = new Float64Array(size);
+      reached.set(this.reached);
+      won.set(this.won);
+      [this.reached, this.won] = [reached, won];
+    }
+    return slot;
+  }
+}
+
 export interface DealOutlook {
   index: number;
   stage: number;
@@ -250,6 +352,21 @@ export function dealOutlook(
   asOf: number = model.asOf,
 ): DealOutlook {
   const { stage, enteredAt } = stageAt(t, i, asOf);
+  return outlookInStage(t, model, i, stage, enteredAt, from, to, winFn, asOf);
+}
+
+/** dealOutlook of a deal whose stage and entry time at asOf are known (openRowsAt keeps them per date). */
+export function outlookInStage(
+  t: FactTable,
+  model: HistoryModel,
+  i: number,
+  stage: number,
+  enteredAt: number,
+  from: number,
+  to: number,
+  winFn: WinProbabilityFn | undefined,
+  asOf: number,
+): DealOutlook {
   const age = (asOf - enteredAt) / DAY_MS;
   const w = model.weights[stage];
   let pWin: number;
@@ -303,11 +420,42 @@ export function dealOutlook(
 
 /** Logit shift of deal i's team, product family and size band at a stage (0 where not learned). */
 function segmentLogit(t: FactTable, model: HistoryModel, i: number, stage: number): number {
-  return (
-    (model.segmentShift.team.get(t.team[i])?.[stage] ?? 0) +
-    (model.segmentShift.family.get(t.family[i])?.[stage] ?? 0) +
-    (model.segmentShift.band.get(sizeBandOf(t.amount[i], model.bandBounds))?.[stage] ?? 0)
-  );
+  if (model !== shiftsModel) [shiftsModel, shifts] = [model, [denseShift(model.segmentShift.team), denseShift(model.segmentShift.family), denseShift(model.segmentShift.band)]];
+  const [team, family, band] = shifts;
+  return shiftAt(team, t.team[i], stage) + shiftAt(family, t.family[i], stage) + shiftAt(band, sizeBandOf(t.amount[i], model.bandBounds), stage);
+}
+
+/**
+ * A segment-shift map as a table indexed by (key + 1) x stages (keys from -1 up to a bound), the map kept for any
+ * other key: the same values without three map lookups per deal. Kept for the last model asked (a forecast asks
+ * one model for every open deal).
+ */
+interface DenseShift {
+  k: number;
+  keys: number;
+  table: Float64Array;
+  map: Map<number, Float64Array>;
+}
+let shiftsModel: HistoryModel | null = null;
+let shifts: DenseShift[] = [];
+
+function denseShift(map: Map<number, Float64Array>): DenseShift {
+  let max = -1;
+  let k = 0;
+  for (const [key, shift] of map) {
+    k = shift.length;
+    if (key >= -1 && key < 1 << 16 && key > max) max = key;
+  }
+  const keys = max + 2;
+  const table = new Float64Array(keys * k);
+  for (const [key, shift] of map) if (key >= -1 && key <= max) table.set(shift, (key + 1) * k);
+  return { k, keys, table, map };
+}
+
+function shiftAt(d: DenseShift, key: number, stage: number): number {
+  const row = key + 1;
+  if (row >= 0 && row < d.keys) return d.table[row * d.k + stage];
+  return d.map.get(key)?.[stage] ?? 0;
 }
 
 /** Halves P(win) for every quarter of the longest historical win cycle (at least 30 days) beyond it. */
@@ -320,7 +468,7 @@ export function staleDecay(ageDays: number, maxWonCycleDays: number): number {
 /** Every deal open at asOf accepted by `include`. */
 export function openDeals(t: FactTable, asOf: number, include: (i: number) => boolean = () => true): number[] {
   const out: number[] = [];
-  for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf) && include(i)) out.push(i);
+  for (const i of openRowsAt(t, asOf).rows) if (include(i)) out.push(i);
   return out;
 }
 

@@ -62,7 +62,18 @@ export interface SimulationInput {
   pipelineLogSd?: number;
 }
 
-export const DEFAULT_DRAW_BUDGET = 20_000_000;
+/**
+ * 2M draws (200 per simulation at the usual 10,000). The normal approximation's error is the skewness it drops: by
+ * Cornish-Fisher a quantile moves by about (z^2 - 1) k3 / (6 var) (k3 = sum of a^3 p (1-p) (1-2p) over the deals
+ * approximated, var = the group's variance), which for the smallest-variance deals is tiny against the Monte Carlo's
+ * own standard error (about 1.25 sd / sqrt(simulations) at the median, 1.7 at P10 and P90). Measured on the bench's
+ * 100,000 open deals (sd 2.48 M$; issue 15), 20 seeds per budget against exact draws (250M): at 10,000 simulations
+ * the P10 / P50 / P90 bias of 2M draws is -0.007 / +0.017 / -0.004 M$ against a seed-to-seed sd of 0.039 / 0.022 /
+ * 0.046 M$, no larger than 20M's (-0.015 / +0.020 / -0.018: the P50 offset is the exact runs' own noise; the
+ * predicted shifts are 0.0016 M$ for 2M, 0.0006 for 20M); at 2,000 simulations 400k draws do as well as 20M.
+ * Cost: 0.10 s instead of 0.39 s of CPU per 100k x 10k simulation.
+ */
+export const DEFAULT_DRAW_BUDGET = 2_000_000;
 
 export interface SimulationResult {
   /** Sorted simulated totals. */
@@ -144,9 +155,15 @@ function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulation
   let draws = 0;
   for (let d = 0; d < P.length; d++) if (P[d] > 0 && P[d] < 1) draws += Math.min(P[d], 1 - P[d]) * simulations;
   if (draws <= budget) return [];
-  const order = Array.from({ length: P.length }, (_, d) => d).filter((d) => P[d] > 0 && P[d] < 1);
-  const variance = (d: number) => A[d] * A[d] * P[d] * (1 - P[d]);
-  order.sort((x, y) => variance(x) - variance(y));
+  const order: number[] = [];
+  const variance = new Float64Array(P.length);
+  for (let d = 0; d < P.length; d++) {
+    if (!(P[d] > 0 && P[d] < 1)) continue;
+    order.push(d);
+    variance[d] = A[d] * A[d] * P[d] * (1 - P[d]);
+  }
+  // computed once per deal, not twice per comparison (the same numbers: the same stable order)
+  order.sort((x, y) => variance[x] - variance[y]);
   const out: number[] = [];
   for (const d of order) {
     if (draws <= budget) break;

@@ -4,7 +4,7 @@
  * with a seasonal index (month of quarter, or quarter of year) shrunk toward 1. Pure.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { type FactTable, Outcome } from './facts';
+import { type FactTable, Outcome, earliestCreated } from './facts';
 import { type Period, seasonKey, shiftPeriod } from '../../shared/period';
 
 export interface NewBusinessOptions {
@@ -43,8 +43,7 @@ export function estimateNewBusiness(
   options: NewBusinessOptions = defaultNewBusinessOptions(period),
 ): NewBusinessEstimate {
   const offset = asOf - period.start;
-  let earliest = Infinity;
-  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
+  const earliest = earliestCreated(t);
   const analogues: Period[] = [];
   for (let k = 1; k <= options.history; k++) {
     const a = shiftPeriod(period, k);

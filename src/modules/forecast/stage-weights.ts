@@ -131,6 +131,34 @@ export function addStageCounts(
   }
 }
 
+/** Per-stage sums over closed deals (addStageCounts, wonDaysInStage) that weightsFromCounts turns into weights. */
+export interface StageCounts {
+  reached: Float64Array;
+  won: Float64Array;
+  unidentified: Float64Array;
+  apportioned: Float64Array;
+  /** Longest days in stage of a won deal, per stage; NaN where none. */
+  maxWon: Float64Array;
+}
+
+export const emptyStageCounts = (k: number): StageCounts => ({
+  reached: new Float64Array(k),
+  won: new Float64Array(k),
+  unidentified: new Float64Array(k),
+  apportioned: new Float64Array(k),
+  maxWon: new Float64Array(k).fill(NaN),
+});
+
+/** Keeps in `maxWon` the longest time won deal i spent in each stage it is counted in (entered before the cut-off). */
+export function addWonDaysInStage(t: FactTable, i: number, asOf: number, cutoff: Float64Array, maxWon: Float64Array): void {
+  const top = reachedMax(t, i, asOf);
+  for (let s = 0; s <= top; s++) {
+    if (!(reachedAt(t, i, s) < cutoff[s])) continue;
+    const d = daysInStage(t, i, s, t.closed[i]);
+    if (!(d <= maxWon[s])) maxWon[s] = d;
+  }
+}
+
 /**
  * Stage weights over the closed deals before asOf accepted by `include`. Without `prior` these are the company
  * weights (back-off chain described above); with `prior` (the company weights) a segment's stages shrink toward it.
@@ -144,23 +172,18 @@ export function learnStageWeights(
   cutoff: Float64Array = maturityCutoffs(t, asOf),
   ap: Apportioner = buildApportioner(t, asOf, options.minSample),
 ): StageWeight[] {
-  const k = t.stages.length;
-  const reached = new Float64Array(k);
-  const won = new Float64Array(k);
-  const unidentified = new Float64Array(k);
-  const apportioned = new Float64Array(k);
-  const maxWon = new Float64Array(k).fill(NaN);
+  const c = emptyStageCounts(t.stages.length);
   for (let i = 0; i < t.n; i++) {
     if (!closedBefore(t, i, asOf) || !include(i)) continue;
-    addStageCounts(t, i, asOf, cutoff, ap, reached, won, unidentified, apportioned);
-    if (t.outcome[i] !== Outcome.WON) continue;
-    const top = reachedMax(t, i, asOf);
-    for (let s = 0; s <= top; s++) {
-      if (!(reachedAt(t, i, s) < cutoff[s])) continue;
-      const d = daysInStage(t, i, s, t.closed[i]);
-      if (!(d <= maxWon[s])) maxWon[s] = d;
-    }
+    addStageCounts(t, i, asOf, cutoff, ap, c.reached, c.won, c.unidentified, c.apportioned);
+    if (t.outcome[i] === Outcome.WON) addWonDaysInStage(t, i, asOf, cutoff, c.maxWon);
   }
+  return weightsFromCounts(c, options, prior);
+}
+
+/** The weights from a pass's counts (learnStageWeights; buildHistoryModel counts in its own pass over the deals). */
+export function weightsFromCounts({ reached, won, unidentified, apportioned, maxWon }: StageCounts, options: WeightOptions, prior?: StageWeight[]): StageWeight[] {
+  const k = reached.length;
   const result: StageWeight[] = [];
   for (let s = 0; s < k; s++) {
     const n = reached[s];

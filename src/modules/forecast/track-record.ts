@@ -4,7 +4,7 @@
  * those closed periods only (method-choice.ts), and the backtest that replays the same choice period by period.
  * Pure: a FactTable and plain options in, numbers out, so a worker can run it on serialised inputs.
  */
-import { type FactTable, Outcome, factsAsOf } from './facts';
+import { type FactTable, Outcome, earliestCreated, factsAsOf } from './facts';
 import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWon, computeForecast, fixedWeightForecast } from './engine';
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
 import { type ThinSpot, type WinProbabilityFn, buildHistoryModel } from './model';
@@ -31,16 +31,15 @@ export interface ServeOptions extends ForecastOptions {
   scope?: ForecastScope;
 }
 
-/** The rows of an as-of view in scope: by the owners of the view when options.scope is set. */
-const inScope = (view: FactTable, include: (i: number) => boolean, options: ServeOptions) => (options.scope ? scopeFilter(view, options.scope) : include);
+/** True for a scope by owner (a team or a rep): its deals are those the owners of each as-of view hold. */
+const byOwner = (scope: ForecastScope | undefined): scope is ForecastScope => scope != null && (scope.teamId != null || scope.repId != null);
+
+/** The rows of an as-of view in scope: by the owners of the view when options.scope names one, else `include`. */
+const inScope = (view: FactTable, include: (i: number) => boolean, options: ServeOptions) => (byOwner(options.scope) ? scopeFilter(view, options.scope) : include);
 
 const RUN_RATE_PERIODS = 3;
 
-export function earliestCreated(t: FactTable): number {
-  let earliest = Infinity;
-  for (let i = 0; i < t.n; i++) if (t.created[i] < earliest) earliest = t.created[i];
-  return earliest;
-}
+export { earliestCreated } from './facts';
 
 /**
  * Run-rate as of asOf: the mean won revenue of the last 3 periods of the same kind closed by then, for the part of
@@ -71,13 +70,18 @@ export function runRateForecast(
     const c = t.closed[i];
     let v = 0;
     if (c >= period.start && c < Math.min(asOf, period.end)) v = t.amount[i];
-    else if (c >= from && c < past[0].end && past.some((p) => c >= p.start && c < p.end)) v = (ahead * t.amount[i]) / RUN_RATE_PERIODS;
+    else if (c >= from && c < past[0].end && inSomePeriod(past, c)) v = (ahead * t.amount[i]) / RUN_RATE_PERIODS;
     if (!v) continue;
     const g = groupOf(i);
     byGroup.set(g, (byGroup.get(g) ?? 0) + v);
     total += v;
   }
   return { total, byGroup };
+}
+
+function inSomePeriod(periods: Period[], at: number): boolean {
+  for (const p of periods) if (at >= p.start && at < p.end) return true;
+  return false;
 }
 
 /**
@@ -108,7 +112,8 @@ export function pastForecast(
     asOf,
     end: period.end,
     // won as the record stands, by whoever owned the deal when the period ended
-    actual: actualWon(t, period, options.scope ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
+    // (the whole company: no view needed to tell who owned what)
+    actual: actualWon(t, period, byOwner(options.scope) ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
     pipeline: f.total.expected,
     runRate: runRateForecast(known, period, asOf, include, () => 0, earliest)?.total ?? null,
     dealModel: deal,
