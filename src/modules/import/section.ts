@@ -6,7 +6,7 @@
 import { BadInputError } from '../../shared/errors';
 import { readHeader, readRecords, type CsvHeader, type ImportSource } from './csv-source';
 import { DATE_FIELDS, FLAG_FIELDS, stageDateField, type SectionMapping, type SectionName } from './mapping';
-import type { ReportBuilder } from './report';
+import type { ReportSink } from './report';
 import { CHECKMARKS, dateShape, normKey, parseDate, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
 
 export const BATCH_SIZE = 1000;
@@ -54,7 +54,7 @@ export class Section {
     readonly mapping: SectionMapping,
     readonly source: ImportSource,
     readonly header: CsvHeader,
-    private readonly report: ReportBuilder,
+    private readonly report: ReportSink,
   ) {
     this.missing = new Set(['', ...mapping.missing.map((m) => m.trim().toLowerCase())]);
     this.longestMissing = Math.max(0, ...[...this.missing].map((m) => m.length));
@@ -87,12 +87,17 @@ export class Section {
    * Reads the header and checks every mapped column exists, then profiles the date and flag columns (one pass):
    * throws BadInputError before anything is written.
    */
-  static async open(name: SectionName, mapping: SectionMapping, source: ImportSource, report: ReportBuilder): Promise<Section> {
+  static async open(name: SectionName, mapping: SectionMapping, source: ImportSource, report: ReportSink): Promise<Section> {
     const header = await readHeader(source, mapping.delimiter);
     if (!header.headers.some(Boolean)) throw new BadInputError(`mapping.${name}.file`, `${source.name} is empty: it needs a header line`);
     const section = new Section(name, mapping, source, header, report);
     await section.profileColumns();
     return section;
+  }
+
+  /** This section reporting into `sink` (a batch's journal); everything else shared. */
+  reportingTo(sink: ReportSink): Section {
+    return Object.create(this, { report: { value: sink } }) as Section;
   }
 
   /** True when rows have a value source for the field: a mapped column or a mapping constant. */
