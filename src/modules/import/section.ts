@@ -11,6 +11,9 @@ import { CHECKMARKS, dateShape, normKey, parseDate, parseFlag, parseMoneyCents, 
 
 export const BATCH_SIZE = 1000;
 
+/** The start of a numeric date that may read day-first or month-first (values.ts NUMERIC with a 1- or 2-digit first part). */
+const DAY_OR_MONTH_FIRST = /(?<!\d)\d{1,2}([/.-])\d{1,2}\1\d/;
+
 export class Row {
   /** Set once a problem makes the row unloadable. */
   rejected = false;
@@ -124,6 +127,7 @@ export class Section {
     const dates = this.dateFields.filter((f) => !this.dateOrders[f]);
     const flags = Object.keys(this.flagWords).filter((f) => this.mapping.flags[f]?.blank == null);
     if (!dates.length && !flags.length) return;
+    if (!flags.length && !(await this.mayHoldDayOrMonthFirstDates(dates))) return; // nothing for the pass to decide
     type Seen = { line: number; value: string };
     const evidence = dates.map(() => ({ DMY: null as Seen | null, MDY: null as Seen | null, ambiguous: null as Seen | null, ambiguousCount: 0 }));
     const marks = flags.map(() => ({ checkmarks: 0, other: 0, blank: 0 }));
@@ -183,6 +187,29 @@ export class Section {
         this.report.infer(this.name, this.source.name, this.columns[field], 'CHECKMARK_BLANK_IS_NO', 'checkmark column ("x" or blank): blank read as no', m.blank);
       }
     });
+  }
+
+  /**
+   * False when no value of the file can be a numeric date that reads day-first or month-first ("03/04/2023"): then
+   * the profiling pass has nothing to decide, and a scan of the raw text (a regular expression over the bytes, tens
+   * of times cheaper than parsing the CSV) saves it. Such a date begins with one or two digits not preceded by a
+   * digit (it starts the trimmed value); ISO dates ("2023-04-03") never match. A digit delimiter, or an alias that
+   * turns a value into a numeric date, takes the pass.
+   */
+  private async mayHoldDayOrMonthFirstDates(fields: string[]): Promise<boolean> {
+    if (/\d/.test(this.header.delimiter)) return true;
+    if (fields.some((f) => [...(this.aliases[f]?.values() ?? [])].some((to) => DAY_OR_MONTH_FIRST.test(to)))) return true;
+    const search = new RegExp(DAY_OR_MONTH_FIRST.source, 'g');
+    let tail = '';
+    for await (const chunk of this.source.open()) {
+      const text = tail + (chunk as Buffer).toString('latin1'); // digits and separators are ASCII: the same in any encoding
+      // The previous chunk's last 9 characters come first, so that a match cut by the boundary is found; one starting
+      // at the first of them (at most 7 long, so already searched, with what preceded it) is not searched again.
+      search.lastIndex = tail ? 1 : 0;
+      if (search.exec(text)) return true;
+      tail = text.slice(-9);
+    }
+    return false;
   }
 
   clean(field: string | null, raw: string | undefined): string | null {
