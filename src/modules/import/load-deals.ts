@@ -17,7 +17,7 @@ import { createNamedReps } from './new-reps';
 import { BATCH_SIZE, type Row, type Section } from './section';
 import type { SqlValue } from './sql-writer';
 import { buildStageHistory, INFERENCE_TEXT, type HistoryStep } from './stage-history';
-import { normKey } from './values';
+import { normKey, repeatedKey } from './values';
 import { runBatches } from './pipeline';
 
 /** CSV stage value (normalised) -> pipeline stage; mapping targets that name no stage are a mapping error. */
@@ -116,7 +116,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
       const externalId = row.get('externalId');
       if (mapped('externalId') && !externalId) section.reject(row, 'externalId', null, 'no external id: a re-import could not find this deal again');
       const stageText = row.get('stage');
-      const stage = stageText ? stages.get(normKey(stageText)) : undefined;
+      const stage = stageText ? stages.get(repeatedKey(stageText)) : undefined;
       if (!stageText) section.reject(row, 'stage', null, 'a deal needs a stage');
       else if (!stage) {
         unmapped.set(stageText, (unmapped.get(stageText) ?? 0) + 1);

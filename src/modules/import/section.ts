@@ -7,7 +7,7 @@ import { BadInputError } from '../../shared/errors';
 import { readHeader, readRecords, type CsvHeader, type ImportSource } from './csv-source';
 import { DATE_FIELDS, FLAG_FIELDS, stageDateField, type SectionMapping, type SectionName } from './mapping';
 import type { ReportSink } from './report';
-import { CHECKMARKS, dateShape, normKey, parseDate, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
+import { CHECKMARKS, dateShape, normKey, parseDate, repeatedKey, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
 
 export const BATCH_SIZE = 1000;
 
@@ -216,7 +216,8 @@ export class Section {
     if (raw == null) return null;
     const value = raw.trim();
     if (value.length <= this.longestMissing && this.missing.has(value.toLowerCase())) return null;
-    const alias = field ? this.aliases[field]?.get(normKey(value)) : undefined;
+    const aliases = field ? this.aliases[field] : undefined;
+    const alias = aliases?.get(repeatedKey(value));
     return alias ?? value;
   }
 
