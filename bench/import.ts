@@ -5,9 +5,12 @@
  * child process that prints its wall time, peak RSS and RSS sampled along the way (flat = streaming).
  *
  *   npm run build && node dist/bench/import.js [deals=1000000]
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/import.js 1000000
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/import_bench node dist/bench/import.js 1000000
+ * The database the URL names is dropped and created afresh (default pipewise_import_bench when it names `postgres`).
  * BENCH_ONLY=sqlite or BENCH_ONLY=postgresql runs one of the two; BENCH_PROFILE=1 prints the PostgreSQL statements
- * the import sent (count and total wait per kind).
+ * the import sent (count and total wait per kind); BENCH_CPU_PROF=<dir> writes the importing process's CPU profile
+ * there (node --cpu-prof); BENCH_DIR moves the generated export and the SQLite file (default below).
+ * PostgreSQL's figure includes the CPU time of the import's server backends (read from /proc: a local server).
  */
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 
-const DIR = '/tmp/pipewise-import-bench';
+const DIR = process.env.BENCH_DIR ?? '/tmp/pipewise-import-bench';
 
 function generate(deals: number): void {
   const marker = path.join(DIR, `.generated-${deals}`);
@@ -117,6 +120,25 @@ function profilePgStatements(): () => string {
     .map(([kind, e]) => `${String(e.count).padStart(8)} x ${(e.ms / 1000).toFixed(2).padStart(8)} s  ${kind}`).join('\n');
 }
 
+/**
+ * CPU seconds used so far by the server processes of this database's connections (utime + stime of
+ * /proc/<pid>/stat, in clock ticks of 1/100 s): the pool keeps its connections, so the difference of two readings
+ * is what the import cost the server, its backend's time included.
+ */
+async function backendCpu(orm: { em: { getConnection(): { execute(sql: string): Promise<unknown> } } }): Promise<number> {
+  const rows = (await orm.em.getConnection().execute('select pid from pg_stat_activity where datname = current_database()')) as Array<{ pid: number }>;
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // not a local server, or the backend ended
+    }
+  }
+  return ticks / 100;
+}
+
 /** Child mode: one import into the given database; prints one JSON line. */
 async function runOnce(url: string): Promise<void> {
   const profile = process.env.BENCH_PROFILE && url.startsWith('postgres') ? profilePgStatements() : null;
@@ -132,9 +154,11 @@ async function runOnce(url: string): Promise<void> {
   const mapping = JSON.parse(fs.readFileSync(path.join(DIR, 'mapping.json'), 'utf8'));
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
+  const backends = url.startsWith('postgres') ? await backendCpu(orm) : null;
   const report = await runImport(orm.em as never, config.database.kind, mapping, (file) => fileSource(file, path.join(DIR, file)));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
+  const serverCpuSeconds = backends ? (await backendCpu(orm)) - backends : null;
   clearInterval(timer);
   await orm.close();
   if (profile) console.error(`statements (count, total wait, kind):\n${profile()}`);
@@ -143,6 +167,7 @@ async function runOnce(url: string): Promise<void> {
   console.log(JSON.stringify({
     seconds: Number(seconds.toFixed(1)),
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+    serverCpuSeconds: serverCpuSeconds == null ? null : Number(serverCpuSeconds.toFixed(1)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1000),
     rssAtQuartersMb: quart,
     counts: report.entities.map((e) => `${e.entity}: ${e.created} created, ${e.rejected} rejected`),
@@ -163,18 +188,22 @@ function main(): void {
   if (!only || only === 'sqlite') targets.push(['sqlite', sqliteFile]);
   const pg = process.env.BENCH_DATABASE_URL;
   if (pg && (!only || only === 'postgresql')) {
-    const dbName = 'pipewise_import_bench';
-    execFileSync('psql', [pg, '-qc', `drop database if exists ${dbName}`, '-c', `create database ${dbName}`]);
     const url = new URL(pg);
+    const named = url.pathname.slice(1);
+    const dbName = named && named !== 'postgres' ? named : 'pipewise_import_bench';
+    if (!/^[a-z_][a-z0-9_]*$/.test(dbName) || dbName.startsWith('pipewise_bench')) throw new Error(`bench: refusing to recreate database "${dbName}"`);
+    url.pathname = '/postgres';
+    execFileSync('psql', [url.toString(), '-qc', `drop database if exists ${dbName}`, '-c', `create database ${dbName}`]);
     url.pathname = `/${dbName}`;
     targets.push(['postgresql', url.toString()]);
   }
   for (const [kind, url] of targets) {
     t = Date.now();
-    const child = spawnSync(process.execPath, [__filename, '--run', url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`] : [];
+    const child = spawnSync(process.execPath, [...profileArgs, __filename, '--run', url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`${kind} import failed: ${child.stdout}`);
     const result = JSON.parse(child.stdout.trim().split('\n').pop()!);
-    console.log(`${kind.padEnd(10)} import ${deals} deals: ${result.seconds} s wall, ${result.cpuSeconds} s CPU of the importing process (whole child ${((Date.now() - t) / 1000).toFixed(1)} s), peak RSS ${result.peakRssMb} MB, RSS at 25/50/75/100% of the run: ${result.rssAtQuartersMb.join('/')} MB`);
+    console.log(`${kind.padEnd(10)} import ${deals} deals: ${result.seconds} s wall, ${result.cpuSeconds} s CPU of the importing process${result.serverCpuSeconds == null ? '' : ` + ${result.serverCpuSeconds} s of its PostgreSQL backends`} (whole child ${((Date.now() - t) / 1000).toFixed(1)} s), peak RSS ${result.peakRssMb} MB, RSS at 25/50/75/100% of the run: ${result.rssAtQuartersMb.join('/')} MB`);
     console.log(`           ${result.counts.join('; ')}`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import { Parser, parse, type CsvError } from 'csv-parse';
 
 /** Where a file's bytes come from: a path on disk (CLI) or text sent through GraphQL. */
 export interface ImportSource {
@@ -71,6 +71,16 @@ export async function readHeader(source: ImportSource, delimiter?: string): Prom
 }
 
 /**
+ * csv-parse's stream with each record's line: the parser's line count when it hands the record out, which is the
+ * `info.lines` its `info` option reports, without the info object it builds per record (a third of the parsing time).
+ */
+class LineParser extends Parser {
+  override push(record: unknown, encoding?: BufferEncoding): boolean {
+    return super.push(record === null ? null : { record, line: this.info.lines }, encoding);
+  }
+}
+
+/**
  * Yields the data records (header skipped) in order. `onBytes` reports progress through the file;
  * `onSkip` receives records csv-parse could not read.
  */
@@ -84,14 +94,13 @@ export async function* readRecords(
   let bytes = 0;
   if (onBytes) input.on('data', (chunk: Buffer) => onBytes((bytes += chunk.length)));
   const parser = input.pipe(
-    parse({
+    new LineParser({
       delimiter,
       bom: true,
       from_line: 2,
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
-      info: true,
       on_skip: (err: CsvError | undefined) => {
         if (err) onSkip({ line: Number((err as unknown as { lines?: number }).lines ?? 0), reason: `unreadable CSV record: ${err.message}` });
         return undefined;
@@ -99,8 +108,8 @@ export async function* readRecords(
     }),
   );
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      yield { line: info.lines, values: record };
+    for await (const { record, line } of parser as AsyncIterable<{ record: string[]; line: number }>) {
+      yield { line, values: record };
     }
   } finally {
     input.destroy();

@@ -1,13 +1,14 @@
 import type { PipelineStage } from '../pipeline/stage.entity';
 import { AMBIGUOUS, type RefIndex } from './refs';
-import type { ReportBuilder } from './report';
+import type { ReportSink } from './report';
 import type { ProgressFn, Row, Section } from './section';
 import type { SqlWriter } from './sql-writer';
 
 /** What every section loader shares during one import (one transaction). */
 export interface ImportContext {
   db: SqlWriter;
-  report: ReportBuilder;
+  /** The run's report, or (in a pipelined batch) the batch's journal. */
+  report: ReportSink;
   /** Written to updated_at of every row this import writes: a second row with the same key is a duplicate. */
   runStamp: Date;
   reps: RefIndex;
@@ -17,6 +18,8 @@ export interface ImportContext {
   progress?: ProgressFn;
   /** Files larger than this load in bulk (indexes rebuilt after; ImportOptions.bulkLoadBytes). */
   bulkLoadBytes: number;
+  /** PostgreSQL: batches read and mapped while the previous one is written (ImportOptions.pipelined). */
+  pipelined: boolean;
 }
 
 /** Resolves a reference column; an unknown or ambiguous value is left empty with a warning. */

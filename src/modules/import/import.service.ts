@@ -34,6 +34,11 @@ export interface ImportOptions {
    * foreign keys checked at once: src/modules/import/pg-bulk.ts). Default 10 MB; tests set 0 to compare both paths.
    */
   bulkLoadBytes?: number;
+  /**
+   * PostgreSQL: a batch is read and mapped while the previous one is written (src/modules/import/pipeline.ts). Default
+   * true; tests set false to compare with batches taken one after the other.
+   */
+  pipelined?: boolean;
   /** Called when a section starts loading (the CLI prints it). */
   onSection?: (section: SectionName, file: string, bytes: number) => void;
 }
@@ -78,6 +83,7 @@ export async function runImport(
       if (mapping.deals) stageDateColumns(mapping.deals, stages); // fail on a bad stage mapping before loading anything
       const ctx: ImportContext = {
         db, report: builder, runStamp, stages, progress: options.progress, bulkLoadBytes: options.bulkLoadBytes ?? 10_000_000,
+        pipelined: options.pipelined ?? true,
         reps: new RefIndex(), accounts: new RefIndex(), products: new RefIndex(),
       };
       for (const r of await db.query<{ id: number; name: string; external_id: string | null }>('select id, name, external_id from reps')) ctx.reps.add(Number(r.id), r.name, r.external_id);

@@ -4,10 +4,11 @@
  * in memory. An activity whose lead and deal are both unknown has nothing to attach to and is rejected.
  */
 import { ActivityOutcome } from '../../shared/enums';
-import { writeBatch, type BulkRow } from './bulk';
+import { bulkMode, PG_BATCH_SIZE, writeBatch, type BulkRow } from './bulk';
 import { resolveRef, type ImportContext } from './import-context';
 import { AMBIGUOUS, resolveInDb } from './refs';
-import type { Section } from './section';
+import { BATCH_SIZE, type Row, type Section } from './section';
+import { runBatches } from './pipeline';
 import type { SqlValue } from './sql-writer';
 import { normKey, parseActivityType, parseOutcome } from './values';
 
@@ -17,8 +18,14 @@ export async function loadActivities(ctx: ImportContext, section: Section): Prom
   const columns = ['created_at', 'updated_at', 'type', 'at', 'external_id', 'rep_id', 'lead_id', 'deal_id'];
   if (mapped('outcome')) columns.push('outcome');
   if (mapped('notes')) columns.push('notes');
+  const { fresh, rebuildIndexes, firstLoad } = await bulkMode(ctx, section, 'activities');
+  const spec = { table: 'activities' as const, columns, firstLoad };
+  const load = () => runBatches(ctx, section, db.dialect === 'postgresql' ? PG_BATCH_SIZE : BATCH_SIZE, mapBatch,
+    async (ctx, section, items) => void (await writeBatch(ctx, section, spec, items, fresh ? [] : undefined)));
+  await (rebuildIndexes ? db.withIndexesRebuiltAfter(['activities'], load, ctx.runStamp) : load());
 
-  for await (const batch of section.batches(ctx.progress)) {
+  // `ctx` and `section` are the batch's (its report entries go to the batch's journal: pipeline.ts).
+  async function mapBatch(ctx: ImportContext, section: Section, batch: Row[]): Promise<BulkRow[]> {
     const deals = await resolveInDb(db, 'deals', batch.map((r) => r.get('deal')).filter((v): v is string => v != null));
     const leads = await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null));
     const items: BulkRow[] = [];
@@ -55,6 +62,6 @@ export async function loadActivities(ctx: ImportContext, section: Section): Prom
       items.push({ row, externalId, values: columns.map((c) => byColumn[c]) });
     }
     if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these activities again');
-    await writeBatch(ctx, section, { table: 'activities', columns }, items);
+    return items;
   }
 }

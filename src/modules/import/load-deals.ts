@@ -7,7 +7,7 @@
 import { DealStatus } from '../../shared/enums';
 import { BadInputError } from '../../shared/errors';
 import type { PipelineStage } from '../pipeline/stage.entity';
-import type { BulkRow } from './bulk';
+import { bulkMode, PG_BATCH_SIZE, type BulkRow } from './bulk';
 import { writeDealBatch } from './deal-history';
 import { resolveRef, type ImportContext } from './import-context';
 import { AMBIGUOUS, resolveInDb } from './refs';
@@ -17,7 +17,8 @@ import { createNamedReps } from './new-reps';
 import { BATCH_SIZE, type Row, type Section } from './section';
 import type { SqlValue } from './sql-writer';
 import { buildStageHistory, INFERENCE_TEXT, type HistoryStep } from './stage-history';
-import { normKey } from './values';
+import { normKey, repeatedKey } from './values';
+import { runBatches } from './pipeline';
 
 /** CSV stage value (normalised) -> pipeline stage; mapping targets that name no stage are a mapping error. */
 export function stageLookup(mapping: SectionMapping, stages: PipelineStage[]): Map<string, PipelineStage> {
@@ -44,9 +45,6 @@ export function stageDateColumns(mapping: SectionMapping, stages: PipelineStage[
     return { field: stageDateField(name), stage };
   });
 }
-
-/** PostgreSQL: fewer, larger statements (each costs a round trip; its parameters are a few arrays, not a limit). */
-const PG_BATCH_SIZE = 5000;
 
 interface DealItem extends BulkRow {
   stage: PipelineStage;
@@ -75,13 +73,7 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
   if (mapped('lead') && !columns.includes('opened_at')) columns.push('opened_at');
   const rowDates = ['createdAt', 'closedAt', ...stageDates.map((s) => s.field)].filter(mapped);
   const unmapped = new Map<string, number>();
-  const large = section.source.size > ctx.bulkLoadBytes;
-  // A large first load skips the per-batch read of existing deals (the upsert itself tells duplicates apart).
-  const fresh = large && !(await db.query('select 1 as x from deals where external_id is not null limit 1')).length;
-  // Indexes dropped and rebuilt after: on PostgreSQL DROP INDEX locks readers of the table until the import commits,
-  // so only into an empty deals table (a first load, nobody has anything to read yet); SQLite's readers keep reading
-  // their snapshot (WAL), so any large load there.
-  const rebuildIndexes = large && (db.dialect !== 'postgresql' || !(await db.query('select 1 as x from deals limit 1')).length);
+  const { fresh, rebuildIndexes, firstLoad } = await bulkMode(ctx, section, 'deals');
   await (rebuildIndexes
     ? db.withIndexesRebuiltAfter(['deals', 'deal_stage_changes'], () => loadBatches(), ctx.runStamp)
     : loadBatches());
@@ -110,94 +102,100 @@ export async function loadDeals(ctx: ImportContext, section: Section): Promise<v
     return new Map(rows.map((r) => [Number(r.id), new Date(db.millis(r.created_at)!)]));
   }
 
-  async function loadBatches(): Promise<void> {
-    for await (const batch of section.batches(ctx.progress, db.dialect === 'postgresql' ? PG_BATCH_SIZE : BATCH_SIZE)) {
-      const items: DealItem[] = [];
-      await createNamedReps(ctx, section, batch, rowDates);
-      const leads = mapped('lead') ? await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null)) : null;
-      const leadCreated = leads ? await leadCreatedDates(leads) : new Map<number, Date>();
-      for (const row of batch) {
-        const externalId = row.get('externalId');
-        if (mapped('externalId') && !externalId) section.reject(row, 'externalId', null, 'no external id: a re-import could not find this deal again');
-        const stageText = row.get('stage');
-        const stage = stageText ? stages.get(normKey(stageText)) : undefined;
-        if (!stageText) section.reject(row, 'stage', null, 'a deal needs a stage');
-        else if (!stage) {
-          unmapped.set(stageText, (unmapped.get(stageText) ?? 0) + 1);
-          section.reject(row, 'stage', stageText, 'stage not mapped: add it to deals.stages in the mapping');
-        }
-        let openedAt = section.date(row, 'createdAt');
-        const closedText = section.date(row, 'closedAt');
-        const expected = section.date(row, 'expectedCloseDate');
-        const engagedAt = section.date(row, 'engagedAt');
-        const amount = section.money(row, 'amount');
-        const entered = new Map(stageDates.map(({ field, stage: s }) => [s.id, section.date(row, field) ?? null]));
-        const currencyText = row.get('currency')?.toUpperCase();
-        const currency = currencyText ?? 'EUR';
-        if (!/^[A-Z]{3}$/.test(currency)) section.reject(row, 'currency', currency, 'not an ISO 4217 currency code');
-        if (openedAt && closedText && closedText < openedAt) section.reject(row, 'closedAt', row.get('closedAt'), 'closed before it was created');
-        if (row.rejected || !stage) continue;
+  function loadBatches(): Promise<void> {
+    return runBatches(ctx, section, db.dialect === 'postgresql' ? PG_BATCH_SIZE : BATCH_SIZE, mapBatch, writeDeals);
+  }
 
-        if (!currencyText) section.warn(row, mapped('currency') ? 'currency' : null, null, mapped('currency') ? 'no currency: EUR used' : 'no currency column mapped: EUR used');
-        const accountId = resolveRef(section, row, 'account', ctx.accounts, 'account');
-        const ownerId = resolveRef(section, row, 'owner', ctx.reps, 'rep');
-        const lead = leads ? leadLink(ctx, section, row, leads) : null;
-        if (openedAt === null && lead && leadCreated.has(lead.leadId) && !(closedText && closedText < leadCreated.get(lead.leadId)!)) {
-          openedAt = leadCreated.get(lead.leadId)!;
-          ctx.report.infer('deals', section.source.name, section.csvColumn('lead'), 'OPENED_AT_LEAD_CREATED', 'deal without a created date: opened when its lead was created', 1);
-        }
-        const productId = resolveRef(section, row, 'product', ctx.products, 'product');
-        const status = stage.isWon ? DealStatus.WON : stage.isLost ? DealStatus.LOST : DealStatus.OPEN;
-        let closedAt: Date | null = null;
-        let expectedClose = expected ?? null;
-        if (status !== DealStatus.OPEN) {
-          closedAt = closedText ?? null;
-          if (!closedAt) section.warn(row, 'closedAt', null, `${status.toLowerCase()} deal without a close date: closed date unknown`);
-        } else if (closedText) {
-          expectedClose ??= closedText;
-          section.warn(row, 'closedAt', row.get('closedAt'), 'close date on an open deal: kept as its expected close date');
-        }
-        if (!openedAt) section.warn(row, 'createdAt', null, 'no created date: loaded with its opened date unknown');
-        let amountCents = amount;
-        if (amountCents == null) {
-          const price = productId ? prices.get(productId) : undefined;
-          amountCents = price ?? 0;
-          section.warn(row, 'amount', null, price != null ? 'no amount: product list price used' : 'no amount and no known product: 0 used');
-        }
-        let lossReason = row.get('lossReason');
-        if (lossReason && status !== DealStatus.LOST) {
-          section.warn(row, 'lossReason', lossReason, 'loss reason on a deal that is not lost: ignored');
-          lossReason = null;
-        }
-        const name = row.get('name') ??
-          ([accountId && names.account.get(accountId), productId && names.product.get(productId)].filter(Boolean).join(' - ') || externalId || `Imported deal (line ${row.line})`);
-        const history = buildStageHistory({
-          stage, openStages, openedAt: openedAt ?? null, closedAt, stageDates: entered, stageAtLoss: stageAtLoss(section, row, stages, status),
-        });
-        for (const inference of history.inferences) ctx.report.infer('deals', section.source.name, null, inference, INFERENCE_TEXT[inference]);
-        if (history.outOfOrder) section.warn(row, null, null, 'stage dates run backwards along the pipeline: each kept no earlier than the previous stage');
-        const byColumn: Record<string, SqlValue> = {
-          created_at: db.ts(openedAt ?? closedAt ?? ctx.runStamp), updated_at: db.ts(ctx.runStamp), name, amount_cents: amountCents, currency,
-          stage_id: stage.id, status, stage_entered_at: db.ts(history.stageEnteredAt), external_id: externalId, version: 1,
-          stage_history_known: db.bool(history.stageHistoryKnown),
-          account_id: accountId, owner_id: ownerId, product_id: productId, opened_at: db.ts(openedAt), closed_at: db.ts(closedAt),
-          loss_reason: lossReason, source: row.get('source'), engaged_at: db.ts(engagedAt), expected_close_date: db.ts(expectedClose),
-          source_lead_id: lead?.leadId ?? null,
-        };
-        items.push({ row, externalId, values: columns.map((c) => byColumn[c]), stage, ownerId, steps: history.steps, lead });
+  // `ctx` and `section` below are the batch's (its report entries go to the batch's journal: pipeline.ts).
+  async function mapBatch(ctx: ImportContext, section: Section, batch: Row[]): Promise<DealItem[]> {
+    const items: DealItem[] = [];
+    await createNamedReps(ctx, section, batch, rowDates);
+    const leads = mapped('lead') ? await resolveInDb(db, 'leads', batch.map((r) => r.get('lead')).filter((v): v is string => v != null)) : null;
+    const leadCreated = leads ? await leadCreatedDates(leads) : new Map<number, Date>();
+    for (const row of batch) {
+      const externalId = row.get('externalId');
+      if (mapped('externalId') && !externalId) section.reject(row, 'externalId', null, 'no external id: a re-import could not find this deal again');
+      const stageText = row.get('stage');
+      const stage = stageText ? stages.get(repeatedKey(stageText)) : undefined;
+      if (!stageText) section.reject(row, 'stage', null, 'a deal needs a stage');
+      else if (!stage) {
+        unmapped.set(stageText, (unmapped.get(stageText) ?? 0) + 1);
+        section.reject(row, 'stage', stageText, 'stage not mapped: add it to deals.stages in the mapping');
       }
-      if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
+      let openedAt = section.date(row, 'createdAt');
+      const closedText = section.date(row, 'closedAt');
+      const expected = section.date(row, 'expectedCloseDate');
+      const engagedAt = section.date(row, 'engagedAt');
+      const amount = section.money(row, 'amount');
+      const entered = new Map(stageDates.map(({ field, stage: s }) => [s.id, section.date(row, field) ?? null]));
+      const currencyText = row.get('currency')?.toUpperCase();
+      const currency = currencyText ?? 'EUR';
+      if (!/^[A-Z]{3}$/.test(currency)) section.reject(row, 'currency', currency, 'not an ISO 4217 currency code');
+      if (openedAt && closedText && closedText < openedAt) section.reject(row, 'closedAt', row.get('closedAt'), 'closed before it was created');
+      if (row.rejected || !stage) continue;
 
-      const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true }, items, fresh);
-      const changes: SqlValue[][] = [];
-      for (const { item, id } of written) {
-        for (const step of item.steps) {
-          changes.push([db.ts(step.at), db.ts(ctx.runStamp), id, step.from?.id ?? null, step.to.id, db.ts(step.at), item.ownerId, db.bool(step.inferred)]);
-        }
+      if (!currencyText) section.warn(row, mapped('currency') ? 'currency' : null, null, mapped('currency') ? 'no currency: EUR used' : 'no currency column mapped: EUR used');
+      const accountId = resolveRef(section, row, 'account', ctx.accounts, 'account');
+      const ownerId = resolveRef(section, row, 'owner', ctx.reps, 'rep');
+      const lead = leads ? leadLink(ctx, section, row, leads) : null;
+      if (openedAt === null && lead && leadCreated.has(lead.leadId) && !(closedText && closedText < leadCreated.get(lead.leadId)!)) {
+        openedAt = leadCreated.get(lead.leadId)!;
+        ctx.report.infer('deals', section.source.name, section.csvColumn('lead'), 'OPENED_AT_LEAD_CREATED', 'deal without a created date: opened when its lead was created', 1);
       }
-      await linkLeads(ctx, section, written.filter((w) => w.item.lead).map((w) => ({ dealId: w.id, link: w.item.lead! })));
-      await db.append('deal_stage_changes', ['created_at', 'updated_at', 'deal_id', 'from_stage_id', 'to_stage_id', 'at', 'by_id', 'inferred'], changes);
+      const productId = resolveRef(section, row, 'product', ctx.products, 'product');
+      const status = stage.isWon ? DealStatus.WON : stage.isLost ? DealStatus.LOST : DealStatus.OPEN;
+      let closedAt: Date | null = null;
+      let expectedClose = expected ?? null;
+      if (status !== DealStatus.OPEN) {
+        closedAt = closedText ?? null;
+        if (!closedAt) section.warn(row, 'closedAt', null, `${status.toLowerCase()} deal without a close date: closed date unknown`);
+      } else if (closedText) {
+        expectedClose ??= closedText;
+        section.warn(row, 'closedAt', row.get('closedAt'), 'close date on an open deal: kept as its expected close date');
+      }
+      if (!openedAt) section.warn(row, 'createdAt', null, 'no created date: loaded with its opened date unknown');
+      let amountCents = amount;
+      if (amountCents == null) {
+        const price = productId ? prices.get(productId) : undefined;
+        amountCents = price ?? 0;
+        section.warn(row, 'amount', null, price != null ? 'no amount: product list price used' : 'no amount and no known product: 0 used');
+      }
+      let lossReason = row.get('lossReason');
+      if (lossReason && status !== DealStatus.LOST) {
+        section.warn(row, 'lossReason', lossReason, 'loss reason on a deal that is not lost: ignored');
+        lossReason = null;
+      }
+      const name = row.get('name') ??
+        ([accountId && names.account.get(accountId), productId && names.product.get(productId)].filter(Boolean).join(' - ') || externalId || `Imported deal (line ${row.line})`);
+      const history = buildStageHistory({
+        stage, openStages, openedAt: openedAt ?? null, closedAt, stageDates: entered, stageAtLoss: stageAtLoss(section, row, stages, status),
+      });
+      for (const inference of history.inferences) ctx.report.infer('deals', section.source.name, null, inference, INFERENCE_TEXT[inference]);
+      if (history.outOfOrder) section.warn(row, null, null, 'stage dates run backwards along the pipeline: each kept no earlier than the previous stage');
+      const byColumn: Record<string, SqlValue> = {
+        created_at: db.ts(openedAt ?? closedAt ?? ctx.runStamp), updated_at: db.ts(ctx.runStamp), name, amount_cents: amountCents, currency,
+        stage_id: stage.id, status, stage_entered_at: db.ts(history.stageEnteredAt), external_id: externalId, version: 1,
+        stage_history_known: db.bool(history.stageHistoryKnown),
+        account_id: accountId, owner_id: ownerId, product_id: productId, opened_at: db.ts(openedAt), closed_at: db.ts(closedAt),
+        loss_reason: lossReason, source: row.get('source'), engaged_at: db.ts(engagedAt), expected_close_date: db.ts(expectedClose),
+        source_lead_id: lead?.leadId ?? null,
+      };
+      items.push({ row, externalId, values: columns.map((c) => byColumn[c]), stage, ownerId, steps: history.steps, lead });
     }
+    if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these deals again');
+    return items;
+  }
+
+  async function writeDeals(ctx: ImportContext, section: Section, items: DealItem[]): Promise<void> {
+    const written = await writeDealBatch(ctx, section, { table: 'deals', columns, versioned: true, firstLoad }, items, fresh);
+    const changes: SqlValue[][] = [];
+    for (const { item, id } of written) {
+      for (const step of item.steps) {
+        changes.push([db.ts(step.at), db.ts(ctx.runStamp), id, step.from?.id ?? null, step.to.id, db.ts(step.at), item.ownerId, db.bool(step.inferred)]);
+      }
+    }
+    await linkLeads(ctx, section, written.filter((w) => w.item.lead).map((w) => ({ dealId: w.id, link: w.item.lead! })));
+    await db.append('deal_stage_changes', ['created_at', 'updated_at', 'deal_id', 'from_stage_id', 'to_stage_id', 'at', 'by_id', 'inferred'], changes);
   }
 }
 

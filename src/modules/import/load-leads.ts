@@ -5,10 +5,11 @@
  */
 import { LeadStatus } from '../../shared/enums';
 import { AttributeStats } from './attributes';
-import { writeBatch, type BulkRow } from './bulk';
+import { bulkMode, PG_BATCH_SIZE, writeBatch, type BulkRow } from './bulk';
 import { readRecords } from './csv-source';
 import { resolveRef, type ImportContext } from './import-context';
-import type { Section } from './section';
+import { BATCH_SIZE, type Row, type Section } from './section';
+import { runBatches } from './pipeline';
 import type { SqlValue } from './sql-writer';
 import { normKey } from './values';
 
@@ -35,7 +36,7 @@ async function inferAttributes(section: Section): Promise<AttributeStats[]> {
 export async function loadLeads(ctx: ImportContext, section: Section): Promise<void> {
   const { db } = ctx;
   const stats = await inferAttributes(section);
-  ctx.report.report.attributeTypes.push(...stats.map((s) => s.summary()));
+  ctx.report.attributeTypes(stats.map((s) => s.summary()));
   const mapped = (field: string) => section.has(field);
   const columns = ['created_at', 'updated_at', 'name', 'status', 'attributes', 'external_id', 'version'];
   const optional: Array<[string, string]> = [['email', 'email'], ['phone', 'phone'], ['title', 'title'], ['company', 'company'],
@@ -43,8 +44,14 @@ export async function loadLeads(ctx: ImportContext, section: Section): Promise<v
     ['firstContactedAt', 'first_contacted_at'], ['closedAt', 'closed_at'], ['disqualificationReason', 'disqualification_reason']];
   for (const [field, column] of optional) if (mapped(field)) columns.push(column);
   const keep = stats.length ? [] : ['attributes'];
+  const { fresh, rebuildIndexes, firstLoad } = await bulkMode(ctx, section, 'leads');
+  const spec = { table: 'leads' as const, columns, keep, versioned: true, firstLoad };
+  const load = () => runBatches(ctx, section, db.dialect === 'postgresql' ? PG_BATCH_SIZE : BATCH_SIZE, mapBatch,
+    async (ctx, section, items) => void (await writeBatch(ctx, section, spec, items, fresh ? [] : undefined)));
+  await (rebuildIndexes ? db.withIndexesRebuiltAfter(['leads'], load, ctx.runStamp) : load());
 
-  for await (const batch of section.batches(ctx.progress)) {
+  // `ctx` and `section` are the batch's (its report entries go to the batch's journal: pipeline.ts).
+  async function mapBatch(ctx: ImportContext, section: Section, batch: Row[]): Promise<BulkRow[]> {
     const items: BulkRow[] = [];
     for (const row of batch) {
       const externalId = row.get('externalId');
@@ -81,6 +88,6 @@ export async function loadLeads(ctx: ImportContext, section: Section): Promise<v
       items.push({ row, externalId, values: columns.map((c) => byColumn[c]) });
     }
     if (!mapped('externalId')) for (const item of items) section.warn(item.row, null, null, 'no externalId column mapped: re-running this import will create these leads again');
-    await writeBatch(ctx, section, { table: 'leads', columns, keep, versioned: true }, items);
+    return items;
   }
 }

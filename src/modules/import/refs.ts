@@ -3,7 +3,7 @@
  * accounts, products) are held in memory; large ones (deals, leads) are looked up per batch in the database
  * so memory stays flat. Keys are case- and whitespace-insensitive.
  */
-import { normKey } from './values';
+import { normKey, repeatedKey } from './values';
 import type { SqlWriter } from './sql-writer';
 
 export const AMBIGUOUS = -1;
@@ -23,7 +23,7 @@ export class RefIndex {
 
   /** External id first (exact meaning), then name; AMBIGUOUS when several records share the name. */
   resolve(value: string): number | null {
-    const key = normKey(value);
+    const key = repeatedKey(value);
     return this.byExternalId.get(key) ?? this.byName.get(key) ?? null;
   }
 

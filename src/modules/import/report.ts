@@ -81,7 +81,17 @@ export interface ImportReport {
 export const MAX_REJECTED = 1000;
 export const MAX_SAMPLES = 5;
 
-export class ReportBuilder {
+/** What loaders report into: the builder itself, or a batch's journal (ReportJournal). */
+export interface ReportSink {
+  infer(entity: SectionName, file: string, column: string | null, rule: string, description: string, count?: number): void;
+  counts(entity: SectionName, file: string): EntityCounts;
+  reject(issue: RowIssue, newRow?: boolean): void;
+  warn(issue: RowIssue): void;
+  error(message: string): void;
+  attributeTypes(types: AttributeType[]): void;
+}
+
+export class ReportBuilder implements ReportSink {
   readonly report: ImportReport;
   private readonly warningIndex = new Map<string, WarningGroup>();
 
@@ -136,12 +146,57 @@ export class ReportBuilder {
     this.report.errors.push(message);
   }
 
+  attributeTypes(types: AttributeType[]): void {
+    this.report.attributeTypes.push(...types);
+  }
+
   finish(status: ImportStatus): ImportReport {
     const order = new Map(this.report.entities.map((c, i) => [c.entity, i]));
     this.report.rejected.sort((a, b) => order.get(a.entity)! - order.get(b.entity)! || a.line - b.line);
     this.report.status = status;
     this.report.durationMs = Date.now() - this.report.startedAt.getTime();
     return this.report;
+  }
+}
+
+/**
+ * A batch's report entries, held until `replay` passes them to the builder in the order they came. When batch k+1 is
+ * mapped while batch k is still being written (src/modules/import/pipeline.ts), each batch reports into its own
+ * journal and the journals are replayed in file order: the first MAX_REJECTED rows kept, the warning samples and the
+ * order of inferences are those of a run that took the batches one after the other. Counts are sums: shared at once.
+ */
+export class ReportJournal implements ReportSink {
+  private readonly entries: Array<(builder: ReportBuilder) => void> = [];
+
+  constructor(private readonly builder: ReportBuilder) {}
+
+  infer(entity: SectionName, file: string, column: string | null, rule: string, description: string, count = 1): void {
+    this.entries.push((b) => b.infer(entity, file, column, rule, description, count));
+  }
+
+  counts(entity: SectionName, file: string): EntityCounts {
+    return this.builder.counts(entity, file);
+  }
+
+  reject(issue: RowIssue, newRow = true): void {
+    this.entries.push((b) => b.reject(issue, newRow));
+  }
+
+  warn(issue: RowIssue): void {
+    this.entries.push((b) => b.warn(issue));
+  }
+
+  error(message: string): void {
+    this.entries.push((b) => b.error(message));
+  }
+
+  attributeTypes(types: AttributeType[]): void {
+    this.entries.push((b) => b.attributeTypes(types));
+  }
+
+  replay(): void {
+    for (const entry of this.entries) entry(this.builder);
+    this.entries.length = 0;
   }
 }
 

@@ -6,10 +6,13 @@
 import { BadInputError } from '../../shared/errors';
 import { readHeader, readRecords, type CsvHeader, type ImportSource } from './csv-source';
 import { DATE_FIELDS, FLAG_FIELDS, stageDateField, type SectionMapping, type SectionName } from './mapping';
-import type { ReportBuilder } from './report';
-import { CHECKMARKS, dateShape, normKey, parseDate, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
+import type { ReportSink } from './report';
+import { CHECKMARKS, dateShape, normKey, parseDate, repeatedKey, parseFlag, parseMoneyCents, parseNumber, type DateOrder, type FlagWords, type Parsed } from './values';
 
 export const BATCH_SIZE = 1000;
+
+/** The start of a numeric date that may read day-first or month-first (values.ts NUMERIC with a 1- or 2-digit first part). */
+const DAY_OR_MONTH_FIRST = /(?<!\d)\d{1,2}([/.-])\d{1,2}\1\d/;
 
 export class Row {
   /** Set once a problem makes the row unloadable. */
@@ -54,7 +57,7 @@ export class Section {
     readonly mapping: SectionMapping,
     readonly source: ImportSource,
     readonly header: CsvHeader,
-    private readonly report: ReportBuilder,
+    private readonly report: ReportSink,
   ) {
     this.missing = new Set(['', ...mapping.missing.map((m) => m.trim().toLowerCase())]);
     this.longestMissing = Math.max(0, ...[...this.missing].map((m) => m.length));
@@ -87,12 +90,17 @@ export class Section {
    * Reads the header and checks every mapped column exists, then profiles the date and flag columns (one pass):
    * throws BadInputError before anything is written.
    */
-  static async open(name: SectionName, mapping: SectionMapping, source: ImportSource, report: ReportBuilder): Promise<Section> {
+  static async open(name: SectionName, mapping: SectionMapping, source: ImportSource, report: ReportSink): Promise<Section> {
     const header = await readHeader(source, mapping.delimiter);
     if (!header.headers.some(Boolean)) throw new BadInputError(`mapping.${name}.file`, `${source.name} is empty: it needs a header line`);
     const section = new Section(name, mapping, source, header, report);
     await section.profileColumns();
     return section;
+  }
+
+  /** This section reporting into `sink` (a batch's journal); everything else shared. */
+  reportingTo(sink: ReportSink): Section {
+    return Object.create(this, { report: { value: sink } }) as Section;
   }
 
   /** True when rows have a value source for the field: a mapped column or a mapping constant. */
@@ -119,6 +127,7 @@ export class Section {
     const dates = this.dateFields.filter((f) => !this.dateOrders[f]);
     const flags = Object.keys(this.flagWords).filter((f) => this.mapping.flags[f]?.blank == null);
     if (!dates.length && !flags.length) return;
+    if (!flags.length && !(await this.mayHoldDayOrMonthFirstDates(dates))) return; // nothing for the pass to decide
     type Seen = { line: number; value: string };
     const evidence = dates.map(() => ({ DMY: null as Seen | null, MDY: null as Seen | null, ambiguous: null as Seen | null, ambiguousCount: 0 }));
     const marks = flags.map(() => ({ checkmarks: 0, other: 0, blank: 0 }));
@@ -180,11 +189,35 @@ export class Section {
     });
   }
 
+  /**
+   * False when no value of the file can be a numeric date that reads day-first or month-first ("03/04/2023"): then
+   * the profiling pass has nothing to decide, and a scan of the raw text (a regular expression over the bytes, tens
+   * of times cheaper than parsing the CSV) saves it. Such a date begins with one or two digits not preceded by a
+   * digit (it starts the trimmed value); ISO dates ("2023-04-03") never match. A digit delimiter, or an alias that
+   * turns a value into a numeric date, takes the pass.
+   */
+  private async mayHoldDayOrMonthFirstDates(fields: string[]): Promise<boolean> {
+    if (/\d/.test(this.header.delimiter)) return true;
+    if (fields.some((f) => [...(this.aliases[f]?.values() ?? [])].some((to) => DAY_OR_MONTH_FIRST.test(to)))) return true;
+    const search = new RegExp(DAY_OR_MONTH_FIRST.source, 'g');
+    let tail = '';
+    for await (const chunk of this.source.open()) {
+      const text = tail + (chunk as Buffer).toString('latin1'); // digits and separators are ASCII: the same in any encoding
+      // The previous chunk's last 9 characters come first, so that a match cut by the boundary is found; one starting
+      // at the first of them (at most 7 long, so already searched, with what preceded it) is not searched again.
+      search.lastIndex = tail ? 1 : 0;
+      if (search.exec(text)) return true;
+      tail = text.slice(-9);
+    }
+    return false;
+  }
+
   clean(field: string | null, raw: string | undefined): string | null {
     if (raw == null) return null;
     const value = raw.trim();
     if (value.length <= this.longestMissing && this.missing.has(value.toLowerCase())) return null;
-    const alias = field ? this.aliases[field]?.get(normKey(value)) : undefined;
+    const aliases = field ? this.aliases[field] : undefined;
+    const alias = aliases?.get(repeatedKey(value));
     return alias ?? value;
   }
 

@@ -8,6 +8,22 @@ import { ActivityOutcome, ActivityType } from '../../shared/enums';
 /** Reference key: case- and whitespace-insensitive ("  Acme  Corp " and "acme corp" are the same). */
 export const normKey = (value: string): string => value.trim().replace(/\s+/g, ' ').toLowerCase();
 
+const normKeys = new Map<string, string>();
+
+/**
+ * normKey of the values an export repeats on every row (stages, owners, accounts, products): remembered, since a
+ * million rows made it several million trims, replaces and lower-casings. Bounded: cleared when full.
+ */
+export function repeatedKey(value: string): string {
+  let key = normKeys.get(value);
+  if (key === undefined) {
+    if (normKeys.size >= 50_000) normKeys.clear();
+    key = normKey(value);
+    normKeys.set(value, key);
+  }
+  return key;
+}
+
 export type Parsed<T> = { ok: true; value: T; normalised?: string } | { ok: false; reason: string };
 
 /** How a mapping says numbers are written: the separators of a BCP 47 locale ("de-DE": 1.234,5). */
