@@ -38,16 +38,39 @@ export interface FactSourceBuilder {
   n: number;
 }
 
+/**
+ * Columns in shared memory: a source handed to a worker thread (or back) is shared, not copied, so one copy serves
+ * every thread (fact-cache.ts).
+ */
+export const shared = {
+  f64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
+  i32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
+  i16: (n: number) => new Int16Array(new SharedArrayBuffer(2 * n)),
+  u8: (n: number) => new Uint8Array(new SharedArrayBuffer(n)),
+};
+
+/** createFactTable's table (facts.ts), its columns in shared memory. */
+function sharedFactTable(stages: FactTable['stages'], capacity: number): FactTable {
+  const { f64, i32, u8 } = shared;
+  const t: FactTable = {
+    stages, n: capacity, id: f64(capacity), created: f64(capacity), closed: f64(capacity), outcome: u8(capacity), amount: f64(capacity), team: i32(capacity),
+    rep: i32(capacity), product: i32(capacity), family: i32(capacity), families: [], category: u8(capacity), expectedClose: f64(capacity),
+    entries: f64(capacity * stages.length).fill(NaN), historyKnown: u8(capacity).fill(1), dateUnknown: u8(capacity),
+  };
+  return t;
+}
+
 export function createFactSource(stages: FactTable['stages'], capacity: number): FactSourceBuilder {
+  const { f64, i16, u8 } = shared;
   return {
     source: {
-      table: createFactTable(stages, capacity),
-      opened: new Float64Array(capacity),
-      firstChange: new Float64Array(capacity),
-      stageEnteredAt: new Float64Array(capacity),
-      knownSince: new Float64Array(capacity),
-      currentStage: new Int16Array(capacity),
-      noEntries: new Uint8Array(capacity),
+      table: sharedFactTable(stages, capacity),
+      opened: f64(capacity),
+      firstChange: f64(capacity),
+      stageEnteredAt: f64(capacity),
+      knownSince: f64(capacity),
+      currentStage: i16(capacity),
+      noEntries: u8(capacity),
       latest: -Infinity,
     },
     families: new Map(),

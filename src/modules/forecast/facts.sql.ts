@@ -9,7 +9,7 @@ import { type Dialect, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../..
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
 import { readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
-import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource } from './fact-source';
+import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, shared } from './fact-source';
 import { CATEGORY_CODES, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised } from './facts';
 
 export interface PipelineShape {
@@ -56,7 +56,22 @@ export interface SourceLoad {
  */
 export async function loadFactSource(em: Em, options: { pipeline?: PipelineShape; versionTables?: readonly string[] } = {}): Promise<SourceLoad> {
   const dialect = dialectOf(em);
-  const shape = options.pipeline ?? (await loadPipeline(em));
+  return inSnapshot(em, dialect, async (read) => {
+    const versions = options.versionTables ? await readVersions(read, options.versionTables) : null;
+    const shape = options.pipeline ?? pipelineOf(await read.all('select id, name, default_probability, is_won, is_lost from pipeline_stages order by position, id'));
+    return { source: await readSource(read, dialect, shape), versions };
+  });
+}
+
+/** The stages as loadPipeline reads them (booleans are 0/1 on SQLite). */
+function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
+  const closed = (r: Record<string, unknown>) => r.is_won === true || r.is_won === 1 || r.is_lost === true || r.is_lost === 1;
+  const open = rows.filter((r) => !closed(r));
+  const indexById = new Map(rows.map((r) => [Number(r.id), open.indexOf(r)]));
+  return { open: open.map((r) => ({ id: Number(r.id), name: String(r.name), defaultProbability: Number(r.default_probability) })), indexById };
+}
+
+async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape): Promise<FactSource> {
   const k = shape.open.length;
   const pivots = shape.open.map((s, j) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${j}`).join(', ');
   const dealsSql = `
@@ -75,51 +90,48 @@ export async function loadFactSource(em: Em, options: { pipeline?: PipelineShape
   const changesSql = `select deal_id, field, ${epochMsSql(dialect, 'at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
       ${isoTextMsSql(dialect, "(case when field = 'EXPECTED_CLOSE_DATE' then old_value end)")} as old_ecd
     from deal_changes where deal_id >= ? and deal_id < ? and field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) order by deal_id, at, id`;
-  return inSnapshot(em, dialect, async (read) => {
-    const versions = options.versionTables ? await readVersions(read, options.versionTables) : null;
-    const [ids] = await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
-    // teams and product families from their (small) tables: joined in the query they cost PostgreSQL a sort of every row
-    const repTeam = new Map<number, number>();
-    await read.each('select id, team_id from reps where team_id is not null', [], (r) => repTeam.set(Number(r[0]), Number(r[1])));
-    const productFamily = new Map<number, string>();
-    await read.each('select id, family from products where family is not null', [], (r) => productFamily.set(Number(r[0]), String(r[1])));
-    const b = createFactSource(shape.open, Number(ids.n));
-    // one reused row: a million short-lived objects cost more in garbage collection than the query itself
-    const row: SourceRow = {
-      id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
-      family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null), firstChangeAt: null,
-    };
-    const fill = (r: unknown[]) => {
-      row.id = Number(r[0]);
-      row.openedAt = num(r[1]);
-      row.closedAt = num(r[2]);
-      row.outcome = r[3] === 'WON' ? Outcome.WON : r[3] === 'LOST' ? Outcome.LOST : Outcome.OPEN;
-      row.amountCents = Number(r[4]);
-      row.repId = num(r[5]);
-      row.teamId = row.repId == null ? null : (repTeam.get(row.repId) ?? null);
-      row.productId = num(r[6]);
-      row.family = row.productId == null ? null : (productFamily.get(row.productId) ?? null);
-      row.forecastCategory = (r[7] as string | null) ?? null;
-      row.expectedCloseAt = num(r[8]);
-      row.currentStage = shape.indexById.get(Number(r[9])) ?? -1;
-      row.stageEnteredAt = num(r[10]);
-      // false / 0 (SQLite stores booleans as integers): the stages it reached are unknown
-      row.stageHistoryKnown = !(r[11] === false || r[11] === 0 || r[11] === '0');
-      for (let s = 0; s < k; s++) row.entries[s] = num(r[12 + s]);
-      row.knownSince = num(r[12 + k]);
-      row.firstChangeAt = num(r[13 + k]);
-      addSourceRow(b, row);
-    };
-    const revisions = new RevisionColumns();
-    for (let from = Number(ids.lo); from <= Number(ids.hi); from += LOAD_CHUNK) {
-      const range = [from, from + LOAD_CHUNK];
-      const first = b.n;
-      await read.each(dealsSql, [...range, ...range], fill);
-      revisions.startChunk(b.source.table.id, first, b.n);
-      await read.each(changesSql, range, (r) => revisions.add(r));
-    }
-    return { source: finishFactSource(b, revisions.finish(repTeam)), versions };
-  });
+  const [ids] = await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
+  // teams and product families from their (small) tables: joined in the query they cost PostgreSQL a sort of every row
+  const repTeam = new Map<number, number>();
+  await read.each('select id, team_id from reps where team_id is not null', [], (r) => repTeam.set(Number(r[0]), Number(r[1])));
+  const productFamily = new Map<number, string>();
+  await read.each('select id, family from products where family is not null', [], (r) => productFamily.set(Number(r[0]), String(r[1])));
+  const b = createFactSource(shape.open, Number(ids.n));
+  // one reused row: a million short-lived objects cost more in garbage collection than the query itself
+  const row: SourceRow = {
+    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
+    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null), firstChangeAt: null,
+  };
+  const fill = (r: unknown[]) => {
+    row.id = Number(r[0]);
+    row.openedAt = num(r[1]);
+    row.closedAt = num(r[2]);
+    row.outcome = r[3] === 'WON' ? Outcome.WON : r[3] === 'LOST' ? Outcome.LOST : Outcome.OPEN;
+    row.amountCents = Number(r[4]);
+    row.repId = num(r[5]);
+    row.teamId = row.repId == null ? null : (repTeam.get(row.repId) ?? null);
+    row.productId = num(r[6]);
+    row.family = row.productId == null ? null : (productFamily.get(row.productId) ?? null);
+    row.forecastCategory = (r[7] as string | null) ?? null;
+    row.expectedCloseAt = num(r[8]);
+    row.currentStage = shape.indexById.get(Number(r[9])) ?? -1;
+    row.stageEnteredAt = num(r[10]);
+    // false / 0 (SQLite stores booleans as integers): the stages it reached are unknown
+    row.stageHistoryKnown = !(r[11] === false || r[11] === 0 || r[11] === '0');
+    for (let s = 0; s < k; s++) row.entries[s] = num(r[12 + s]);
+    row.knownSince = num(r[12 + k]);
+    row.firstChangeAt = num(r[13 + k]);
+    addSourceRow(b, row);
+  };
+  const revisions = new RevisionColumns();
+  for (let from = Number(ids.lo); from <= Number(ids.hi); from += LOAD_CHUNK) {
+    const range = [from, from + LOAD_CHUNK];
+    const first = b.n;
+    await read.each(dealsSql, [...range, ...range], fill);
+    revisions.startChunk(b.source.table.id, first, b.n);
+    await read.each(changesSql, range, (r) => revisions.add(r));
+  }
+  return finishFactSource(b, revisions.finish(repTeam));
 }
 
 /**
@@ -174,7 +186,15 @@ class RevisionColumns {
 
   finish(repTeam: Map<number, number>): FactRevisions {
     const n = this.n;
-    return { n, row: this.row.slice(0, n), at: this.at.slice(0, n), field: this.field.slice(0, n), old: this.old.slice(0, n), lastAt: this.lastAt, repTeam };
+    const row = shared.i32(n);
+    const at = shared.f64(n);
+    const field = shared.u8(n);
+    const old = shared.f64(n);
+    row.set(this.row.subarray(0, n));
+    at.set(this.at.subarray(0, n));
+    field.set(this.field.subarray(0, n));
+    old.set(this.old.subarray(0, n));
+    return { n, row, at, field, old, lastAt: this.lastAt, repTeam };
   }
 }
 
