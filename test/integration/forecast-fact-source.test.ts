@@ -45,10 +45,10 @@ const CHANGED = at('2026-03-10T12:00:00Z');
  * as-of SQL: no date of its own (exists from its creation while open), only a current stage, opened after its first
  * stage change, closed without an opened date, a lost deal with no date at all (never in a table), a deal whose only
  * history is its win, a deal opened in the future, and field changes with empty old values, unknown categories, an
- * owner handed over, two changes of one field after a date (the first one's old value counts), and a field change and
+ * owner handed over, microseconds and dates past 2100 (PostgreSQL), two changes of one field after a date (the first one's old value counts), and a field change and
  * a stage move exactly at a probed date.
  */
-async function addEdgeDeals(em: Em) {
+async function addEdgeDeals(em: Em, kind: string) {
   const stages = await em.find(PipelineStage, {}, { orderBy: { position: 'asc' } });
   const open = stages.filter((s) => !s.isWon && !s.isLost);
   const won = stages.find((s) => s.isWon)!;
@@ -85,7 +85,17 @@ async function addEdgeDeals(em: Em) {
   change(revised, DealField.OWNER, String(alex.id), String(nora.id), at('2026-05-01T00:00:00Z'));
   change(revised, DealField.FORECAST_CATEGORY, 'SOMETHING_ELSE', ForecastCategory.BEST_CASE, at('2026-02-01T00:00:00Z'));
   change(revised, DealField.FORECAST_CATEGORY, ForecastCategory.BEST_CASE, ForecastCategory.COMMIT, CHANGED);
+  const odd = deal('Odd dates', { openedAt: at('2026-01-01T00:00:00Z'), expectedCloseDate: at('2026-12-31T00:00:00Z') });
+  move(odd, open[0], '2026-01-01T00:00:00Z');
   await em.flush();
+  if (kind === 'postgresql') {
+    // microseconds (PostgreSQL keeps them; the facts read them as fractional ms) and a far-future close date
+    // (these microseconds are ones where date_part('epoch') * 1000 is not the exact float)
+    await em.getConnection().execute(
+      `update deals set opened_at = '2026-01-01 00:00:03.123567+00', created_at = '2026-01-01 00:00:08.123752+00', stage_entered_at = '1899-12-31 23:59:59.999999+00', expected_close_date = '9999-12-31 00:00:00.000001+00' where id = ${odd.id}`,
+    );
+    await em.getConnection().execute(`update deal_stage_changes set at = '2026-01-01 00:00:07.123715+00' where deal_id = ${odd.id}`);
+  }
 }
 
 /** Every 3 weeks over the seeded history, around the edge deals' times, and exactly at (and next to) a change. */
@@ -102,7 +112,7 @@ describe.each(DATABASES)('the fact source gives the as-of tables of the as-of SQ
 
   beforeAll(async () => {
     app = await createTestApp(kind, { db: await seededDatabase(kind, 'small') });
-    await addEdgeDeals(em());
+    await addEdgeDeals(em(), kind);
   }, 120_000);
   afterAll(async () => app?.close());
 

@@ -37,6 +37,18 @@ const LOAD_CHUNK = 100_000;
 
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
+/**
+ * A datetime column as epoch ms. PostgreSQL: extract(epoch) is numeric there, and its arithmetic was about half of
+ * the facts statement's time (ten datetimes per deal); date_part is float8 and, between 1900 and 2100, rounding it
+ * to whole microseconds gives them exactly (its error stays under 0.25 µs), so the division by 1,000 returns the
+ * very float (extract(epoch) * 1000)::float8 does (a correctly rounded division of the same integer). Outside those
+ * years, the numeric path. SQLite stores epoch ms.
+ */
+export function epochMsFastSql(dialect: Dialect, column: string): string {
+  if (dialect === 'sqlite') return column;
+  return `case when ${column} >= '1900-01-01Z' and ${column} < '2100-01-01Z' then round(date_part('epoch', ${column}) * 1e6) / 1000 else ${epochMsSql(dialect, column)} end`;
+}
+
 /** Deals created before asOf, with only the stage history recorded before asOf (factsAt over a fresh source). */
 export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): Promise<FactTable> {
   return factsAt((await loadFactSource(em, { pipeline })).source, asOf.getTime());
@@ -73,21 +85,22 @@ function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
 
 async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape): Promise<FactSource> {
   const k = shape.open.length;
+  const ms = (column: string) => epochMsFastSql(dialect, column);
   const pivots = shape.open.map((s, j) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${j}`).join(', ');
   const dealsSql = `
     with h as (
       select deal_id, min(at) as first_at${pivots ? `, ${pivots}` : ''}
       from deal_stage_changes where deal_id >= ? and deal_id < ? group by deal_id
     )
-    select d.id, ${epochMsSql(dialect, 'd.opened_at')} as opened, ${epochMsSql(dialect, 'd.closed_at')} as closed, d.status,
-      d.amount_cents as amount, d.owner_id as rep, d.product_id as product, d.forecast_category as fc, ${epochMsSql(dialect, 'd.expected_close_date')} as ecd,
-      d.stage_id as stage, ${epochMsSql(dialect, 'd.stage_entered_at')} as entered, d.stage_history_known as known
-      ${shape.open.map((_, j) => `, ${epochMsSql(dialect, `h.s${j}`)} as s${j}`).join('')}, ${epochMsSql(dialect, 'd.created_at')} as since, ${epochMsSql(dialect, 'h.first_at')} as first_at
+    select d.id, ${ms('d.opened_at')} as opened, ${ms('d.closed_at')} as closed, d.status,
+      d.amount_cents as amount, d.owner_id as rep, d.product_id as product, d.forecast_category as fc, ${ms('d.expected_close_date')} as ecd,
+      d.stage_id as stage, ${ms('d.stage_entered_at')} as entered, d.stage_history_known as known
+      ${shape.open.map((_, j) => `, ${ms(`h.s${j}`)} as s${j}`).join('')}, ${ms('d.created_at')} as since, ${ms('h.first_at')} as first_at
     from deals d left join h on h.deal_id = d.id
     where d.id >= ? and d.id < ? and coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) is not null
     order by d.id`;
   // in (deal, time, id) order, as FactRevisions wants them (SQLite's deal_id, at index ends with the rowid, the id)
-  const changesSql = `select deal_id, field, ${epochMsSql(dialect, 'at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
+  const changesSql = `select deal_id, field, ${ms('at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
       ${isoTextMsSql(dialect, "(case when field = 'EXPECTED_CLOSE_DATE' then old_value end)")} as old_ecd
     from deal_changes where deal_id >= ? and deal_id < ? and field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) order by deal_id, at, id`;
   const [ids] = await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
