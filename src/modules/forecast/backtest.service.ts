@@ -24,8 +24,8 @@ export async function getBacktest(em: Em, args: Omit<BacktestArgs, 'teamId' | 'r
   // Everything up to the end of the last period; each period then only sees what was known at its start.
   // (the app's shared fact source, fact-cache.ts: a forecast of the same data read the same load)
   const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
-  const source = await factSource(em, args.job);
-  const { rows, served } = await heavyWorkOf(em).run('backtestFromSource', { ...spec, source, factsAsOf: periods[periods.length - 1].end }, args.job);
+  const withFacts = async () => ({ ...spec, source: await factSource(em, args.job), factsAsOf: periods[periods.length - 1].end });
+  const { rows, served } = await heavyWorkOf(em).run('backtestFromSource', withFacts, args.job);
   const money = (v: number) => toMajor(Math.round(v));
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);

@@ -18,6 +18,7 @@ import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
 import { factSource } from './fact-cache';
 import { factsAt } from './fact-source';
+import type { FactTable } from './facts';
 import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { ForecastArgs } from './forecast.inputs';
 import { forecastTask } from './forecast.task';
@@ -107,12 +108,19 @@ export async function getForecast(em: Em, call: ForecastCall): Promise<Forecast>
  * A deal model (a function) cannot cross to a worker: with one, the forecast is computed here.
  */
 async function computeOffThread(em: Em, asOf: Date, call: ForecastCall, period: Period) {
-  const source = await factSource(em, call.job);
   const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
-  const result = call.dealModel
-    ? forecastTask({ ...spec, facts: factsAt(source, asOf.getTime()) }, call.dealModel)
-    : await heavyWorkOf(em).run('forecastFromSource', { ...spec, source, factsAsOf: asOf.getTime() }, call.job);
-  return { stages: source.table.stages, result };
+  let stages: FactTable['stages'] = [];
+  const withFacts = async () => {
+    const source = await factSource(em, call.job);
+    stages = source.table.stages;
+    return { ...spec, source, factsAsOf: asOf.getTime() };
+  };
+  if (call.dealModel) {
+    const { source, ...task } = await withFacts();
+    return { stages, result: forecastTask({ ...task, facts: factsAt(source, asOf.getTime()) }, call.dealModel) };
+  }
+  const result = await heavyWorkOf(em).run('forecastFromSource', withFacts, call.job);
+  return { stages, result };
 }
 
 function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): ForecastMethodChoice {

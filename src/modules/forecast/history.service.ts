@@ -50,8 +50,8 @@ function inScopeAndSegment(t: FactTable, scope: ForecastScope, segment: SegmentF
 export async function getStageWeights(em: Em, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}, job?: HeavyJob): Promise<StageWeights> {
   const asOf = asOfArg ?? new Date();
   const parsed = parseSegment(segment);
-  const source = await factSource(em, job);
-  const weights = await heavyWorkOf(em).run('stageWeightsFromSource', { source, factsAsOf: asOf.getTime(), segment: parsed, scope }, job);
+  const withFacts = async () => ({ source: await factSource(em, job), factsAsOf: asOf.getTime(), segment: parsed, scope });
+  const weights = await heavyWorkOf(em).run('stageWeightsFromSource', withFacts, job);
   return { ...weights, asOf }; // the caller's own Date (the schema's scalar serialises it)
 }
 
@@ -85,8 +85,8 @@ export function stageWeightsOf(t: FactTable, at: number, segment: SegmentFilter 
 export async function getCycleDurations(em: Em, segment: ForecastSegmentInput | undefined, asOfArg?: Date, scope: ForecastScope = {}, job?: HeavyJob): Promise<CycleDuration[]> {
   const asOf = asOfArg ?? new Date();
   const parsed = parseSegment(segment);
-  const source = await factSource(em, job);
-  return heavyWorkOf(em).run('cycleDurationsFromSource', { source, factsAsOf: asOf.getTime(), segment: parsed, scope }, job);
+  const withFacts = async () => ({ source: await factSource(em, job), factsAsOf: asOf.getTime(), segment: parsed, scope });
+  return heavyWorkOf(em).run('cycleDurationsFromSource', withFacts, job);
 }
 
 /** Time-to-close curves of the table as of `at` (pure; the worker runs it). */
