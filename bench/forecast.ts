@@ -9,8 +9,9 @@
  * 2. for each 1M-deal world whose marker /tmp/pipewise-bench/READY-<kind> exists (read-only: as-of forecasts store
  *    no snapshot): the full path of a company forecast (SQL load + compute, 10,000 simulations), and a 12-period
  *    monthly backtest (2,000 simulations per period; goal < 30 s). Env BENCH_SQLITE / BENCH_POSTGRES override the
- *    locations; then the same forecast in parts (the SQL load alone, the compute on what it loaded). Prints a JSON line
- *    per figure.
+ *    locations; then the same forecast in parts (a fresh fact load alone, the as-of table derived from it, the compute
+ *    on it, the fact source's size); the backtest, stage weights and cycle durations then read the forecast's fact
+ *    load (src/modules/forecast/fact-cache.ts: `factLoads` stays 1). Prints a JSON line per figure.
  */
 import { performance } from 'node:perf_hooks';
 import { type OpenStage, buildFactTable } from '../src/modules/forecast/facts';
@@ -129,25 +130,45 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
     let t0 = performance.now();
     let c0 = process.cpuUsage();
     const f = await getForecast(em(), { period: '2026-Q4', groupBy: ForecastGroupBy.COMPANY, asOf, scope: {}, simulations: 10_000, seed: 42, topDeals: 10 });
-    print({ figure: `${kind}: company forecast 2026-Q4 as of 2026-10-01 (SQL load + compute)`, seconds: seconds(t0), cpuSeconds: cpuSeconds(c0), openDeals: f.total.openDeals, closedDeals: f.closedDealsInHistory, expected: f.total.expected, p10: f.total.p10, p90: f.total.p90, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
-    // where the time goes: the SQL load alone, then the served forecast's compute on what it loaded
-    const { loadFacts } = require('../src/modules/forecast/facts.sql') as typeof import('../src/modules/forecast/facts.sql');
+    print({ figure: `${kind}: company forecast 2026-Q4 as of 2026-10-01 (SQL load + compute)`, seconds: seconds(t0), cpuSeconds: cpuSeconds(c0), openDeals: f.total.openDeals, closedDeals: f.closedDealsInHistory, expected: f.total.expected, p10: f.total.p10, p90: f.total.p90, factLoads: 1, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
+    // where the time goes: a fresh fact load alone (the app's shared one is reused above), the as-of table derived
+    // from it, then the served forecast's compute on it
+    const { loadFactSource } = require('../src/modules/forecast/facts.sql') as typeof import('../src/modules/forecast/facts.sql');
+    const { factsAt } = require('../src/modules/forecast/fact-source') as typeof import('../src/modules/forecast/fact-source');
+    const { factCacheStats } = require('../src/modules/forecast/fact-cache') as typeof import('../src/modules/forecast/fact-cache');
     t0 = performance.now();
     c0 = process.cpuUsage();
-    const facts = await loadFacts(em(), asOf);
+    const { source } = await loadFactSource(em());
     const load = { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) };
     t0 = performance.now();
     c0 = process.cpuUsage();
+    const facts = factsAt(source, asOf.getTime());
+    const derive = { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) };
+    t0 = performance.now();
+    c0 = process.cpuUsage();
     computeServedForecast(facts, parsePeriod('2026-Q4')!, asOf.getTime(), () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
-    print({ figure: `${kind}: the same forecast in parts`, sqlLoad: load, compute: { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) }, deals: facts.n });
+    const sourceBytes = [source.table, source.table.revisions!, source].flatMap((o) => Object.values(o)).filter((v) => ArrayBuffer.isView(v)).reduce((n, a) => n + (a as ArrayBufferView).byteLength, 0);
+    print({
+      figure: `${kind}: the same forecast in parts`,
+      sqlLoad: load,
+      deriveAsOf: derive,
+      compute: { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) },
+      deals: facts.n,
+      sourceDeals: source.table.n,
+      revisions: source.table.revisions!.n,
+      sourceMB: Math.round(sourceBytes / 1e5) / 10,
+      sourceMBPerMillionDeals: Math.round((sourceBytes / source.table.n) * 10) / 10,
+    });
+    const { getCycleDurations, getStageWeights } = require('../src/modules/forecast/history.service') as typeof import('../src/modules/forecast/history.service');
     t0 = performance.now();
     c0 = process.cpuUsage();
     const from = new Date(Date.UTC(2026, 9 - backtestPeriods, 1));
     const b = await getBacktest(em(), { from, to: asOf, interval: BacktestInterval.MONTH, scope: {}, simulations: 2000, seed: 42 });
     print({
-      figure: `${kind}: ${b.periods.length}-period monthly backtest (2,000 simulations per period)`,
+      figure: `${kind}: ${b.periods.length}-period monthly backtest (2,000 simulations per period), on the forecast's fact load`,
       seconds: seconds(t0),
       cpuSeconds: cpuSeconds(c0),
+      factLoads: factCacheStats(em()).loads,
       loadAverage: require('node:os').loadavg().map((x: number) => Math.round(x * 10) / 10),
       served: b.served,
       servedMethods: b.servedMethods,
@@ -155,6 +176,18 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
       runRate: b.runRate,
       fixedWeight: b.fixedWeight,
       rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    });
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const weights = await getStageWeights(em(), undefined, asOf);
+    const cycles = await getCycleDurations(em(), undefined, asOf);
+    print({
+      figure: `${kind}: stage weights and cycle durations as of 2026-10-01, on the same load`,
+      seconds: seconds(t0),
+      cpuSeconds: cpuSeconds(c0),
+      factLoads: factCacheStats(em()).loads,
+      weights: weights.stages.map((w) => (w.weight == null ? null : Math.round(w.weight * 1000) / 1000)),
+      medianDays: cycles.map((c) => c.medianDays),
     });
   } finally {
     await orm.close();

@@ -101,8 +101,8 @@ describe('the request deadline cancels heavy work', () => {
       expect([res.status, res.json?.errors?.[0].extensions?.code]).toEqual([503, 'TIMEOUT']);
       await until(() => app.workers.stats.pending === 0, 'the cancelled task to settle', 2000);
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      // an SQLite file (the seeded copy), as in production: the worker reads the facts itself (`backtestFromDatabase`)
-      expect(logged.filter((l) => l.msg === 'heavy task cancelled at the request deadline').map((l) => l.task)).toEqual(['backtestFromDatabase']);
+      // an SQLite file (the seeded copy), as in production: the worker reads the facts itself (`loadFactSource`) and backtests them (`backtestFromSource`)
+      expect(logged.filter((l) => l.msg === 'heavy task cancelled at the request deadline').map((l) => l.task)).toEqual(['backtestFromSource']);
       expect(logged.some((l) => l.msg === 'graphql request' && l.status === 503 && (l.errorCodes as string[] | undefined)?.includes('TIMEOUT'))).toBe(true);
     } finally {
       await app.close();

@@ -7,8 +7,7 @@ import { toMajor } from '../../graphql/money.scalar';
 import { BadInputError } from '../../shared/errors';
 import { periodsBetween } from '../../shared/period';
 import { type HeavyJob, heavyWorkOf } from '../../shared/workers/pool';
-import { loadFacts } from './facts.sql';
-import { factBuffers } from './forecast.task';
+import { factSource } from './fact-cache';
 import type { BacktestArgs } from './forecast.inputs';
 import { type Accuracy, type ForecastBacktest, BacktestInterval, ForecastMethod, RangeSource } from './forecast.types';
 import { accuracy } from './metrics';
@@ -23,16 +22,10 @@ export async function getBacktest(em: Em, args: Omit<BacktestArgs, 'teamId' | 'r
   if (periods.length > MAX_BACKTEST_PERIODS) throw new BadInputError('from', `at most ${MAX_BACKTEST_PERIODS} periods per backtest; got ${periods.length}`);
   if (periods[periods.length - 1].end > now) throw new BadInputError('to', 'a backtest compares with actuals: every period must be over');
   // Everything up to the end of the last period; each period then only sees what was known at its start.
-  const work = heavyWorkOf(em);
+  // (the app's shared fact source, fact-cache.ts: a forecast of the same data read the same load)
   const spec = { periods, scope: args.scope, options: { simulations: args.simulations, seed: args.seed, topDeals: 0 } };
-  const factsAsOf = periods[periods.length - 1].end;
-  let backtest;
-  if (work.database) backtest = await work.run('backtestFromDatabase', { ...spec, database: work.database, factsAsOf }, args.job);
-  else {
-    const t = await loadFacts(em, new Date(factsAsOf));
-    backtest = await work.run('backtest', { ...spec, facts: t }, args.job, factBuffers(t));
-  }
-  const { rows, served } = backtest;
+  const withFacts = async () => ({ ...spec, source: await factSource(em, args.job), factsAsOf: periods[periods.length - 1].end });
+  const { rows, served } = await heavyWorkOf(em).run('backtestFromSource', withFacts, args.job);
   const money = (v: number) => toMajor(Math.round(v));
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.served.method, (counts.get(r.served.method) ?? 0) + 1);

@@ -1,14 +1,17 @@
 /**
- * The forecast's SQL: the per-deal facts as of a date in one statement (each deal with its owner's team, product
- * family, and the first time it entered each open stage, a pivot of deal_stage_changes aggregated in the database),
- * restricted to what existed before `asOf`, with the amount and expected close date known then; and a second one for
- * the amount and close-date history before asOf, so that earlier dates can be read in pure code (factsAsOf). Dates
- * come back as epoch milliseconds on both dialects (src/db/dialect.ts).
+ * The forecast's SQL: the fact source (fact-source.ts), read per range of deal ids: each deal with its owner's team,
+ * product family and the first time it entered each open stage (a pivot of deal_stage_changes aggregated in the
+ * database), today's values, and every amount, close-date, owner and category change; the table of any date is then
+ * derived in pure code (factsAt), so one load serves every as-of date. Dates come back as epoch milliseconds on both
+ * dialects (src/db/dialect.ts).
  */
-import { type Dialect, dateValue, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../../db/dialect';
+import { type Dialect, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../../db/dialect';
+import { StringDecoder } from 'node:string_decoder';
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { CATEGORY_CODES, type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from './facts';
+import { readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, shared } from './fact-source';
+import { CATEGORY_CODES, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised } from './facts';
 
 export interface PipelineShape {
   open: OpenStage[];
@@ -23,64 +26,97 @@ export async function loadPipeline(em: Em): Promise<PipelineShape> {
   return { open: open.map((s) => ({ id: s.id, name: s.name, defaultProbability: s.defaultProbability })), indexById };
 }
 
-/**
- * Amount, expected close date, owner and forecast category as known at asOf (deal field history): the old value of
- * a deal's first change at or after asOf, when there is one; today's value otherwise. Today's amount of a deal
- * closed since would leak the outcome into a past forecast, and today's owner would put it in another team.
- */
 const AS_OF_FIELDS = ['AMOUNT', 'EXPECTED_CLOSE_DATE', 'OWNER', 'FORECAST_CATEGORY'] as const;
-const AS_OF_VALUES_CTE = `c as (
-      select deal_id, field, old_value, row_number() over (partition by deal_id, field order by at, id) as rn
-      from deal_changes where field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) and at >= ? and deal_id >= ? and deal_id < ?
-    ),
-    v as (
-      select deal_id,
-        ${AS_OF_FIELDS.map((f, k) => `max(case when field = '${f}' then 1 end) as has${k}, max(case when field = '${f}' then old_value end) as old${k}`).join(', ')}
-      from c where rn = 1 group by deal_id
-    )`;
+const REVISED: Record<string, Revised> = { AMOUNT: Revised.AMOUNT, EXPECTED_CLOSE_DATE: Revised.EXPECTED_CLOSE, OWNER: Revised.OWNER, FORECAST_CATEGORY: Revised.CATEGORY };
 
-/** Deal ids per load statement. */
+/**
+ * Deal ids per statement: each reads one id range of deals, deal_stage_changes and deal_changes through their
+ * deal id indexes, so a statement's cost stays the same however many deals there are (one statement over every
+ * change passed PostgreSQL's 30 s statement timeout at 4M deals).
+ */
 const LOAD_CHUNK = 100_000;
 
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
-/** Deals created before asOf, with only the stage history recorded before asOf. */
+/**
+ * A datetime column as epoch ms. PostgreSQL: extract(epoch) is numeric there, and its arithmetic was about half of
+ * the facts statement's time (ten datetimes per deal); date_part is float8 and, between 1900 and 2100, rounding it
+ * to whole microseconds gives them exactly (its error stays under 0.25 µs), so the division by 1,000 returns the
+ * very float (extract(epoch) * 1000)::float8 does (a correctly rounded division of the same integer). Outside those
+ * years, the numeric path. SQLite stores epoch ms.
+ */
+export function epochMsFastSql(dialect: Dialect, column: string): string {
+  if (dialect === 'sqlite') return column;
+  return `case when ${column} >= '1900-01-01Z' and ${column} < '2100-01-01Z' then round(date_part('epoch', ${column}) * 1e6) / 1000 else ${epochMsSql(dialect, column)} end`;
+}
+
+/** Deals created before asOf, with only the stage history recorded before asOf (factsAt over a fresh source). */
 export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): Promise<FactTable> {
+  return factsAt((await loadFactSource(em, { pipeline })).source, asOf.getTime());
+}
+
+export interface SourceLoad {
+  source: FactSource;
+  /** The data versions of `versionTables`, read in the same snapshot as the facts (answer-cache/data-versions.ts). */
+  versions: string | null;
+}
+
+/**
+ * Every deal with a date, with all its stage entries, today's values and every amount, close-date, owner and
+ * category change: the facts of any date derive from it (fact-source.ts). Read in one snapshot (a read-only
+ * repeatable-read transaction on PostgreSQL, a read transaction on SQLite), with the data versions of
+ * `versionTables` when given, so a cache keyed by them never holds data of other versions.
+ */
+export async function loadFactSource(em: Em, options: { pipeline?: PipelineShape; versionTables?: readonly string[] } = {}): Promise<SourceLoad> {
   const dialect = dialectOf(em);
-  const shape = pipeline ?? (await loadPipeline(em));
-  const pivots = shape.open.map((s, k) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${k}`).join(', ');
-  const at = dateValue(dialect, asOf);
-  const sql = `
+  return inSnapshot(em, dialect, async (read) => {
+    const versions = options.versionTables ? await readVersions(read, options.versionTables) : null;
+    const shape = options.pipeline ?? pipelineOf(await read.all('select id, name, default_probability, is_won, is_lost from pipeline_stages order by position, id'));
+    return { source: await readSource(read, dialect, shape), versions };
+  });
+}
+
+/** The stages as loadPipeline reads them (booleans are 0/1 on SQLite). */
+function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
+  const closed = (r: Record<string, unknown>) => r.is_won === true || r.is_won === 1 || r.is_lost === true || r.is_lost === 1;
+  const open = rows.filter((r) => !closed(r));
+  const indexById = new Map(rows.map((r) => [Number(r.id), open.indexOf(r)]));
+  return { open: open.map((r) => ({ id: Number(r.id), name: String(r.name), defaultProbability: Number(r.default_probability) })), indexById };
+}
+
+async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape): Promise<FactSource> {
+  const k = shape.open.length;
+  const ms = (column: string) => epochMsFastSql(dialect, column);
+  const pivots = shape.open.map((s, j) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${j}`).join(', ');
+  const dealsSql = `
     with h as (
       select deal_id, min(at) as first_at${pivots ? `, ${pivots}` : ''}
-      from deal_stage_changes where at < ? and deal_id >= ? and deal_id < ? group by deal_id
-    ),
-    ${AS_OF_VALUES_CTE}
-    select d.id, ${epochMsSql(dialect, 'd.opened_at')} as opened, ${epochMsSql(dialect, 'd.closed_at')} as closed, d.status,
-      case when v.has0 = 1 then ${dialect === 'sqlite' ? 'cast(v.old0 as integer)' : 'v.old0::bigint'} else d.amount_cents end as amount, case when v.has2 = 1 then cast(v.old2 as integer) else d.owner_id end as rep, d.product_id as product,
-      case when v.has3 = 1 then v.old3 else d.forecast_category end as fc, case when v.has1 = 1 then ${isoTextMsSql(dialect, 'v.old1')} else ${epochMsSql(dialect, 'd.expected_close_date')} end as ecd, d.stage_id as stage,
-      ${epochMsSql(dialect, 'd.stage_entered_at')} as entered, d.stage_history_known as known
-      ${shape.open.map((_, k) => `, ${epochMsSql(dialect, `h.s${k}`)} as s${k}`).join('')}, ${epochMsSql(dialect, 'd.created_at')} as since
-    from deals d
-      left join h on h.deal_id = d.id
-      left join v on v.deal_id = d.id
-    where d.id >= ? and d.id < ? and coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) < ?
+      from deal_stage_changes where deal_id >= ? and deal_id < ? group by deal_id
+    )
+    select d.id, ${ms('d.opened_at')} as opened, ${ms('d.closed_at')} as closed, d.status,
+      d.amount_cents as amount, d.owner_id as rep, d.product_id as product, d.forecast_category as fc, ${ms('d.expected_close_date')} as ecd,
+      d.stage_id as stage, ${ms('d.stage_entered_at')} as entered, d.stage_history_known as known
+      ${shape.open.map((_, j) => `, ${ms(`h.s${j}`)} as s${j}`).join('')}, ${ms('d.created_at')} as since, ${ms('h.first_at')} as first_at
+    from deals d left join h on h.deal_id = d.id
+    where d.id >= ? and d.id < ? and coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) is not null
     order by d.id`;
-  const k = shape.open.length;
-  const [ids] = await em.getConnection().execute<Array<Record<'n' | 'lo' | 'hi', number | string | null>>>('select count(*) as n, min(id) as lo, max(id) as hi from deals', [], 'all');
-  const t = createFactTable(shape.open, Number(ids.n));
-  const families = new Map<string, number>();
-  // one reused row: a million short-lived objects cost more in garbage collection than the query itself
-  const row: DealFactRow = {
-    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
-    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
-  };
+  // in (deal, time, id) order, as FactRevisions wants them (SQLite's deal_id, at index ends with the rowid, the id)
+  const changesSql = `select deal_id, field, ${ms('at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
+      ${isoTextMsSql(dialect, "(case when field = 'EXPECTED_CLOSE_DATE' then old_value end)")} as old_ecd
+    from deal_changes where deal_id >= ? and deal_id < ? and field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) order by deal_id, at, id`;
+  const [ids] = await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
   // teams and product families from their (small) tables: joined in the query they cost PostgreSQL a sort of every row
-  const repTeam = await keyedValues(em, dialect, 'select id, team_id from reps where team_id is not null', Number);
-  const productFamily = await keyedValues(em, dialect, 'select id, family from products where family is not null', String);
-  let n = 0;
+  const repTeam = new Map<number, number>();
+  await read.each('select id, team_id from reps where team_id is not null', [], (r) => repTeam.set(Number(r[0]), Number(r[1])));
+  const productFamily = new Map<number, string>();
+  await read.each('select id, family from products where family is not null', [], (r) => productFamily.set(Number(r[0]), String(r[1])));
+  const b = createFactSource(shape.open, Number(ids.n));
+  // one reused row: a million short-lived objects cost more in garbage collection than the query itself
+  const row: SourceRow = {
+    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
+    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null), firstChangeAt: null,
+  };
   const fill = (r: unknown[]) => {
-    if (n >= t.n) return; // a deal inserted between the count and the query: the next call will see it
     row.id = Number(r[0]);
     row.openedAt = num(r[1]);
     row.closedAt = num(r[2]);
@@ -98,74 +134,195 @@ export async function loadFacts(em: Em, asOf: Date, pipeline?: PipelineShape): P
     row.stageHistoryKnown = !(r[11] === false || r[11] === 0 || r[11] === '0');
     for (let s = 0; s < k; s++) row.entries[s] = num(r[12 + s]);
     row.knownSince = num(r[12 + k]);
-    setFact(t, n++, row, families);
+    row.firstChangeAt = num(r[13 + k]);
+    addSourceRow(b, row);
   };
-  // in ranges of ids: the driver then never holds a million rows at once (PostgreSQL returns a statement's rows together)
+  const dealKinds = `nnntnnntnnnb${'n'.repeat(k)}nn`;
+  const revisions = new RevisionColumns();
   for (let from = Number(ids.lo); from <= Number(ids.hi); from += LOAD_CHUNK) {
     const range = [from, from + LOAD_CHUNK];
-    await forEachRow(em, dialect, sql, [at, ...range, at, ...range, ...range, at], fill);
+    const first = b.n;
+    await read.each(dealsSql, [...range, ...range], fill, dealKinds);
+    revisions.startChunk(b.source.table.id, first, b.n);
+    await read.each(changesSql, range, (r) => revisions.add(r), 'ntntn');
   }
-  return finishFactTable(t, n, await loadRevisions(em, dialect, at, t.id.subarray(0, n), repTeam));
+  return finishFactSource(b, revisions.finish(repTeam));
 }
 
 /**
- * The amount, expected-close, owner and forecast-category changes made before asOf to the deals of the table (`ids`,
- * ascending), and each rep's team, for the as-of views of earlier dates a backtest or track record reads (factsAsOf in
- * facts.ts).
+ * Amount, close-date, owner and category changes of the table's deals, column-wise in growing typed arrays (a 4M
+ * world has millions: arrays of numbers would cost four times the memory while loading).
  */
-async function loadRevisions(em: Em, dialect: Dialect, at: unknown, ids: Float64Array, repTeam: Map<number, number>): Promise<FactRevisions> {
-  const fields: Record<string, Revised> = { AMOUNT: Revised.AMOUNT, EXPECTED_CLOSE_DATE: Revised.EXPECTED_CLOSE, OWNER: Revised.OWNER, FORECAST_CATEGORY: Revised.CATEGORY };
-  const sql = `select c.deal_id, c.field, ${epochMsSql(dialect, 'c.at')} as at, case when c.field <> 'EXPECTED_CLOSE_DATE' then c.old_value end as old_value,
-      ${isoTextMsSql(dialect, "(case when c.field = 'EXPECTED_CLOSE_DATE' then c.old_value end)")} as old_ecd
-    from deal_changes c where c.field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) and c.at < ? order by c.deal_id, c.at, c.id`;
-  const rows: number[] = [];
-  const ats: number[] = [];
-  const kinds: Revised[] = [];
-  const olds: Array<number | null> = [];
-  let p = 0;
-  await forEachRow(em, dialect, sql, [at], (r) => {
+class RevisionColumns {
+  n = 0;
+  row = new Int32Array(1024);
+  at = new Float64Array(1024);
+  field = new Uint8Array(1024);
+  old = new Float64Array(1024);
+  lastAt = -Infinity;
+  private ids: Float64Array = new Float64Array(0);
+  private p = 0;
+  private end = 0;
+
+  /** The rows [first, end) of the table hold this chunk's deals (ascending ids). */
+  startChunk(ids: Float64Array, first: number, end: number) {
+    this.ids = ids;
+    this.p = first;
+    this.end = end;
+  }
+
+  add(r: unknown[]) {
     const id = Number(r[0]);
-    while (p < ids.length && ids[p] < id) p++;
-    if (ids[p] !== id) return; // a deal the table does not hold (created after asOf)
-    const field = fields[r[1] as string];
-    rows.push(p);
-    ats.push(Number(r[2]));
-    kinds.push(field);
-    olds.push(field === Revised.EXPECTED_CLOSE ? num(r[4]) : field === Revised.CATEGORY ? Math.max(0, CATEGORY_CODES.indexOf(r[3] as never)) : num(r[3]));
-  });
-  return revisionsOf(rows, ats, kinds, olds, repTeam);
+    while (this.p < this.end && this.ids[this.p] < id) this.p++;
+    if (this.p >= this.end || this.ids[this.p] !== id) return; // a deal the table does not hold (no date at all)
+    if (this.n === this.row.length) this.grow();
+    const field = REVISED[r[1] as string];
+    const j = this.n++;
+    this.row[j] = this.p;
+    this.at[j] = Number(r[2]);
+    if (this.at[j] > this.lastAt) this.lastAt = this.at[j];
+    this.field[j] = field;
+    const old = field === Revised.EXPECTED_CLOSE ? num(r[4]) : field === Revised.CATEGORY ? Math.max(0, CATEGORY_CODES.indexOf(r[3] as never)) : num(r[3]);
+    this.old[j] = old ?? NaN;
+  }
+
+  private grow() {
+    const size = this.row.length * 2;
+    const bigger = <A extends Int32Array | Float64Array | Uint8Array>(a: A, make: (n: number) => A) => {
+      const b = make(size);
+      b.set(a as never);
+      return b;
+    };
+    this.row = bigger(this.row, (n) => new Int32Array(n));
+    this.at = bigger(this.at, (n) => new Float64Array(n));
+    this.field = bigger(this.field, (n) => new Uint8Array(n));
+    this.old = bigger(this.old, (n) => new Float64Array(n));
+  }
+
+  finish(repTeam: Map<number, number>): FactRevisions {
+    const n = this.n;
+    const row = shared.i32(n);
+    const at = shared.f64(n);
+    const field = shared.u8(n);
+    const old = shared.f64(n);
+    row.set(this.row.subarray(0, n));
+    at.set(this.at.subarray(0, n));
+    field.set(this.field.subarray(0, n));
+    old.set(this.old.subarray(0, n));
+    return { n, row, at, field, old, lastAt: this.lastAt, repTeam };
+  }
 }
 
-/** id -> value of a two-column query (ids as numbers). */
-async function keyedValues<V>(em: Em, dialect: Dialect, sql: string, value: (x: unknown) => V): Promise<Map<number, V>> {
-  const out = new Map<number, V>();
-  await forEachRow(em, dialect, sql, [], (r) => out.set(Number(r[0]), value(r[1])));
-  return out;
+interface SnapshotReader {
+  all(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Rows as arrays (columns in SELECT order). With `kinds` (a letter per column: n number, b boolean, t text) and
+   * numeric parameters, PostgreSQL streams them with COPY and they are parsed here: the driver's generic row parsing
+   * was the load's largest cost (4 s of a 1M-deal load's CPU), and its rows arrived a chunk at a time.
+   */
+  each(sql: string, params: unknown[], fn: (row: unknown[]) => void, kinds?: string): Promise<void>;
+}
+
+async function readVersions(read: SnapshotReader, tables: readonly string[]): Promise<string> {
+  return versionKey(tables, (await read.all(readVersionsSql(tables))) as Array<{ table_name: string; version: number | string }>);
 }
 
 /**
- * Streams rows as arrays (columns in SELECT order). SQLite: better-sqlite3's raw iterator, so a million deals never
- * exist as a million objects; PostgreSQL: the driver's rows in array mode.
+ * Runs `fn` on one connection inside a read-only snapshot. SQLite: better-sqlite3's raw iterator, so a million deals
+ * never exist as a million objects; PostgreSQL: the driver's rows in array mode (no object per row, no key lookups).
  */
-async function forEachRow(em: Em, dialect: Dialect, sql: string, params: unknown[], fn: (row: unknown[]) => void): Promise<void> {
+async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader) => Promise<T>): Promise<T> {
+  const knex = knexOf(em);
   if (dialect === 'sqlite') {
-    const knex = knexOf(em);
     const db = await knex.client.acquireConnection();
     try {
-      for (const r of db.prepare(sql).raw(true).iterate(...params)) fn(r as unknown[]);
+      const read: SnapshotReader = {
+        all: async (sql, params = []) => db.prepare(sql).all(...params),
+        each: async (sql, params, each) => {
+          for (const r of db.prepare(sql).raw(true).iterate(...params)) each(r as unknown[]);
+        },
+      };
+      if (db.inTransaction) return await fn(read);
+      db.exec('begin');
+      try {
+        return await fn(read);
+      } finally {
+        db.exec('commit');
+      }
     } finally {
       await knex.client.releaseConnection(db);
     }
-    return;
   }
-  // PostgreSQL: the driver's rows as arrays (no object per row, no key lookups)
-  const knex = knexOf(em);
-  const client = (await knex.client.acquireConnection()) as { query(q: { text: string; values: unknown[]; rowMode: 'array' }): Promise<{ rows: unknown[][] }> };
+  const client = (await knex.client.acquireConnection()) as PgClient;
+  const native = (sql: string, params: unknown[]) => knex.raw(sql, params as never[]).toSQL().toNative();
+  const read: SnapshotReader = {
+    all: async (sql, params = []) => {
+      const q = native(sql, params);
+      return (await client.query({ text: q.sql, values: q.bindings as unknown[] })).rows as Array<Record<string, unknown>>;
+    },
+    each: async (sql, params, each, kinds) => {
+      if (kinds && params.every((p) => typeof p === 'number' && Number.isSafeInteger(p))) {
+        await copyRows(client, knex.raw(sql, params as never[]).toQuery(), kinds, each);
+        return;
+      }
+      const q = native(sql, params);
+      const { rows } = await client.query({ text: q.sql, values: q.bindings as unknown[], rowMode: 'array' });
+      for (const r of rows as unknown[][]) each(r);
+    },
+  };
   try {
-    const native = knex.raw(sql, params as never[]).toSQL().toNative();
-    const { rows } = await client.query({ text: native.sql, values: native.bindings as unknown[], rowMode: 'array' });
-    for (const r of rows) fn(r);
+    await client.query('begin isolation level repeatable read read only');
+    try {
+      return await fn(read);
+    } finally {
+      await client.query('commit');
+    }
   } finally {
     await knex.client.releaseConnection(client);
   }
+}
+
+interface PgClient {
+  query(q: string | { text: string; values: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
+  query<S extends NodeJS.ReadableStream>(stream: S): S;
+}
+
+// pg-copy-streams ships no types; `to` builds a COPY TO STDOUT query node-postgres streams.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { to: copyTo } = require('pg-copy-streams') as { to(sql: string): NodeJS.ReadableStream };
+
+/**
+ * COPY (query) TO STDOUT in text format, parsed by column kind: "\N" is null; numbers are PostgreSQL's shortest
+ * round-trip text (Number reads back the same float8, int4 or int8 value the driver gave); booleans t/f; text with
+ * COPY's backslash escapes undone.
+ */
+async function copyRows(client: PgClient, sql: string, kinds: string, each: (row: unknown[]) => void): Promise<void> {
+  const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
+  const row = new Array<unknown>(kinds.length);
+  let rest = '';
+  for await (const chunk of client.query(copyTo(`copy (${sql}) to stdout`))) {
+    const text = rest + decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
+      let from = start;
+      for (let c = 0; c < kinds.length; c++) {
+        let to = c === kinds.length - 1 ? end : text.indexOf('\t', from);
+        if (to < 0 || to > end) to = end;
+        const field = text.slice(from, to);
+        row[c] = field === '\\N' ? null : kinds[c] === 'n' ? Number(field) : kinds[c] === 'b' ? field === 't' : field.includes('\\') ? unescapeCopy(field) : field;
+        from = to + 1;
+      }
+      each(row);
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+}
+
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+function unescapeCopy(field: string): string {
+  return field.replace(/\\(?:([bfnrtv])|([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/g, (_m, letter: string, octal: string, hex: string, other: string) =>
+    letter ? COPY_ESCAPES[letter] : octal ? String.fromCharCode(parseInt(octal, 8)) : hex ? String.fromCharCode(parseInt(hex, 16)) : other,
+  );
 }

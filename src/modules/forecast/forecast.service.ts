@@ -1,5 +1,5 @@
 /**
- * The forecast of a period as of a date: the facts loaded (SQL, facts.sql.ts), the pure estimators run on a worker
+ * The forecast of a period as of a date: the facts (fact-cache.ts, facts.sql.ts), the pure estimators run on a worker
  * thread, names, quotas and adjustments added. Resolvers, the CLI and the snapshot schedule call this; the track
  * record on demand is backtest.service.ts, stage weights and cycle curves history.service.ts, called amounts and
  * overrides adjustment.service.ts.
@@ -16,10 +16,12 @@ import { Rep } from '../rep/rep.entity';
 import { Target } from '../targets/target.entity';
 import { Team } from '../team/team.entity';
 import type { DealContribution, GroupForecast } from './engine';
-import { loadFacts } from './facts.sql';
+import { factSource } from './fact-cache';
+import { factsAt } from './fact-source';
+import type { FactTable } from './facts';
 import { ForecastAdjustment, ForecastGroupBy } from './forecast.entity';
 import type { ForecastArgs } from './forecast.inputs';
-import { type ForecastTask, factBuffers, forecastTask } from './forecast.task';
+import { forecastTask } from './forecast.task';
 import { type Forecast, type ForecastDeal, type ForecastGroup, type ForecastMethodChoice, ForecastMethod, RangeSource, ThinKind } from './forecast.types';
 import type { ServedForecast } from './method-choice';
 import type { AccuracyMetrics } from './metrics';
@@ -101,21 +103,24 @@ export async function getForecast(em: Em, call: ForecastCall): Promise<Forecast>
 }
 
 /**
- * The facts and the Monte Carlo on a worker thread (src/shared/workers/): the worker loads the facts through its
- * own connection (an SQLite file or PostgreSQL), or they are loaded here and moved to it (in-memory SQLite). A deal
- * model (a function) cannot cross to a worker: with one, the forecast is computed here.
+ * The Monte Carlo on a worker thread (src/shared/workers/), on the facts as of asOf derived there from the app's
+ * shared fact source (fact-cache.ts: loaded once for every forecast, backtest and stage statistic of the same data).
+ * A deal model (a function) cannot cross to a worker: with one, the forecast is computed here.
  */
 async function computeOffThread(em: Em, asOf: Date, call: ForecastCall, period: Period) {
-  const work = heavyWorkOf(em);
   const spec = { period, asOf: asOf.getTime(), groupBy: call.groupBy, scope: call.scope, options: { simulations: call.simulations, seed: call.seed, topDeals: call.topDeals } };
-  if (work.database && !call.dealModel) {
-    const { stages, ...result } = await work.run('forecastFromDatabase', { ...spec, database: work.database, factsAsOf: asOf.getTime() }, call.job);
-    return { stages, result };
+  let stages: FactTable['stages'] = [];
+  const withFacts = async () => {
+    const source = await factSource(em, call.job);
+    stages = source.table.stages;
+    return { ...spec, source, factsAsOf: asOf.getTime() };
+  };
+  if (call.dealModel) {
+    const { source, ...task } = await withFacts();
+    return { stages, result: forecastTask({ ...task, facts: factsAt(source, asOf.getTime()) }, call.dealModel) };
   }
-  const t = await loadFacts(em, asOf);
-  const task: ForecastTask = { ...spec, facts: t };
-  const result = call.dealModel ? forecastTask(task, call.dealModel) : await work.run('forecast', task, call.job, factBuffers(t));
-  return { stages: t.stages, result };
+  const result = await heavyWorkOf(em).run('forecastFromSource', withFacts, call.job);
+  return { stages, result };
 }
 
 function methodChoiceView(served: ServedForecast, record: AccuracyMetrics): ForecastMethodChoice {

@@ -1,12 +1,17 @@
 /**
- * The CPU-heavy part of a forecast and a backtest as plain-data tasks for a worker thread (src/shared/workers/): a
- * FactTable (typed arrays), a period and a scope (scope.ts) in, numbers out (or the database settings, and the
- * worker loads the facts itself).
+ * The CPU-heavy part of a forecast, a backtest and the stage statistics as plain-data tasks for a worker thread
+ * (src/shared/workers/): a fact source (fact-source.ts, in shared memory: handed over, not copied), the date to read
+ * it as of, a period and a scope (scope.ts) in, numbers out; and the load of a fact source through the worker's own
+ * connection.
  */
 import type { DatabaseConfig } from '../../config';
 import type { Em, Orm } from '../../db/orm';
-import type { FactTable } from './facts';
 import type { Period } from '../../shared/period';
+import { type FactSource, factsAt } from './fact-source';
+import type { FactTable } from './facts';
+import type { SourceLoad } from './facts.sql';
+import type { CycleDuration, StageWeights } from './forecast.types';
+import { type SegmentFilter, cycleDurationsOf, stageWeightsOf } from './history.service';
 import { type ForecastScope, type GroupDimension, groupFunction, scopeFilter } from './scope';
 import { type BacktestResult, type DealModelCandidate, type ServeOptions, type ServedForecastResult, computeServedForecast, runBacktest } from './track-record';
 
@@ -35,21 +40,31 @@ export function backtestTask({ facts, periods, scope, options }: BacktestTask): 
   return runBacktest(facts, periods, { ...options, scope }, scopeFilter(facts, scope));
 }
 
-/** The buffers of a FactTable, to move to a worker instead of copying them (the caller no longer reads them). */
-export function factBuffers(t: FactTable): ArrayBuffer[] {
-  const r = t.revisions;
-  const arrays = [t.id, t.created, t.closed, t.outcome, t.amount, t.team, t.rep, t.product, t.family, t.category, t.expectedClose, t.entries, ...(r ? [r.row, r.at, r.field, r.old] : [])];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+/** A task on the facts as of `factsAsOf` (epoch ms), derived from a shared source on the worker. */
+export interface SourceTask {
+  source: FactSource;
+  factsAsOf: number;
 }
 
-/**
- * The same, with the facts loaded on the worker thread through its own connection (a 20k-deal SQLite load takes
- * ~0.4 s of synchronous better-sqlite3 work; a million deals, many seconds): for an SQLite file or PostgreSQL.
- */
-export interface DatabaseTask {
-  database: DatabaseConfig;
-  /** The facts as known at this instant (epoch ms). */
-  factsAsOf: number;
+export function forecastFromSourceTask({ source, factsAsOf, ...task }: SourceTask & Omit<ForecastTask, 'facts'>): ServedForecastResult {
+  return forecastTask({ ...task, facts: factsAt(source, factsAsOf) });
+}
+
+export function backtestFromSourceTask({ source, factsAsOf, ...task }: SourceTask & Omit<BacktestTask, 'facts'>): BacktestResult {
+  return backtestTask({ ...task, facts: factsAt(source, factsAsOf) });
+}
+
+export interface StageStatsTask extends SourceTask {
+  segment?: SegmentFilter;
+  scope: ForecastScope;
+}
+
+export function stageWeightsFromSourceTask({ source, factsAsOf, segment, scope }: StageStatsTask): StageWeights {
+  return stageWeightsOf(factsAt(source, factsAsOf), factsAsOf, segment, scope);
+}
+
+export function cycleDurationsFromSourceTask({ source, factsAsOf, segment, scope }: StageStatsTask): CycleDuration[] {
+  return cycleDurationsOf(factsAt(source, factsAsOf), factsAsOf, segment, scope);
 }
 
 let workerOrm: Promise<Orm> | undefined;
@@ -59,16 +74,12 @@ async function workerEm(database: DatabaseConfig): Promise<Em> {
   return (await workerOrm).em.fork() as Em;
 }
 
-async function loadOnWorker(task: DatabaseTask): Promise<FactTable> {
-  const { loadFacts } = await import('./facts.sql');
-  return loadFacts(await workerEm(task.database), new Date(task.factsAsOf));
-}
-
-export async function forecastFromDatabaseTask(task: DatabaseTask & Omit<ForecastTask, 'facts'>): Promise<ServedForecastResult & { stages: FactTable['stages'] }> {
-  const facts = await loadOnWorker(task);
-  return { ...forecastTask({ ...task, facts }), stages: facts.stages };
-}
-
-export async function backtestFromDatabaseTask(task: DatabaseTask & Omit<BacktestTask, 'facts'>): Promise<BacktestResult> {
-  return backtestTask({ ...task, facts: await loadOnWorker(task) });
+/**
+ * The fact source read on a worker thread through its own connection (a 20k-deal SQLite load takes ~0.4 s of
+ * synchronous better-sqlite3 work; a million deals, seconds), with the data versions of `versionTables` read in
+ * the same snapshot. Its columns are shared memory: returning them shares them with the caller.
+ */
+export async function loadFactSourceTask({ database, versionTables }: { database: DatabaseConfig; versionTables: readonly string[] }): Promise<SourceLoad> {
+  const { loadFactSource } = await import('./facts.sql');
+  return loadFactSource(await workerEm(database), { versionTables });
 }

@@ -16,6 +16,14 @@ import type { TaskName, Tasks } from './tasks';
 export type { TaskName } from './tasks';
 export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
+/**
+ * A task's input, or a function that gets it (e.g. waits for the shared forecast facts): the caller's share of heavy
+ * work is taken before it waits, so a request's heavy fields count from their start, in their order.
+ */
+export type TaskInputOrLater<K extends TaskName> = TaskInput<K> | (() => Promise<TaskInput<K>>);
+
+const inputOf = <K extends TaskName>(input: TaskInputOrLater<K>): Promise<TaskInput<K>> | TaskInput<K> =>
+  typeof input === 'function' ? (input as () => Promise<TaskInput<K>>)() : input;
 
 /** Who asks and until when: the request's deadline signal and the caller the concurrency cap counts. */
 export interface HeavyJob {
@@ -27,7 +35,7 @@ export interface HeavyWork {
   /** The database a worker may open its own connection to (null: in-memory SQLite, or work runs inline). */
   readonly database: DatabaseConfig | null;
   /** Runs a task; `transfer` lists buffers (or ports) moved to the worker (the caller must not use them afterwards). */
-  run<K extends TaskName>(name: K, input: TaskInput<K>, job?: HeavyJob, transfer?: Transferable[]): Promise<TaskOutput<K>>;
+  run<K extends TaskName>(name: K, input: TaskInputOrLater<K>, job?: HeavyJob, transfer?: Transferable[]): Promise<TaskOutput<K>>;
   close(): Promise<void>;
 }
 
@@ -91,7 +99,7 @@ export class WorkerPool implements HeavyWork {
     return this.piscina;
   }
 
-  async run<K extends TaskName>(name: K, input: TaskInput<K>, job: HeavyJob = {}, transfer?: Transferable[]): Promise<TaskOutput<K>> {
+  async run<K extends TaskName>(name: K, input: TaskInputOrLater<K>, job: HeavyJob = {}, transfer?: Transferable[]): Promise<TaskOutput<K>> {
     const { caller, signal } = job;
     if (signal?.aborted) throw new CancelledError(name);
     const held = caller ? (this.inflight.get(caller) ?? 0) : 0;
@@ -104,9 +112,13 @@ export class WorkerPool implements HeavyWork {
     }
     if (caller) this.inflight.set(caller, held + 1);
     const started = performance.now();
-    this.running++;
+    let handed = false;
     try {
-      return (await this.threads().run({ task: name, input }, { signal: signal ?? null, transferList: transfer as never })) as TaskOutput<K>;
+      const data = await inputOf(input);
+      if (signal?.aborted) throw new CancelledError(name);
+      this.running++;
+      handed = true;
+      return (await this.threads().run({ task: name, input: data }, { signal: signal ?? null, transferList: transfer as never })) as TaskOutput<K>;
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
         this.logger.warn({ task: name, caller, durationMs: Math.round(performance.now() - started) }, 'heavy task cancelled at the request deadline');
@@ -117,7 +129,7 @@ export class WorkerPool implements HeavyWork {
       }
       throw error;
     } finally {
-      this.running--;
+      if (handed) this.running--;
       if (caller) {
         const left = (this.inflight.get(caller) ?? 1) - 1;
         if (left > 0) this.inflight.set(caller, left);
@@ -141,11 +153,12 @@ export class WorkerPool implements HeavyWork {
 export class InlineWork implements HeavyWork {
   readonly database = null;
 
-  async run<K extends TaskName>(name: K, input: TaskInput<K>, job: HeavyJob = {}): Promise<TaskOutput<K>> {
+  async run<K extends TaskName>(name: K, input: TaskInputOrLater<K>, job: HeavyJob = {}): Promise<TaskOutput<K>> {
     if (job.signal?.aborted) throw new CancelledError(name);
+    const data = await inputOf(input);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { TASKS } = require('./tasks') as { TASKS: Tasks };
-    return (await (TASKS[name] as (input: TaskInput<K>) => unknown)(input)) as TaskOutput<K>;
+    return (await (TASKS[name] as (input: TaskInput<K>) => unknown)(data)) as TaskOutput<K>;
   }
 
   async close(): Promise<void> {}

@@ -3,13 +3,20 @@
  * computations live in their feature folders; this file only lists them for the pool.
  */
 import { scoreTask, trainTask } from '../../modules/scoring/training.task';
-import { backtestFromDatabaseTask, backtestTask, forecastFromDatabaseTask, forecastTask } from '../../modules/forecast/forecast.task';
+import {
+  backtestFromSourceTask,
+  cycleDurationsFromSourceTask,
+  forecastFromSourceTask,
+  loadFactSourceTask,
+  stageWeightsFromSourceTask,
+} from '../../modules/forecast/forecast.task';
 
 export const TASKS = {
-  forecast: forecastTask,
-  backtest: backtestTask,
-  forecastFromDatabase: forecastFromDatabaseTask,
-  backtestFromDatabase: backtestFromDatabaseTask,
+  loadFactSource: loadFactSourceTask,
+  forecastFromSource: forecastFromSourceTask,
+  backtestFromSource: backtestFromSourceTask,
+  stageWeightsFromSource: stageWeightsFromSourceTask,
+  cycleDurationsFromSource: cycleDurationsFromSourceTask,
   train: trainTask,
   score: scoreTask,
 };

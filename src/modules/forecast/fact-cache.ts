@@ -1,0 +1,113 @@
+/**
+ * One fact source (fact-source.ts) per app, shared by every forecast, backtest and stage statistic computed while
+ * the data versions it was read at hold (src/shared/answer-cache/data-versions.ts): the forecast page asks for a
+ * forecast, a backtest, stage weights and cycle durations, and all four read one load. The source is in shared
+ * memory, so the worker threads read this one copy; a write moves a version and the next request loads again (the
+ * old copy is let go first, so two are never kept). Loads run one at a time: concurrent requests wait for the one
+ * in progress instead of loading the same data twice.
+ */
+import type { Em } from '../../db/orm';
+import { STAGE_STATS_TABLES, readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { CancelledError, type HeavyJob, type HeavyWork, heavyWorkOf } from '../../shared/workers/pool';
+import type { FactSource } from './fact-source';
+import { type SourceLoad, loadFactSource } from './facts.sql';
+
+/** What a fact load reads (deals and their histories, stages, reps' teams, product families). */
+export const FACT_TABLES = STAGE_STATS_TABLES;
+
+/** A source nobody asked for in this long is let go (a million deals hold ~140 MB). */
+const IDLE_MS = 10 * 60_000;
+
+class FactCache {
+  private held: SourceLoad | null = null;
+  private loading: Promise<SourceLoad> | null = null;
+  private idle: NodeJS.Timeout | null = null;
+  /** Loads done since start (tests and benchmarks read it). */
+  loads = 0;
+
+  constructor(private readonly work: HeavyWork) {}
+
+  async get(em: Em, job: HeavyJob = {}): Promise<FactSource> {
+    const wanted = await readVersions(em);
+    if (this.held && covers(this.held.versions!, wanted)) {
+      this.touch();
+      return this.held.source;
+    }
+    // A load in progress may have read older versions than ours: then one more. A replica (the workers read from it
+    // when there is one) may still lag behind what this request read on the primary: its load is served, as before.
+    let loaded: SourceLoad | null = null;
+    for (let attempt = 0; attempt < 2 && !(loaded && covers(loaded.versions!, wanted)); attempt++) {
+      this.loading ??= this.load(em).finally(() => (this.loading = null));
+      loaded = await untilAborted(this.loading, job.signal);
+    }
+    return loaded!.source;
+  }
+
+  private async load(em: Em): Promise<SourceLoad> {
+    this.held = null; // never two copies: running tasks keep theirs until they finish
+    const loaded = this.work.database
+      ? await this.work.run('loadFactSource', { database: this.work.database, versionTables: FACT_TABLES })
+      : await loadFactSource(em, { versionTables: FACT_TABLES });
+    this.loads++;
+    this.held = loaded;
+    this.touch();
+    return loaded;
+  }
+
+  private touch() {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.clear(), IDLE_MS).unref();
+  }
+
+  clear() {
+    this.held = null;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+  }
+}
+
+/** Versions as "db=…;deals=3;…" (versionKey): a load covers a request when it is of the same database and no older in any table. */
+function covers(loaded: string, wanted: string): boolean {
+  const parse = (key: string) => new Map(key.split(';').map((part) => part.split('=') as [string, string]));
+  const have = parse(loaded);
+  for (const [table, version] of parse(wanted)) {
+    const mine = have.get(table);
+    if (mine === undefined || (table === 'db' ? mine !== version : Number(mine) < Number(version))) return false;
+  }
+  return true;
+}
+
+async function readVersions(em: Em): Promise<string> {
+  const rows = await em.getConnection().execute<Array<{ table_name: string; version: number | string }>>(readVersionsSql(FACT_TABLES), [], 'all');
+  return versionKey(FACT_TABLES, rows);
+}
+
+/** Waits for a shared load, giving up at the request's deadline (the load goes on for the others and the next request). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new CancelledError('forecast facts'));
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new CancelledError('forecast facts'));
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+const caches = new WeakMap<HeavyWork, FactCache>();
+
+function cacheOf(em: Em): FactCache {
+  const work = heavyWorkOf(em);
+  let cache = caches.get(work);
+  if (!cache) caches.set(work, (cache = new FactCache(work)));
+  return cache;
+}
+
+/** The fact source at the current data versions: the app's shared one, or a fresh load. */
+export function factSource(em: Em, job?: HeavyJob): Promise<FactSource> {
+  return cacheOf(em).get(em, job);
+}
+
+/** Loads since start and whether a source is held, for tests and benchmarks. */
+export function factCacheStats(em: Em): { loads: number } {
+  return { loads: cacheOf(em).loads };
+}

@@ -1,0 +1,218 @@
+/**
+ * The facts as the database holds them (every deal with a date, every stage entry, today's values, every amount,
+ * close-date, owner and category change), from which the fact table an as-of load would give for any date is
+ * derived exactly: one load serves a forecast as of now, a backtest as of its last period's end and the stage
+ * statistics of any date, for as long as the data versions it was loaded at hold. Pure: no database imports.
+ *
+ * The derivation follows the as-of SQL it replaces (facts.sql.ts before session 4), row by row: a deal exists at
+ * asOf when coalesce(opened_at, first stage change before asOf, created_at if OPEN) is before it; it carries the
+ * first entry into each open stage made before asOf; its amount, close date, owner (and team) and category are
+ * the old value of each field's first change at or after asOf, else today's; and the revisions made before asOf.
+ */
+import { CATEGORY_CODES, type DealFactRow, type FactRevisions, type FactTable, Outcome, Revised, createFactTable, finishFactTable, setFact } from './facts';
+
+export interface FactSource {
+  /** The table as of a date after every recorded time (today's values, every revision). */
+  table: FactTable;
+  /** What setFact does not keep, per row: opened_at, the first stage change of any kind, stage_entered_at, created_at (NaN: none). */
+  opened: Float64Array;
+  firstChange: Float64Array;
+  stageEnteredAt: Float64Array;
+  knownSince: Float64Array;
+  /** Index of the current stage among open stages (-1: won/lost stage). */
+  currentStage: Int16Array;
+  /** 1 when the deal has no recorded open-stage entry (the table's entries were filled by setFact's fallbacks). */
+  noEntries: Uint8Array;
+  /** Every time the derivation compares is before this: a view as of it or later is `table` itself. */
+  latest: number;
+}
+
+/** A row of the load: a DealFactRow (today's values, every entry) and its first stage change of any kind. */
+export interface SourceRow extends DealFactRow {
+  firstChangeAt: number | null;
+}
+
+export interface FactSourceBuilder {
+  source: FactSource;
+  families: Map<string, number>;
+  n: number;
+}
+
+/**
+ * Columns in shared memory: a source handed to a worker thread (or back) is shared, not copied, so one copy serves
+ * every thread (fact-cache.ts).
+ */
+export const shared = {
+  f64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
+  i32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
+  i16: (n: number) => new Int16Array(new SharedArrayBuffer(2 * n)),
+  u8: (n: number) => new Uint8Array(new SharedArrayBuffer(n)),
+};
+
+/** createFactTable's table (facts.ts), its columns in shared memory. */
+function sharedFactTable(stages: FactTable['stages'], capacity: number): FactTable {
+  const { f64, i32, u8 } = shared;
+  const t: FactTable = {
+    stages, n: capacity, id: f64(capacity), created: f64(capacity), closed: f64(capacity), outcome: u8(capacity), amount: f64(capacity), team: i32(capacity),
+    rep: i32(capacity), product: i32(capacity), family: i32(capacity), families: [], category: u8(capacity), expectedClose: f64(capacity),
+    entries: f64(capacity * stages.length).fill(NaN), historyKnown: u8(capacity).fill(1), dateUnknown: u8(capacity),
+  };
+  return t;
+}
+
+export function createFactSource(stages: FactTable['stages'], capacity: number): FactSourceBuilder {
+  const { f64, i16, u8 } = shared;
+  return {
+    source: {
+      table: sharedFactTable(stages, capacity),
+      opened: f64(capacity),
+      firstChange: f64(capacity),
+      stageEnteredAt: f64(capacity),
+      knownSince: f64(capacity),
+      currentStage: i16(capacity),
+      noEntries: u8(capacity),
+      latest: -Infinity,
+    },
+    families: new Map(),
+    n: 0,
+  };
+}
+
+const nan = (v: number | null | undefined) => (v == null ? NaN : v);
+const later = (a: number, b: number) => (b > a ? b : a); // NaN never wins
+
+/** Appends a deal (rows in id order); false when the builder is full (a deal inserted since the count). */
+export function addSourceRow(b: FactSourceBuilder, r: SourceRow): boolean {
+  const s = b.source;
+  const i = b.n;
+  if (i >= s.opened.length) return false;
+  setFact(s.table, i, r, b.families);
+  s.opened[i] = nan(r.openedAt);
+  s.firstChange[i] = nan(r.firstChangeAt);
+  s.stageEnteredAt[i] = nan(r.stageEnteredAt);
+  s.knownSince[i] = nan(r.knownSince);
+  s.currentStage[i] = r.currentStage;
+  let any = false;
+  for (const e of r.entries) {
+    if (e == null) continue;
+    any = true;
+    s.latest = later(s.latest, e);
+  }
+  s.noEntries[i] = any ? 0 : 1;
+  s.latest = later(s.latest, existsSince(s, i, Infinity));
+  s.latest = later(s.latest, s.firstChange[i]);
+  b.n++;
+  return true;
+}
+
+/** The source of the rows added, with their revisions (sorted by row, then time, as FactRevisions says). */
+export function finishFactSource(b: FactSourceBuilder, revisions: FactRevisions): FactSource {
+  const s = b.source;
+  const n = b.n;
+  const latest = revisions.n ? later(s.latest, revisions.lastAt) : s.latest;
+  return {
+    table: finishFactTable(s.table, n, revisions),
+    opened: s.opened.subarray(0, n),
+    firstChange: s.firstChange.subarray(0, n),
+    stageEnteredAt: s.stageEnteredAt.subarray(0, n),
+    knownSince: s.knownSince.subarray(0, n),
+    currentStage: s.currentStage.subarray(0, n),
+    noEntries: s.noEntries.subarray(0, n),
+    latest,
+  };
+}
+
+/** coalesce(opened_at, first stage change before asOf, created_at when open): the deal exists at asOf when this is before it. */
+function existsSince(s: FactSource, i: number, asOf: number): number {
+  if (!Number.isNaN(s.opened[i])) return s.opened[i];
+  if (s.firstChange[i] < asOf) return s.firstChange[i];
+  return s.table.outcome[i] === Outcome.OPEN ? s.knownSince[i] : NaN;
+}
+
+/**
+ * The fact table as an as-of load at `asOf` reads it (identical arrays). Costs one pass over the deals and their
+ * revisions and a new table; none when every recorded time is before asOf (the forecast as of now).
+ */
+export function factsAt(s: FactSource, asOf: number): FactTable {
+  const t = s.table;
+  if (asOf > s.latest) return t;
+  const r = t.revisions!;
+  const k = t.stages.length;
+  const out = createFactTable(t.stages, t.n);
+  const families = new Map<string, number>();
+  const row: DealFactRow = {
+    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
+    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
+  };
+  // the revisions kept (made before asOf), renumbered to the rows kept
+  const keptRow = new Int32Array(r.n);
+  const keptAt = new Float64Array(r.n);
+  const keptField = new Uint8Array(r.n);
+  const keptOld = new Float64Array(r.n);
+  let kept = 0;
+  let lastAt = -Infinity;
+  let n = 0;
+  let j = 0;
+  for (let i = 0; i < t.n; i++) {
+    const from = j;
+    while (j < r.n && r.row[j] === i) j++;
+    if (!(existsSince(s, i, asOf) < asOf)) continue;
+    row.id = t.id[i];
+    row.openedAt = Number.isNaN(s.opened[i]) ? null : s.opened[i];
+    row.closedAt = Number.isNaN(t.closed[i]) ? null : t.closed[i];
+    row.outcome = t.outcome[i];
+    let amount = t.amount[i];
+    let expectedClose = t.expectedClose[i];
+    let rep = t.rep[i];
+    let team = t.team[i];
+    let category = t.category[i];
+    let restored = 0; // bit per field already read as of asOf
+    for (let x = from; x < j; x++) {
+      if (r.at[x] < asOf) {
+        keptRow[kept] = n;
+        keptAt[kept] = r.at[x];
+        keptField[kept] = r.field[x];
+        keptOld[kept++] = r.old[x];
+        if (r.at[x] > lastAt) lastAt = r.at[x];
+        continue;
+      }
+      const bit = 1 << r.field[x];
+      if (restored & bit) continue;
+      restored |= bit;
+      const old = r.old[x];
+      // as the SQL read a change's old value: an empty amount is 0, an empty owner none, an unknown category none
+      if (r.field[x] === Revised.AMOUNT) amount = Number.isNaN(old) ? 0 : old;
+      else if (r.field[x] === Revised.EXPECTED_CLOSE) expectedClose = old;
+      else if (r.field[x] === Revised.OWNER) {
+        rep = Number.isNaN(old) ? 0 : old;
+        team = Number.isNaN(old) ? 0 : (r.repTeam.get(old) ?? 0);
+      } else category = Number.isNaN(old) ? 0 : old;
+    }
+    row.amountCents = amount;
+    row.repId = rep;
+    row.teamId = team;
+    row.productId = t.product[i];
+    row.family = t.family[i] < 0 ? null : t.families[t.family[i]];
+    row.forecastCategory = CATEGORY_CODES[category] ?? null;
+    row.expectedCloseAt = Number.isNaN(expectedClose) ? null : expectedClose;
+    row.currentStage = s.currentStage[i];
+    row.stageEnteredAt = Number.isNaN(s.stageEnteredAt[i]) ? null : s.stageEnteredAt[i];
+    row.stageHistoryKnown = t.historyKnown[i] === 1;
+    row.knownSince = Number.isNaN(s.knownSince[i]) ? null : s.knownSince[i];
+    for (let e = 0; e < k; e++) {
+      const at = s.noEntries[i] ? NaN : t.entries[i * k + e];
+      row.entries[e] = at < asOf ? at : null;
+    }
+    setFact(out, n++, row, families);
+  }
+  const revisions: FactRevisions = {
+    n: kept,
+    row: keptRow.slice(0, kept),
+    at: keptAt.slice(0, kept),
+    field: keptField.slice(0, kept),
+    old: keptOld.slice(0, kept),
+    lastAt,
+    repTeam: r.repTeam,
+  };
+  return finishFactTable(out, n, revisions);
+}
