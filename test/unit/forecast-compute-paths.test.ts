@@ -3,7 +3,7 @@
  * one-loop stage counts (against the per-deal sums and learnStageWeights' pass they replace), segment keys of any
  * size, and the Monte Carlo's default draw budget. Small hand-made worlds; every expected value worked out below.
  */
-import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, closedBefore, factsAsOf, openRowsAt, revisionsOf, Revised } from '../../src/modules/forecast/facts';
+import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, closedBefore, factsAsOf, OPEN_ROWS_DATES_KEPT, openRowsAt, revisionsOf, Revised } from '../../src/modules/forecast/facts';
 import { addStageCounts, buildApportioner, learnStageWeights, logit, maturityCutoffs, shrink, sizeBandBounds, sizeBandOf } from '../../src/modules/forecast/stage-weights';
 import { buildHistoryModel, dealOutlook } from '../../src/modules/forecast/model';
 import { CATEGORY_ORDER, categoryIndex, categoryOf } from '../../src/modules/forecast/metrics';
@@ -65,6 +65,18 @@ describe('openRowsAt', () => {
     // a stage entered at the date is not yet entered
     const at15 = openRowsAt(t, day(15));
     expect([at15.stage[2], at15.enteredAt[2]]).toEqual([1, day(5)]);
+  });
+
+  it('keeps a bounded number of dates per table, dropping the one asked longest ago', () => {
+    const first = openRowsAt(t, day(12));
+    const later = Array.from({ length: OPEN_ROWS_DATES_KEPT - 1 }, (_, d) => openRowsAt(t, day(100) + d)); // now full
+    expect(openRowsAt(t, day(12))).toBe(first); // kept, and now the most recently used
+    openRowsAt(t, day(1000)); // one date too many: day(100), asked longest ago, is dropped
+    expect(openRowsAt(t, day(12))).toBe(first);
+    expect(openRowsAt(t, day(100) + 1)).toBe(later[1]);
+    const again = openRowsAt(t, day(100));
+    expect(again).not.toBe(later[0]); // computed again, with the same answer
+    expect([Array.from(again.rows), Array.from(again.stage)]).toEqual([[0, 2, 4], [0, 0, 2]]);
   });
 
   it('keeps the list per date, shared with the as-of views of the same table', () => {

@@ -122,6 +122,13 @@ describe('as-of views', () => {
     expect(factsAsOf(table, day(31))).toBe(table); // nothing changed since: no copy
     expect(table.amount[0]).toBe(4000); // views copy, the table is untouched
   });
+
+  it('reads an amount that was not set before its first change as 0, as the as-of load does', () => {
+    const table = buildFactTable(STAGES, [deal(1, [0, null, null], Outcome.OPEN, null, { amountCents: 2500 })]);
+    table.revisions = revisionsOf([0], [day(10)], [Revised.AMOUNT], [null]);
+    expect(factsAsOf(table, day(5)).amount[0]).toBe(0);
+    expect(factsAsOf(table, day(11)).amount[0]).toBe(2500);
+  });
 });
 
 describe('stage weights', () => {

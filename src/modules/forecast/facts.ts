@@ -135,7 +135,7 @@ export function factsAsOf(t: FactTable, asOf: number): FactTable {
     if (restored & bit) continue;
     restored |= bit;
     const old = r.old[j];
-    if (r.field[j] === Revised.AMOUNT) (amount ??= t.amount.slice())[row] = old;
+    if (r.field[j] === Revised.AMOUNT) (amount ??= t.amount.slice())[row] = old || 0; // NaN: no amount then, read as 0 (as factsAt does)
     else if (r.field[j] === Revised.EXPECTED_CLOSE) (expectedClose ??= t.expectedClose.slice())[row] = old;
     else if (r.field[j] === Revised.OWNER) {
       (rep ??= t.rep.slice())[row] = old || 0; // NaN: no owner then
@@ -282,7 +282,11 @@ export function openRowsAt(t: FactTable, asOf: number): OpenRows {
     openRowsKept.set(t.created, (kept = { closed: t.closed, outcome: t.outcome, entries: t.entries, byDate: new Map() }));
   }
   let open = kept.byDate.get(asOf);
-  if (!open) {
+  if (open) {
+    // most recently used last, so the bound below drops the date asked longest ago
+    kept.byDate.delete(asOf);
+    kept.byDate.set(asOf, open);
+  } else {
     let m = 0;
     const all = new Int32Array(t.n);
     for (let i = 0; i < t.n; i++) if (isOpenAt(t, i, asOf)) all[m++] = i;
@@ -306,9 +310,17 @@ export function openRowsAt(t: FactTable, asOf: number): OpenRows {
       enteredAt[j] = st < 0 ? t.created[i] : at;
     }
     kept.byDate.set(asOf, (open = { rows, stage, enteredAt }));
+    // A shared fact source (fact-cache.ts) lives across requests, and every forecast as of "now" asks a new date:
+    // without a bound the lists would pile up (16 bytes per open deal and date) until the next write.
+    for (const date of kept.byDate.keys()) {
+      if (kept.byDate.size <= OPEN_ROWS_DATES_KEPT) break;
+      kept.byDate.delete(date);
+    }
   }
   return open;
 }
+/** Dates kept per table: more than a 12-period backtest asks (each period's date and its 4 calendar analogues). */
+export const OPEN_ROWS_DATES_KEPT = 96;
 const openRowsKept = new WeakMap<Float64Array, { closed: Float64Array; outcome: Uint8Array; entries: Float64Array; byDate: Map<number, OpenRows> }>();
 
 /** The earliest creation time (Infinity when no deal has one), kept per table: every estimator of every date asks. */

@@ -28,14 +28,14 @@ export class ForecastResolver {
   async stageWeights(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return cachedAnswer(ctx, { name: 'stageWeights', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getStageWeights(ctx.em, rest, asOf, scope));
+    return cachedAnswer(ctx, { name: 'stageWeights', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getStageWeights(ctx.em, rest, asOf, scope, heavyJob(ctx)));
   }
 
   @Query(() => [CycleDuration], { description: "Time from entering each stage to closing, with sample sizes (the caller's slice by default)." })
   async cycleDurations(@Args() { segment, asOf }: SegmentArgs, @Ctx() ctx: Context) {
     const { teamId, ...rest } = segment ?? {};
     const scope = await dealAggregateScope(ctx.access, ctx.em, { teamId }, 'segment.');
-    return cachedAnswer(ctx, { name: 'cycleDurations', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getCycleDurations(ctx.em, rest, asOf, scope));
+    return cachedAnswer(ctx, { name: 'cycleDurations', args: { rest, asOf }, scope, tables: STAGE_STATS_TABLES }, () => getCycleDurations(ctx.em, rest, asOf, scope, heavyJob(ctx)));
   }
 
   @Query(() => ForecastBacktest, { description: 'Track record: past periods forecast as of their start vs actual, with run-rate and fixed-weight baselines.' })

@@ -11,6 +11,7 @@ import { Migration20261201130001_answer_cache } from './Migration20261201130001_
 import { Migration20261201160001_admin_audit } from './Migration20261201160001_admin_audit';
 import { Migration20261201170001_movement_index } from './Migration20261201170001_movement_index';
 import { Migration20261201180001_deal_sort_indexes } from './Migration20261201180001_deal_sort_indexes';
+import { Migration20261201181001_forecast_revisions_index } from './Migration20261201181001_forecast_revisions_index';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -27,4 +28,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201160001_admin_audit', class: Migration20261201160001_admin_audit },
   { name: 'Migration20261201170001_movement_index', class: Migration20261201170001_movement_index },
   { name: 'Migration20261201180001_deal_sort_indexes', class: Migration20261201180001_deal_sort_indexes },
+  { name: 'Migration20261201181001_forecast_revisions_index', class: Migration20261201181001_forecast_revisions_index },
 ];
