@@ -66,13 +66,17 @@ describe.each(DATABASES)('CPU-heavy work on the worker pool (%s)', (kind) => {
     // another caller is not held back by this one
     const other = await app.execute(`{ ${FORECAST('f', 2000)} }`, {}, { ...exec, subject: 'someone-else' });
     expect(other.errors).toBeUndefined();
+    // stage statistics run on the same threads and count too
+    const stats = await app.execute(`{ a: stageWeights { minSample } b: cycleDurations { medianDays } c: stageWeights(asOf: "2026-01-01T00:00:00Z") { minSample } }`, {}, { ...exec, subject: 'a-third' });
+    expect(stats.errors?.map((e) => [(e as { path?: string[] }).path?.[0], e.extensions?.code])).toEqual([['c', 'TOO_MANY_HEAVY_REQUESTS']]);
   });
 
   it('keeps the event loop free: /healthz and a deals page answer while a backtest computes', async () => {
     const url = await app.listen(0, '127.0.0.1');
     const auth = { authorization: `Bearer ${await tokenFor(app, exec)}` };
     let heavyDone = false;
-    const monthly = `{ forecastBacktest(from: "2024-10-01T00:00:00Z", to: "2026-10-01T00:00:00Z", interval: MONTH, simulations: 50000) { model { wape } } }`;
+    // 36 months of 50,000 simulations (cost 9,560, under the limit): long enough to outlast two small requests
+    const monthly = `{ forecastBacktest(from: "2023-10-01T00:00:00Z", to: "2026-10-01T00:00:00Z", interval: MONTH, simulations: 50000) { model { wape } } }`;
     const heavy = post(url, { query: monthly }, auth).finally(() => (heavyDone = true));
     await until(() => app.workers.stats.pending > 0, 'the backtest to reach the worker pool');
     const health = await fetch(url.replace(/\/graphql$/, '/healthz'));

@@ -105,7 +105,7 @@ export class WorkerPool implements HeavyWork {
     const held = caller ? (this.inflight.get(caller) ?? 0) : 0;
     if (caller && held >= this.perCaller) {
       throw new TooManyHeavyRequestsError(
-        `You already have ${held} heavy computations (forecasts, backtests, training) running; at most ${this.perCaller} at a time: retry when one finishes`,
+        `You already have ${held} heavy computations (forecasts, backtests, stage statistics, training) running; at most ${this.perCaller} at a time: retry when one finishes`,
         1,
         { limit: this.perCaller },
       );
