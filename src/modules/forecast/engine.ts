@@ -6,6 +6,7 @@ import { type FactTable, Outcome, openRowsAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryIndex, categoryOf } from './metrics';
 import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
+import { closedWalk } from './closed-walk';
 import { calendarCorrection, calendarStage } from './calendar';
 import type { Period } from '../../shared/period';
 import { percentiles, simulate } from './monte-carlo';
@@ -71,7 +72,8 @@ export function computeForecast(
   groupOf: (i: number) => number,
   include: (i: number) => boolean,
   options: ForecastOptions = DEFAULT_FORECAST_OPTIONS,
-  model: HistoryModel = buildHistoryModel(t, asOf, options.weightOptions ?? DEFAULT_WEIGHT_OPTIONS),
+  // the closed deals counted by hour in one pass (closed-walk.ts: the same model bit for bit, no list of durations)
+  model: HistoryModel = buildHistoryModel(t, asOf, options.weightOptions ?? DEFAULT_WEIGHT_OPTIONS, closedWalk(t, [asOf])(asOf)),
 ): ForecastResult {
   const keys = new Map<number, number>();
   const slot = (key: number) => {
