@@ -119,8 +119,10 @@ export function computeForecast(
     flags[j] = (o.usedDefaultWeight ? 1 : 0) | (o.stale ? 2 : 0);
   }
   const closedWon = new Map<number, number>();
+  const won = Outcome.WON;
+  const until = Math.min(asOf, period.end);
   for (let i = 0; i < t.n; i++) {
-    if (t.outcome[i] === Outcome.WON && t.closed[i] >= period.start && t.closed[i] < Math.min(asOf, period.end) && include(i)) {
+    if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < until && include(i)) {
       const g = groupOf(i);
       slot(g);
       closedWon.set(g, (closedWon.get(g) ?? 0) + t.amount[i]);
@@ -273,7 +275,8 @@ export function openIncluded(rows: Int32Array, include: (i: number) => boolean):
 /** Won revenue closed inside the period (the truth a backtest compares with). */
 export function actualWon(t: FactTable, period: Period, include: (i: number) => boolean = () => true): number {
   let sum = 0;
-  for (let i = 0; i < t.n; i++) if (t.outcome[i] === Outcome.WON && t.closed[i] >= period.start && t.closed[i] < period.end && include(i)) sum += t.amount[i];
+  const won = Outcome.WON;
+  for (let i = 0; i < t.n; i++) if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < period.end && include(i)) sum += t.amount[i];
   return sum;
 }
 
