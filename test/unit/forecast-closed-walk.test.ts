@@ -9,6 +9,7 @@ import { buildHistoryModel } from '../../src/modules/forecast/model';
 import { closedWalk } from '../../src/modules/forecast/closed-walk';
 import { createRng } from '../../src/modules/forecast/monte-carlo';
 import { pastForecast } from '../../src/modules/forecast/track-record';
+import { computeForecast } from '../../src/modules/forecast/engine';
 import { parsePeriod, shiftPeriod } from '../../src/shared/period';
 
 const STAGES: OpenStage[] = [
@@ -97,6 +98,17 @@ describe('history models from one walk over the closed deals', () => {
     for (const p of periods) {
       const plain = pastForecast(t, p, p.start, () => true, options, START, true);
       expect(pastForecast(t, p, p.start, () => true, options, START, true, at(p.start))).toEqual(plain);
+    }
+  });
+
+  it("leaves a plain forecast's own model (counted by a one-date walk) as a pass over every deal makes it", () => {
+    const period = parsePeriod('2026-Q3')!;
+    const options = { simulations: 200, seed: 3, topDeals: 3 };
+    for (const d of [period.start, period.start + 17 * DAY_MS]) {
+      const known = factsAsOf(t, d);
+      const own = computeForecast(known, period, d, (i) => known.team[i], () => true, options);
+      expect(own).toEqual(computeForecast(known, period, d, (i) => known.team[i], () => true, options, buildHistoryModel(known, d)));
+      expect(own.model.closedDeals).toBeGreaterThan(1000);
     }
   });
 

@@ -6,7 +6,7 @@
 import { quantileSorted } from 'simple-statistics';
 import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, closedBefore } from '../../src/modules/forecast/facts';
 import { closeCurve } from '../../src/modules/forecast/survival';
-import { type StageTiming, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
+import { KeyedMemo, type StageTiming, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
 import { maturityCutoffs, sizeBandBounds, sortedQuantile } from '../../src/modules/forecast/stage-weights';
 import { createRng } from '../../src/modules/forecast/monte-carlo';
 import { computeServedForecast, runBacktest } from '../../src/modules/forecast/track-record';
@@ -74,6 +74,18 @@ describe('win timing kept per whole-day key', () => {
     expect(compared).toBe(8000);
     // the inputs reach both branches: wins inside the window and none
     expect(Array.from({ length: 50 }, (_, d) => winTiming(timings[0], d, d, d + 30).inWindow).some((p) => p > 0.1)).toBe(true);
+  });
+});
+
+describe('window sums kept by key', () => {
+  it('returns what was set under each key, through collisions and growth, and nothing for others', () => {
+    const memo = new KeyedMemo<number>();
+    // keys above 2^32 that share their low 32 bits, and 5000 more than the first table holds
+    const keys = [2 ** 40 + 7, 2 ** 41 + 7, 2 ** 52 + 7, 7, 0, ...Array.from({ length: 5000 }, (_, j) => j * 4096 * 4096 + 3)];
+    keys.forEach((key, j) => memo.set(key, j));
+    memo.set(7, -1); // overwritten, not added twice
+    expect(keys.map((key) => memo.get(key))).toEqual(keys.map((key, j) => (key === 7 ? -1 : j)));
+    expect([8, 2 ** 40 + 8, 2 ** 42 + 7].map((key) => memo.get(key))).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -2,7 +2,7 @@
  * The pipeline model as of a date: stage weights (by age in stage, adjusted by segment), time-to-close curves per
  * stage, and the stale-deal decay; then, for each open deal, P(win) x P(closes inside the period). Pure.
  */
-import { DAY_MS, type FactTable, Outcome, closedBefore, daysInStage, isOpenAt, nextEntryAfter, openRowsAt, reachedMax, stageAt } from './facts';
+import { DAY_MS, type FactTable, Outcome, closedBefore, isOpenAt, nextEntryAfter, openRowsAt, stageAt } from './facts';
 import { type SurvivalCurve, closeCurve, conditionalMedianWinTime, conditionalWinTiming, ageFactor as winAgeFactor } from './survival';
 import { type StageTiming, ageFactor, buildStageTiming, winTiming } from './stage-timing';
 import { quantileTime, survivalAt as survivalAtDays } from './survival';
@@ -10,8 +10,6 @@ import {
   DEFAULT_WEIGHT_OPTIONS,
   type StageWeight,
   type WeightOptions,
-  type Apportioner,
-  type StageCounts,
   buildApportioner,
   emptyStageCounts,
   invLogit,
@@ -23,6 +21,7 @@ import {
   weightsFromCounts,
 } from './stage-weights';
 import type { ClosedPart } from './closed-walk';
+import { Slots, type StageTally, tallyClosedDeal } from './stage-tally';
 import { type ThinSpot, meanWonAmounts, thinWeights, zeroAmountSignal } from './data-quality';
 
 export { type ThinKind, type ThinSpot, pipelineAmount } from './data-quality';
@@ -208,118 +207,6 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     thin,
     warnings: thin.map((x) => x.message),
   };
-}
-
-/** One date's counting of closed deals: its cut-offs and apportioner, and the sums it adds to. */
-interface StageTally {
-  k: number;
-  asOf: number;
-  cutoff: Float64Array;
-  ap: Apportioner;
-  company: StageCounts;
-  team: Slots;
-  family: Slots;
-  band: Slots | null;
-  bandBounds: [number, number];
-}
-
-/**
- * Closed deal i's stage counts (addStageCounts, addWonDaysInStage) added straight to the company's sums and to its
- * team's, family's and size band's, in one loop over its stages: each stage gets at most one addition per deal, the
- * same value in the same deal order as learnStageWeights' pass and the per-deal sums this replaces, so the sums are
- * the same bit for bit.
- */
-function tallyClosedDeal(t: FactTable, i: number, isWon: number, x: StageTally): void {
-  const { k, cutoff, company } = x;
-  const teamRow = x.team.row(t.team[i], k);
-  const familyRow = x.family.row(t.family[i], k);
-  const bandRow = x.band ? x.band.row(sizeBandOf(t.amount[i], x.bandBounds), k) : -1;
-  const team = x.team;
-  const family = x.family;
-  const band = x.band;
-  const created = t.created[i];
-  const top = reachedMax(t, i, x.asOf);
-  for (let s = 0; s <= top; s++) {
-    const e = t.entries[i * k + s];
-    // reachedAt: the entry, or the creation when the history does not say
-    if (!((Number.isNaN(e) ? created : e) < cutoff[s])) continue;
-    company.reached[s]++;
-    company.won[s] += isWon;
-    team.reached[teamRow + s] += 1;
-    team.won[teamRow + s] += isWon;
-    family.reached[familyRow + s] += 1;
-    family.won[familyRow + s] += isWon;
-    if (band) {
-      band.reached[bandRow + s] += 1;
-      band.won[bandRow + s] += isWon;
-    }
-    if (isWon) {
-      const d = daysInStage(t, i, s, t.closed[i]);
-      if (!(d <= company.maxWon[s])) company.maxWon[s] = d;
-    }
-  }
-  if (t.historyKnown[i] || top === k - 1) return;
-  const share = x.ap.share[isWon ? 0 : 1][top];
-  for (let s = top + 1; s < k; s++) {
-    if (!share) {
-      company.unidentified[s]++;
-      continue;
-    }
-    if (!(created < cutoff[s]) || !(share[s] > 0)) continue;
-    const v = share[s];
-    const w = isWon * v;
-    company.reached[s] += v;
-    company.won[s] += w;
-    company.apportioned[s] += v;
-    team.reached[teamRow + s] += v;
-    team.won[teamRow + s] += w;
-    family.reached[familyRow + s] += v;
-    family.won[familyRow + s] += w;
-    if (band) {
-      band.reached[bandRow + s] += v;
-      band.won[bandRow + s] += w;
-    }
-  }
-}
-
-/**
- * Per-stage (reached, won) sums per segment key, keys numbered in the order first seen: a typed array indexed by
- * small non-negative keys (team ids, bands), a map for the others (no family, large ids).
- */
-class Slots {
-  keys: number[] = [];
-  reached = new Float64Array(0);
-  won = new Float64Array(0);
-  private small = new Int32Array(0);
-  private other = new Map<number, number>();
-
-  /** Where the key's k sums start (read `reached` and `won` after: a new key may grow them). */
-  row(key: number, k: number): number {
-    const slot = key >= 0 && key < this.small.length ? this.small[key] - 1 : (this.other.get(key) ?? -1);
-    return (slot < 0 ? this.open(key, k) : slot) * k;
-  }
-
-  private open(key: number, k: number): number {
-    const slot = this.keys.length;
-    this.keys.push(key);
-    if (key >= 0 && key < 1 << 20) {
-      if (key >= this.small.length) {
-        const grown = new Int32Array(Math.max(key + 1, 2 * this.small.length, 16));
-        grown.set(this.small);
-        this.small = grown;
-      }
-      this.small[key] = slot + 1;
-    } else this.other.set(key, slot);
-    if ((slot + 1) * k > this.reached.length) {
-      const size = Math.max((slot + 1) * k, 2 * this.reached.length);
-      const reached = new Float64Array(size);
-      const won = new Float64Array(size);
-      reached.set(this.reached);
-      won.set(this.won);
-      [this.reached, this.won] = [reached, won];
-    }
-    return slot;
-  }
 }
 
 export interface DealOutlook {

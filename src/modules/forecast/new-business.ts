@@ -52,12 +52,14 @@ export function estimateNewBusiness(
   }
   const totals = new Float64Array(analogues.length);
   const byGroupValues = new Map<number, Float64Array>();
-  // analogues are most recent first: starts descending
+  // analogues are most recent first: starts descending. `include` (a closure) is asked last: few won deals were
+  // created and won inside one analogue
+  const won = Outcome.WON;
   for (let i = 0; i < t.n; i++) {
-    if (t.outcome[i] !== Outcome.WON || !(t.closed[i] < asOf) || !include(i)) continue;
+    if (t.outcome[i] !== won || !(t.closed[i] < asOf)) continue;
     const c = t.closed[i];
     const k = findAnalogue(analogues, c);
-    if (k < 0 || !(t.created[i] >= analogues[k].start + offset)) continue;
+    if (k < 0 || !(t.created[i] >= analogues[k].start + offset) || !include(i)) continue;
     totals[k] += t.amount[i];
     const g = groupOf(i);
     let v = byGroupValues.get(g);

@@ -65,13 +65,16 @@ export function runRateForecast(
   const from = past[past.length - 1].start;
   const byGroup = new Map<number, number>();
   let total = 0;
+  const won = Outcome.WON;
+  const until = Math.min(asOf, period.end);
   for (let i = 0; i < t.n; i++) {
-    if (t.outcome[i] !== Outcome.WON || !include(i)) continue;
+    if (t.outcome[i] !== won) continue;
     const c = t.closed[i];
     let v = 0;
-    if (c >= period.start && c < Math.min(asOf, period.end)) v = t.amount[i];
+    if (c >= period.start && c < until) v = t.amount[i];
     else if (c >= from && c < past[0].end && inSomePeriod(past, c)) v = (ahead * t.amount[i]) / RUN_RATE_PERIODS;
-    if (!v) continue;
+    // `include` (a closure) only for the deals that count
+    if (!v || !include(i)) continue;
     const g = groupOf(i);
     byGroup.set(g, (byGroup.get(g) ?? 0) + v);
     total += v;
