@@ -8,6 +8,10 @@ import { Rep } from '../rep/rep.entity';
 @ObjectType({ description: 'An objective: a KPI level to reach over a period, for the company, a team or a rep (e.g. a quota).' })
 @Entity({ tableName: 'targets' })
 @Index({ properties: ['kpiKey', 'periodStart'] })
+// A team's or a rep's targets (every dashboard reads them): without these, a team's lookup read every rep's targets of
+// the KPIs (91k rows for 3 at 4M deals, 50-130 ms).
+@Index({ name: 'targets_team_lookup_index', properties: ['scope', 'team', 'kpiKey', 'periodStart'] })
+@Index({ name: 'targets_rep_lookup_index', properties: ['scope', 'rep', 'kpiKey', 'periodStart'] })
 export class Target extends BaseEntity {
   @Field({ description: 'Key of the KPI (see `kpiDefinitions`), e.g. "revenue" for a quota.' })
   @Property({ type: 'string', length: 60 })

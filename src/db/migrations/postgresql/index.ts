@@ -12,6 +12,7 @@ import { Migration20261201160001_admin_audit } from './Migration20261201160001_a
 import { Migration20261201170001_movement_index } from './Migration20261201170001_movement_index';
 import { Migration20261201180001_deal_sort_indexes } from './Migration20261201180001_deal_sort_indexes';
 import { Migration20261201181001_forecast_revisions_index } from './Migration20261201181001_forecast_revisions_index';
+import { Migration20261201190001_target_lookup_indexes } from './Migration20261201190001_target_lookup_indexes';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -29,4 +30,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201170001_movement_index', class: Migration20261201170001_movement_index },
   { name: 'Migration20261201180001_deal_sort_indexes', class: Migration20261201180001_deal_sort_indexes },
   { name: 'Migration20261201181001_forecast_revisions_index', class: Migration20261201181001_forecast_revisions_index },
+  { name: 'Migration20261201190001_target_lookup_indexes', class: Migration20261201190001_target_lookup_indexes },
 ];
