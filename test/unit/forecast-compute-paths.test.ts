@@ -3,39 +3,14 @@
  * one-loop stage counts (against the per-deal sums and learnStageWeights' pass they replace), segment keys of any
  * size, and the Monte Carlo's default draw budget. Small hand-made worlds; every expected value worked out below.
  */
-import { DAY_MS, type DealFactRow, type OpenStage, Outcome, buildFactTable, closedBefore, factsAsOf, OPEN_ROWS_DATES_KEPT, openRowsAt, revisionsOf, Revised } from '../../src/modules/forecast/facts';
+import { type DealFactRow, Outcome, buildFactTable, closedBefore, factsAsOf, OPEN_ROWS_DATES_KEPT, openRowsAt, revisionsOf, Revised } from '../../src/modules/forecast/facts';
 import { addStageCounts, buildApportioner, learnStageWeights, logit, maturityCutoffs, shrink, sizeBandBounds, sizeBandOf } from '../../src/modules/forecast/stage-weights';
 import { buildHistoryModel, dealOutlook } from '../../src/modules/forecast/model';
 import { CATEGORY_ORDER, categoryIndex, categoryOf } from '../../src/modules/forecast/metrics';
 import { DEFAULT_DRAW_BUDGET, createRng, simulate } from '../../src/modules/forecast/monte-carlo';
+import { STAGES, day, factRow } from '../helpers/fact-rows';
 
-const STAGES: OpenStage[] = [
-  { id: 1, name: 'Qualify', defaultProbability: 0.2 },
-  { id: 2, name: 'Propose', defaultProbability: 0.5 },
-  { id: 3, name: 'Negotiate', defaultProbability: 0.8 },
-];
-const T0 = Date.UTC(2025, 0, 1);
-const day = (d: number) => T0 + d * DAY_MS;
-
-function row(id: number, entries: Array<number | null>, outcome: Outcome, closedDay: number | null, extra: Partial<DealFactRow> = {}): DealFactRow {
-  return {
-    id,
-    openedAt: entries[0] == null ? null : day(entries[0]),
-    closedAt: closedDay == null ? null : day(closedDay),
-    outcome,
-    amountCents: 1000,
-    teamId: 1,
-    repId: 1,
-    productId: 1,
-    family: 'Core',
-    forecastCategory: null,
-    expectedCloseAt: null,
-    currentStage: outcome === Outcome.OPEN ? entries.reduce<number>((top, e, s) => (e == null ? top : s), 0) : -1,
-    stageEnteredAt: null,
-    entries: entries.map((e) => (e == null ? null : day(e))),
-    ...extra,
-  };
-}
+const row = factRow;
 
 describe('openRowsAt', () => {
   const t = buildFactTable(STAGES, [

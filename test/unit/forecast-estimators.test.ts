@@ -1,4 +1,4 @@
-import { DAY_MS, type DealFactRow, type OpenStage, Outcome, Revised, buildFactTable, factsAsOf, isOpenAt, reachedMax, revisionsOf, stageAt } from '../../src/modules/forecast/facts';
+import { DAY_MS, type DealFactRow, Outcome, Revised, buildFactTable, factsAsOf, isOpenAt, reachedMax, revisionsOf, stageAt } from '../../src/modules/forecast/facts';
 import { closeCurve, conditionalCloseProbability, conditionalWinTiming, kaplanMeier, medianTime, survivalAt, wonIncidenceAt, wonIncidenceTotal } from '../../src/modules/forecast/survival';
 import { learnStageWeights, shrink } from '../../src/modules/forecast/stage-weights';
 import { advanceProbability, ageFactor, buildStageTiming, winTiming } from '../../src/modules/forecast/stage-timing';
@@ -8,34 +8,9 @@ import { customPeriod, monthPeriod } from '../../src/shared/period';
 import { createRng, percentiles, simulate } from '../../src/modules/forecast/monte-carlo';
 import { accuracy, categoryOf, categoryTotals } from '../../src/modules/forecast/metrics';
 import { actualWon, fixedWeightForecast } from '../../src/modules/forecast/engine';
+import { STAGES, day, factRow } from '../helpers/fact-rows';
 
-const STAGES: OpenStage[] = [
-  { id: 1, name: 'Qualify', defaultProbability: 0.2 },
-  { id: 2, name: 'Propose', defaultProbability: 0.5 },
-  { id: 3, name: 'Negotiate', defaultProbability: 0.8 },
-];
-const T0 = Date.UTC(2025, 0, 1);
-const day = (d: number) => T0 + d * DAY_MS;
-
-function deal(id: number, entries: Array<number | null>, outcome = Outcome.OPEN, closedDay: number | null = null, extra: Partial<DealFactRow> = {}): DealFactRow {
-  return {
-    id,
-    openedAt: entries[0] == null ? null : day(entries[0]),
-    closedAt: closedDay == null ? null : day(closedDay),
-    outcome,
-    amountCents: 1000,
-    teamId: 1,
-    repId: 1,
-    productId: 1,
-    family: 'Core',
-    forecastCategory: null,
-    expectedCloseAt: null,
-    currentStage: outcome === Outcome.OPEN ? entries.reduce<number>((top, e, s) => (e == null ? top : s), 0) : -1,
-    stageEnteredAt: null,
-    entries: entries.map((e) => (e == null ? null : day(e))),
-    ...extra,
-  };
-}
+const deal = factRow;
 
 describe('Kaplan–Meier with censoring', () => {
   // events at 2, 3, 3, 5 and still-open deals observed for 3 and 4 days
