@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDatabaseUrl } from '../../src/config';
-import { type Orm, createOrm } from '../../src/db/orm';
+import { knexOf } from '../../src/db/dialect';
+import { type Em, type Orm, createOrm } from '../../src/db/orm';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as { prototype: { prepare(sql: string): unknown } };
@@ -26,13 +27,14 @@ describe('SQLite prepared statements', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  const conn = () => orm.em.getConnection();
+  const em = () => orm.em as unknown as Em;
+  const conn = () => em().getConnection();
   const bodies = async () => (await conn().execute<Array<{ body: string }>>('select body from notes order by id')).map((r) => r.body);
 
   it('prepares a repeated statement once and answers it afresh each time', async () => {
     const prepare = jest.spyOn(Database.prototype, 'prepare');
     // through knex with bindings, as the ORM's queries go (execute() inlines its parameters into the SQL)
-    for (let i = 0; i < 20; i++) await orm.em.getKnex().raw('insert into notes (body) values (?)', [`note ${i}`]);
+    for (let i = 0; i < 20; i++) await knexOf(em()).raw('insert into notes (body) values (?)', [`note ${i}`]);
     for (let i = 0; i < 20; i++) expect(await bodies()).toHaveLength(20);
     const prepared = prepare.mock.calls.map(([sql]) => sql);
     expect(prepared.filter((sql) => sql.startsWith('insert into notes'))).toHaveLength(1);
@@ -41,10 +43,10 @@ describe('SQLite prepared statements', () => {
 
   it('gives the same answers inside a transaction, after its rollback and after a schema change', async () => {
     const before = await bodies();
-    await orm.em
-      .transactional(async (em) => {
-        await em.getConnection().execute('insert into notes (body) values (?)', ['in the transaction'], 'run', em.getTransactionContext());
-        const inside = await em.getConnection().execute<Array<{ body: string }>>('select body from notes order by id', [], 'all', em.getTransactionContext());
+    await em()
+      .transactional(async (tx) => {
+        await tx.getConnection().execute('insert into notes (body) values (?)', ['in the transaction'], 'run', tx.getTransactionContext());
+        const inside = await tx.getConnection().execute<Array<{ body: string }>>('select body from notes order by id', [], 'all', tx.getTransactionContext());
         expect(inside.map((r) => r.body)).toEqual([...before, 'in the transaction']);
         throw new Error('roll back');
       })

@@ -28,6 +28,27 @@ describe('tokens', () => {
     await expect(verifyToken(SETTINGS, none)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 
+  it('serves a token verified before only under the same secret, issuer and audience, and only until it expires', async () => {
+    const identity = { subject: 'rep:9', role: AccessRole.MANAGER, repId: 9, teamId: 3 };
+    const token = await signToken(SETTINGS, identity, '60s');
+    expect(await verifyToken(SETTINGS, token)).toEqual(identity);
+    expect(await verifyToken(SETTINGS, token)).toEqual(identity); // the kept verification
+    const unauthenticated = { extensions: { code: 'UNAUTHENTICATED' } };
+    await expect(verifyToken({ ...SETTINGS, secret: 't'.repeat(40) }, token)).rejects.toMatchObject(unauthenticated);
+    await expect(verifyToken({ ...SETTINGS, issuer: 'someone-else' }, token)).rejects.toMatchObject(unauthenticated);
+    await expect(verifyToken({ ...SETTINGS, audience: 'other' }, token)).rejects.toMatchObject(unauthenticated);
+    // a caller changing the identity it was given does not change what the next request gets
+    (await verifyToken(SETTINGS, token)).role = AccessRole.ADMIN;
+    expect(await verifyToken(SETTINGS, token)).toEqual(identity);
+    jest.useFakeTimers({ now: Date.now() + 61_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      await expect(verifyToken(SETTINGS, token)).rejects.toThrow('The token has expired');
+      await expect(verifyToken(SETTINGS, token)).rejects.toThrow('The token has expired'); // and afresh, by jose
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('parses API keys strictly', () => {
     expect(parseApiKey('pw_12_' + 'a'.repeat(32))).toEqual({ id: 12, secret: 'a'.repeat(32) });
     expect(parseApiKey('pw_12_short')).toBeNull();
