@@ -70,6 +70,7 @@ describe.each(DATABASES)('write validation and literal search on %s', (kind) => 
     em.create(Account, { name: 'snake_case Ltd' });
     em.create(Account, { name: 'snakeXcase Ltd' });
     em.create(Lead, { name: 'Back\\slash', status: LeadStatus.NEW, attributes: {}, owner: w.reps.s1 });
+    em.create(Lead, { name: 'Jo Doe', company: 'Acme Rockets', status: LeadStatus.NEW, attributes: {}, owner: w.reps.s1 });
     await em.flush();
     const names = async (search: string) => {
       const res = await run<{ accounts: { edges: Array<{ node: { name: string } }> } }>(`query($s: String) { accounts(first: 50, filter: { search: $s }) { edges { node { name } } } }`, { s: search });
@@ -82,6 +83,9 @@ describe.each(DATABASES)('write validation and literal search on %s', (kind) => 
     const leads = await run<{ leads: { edges: Array<{ node: { name: string } }> } }>(`query($s: String) { leads(first: 50, filter: { search: $s }) { edges { node { name } } totalCount } }`, { s: 'k\\s' });
     expect(leads.errors).toBeUndefined();
     expect(leads.data!.leads.edges.map((e) => e.node.name)).toEqual(['Back\\slash']);
+    // any of a list's searched columns (a lead's name, company or email), with the page's count
+    const byCompany = await run<{ leads: { edges: Array<{ node: { name: string } }>; totalCount: number } }>(`{ leads(first: 50, filter: { search: "ROCKETS" }) { edges { node { name } } totalCount } }`);
+    expect(byCompany.data!.leads).toEqual({ edges: [{ node: { name: 'Jo Doe' } }], totalCount: 1 });
     const reps = await run<{ reps: { totalCount: number } }>(`{ reps(first: 50, filter: { search: "_" }) { totalCount } }`);
     expect(reps.data!.reps.totalCount).toBe(0);
     const deals = await run<{ deals: { totalCount: number } }>(`{ deals(first: 50, filter: { search: "%" }) { totalCount } }`);
