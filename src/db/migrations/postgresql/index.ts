@@ -13,6 +13,7 @@ import { Migration20261201170001_movement_index } from './Migration2026120117000
 import { Migration20261201180001_deal_sort_indexes } from './Migration20261201180001_deal_sort_indexes';
 import { Migration20261201181001_forecast_revisions_index } from './Migration20261201181001_forecast_revisions_index';
 import { Migration20261201190001_target_lookup_indexes } from './Migration20261201190001_target_lookup_indexes';
+import { Migration20261201200001_deal_status_sort_index } from './Migration20261201200001_deal_status_sort_index';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -31,4 +32,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201180001_deal_sort_indexes', class: Migration20261201180001_deal_sort_indexes },
   { name: 'Migration20261201181001_forecast_revisions_index', class: Migration20261201181001_forecast_revisions_index },
   { name: 'Migration20261201190001_target_lookup_indexes', class: Migration20261201190001_target_lookup_indexes },
+  { name: 'Migration20261201200001_deal_status_sort_index', class: Migration20261201200001_deal_status_sort_index },
 ];

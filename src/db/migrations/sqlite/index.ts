@@ -13,6 +13,7 @@ import { Migration20261201170000_movement_index } from './Migration2026120117000
 import { Migration20261201180000_deal_sort_indexes } from './Migration20261201180000_deal_sort_indexes';
 import { Migration20261201181000_forecast_revisions_index } from './Migration20261201181000_forecast_revisions_index';
 import { Migration20261201190000_target_lookup_indexes } from './Migration20261201190000_target_lookup_indexes';
+import { Migration20261201200000_deal_status_sort_index } from './Migration20261201200000_deal_status_sort_index';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const sqliteMigrations = [
@@ -31,4 +32,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261201180000_deal_sort_indexes', class: Migration20261201180000_deal_sort_indexes },
   { name: 'Migration20261201181000_forecast_revisions_index', class: Migration20261201181000_forecast_revisions_index },
   { name: 'Migration20261201190000_target_lookup_indexes', class: Migration20261201190000_target_lookup_indexes },
+  { name: 'Migration20261201200000_deal_status_sort_index', class: Migration20261201200000_deal_status_sort_index },
 ];
