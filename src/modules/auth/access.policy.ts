@@ -88,14 +88,23 @@ export class AccessScope {
    * `column` (never a materialised id list: a large team's accounts would not fit SQLite's parameter limit). A
    * manager's is an OR of two IN-subqueries, not one IN over their UNION: the union is built and de-duplicated
    * whole for every statement (a page's account batch took 15 ms on the 20k world), the two lists are probed as they
-   * are (under 1 ms), on both dialects.
+   * are (under 1 ms), on both dialects. `candidates`: the account ids the statement asks for (a page's batch of
+   * accounts, a lookup), which the lists are narrowed to as well: the database then reads the slice's deals and
+   * leads of those accounts only, not every one of them (a manager's team at 1M deals has 200k deals and 600k
+   * leads: 2.4 s for a page's 20 account names on SQLite, 0.9 ms narrowed). The answer is the same: the statement
+   * keeps only those ids anyway.
    */
-  private accountFilter(column: 'id' | 'account', reps: number[], em?: Em): FilterQuery<object> {
+  private accountFilter(column: 'id' | 'account', reps: number[], em?: Em, candidates?: number[] | null): FilterQuery<object> {
     if (!reps.length) return { [column]: { $in: [] } };
     const db = em ?? this.em;
     if (!db) throw new Error('AccessScope needs an entity manager for a restricted identity');
     const knex = db.getKnex();
-    const via = (table: 'deals' | 'leads') => ({ [column]: { $in: knex(table).select('account_id').whereIn('owner_id', reps).whereNotNull('account_id') } });
+    const via = (table: 'deals' | 'leads') => {
+      const accounts = knex(table).select('account_id').whereIn('owner_id', reps);
+      if (candidates) accounts.whereIn('account_id', candidates);
+      else accounts.whereNotNull('account_id');
+      return { [column]: { $in: accounts } };
+    };
     if (this.role === AccessRole.AE) return via('deals');
     if (this.role === AccessRole.SDR) return via('leads');
     return { $or: [via('deals'), via('leads')] };
@@ -122,10 +131,10 @@ export class AccessScope {
     return { $or: or };
   }
 
-  async accounts(em?: Em): Promise<FilterQuery<object>> {
+  async accounts(em?: Em, candidates?: number[] | null): Promise<FilterQuery<object>> {
     const reps = await this.repIds(em);
     if (reps === null) return {};
-    return this.accountFilter('id', reps, em);
+    return this.accountFilter('id', reps, em, candidates);
   }
 
   async orders(em?: Em): Promise<FilterQuery<object>> {
@@ -156,12 +165,12 @@ export class AccessScope {
   }
 
   /** The filter for an entity by name; undefined for entities every caller may read. */
-  async filterFor(entityName: string, em?: Em): Promise<FilterQuery<object> | undefined> {
+  async filterFor(entityName: string, em?: Em, candidates?: number[] | null): Promise<FilterQuery<object> | undefined> {
     switch (entityName) {
       case 'Deal': return this.deals(em);
       case 'Lead': return this.leads(em);
       case 'Activity': return this.activities(em);
-      case 'Account': return this.accounts(em);
+      case 'Account': return this.accounts(em, candidates);
       case 'Order': return this.orders(em);
       case 'Rep': return this.reps(em);
       case 'Team': return this.teams(em);
@@ -172,7 +181,7 @@ export class AccessScope {
 
   /** `where` narrowed to the caller's slice of `entityName`. */
   async scoped<T>(entityName: string, where: FilterQuery<T>, em?: Em): Promise<FilterQuery<T>> {
-    const scope = await this.filterFor(entityName, em);
+    const scope = await this.filterFor(entityName, em, idsNamedBy(where));
     return isEmpty(scope) ? where : isEmpty(where) ? (scope as FilterQuery<T>) : ({ $and: [scope, where] } as FilterQuery<T>);
   }
 
@@ -270,4 +279,14 @@ const SYSTEM_ACCESS = new AccessScope(SYSTEM_IDENTITY);
 /** Identity of a rep as stored: their role and team. */
 export function identityOfRep(rep: Pick<Rep, 'id' | 'role'> & { team?: { id: number } | null }): Identity {
   return { subject: `rep:${rep.id}`, role: accessRoleOf(rep.role), repId: rep.id, teamId: rep.team?.id ?? null };
+}
+
+/** At most this many ids are pushed into a filter's subqueries (a loader's batch, a lookup); more: not narrowed. */
+const CANDIDATES_NARROWED = 1000;
+
+/** The ids a WHERE asks for at its top level (`{ id: 7 }`, `{ id: { $in: [...] } }`), else null. */
+function idsNamedBy(where: unknown): number[] | null {
+  const id = (where as { id?: unknown } | null)?.id;
+  const ids = typeof id === 'number' ? [id] : Array.isArray((id as { $in?: unknown } | null)?.$in) ? ((id as { $in: unknown[] }).$in) : null;
+  return ids && ids.length <= CANDIDATES_NARROWED && ids.every((v) => Number.isSafeInteger(v)) ? (ids as number[]) : null;
 }
