@@ -4,9 +4,10 @@
  * deep keyset pages), the time of each statement (p50 over the same requests), the process's CPU time per
  * request, the main thread's busy time per request (server and client share the event loop; the process's CPU also
  * counts worker and GC threads), the load average and server RSS. `--total` adds `totalCount` to the page (the
- * list's header count); `--requests N` (default 50) measures N requests after 20 warm-up ones.
+ * list's header count); `--requests N` (default 50) measures N requests after 20 warm-up ones; `--role MANAGER` (or AE)
+ * asks as the first rep of that role with a team instead of an EXEC (the access rules then narrow every statement).
  *
- *   npm run build && node dist/bench/deals-page.js [database-url] [--total] [--requests 200]   (default /tmp/pipewise-bench/1m.db)
+ *   npm run build && node dist/bench/deals-page.js [database-url] [--total] [--requests 200] [--role MANAGER]   (default /tmp/pipewise-bench/1m.db)
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -28,6 +29,9 @@ const { signToken } = require('../src/modules/auth/token.service') as typeof imp
 const WITH_TOTAL = process.argv.includes('--total');
 const requestsArg = process.argv.indexOf('--requests');
 const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 50;
+const roleArg = process.argv.indexOf('--role');
+const ROLE = (roleArg > 0 ? process.argv[roleArg + 1] : 'EXEC') as keyof typeof AccessRole;
+if (!['EXEC', 'MANAGER', 'AE'].includes(ROLE)) throw new Error(`--role: EXEC, MANAGER or AE, not ${ROLE}`);
 const PAGE = `query($after: String) {
   deals(first: 50, after: $after, filter: { statuses: [OPEN] }) {
     pageInfo { endCursor hasNextPage }${WITH_TOTAL ? ' totalCount' : ''}
@@ -36,7 +40,7 @@ const PAGE = `query($after: String) {
 }`;
 
 async function main() {
-  const url = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--requests') ?? '/tmp/pipewise-bench/1m.db';
+  const url = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--requests' && all[i - 1] !== '--role') ?? '/tmp/pipewise-bench/1m.db';
   // No scheduled snapshot run beside the measurement (it would load the shared machine, and write to the world).
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'bench-only-secret-'.padEnd(48, 'x'), RATE_LIMIT_PER_MINUTE: '100000', FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, {
     database: parseDatabaseUrl(url),
@@ -45,13 +49,14 @@ async function main() {
   // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
   const app = await createApp(config, { logger: pino({ level: 'silent' }), scoring: { autoTrain: false, sweepMs: 0 } });
   const endpoint = await app.listen(0, '127.0.0.1');
-  // The server runs as in production: an EXEC's bearer token sees every deal.
-  const [exec] = await (app.orm.em.fork() as Em).getConnection().execute(`select id, team_id from reps where role = 'EXEC' order by id limit 1`);
+  // The server runs as in production: an EXEC's bearer token sees every deal; a MANAGER's its team's, an AE's its own.
+  const withTeam = ROLE === 'EXEC' ? '' : 'and team_id is not null';
+  const [rep] = await (app.orm.em.fork() as Em).getConnection().execute(`select id, team_id from reps where role = '${ROLE}' and active = ${config.database.kind === 'sqlite' ? 1 : 'true'} ${withTeam} order by id limit 1`);
   const token = await signToken(tokenSettings(config.auth), {
-    subject: `rep:${exec.id}`,
-    role: AccessRole.EXEC,
-    repId: Number(exec.id),
-    teamId: exec.team_id == null ? null : Number(exec.team_id),
+    subject: `rep:${rep.id}`,
+    role: AccessRole[ROLE],
+    repId: Number(rep.id),
+    teamId: rep.team_id == null ? null : Number(rep.team_id),
   });
   const post = async (variables: Record<string, unknown>) => {
     const res = await fetch(endpoint, {
@@ -97,7 +102,7 @@ async function main() {
   }
   const cpu = process.cpuUsage(cpu0);
   const busy = performance.eventLoopUtilization(elu0).active;
-  console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}`);
+  console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}, as ${ROLE} rep ${rep.id}`);
   console.log(`SQL statements per page of 50 deals with owner+team, account, product, stage: ${perRequest}`);
   console.log(`latency over ${REQUESTS} requests (pages 1-10, keyset): p50 ${quantile(timings, 0.5).toFixed(1)} ms, p95 ${quantile(timings, 0.95).toFixed(1)} ms`);
   console.log(`per statement, p50 / p95 ms: ${[...perTable].map(([t, ms]) => `${t} ${quantile(ms, 0.5).toFixed(2)} / ${quantile(ms, 0.95).toFixed(2)}`).join(', ')}`);
