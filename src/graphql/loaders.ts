@@ -14,7 +14,7 @@ export async function findRows<T extends object>(
   em: Em,
   entity: EntityName<T>,
   where: FilterQuery<T>,
-  options: Pick<FindOptions<T>, 'orderBy' | 'first' | 'after' | 'overfetch' | 'limit'> = {},
+  options: Pick<FindOptions<T>, 'orderBy' | 'first' | 'after' | 'overfetch' | 'limit' | 'indexHint'> = {},
 ): Promise<T[]> {
   const entityName = Utils.className(entity);
   const meta = em.getMetadata().get<T>(entityName);
