@@ -22,6 +22,9 @@ import type { Lead } from '../lead/lead.entity';
 // The deals list by last update (the app's default sort) or creation: keyset pages walk the index, no sort of every deal.
 @Index({ name: 'deals_updated_at_index', properties: ['updatedAt'] })
 @Index({ name: 'deals_created_at_index', properties: ['createdAt'] })
+// An account's deals and the account access filter (SQLite indexes foreign keys itself; PostgreSQL does not: a
+// manager's page of 20 account names read 76k of the team's deals at 1M deals).
+@Index({ name: 'deals_account_id_index', properties: ['account'] })
 // One status's deals by last update (SQLite sorted every open or won deal without it).
 @Index({ name: 'deals_status_updated_at_index', properties: ['status', 'updatedAt'] })
 // Pipeline movement: the deals expected in a period and every column its classification reads, from the index alone.

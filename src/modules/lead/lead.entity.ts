@@ -12,6 +12,8 @@ import type { Deal } from '../deal/deal.entity';
 @Entity({ tableName: 'leads' })
 @Index({ properties: ['owner', 'status'] })
 @Index({ properties: ['status', 'createdAt'] })
+// An account's leads and the account access filter (SQLite indexes foreign keys itself; PostgreSQL does not).
+@Index({ name: 'leads_account_id_index', properties: ['account'] })
 export class Lead extends BaseEntity {
   [OptionalProps]?: 'budget' | 'status' | 'attributes' | 'version' | 'createdAt' | 'updatedAt';
 

@@ -14,6 +14,7 @@ import { Migration20261201180001_deal_sort_indexes } from './Migration2026120118
 import { Migration20261201181001_forecast_revisions_index } from './Migration20261201181001_forecast_revisions_index';
 import { Migration20261201190001_target_lookup_indexes } from './Migration20261201190001_target_lookup_indexes';
 import { Migration20261201200001_deal_status_sort_index } from './Migration20261201200001_deal_status_sort_index';
+import { Migration20261201200101_account_fk_indexes } from './Migration20261201200101_account_fk_indexes';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -33,4 +34,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201181001_forecast_revisions_index', class: Migration20261201181001_forecast_revisions_index },
   { name: 'Migration20261201190001_target_lookup_indexes', class: Migration20261201190001_target_lookup_indexes },
   { name: 'Migration20261201200001_deal_status_sort_index', class: Migration20261201200001_deal_status_sort_index },
+  { name: 'Migration20261201200101_account_fk_indexes', class: Migration20261201200101_account_fk_indexes },
 ];
