@@ -199,7 +199,7 @@ export class SqlWriter {
    * an index once, sorted, costs far less than updating a dozen B-trees per row. All of it happens inside the
    * import's transaction, so a failure restores the indexes with the data. On PostgreSQL, DROP INDEX locks the
    * tables (ACCESS EXCLUSIVE) until the commit: readers of these tables wait for a large import to end. There the
-   * per-row foreign-key triggers are skipped too where the role may (src/modules/import/pg-bulk.ts).
+   * foreign keys are dropped and added back too, one join instead of a trigger per row (src/modules/import/pg-bulk.ts).
    */
   async withIndexesRebuiltAfter<T>(tables: string[], load: () => Promise<T>, stamp: Date): Promise<T> {
     if (this.pg) return withPgBulkLoad(this, tables, load, stamp);
