@@ -179,16 +179,20 @@ export class SqlWriter {
   }
 
   /**
-   * PostgreSQL: new rows appended with COPY, their ids drawn from the table's sequence first (one statement): no
-   * ON CONFLICT, no RETURNING, half the server's time of the upsert for a first load (bulk.ts WrittenKeys says which
-   * rows are surely new). Returns the ids in the order of `rows`.
+   * PostgreSQL: new rows appended with COPY, their ids drawn from the table's sequence first: no ON CONFLICT, no
+   * RETURNING, half the server's time of the upsert for a first load (bulk.ts WrittenKeys says which rows are surely
+   * new). Returns the ids in the order of `rows`. The ids are one block, taken by moving the sequence on by the row
+   * count in one call: the caller holds the table's SHARE ROW EXCLUSIVE lock (bulk.ts bulkMode), so no other session
+   * draws from its sequence meanwhile. (A nextval per row, with the sequence looked up per row, was 80 ms of the
+   * server's time per 5,000 rows, a fifth of a 1M-deal import.)
    */
   async appendReturningIds(table: string, columns: string[], rows: SqlValue[][]): Promise<number[]> {
     if (!rows.length) return [];
-    const found = await this.query<{ id: string }>(
-      `select nextval(pg_get_serial_sequence(?, 'id')) as id from generate_series(1, ?::int)`, [`"${table}"`, rows.length],
+    const [{ last }] = await this.query<{ last: string }>(
+      `select setval(q.s, nextval(q.s) + ?::int - 1) as last from (select pg_get_serial_sequence(?, 'id')::regclass as s) q`, [rows.length, `"${table}"`],
     );
-    const ids = found.map((r) => Number(r.id));
+    const first = Number(last) - rows.length + 1;
+    const ids = Array.from({ length: rows.length }, (_, k) => first + k);
     this.written.add(table);
     await copyIn(this.pg as unknown as CopyClient, table, ['id', ...columns], copyLines(rows, ids));
     return ids;
