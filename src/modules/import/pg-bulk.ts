@@ -8,7 +8,8 @@
  *   missing row fails the import (and rolls it back) with the row's value named, as a trigger would have refused it.
  *   Dropping a foreign key locks its referenced table (ACCESS EXCLUSIVE, as PostgreSQL drops the key's triggers there
  *   too): readers of reps, accounts, products, stages and leads wait for the import's commit, as readers of the loaded
- *   tables already do for the dropped indexes.
+ *   tables already do for the dropped indexes. (A transaction holding one of these tables while it waits for a loaded
+ *   one deadlocks with the import; PostgreSQL then cancels one of the two, and a cancelled import rolls back whole.)
  * - the secondary indexes of the loaded tables are dropped and rebuilt after the load (one sort per index instead
  *   of a random B-tree insert per row and index).
  */
@@ -26,7 +27,6 @@ export interface ForeignKey {
 
 export async function withPgBulkLoad<T>(db: SqlWriter, tables: string[], load: () => Promise<T>, stamp: Date): Promise<T> {
   await db.query(`set local maintenance_work_mem = '512MB'`); // the rebuilds sort in memory; the key checks hash in it
-  // Keys first: their referenced tables are locked before this transaction holds a lock readers of the loaded tables wait for.
   const keys = await ownedForeignKeys(db, tables);
   for (const key of keys) await db.query(`alter table "${key.child}" drop constraint "${key.name}"`);
   const indexes = await db.query<{ name: string; sql: string }>(

@@ -183,8 +183,8 @@ export class SqlWriter {
    * RETURNING, half the server's time of the upsert for a first load (bulk.ts WrittenKeys says which rows are surely
    * new). Returns the ids in the order of `rows`. The ids are one block, taken by moving the sequence on by the row
    * count in one call: the caller holds the table's SHARE ROW EXCLUSIVE lock (bulk.ts bulkMode), so no other session
-   * draws from its sequence meanwhile. (A nextval per row, with the sequence looked up per row, was 80 ms of the
-   * server's time per 5,000 rows, a fifth of a 1M-deal import.)
+   * draws from its sequence meanwhile. (A nextval per row, with the sequence looked up per row: 82 ms a call for 5,000
+   * ids at load 10; the block: 4 ms.)
    */
   async appendReturningIds(table: string, columns: string[], rows: SqlValue[][]): Promise<number[]> {
     if (!rows.length) return [];
