@@ -179,16 +179,20 @@ export class SqlWriter {
   }
 
   /**
-   * PostgreSQL: new rows appended with COPY, their ids drawn from the table's sequence first (one statement): no
-   * ON CONFLICT, no RETURNING, half the server's time of the upsert for a first load (bulk.ts WrittenKeys says which
-   * rows are surely new). Returns the ids in the order of `rows`.
+   * PostgreSQL: new rows appended with COPY, their ids drawn from the table's sequence first: no ON CONFLICT, no
+   * RETURNING, half the server's time of the upsert for a first load (bulk.ts WrittenKeys says which rows are surely
+   * new). Returns the ids in the order of `rows`. The ids are one block, taken by moving the sequence on by the row
+   * count in one call: the caller holds the table's SHARE ROW EXCLUSIVE lock (bulk.ts bulkMode), so no other session
+   * draws from its sequence meanwhile. (A nextval per row, with the sequence looked up per row: 82 ms a call for 5,000
+   * ids at load 10; the block: 4 ms.)
    */
   async appendReturningIds(table: string, columns: string[], rows: SqlValue[][]): Promise<number[]> {
     if (!rows.length) return [];
-    const found = await this.query<{ id: string }>(
-      `select nextval(pg_get_serial_sequence(?, 'id')) as id from generate_series(1, ?::int)`, [`"${table}"`, rows.length],
+    const [{ last }] = await this.query<{ last: string }>(
+      `select setval(q.s, nextval(q.s) + ?::int - 1) as last from (select pg_get_serial_sequence(?, 'id')::regclass as s) q`, [rows.length, `"${table}"`],
     );
-    const ids = found.map((r) => Number(r.id));
+    const first = Number(last) - rows.length + 1;
+    const ids = Array.from({ length: rows.length }, (_, k) => first + k);
     this.written.add(table);
     await copyIn(this.pg as unknown as CopyClient, table, ['id', ...columns], copyLines(rows, ids));
     return ids;
@@ -199,7 +203,7 @@ export class SqlWriter {
    * an index once, sorted, costs far less than updating a dozen B-trees per row. All of it happens inside the
    * import's transaction, so a failure restores the indexes with the data. On PostgreSQL, DROP INDEX locks the
    * tables (ACCESS EXCLUSIVE) until the commit: readers of these tables wait for a large import to end. There the
-   * per-row foreign-key triggers are skipped too where the role may (src/modules/import/pg-bulk.ts).
+   * foreign keys are dropped and added back too, one join instead of a trigger per row (src/modules/import/pg-bulk.ts).
    */
   async withIndexesRebuiltAfter<T>(tables: string[], load: () => Promise<T>, stamp: Date): Promise<T> {
     if (this.pg) return withPgBulkLoad(this, tables, load, stamp);
