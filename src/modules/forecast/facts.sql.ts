@@ -201,7 +201,43 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
   const chunks: Array<[number, number]> = [];
   for (let from = Number(ids.lo); from <= Number(ids.hi); from += size) chunks.push([from, from + size]);
   if (!read.sqlite || options.valueByValue) {
-    for (const [lo, hi] of chunks) await readRows(lo, hi);
+    const other = options.readers !== 1 && chunks.length > 1 && read.second ? await read.second() : null;
+    if (!other) {
+      for (const [lo, hi] of chunks) await readRows(lo, hi);
+      return finishFactSource(b, revisions.finish(repTeam));
+    }
+    // PostgreSQL: a second connection in the same snapshot runs every other chunk's statements (at most two ahead),
+    // their COPY text kept until this one has added the chunks before
+    try {
+      const asked = new Map<number, Promise<[Buffer[], Buffer[]]>>();
+      const ask = (from: number) => {
+        for (let c = from; c < chunks.length && asked.size < 2; c++) {
+          if (c % 2 === 0 || asked.has(c)) continue;
+          const [lo, hi] = chunks[c];
+          const texts = (async () => [await other.copy(dealsSql, [lo, hi, lo, hi]), await other.copy(changesSql, [lo, hi])] as [Buffer[], Buffer[]])();
+          texts.catch(() => undefined); // awaited in turn below
+          asked.set(c, texts);
+        }
+      };
+      for (let c = 0; c < chunks.length; c++) {
+        ask(c);
+        if (c % 2 === 0) {
+          await readRows(...chunks[c]);
+          continue;
+        }
+        const [deals, changes] = await asked.get(c)!;
+        asked.delete(c);
+        const first = b.n;
+        await parseCopy(deals, dealKinds, fill);
+        revisions.startChunk(b.source.table.id, first, b.n);
+        await parseCopy(changes, 'ntntn', (r) => {
+          revisionOf(r, one);
+          revisions.add(one.deal, one.field, one.at, one.old);
+        });
+      }
+    } finally {
+      await other.close();
+    }
     return finishFactSource(b, revisions.finish(repTeam));
   }
   const statements = packedSql(shape.open.map((s) => Number(s.id)), changesSql);
@@ -315,6 +351,8 @@ interface SnapshotReader {
   sqlite?: SqliteDatabase;
   /** The snapshot is this load's own read transaction (not a caller's transaction). */
   ownSnapshot: boolean;
+  /** PostgreSQL: a second connection in this snapshot, or null when the pool has none to spare. */
+  second?(): Promise<SecondConnection | null>;
   all(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   /**
    * Rows as arrays (columns in SELECT order). With `kinds` (a letter per column: n number, b boolean, t text) and
@@ -360,6 +398,33 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
   const native = (sql: string, params: unknown[]) => knex.raw(sql, params as never[]).toSQL().toNative();
   const read: SnapshotReader = {
     ownSnapshot: true,
+    second: async () => {
+      // the pool's other connections serve other requests: take one only where there are several
+      if (!(Number((knex.client as { pool?: { max?: number } }).pool?.max) >= 2)) return null;
+      const [{ snapshot }] = (await client.query('select pg_export_snapshot() as snapshot')).rows as Array<{ snapshot: string }>;
+      const other = (await knex.client.acquireConnection()) as PgClient;
+      try {
+        await other.query('begin isolation level repeatable read read only');
+        await other.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`);
+      } catch {
+        await knex.client.releaseConnection(other);
+        return null;
+      }
+      return {
+        copy: async (sql, params) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of other.query(copyTo(`copy (${knex.raw(sql, params as never[]).toQuery()}) to stdout`))) chunks.push(chunk as Buffer);
+          return chunks;
+        },
+        close: async () => {
+          try {
+            await other.query('commit');
+          } finally {
+            await knex.client.releaseConnection(other);
+          }
+        },
+      };
+    },
     all: async (sql, params = []) => {
       const q = native(sql, params);
       return (await client.query({ text: q.sql, values: q.bindings as unknown[] })).rows as Array<Record<string, unknown>>;
@@ -386,6 +451,12 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
   }
 }
 
+interface SecondConnection {
+  /** A statement's COPY text (numeric parameters), as it arrives. */
+  copy(sql: string, params: number[]): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
+
 interface PgClient {
   query(q: string | { text: string; values: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
   query<S extends NodeJS.ReadableStream>(stream: S): S;
@@ -401,10 +472,14 @@ const { to: copyTo } = require('pg-copy-streams') as { to(sql: string): NodeJS.R
  * COPY's backslash escapes undone.
  */
 async function copyRows(client: PgClient, sql: string, kinds: string, each: (row: unknown[]) => void): Promise<void> {
+  await parseCopy(client.query(copyTo(`copy (${sql}) to stdout`)), kinds, each);
+}
+
+async function parseCopy(chunks: AsyncIterable<unknown> | Iterable<unknown>, kinds: string, each: (row: unknown[]) => void): Promise<void> {
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
   const row = new Array<unknown>(kinds.length);
   let rest = '';
-  for await (const chunk of client.query(copyTo(`copy (${sql}) to stdout`))) {
+  for await (const chunk of chunks) {
     const text = rest + decoder.write(chunk as Buffer);
     let start = 0;
     for (let end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
