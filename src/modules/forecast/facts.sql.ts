@@ -3,13 +3,16 @@
  * product family and the first time it entered each open stage (a pivot of deal_stage_changes aggregated in the
  * database), today's values, and every amount, close-date, owner and category change; the table of any date is then
  * derived in pure code (factsAt), so one load serves every as-of date. Dates come back as epoch milliseconds on both
- * dialects (src/db/dialect.ts).
+ * dialects (src/db/dialect.ts). SQLite packs each chunk's deals and stage changes into one text per statement
+ * (fact-chunks.ts) and, on a database file, reads every other chunk on a second thread in a snapshot of the same
+ * data versions.
  */
 import { type Dialect, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../../db/dialect';
 import { StringDecoder } from 'node:string_decoder';
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { STAGE_STATS_TABLES, readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { type ChunkRead, ChunkReader, HelperReader, type SqliteDatabase, packedSql, revisionOf } from './fact-chunks';
 import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, shared } from './fact-source';
 import { CATEGORY_CODES, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised } from './facts';
 
@@ -27,7 +30,6 @@ export async function loadPipeline(em: Em): Promise<PipelineShape> {
 }
 
 const AS_OF_FIELDS = ['AMOUNT', 'EXPECTED_CLOSE_DATE', 'OWNER', 'FORECAST_CATEGORY'] as const;
-const REVISED: Record<string, Revised> = { AMOUNT: Revised.AMOUNT, EXPECTED_CLOSE_DATE: Revised.EXPECTED_CLOSE, OWNER: Revised.OWNER, FORECAST_CATEGORY: Revised.CATEGORY };
 
 /**
  * Deal ids per statement: each reads one id range of deals, deal_stage_changes and deal_changes through their
@@ -67,14 +69,30 @@ export interface SourceLoad {
  * repeatable-read transaction on PostgreSQL, a read transaction on SQLite), with the data versions of
  * `versionTables` when given, so a cache keyed by them never holds data of other versions.
  */
-export async function loadFactSource(em: Em, options: { pipeline?: PipelineShape; versionTables?: readonly string[] } = {}): Promise<SourceLoad> {
+export async function loadFactSource(em: Em, options: LoadOptions = {}): Promise<SourceLoad> {
   const dialect = dialectOf(em);
   return inSnapshot(em, dialect, async (read) => {
     const versions = options.versionTables ? await readVersions(read, options.versionTables) : null;
     const shape = options.pipeline ?? pipelineOf(await read.all('select id, name, default_probability, is_won, is_lost from pipeline_stages order by position, id'));
-    return { source: await readSource(read, dialect, shape), versions };
+    return { source: await readSource(read, dialect, shape, options), versions };
   });
 }
+
+export interface LoadOptions {
+  pipeline?: PipelineShape;
+  versionTables?: readonly string[];
+  /** Deal ids per statement (tests: small chunks, so a small world has several). */
+  chunkIds?: number;
+  /** Tests: SQLite reads every chunk value by value, as PostgreSQL does (the packed text's reference). */
+  valueByValue?: boolean;
+  /** 1: one reader, even where a second one could read half of the chunks (SQLite database files). */
+  readers?: 1 | 2;
+  /** Tests: runs once this load's snapshot is taken, before the second reader takes its own. */
+  beforeSecondSnapshot?: () => Promise<void> | void;
+}
+
+/** The data versions two readers compare: equal ones mean they read the same data (writers bump them as they write). */
+const SNAPSHOT_TABLES = STAGE_STATS_TABLES;
 
 /** The stages as loadPipeline reads them (booleans are 0/1 on SQLite). */
 function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
@@ -84,7 +102,7 @@ function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
   return { open: open.map((r) => ({ id: Number(r.id), name: String(r.name), defaultProbability: Number(r.default_probability) })), indexById };
 }
 
-async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape): Promise<FactSource> {
+async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape, options: LoadOptions): Promise<FactSource> {
   const k = shape.open.length;
   const ms = (column: string) => epochMsFastSql(dialect, column);
   const pivots = shape.open.map((s, j) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${j}`).join(', ');
@@ -139,14 +157,132 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
   };
   const dealKinds = `nnntnnntnnnb${'n'.repeat(k)}nn`;
   const revisions = new RevisionColumns();
-  for (let from = Number(ids.lo); from <= Number(ids.hi); from += LOAD_CHUNK) {
-    const range = [from, from + LOAD_CHUNK];
+  const one = { deal: 0, field: 0, at: 0, old: 0 };
+  /** A chunk read value by value (PostgreSQL; SQLite when the packed text cannot carry a value exactly). */
+  const readRows = async (lo: number, hi: number) => {
     const first = b.n;
-    await read.each(dealsSql, [...range, ...range], fill, dealKinds);
+    await read.each(dealsSql, [lo, hi, lo, hi], fill, dealKinds);
     revisions.startChunk(b.source.table.id, first, b.n);
-    await read.each(changesSql, range, (r) => revisions.add(r), 'ntntn');
+    await read.each(changesSql, [lo, hi], (r) => {
+      revisionOf(r, one);
+      revisions.add(one.deal, one.field, one.at, one.old);
+    }, 'ntntn');
+  };
+  const addChunk = async (chunk: ChunkRead) => {
+    if (!chunk.rows || !chunk.revisions) return readRows(chunk.lo, chunk.hi);
+    const first = b.n;
+    for (let r = 0; r < chunk.n; r++) fillPacked(chunk.rows, r * chunk.width);
+    revisions.startChunk(b.source.table.id, first, b.n);
+    const c = chunk.revisions;
+    for (let j = 0; j < c.n; j++) revisions.add(c.deal[j], c.field[j], c.at[j], c.old[j]);
+  };
+  const fillPacked = (v: Float64Array, o: number) => {
+    const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+    row.id = v[o];
+    row.openedAt = orNull(v[o + 1]);
+    row.closedAt = orNull(v[o + 2]);
+    row.outcome = v[o + 3];
+    row.amountCents = Number.isNaN(v[o + 4]) ? 0 : v[o + 4]; // Number(null), as fill reads it
+    row.repId = orNull(v[o + 5]);
+    row.teamId = row.repId == null ? null : (repTeam.get(row.repId) ?? null);
+    row.productId = orNull(v[o + 6]);
+    row.family = row.productId == null ? null : (productFamily.get(row.productId) ?? null);
+    row.forecastCategory = CATEGORY_CODES[v[o + 7]];
+    row.expectedCloseAt = orNull(v[o + 8]);
+    row.currentStage = shape.indexById.get(v[o + 9]) ?? -1;
+    row.stageEnteredAt = orNull(v[o + 10]);
+    row.stageHistoryKnown = v[o + 11] !== 0;
+    for (let s = 0; s < k; s++) row.entries[s] = orNull(v[o + 12 + s]);
+    row.knownSince = orNull(v[o + 12 + k]);
+    row.firstChangeAt = orNull(v[o + 13 + k]);
+    addSourceRow(b, row);
+  };
+  const size = options.chunkIds ?? LOAD_CHUNK;
+  const chunks: Array<[number, number]> = [];
+  for (let from = Number(ids.lo); from <= Number(ids.hi); from += size) chunks.push([from, from + size]);
+  if (!read.sqlite || options.valueByValue) {
+    const other = options.readers !== 1 && chunks.length > 1 && read.second ? await read.second() : null;
+    if (!other) {
+      for (const [lo, hi] of chunks) await readRows(lo, hi);
+      return finishFactSource(b, revisions.finish(repTeam));
+    }
+    // PostgreSQL: a second connection in the same snapshot runs every other chunk's statements (at most two ahead),
+    // their COPY text kept until this one has added the chunks before
+    try {
+      const asked = new Map<number, Promise<[Buffer[], Buffer[]]>>();
+      const ask = (from: number) => {
+        for (let c = from; c < chunks.length && asked.size < 2; c++) {
+          if (c % 2 === 0 || asked.has(c)) continue;
+          const [lo, hi] = chunks[c];
+          const texts = (async () => [await other.copy(dealsSql, [lo, hi, lo, hi]), await other.copy(changesSql, [lo, hi])] as [Buffer[], Buffer[]])();
+          texts.catch(() => undefined); // awaited in turn below
+          asked.set(c, texts);
+        }
+      };
+      for (let c = 0; c < chunks.length; c++) {
+        ask(c);
+        if (c % 2 === 0) {
+          await readRows(...chunks[c]);
+          continue;
+        }
+        const [deals, changes] = await asked.get(c)!;
+        asked.delete(c);
+        const first = b.n;
+        await parseCopy(deals, dealKinds, fill);
+        revisions.startChunk(b.source.table.id, first, b.n);
+        await parseCopy(changes, 'ntntn', (r) => {
+          revisionOf(r, one);
+          revisions.add(one.deal, one.field, one.at, one.old);
+        });
+      }
+    } finally {
+      await other.close();
+    }
+    return finishFactSource(b, revisions.finish(repTeam));
+  }
+  const statements = packedSql(shape.open.map((s) => Number(s.id)), changesSql);
+  const mine = new ChunkReader(read.sqlite, statements);
+  const helper = await secondReader(read, statements, chunks.length, options);
+  try {
+    // the second reader takes every other chunk, at most two ahead of the one added (its results wait in memory)
+    const theirs = (c: number) => helper !== null && c % 2 === 1;
+    const asked = new Map<number, Promise<ChunkRead>>();
+    const ask = (from: number) => {
+      for (let c = from; c < chunks.length && asked.size < 2; c++) if (theirs(c) && !asked.has(c)) asked.set(c, helper!.read(...chunks[c]));
+    };
+    for (let c = 0; c < chunks.length; c++) {
+      ask(c);
+      if (!theirs(c)) await addChunk(mine.read(...chunks[c]));
+      else {
+        const chunk = await asked.get(c)!;
+        asked.delete(c);
+        await addChunk(chunk);
+      }
+    }
+  } finally {
+    await helper?.close();
   }
   return finishFactSource(b, revisions.finish(repTeam));
+}
+
+/**
+ * A second SQLite reader when it can help and see the same data: a database file (not in memory), this load's own
+ * read transaction (not a caller's, whose writes only its connection sees), several chunks, and a snapshot with the
+ * same data versions as ours; otherwise (or when it cannot start) null, and this connection reads every chunk.
+ */
+async function secondReader(read: SnapshotReader, statements: ReturnType<typeof packedSql>, chunks: number, options: LoadOptions): Promise<HelperReader | null> {
+  const db = read.sqlite!;
+  if (options.readers === 1 || chunks < 2 || db.memory || !read.ownSnapshot) return null;
+  const ours = await readVersions(read, SNAPSHOT_TABLES);
+  await options.beforeSecondSnapshot?.();
+  const helper = new HelperReader(db.name, statements, readVersionsSql(SNAPSHOT_TABLES), 5000);
+  try {
+    if (versionKey(SNAPSHOT_TABLES, await helper.versions) === ours) return helper;
+  } catch {
+    // no second thread or connection (e.g. the file moved): this one reads it all
+  }
+  await helper.close();
+  return null;
 }
 
 /**
@@ -171,19 +307,16 @@ class RevisionColumns {
     this.end = end;
   }
 
-  add(r: unknown[]) {
-    const id = Number(r[0]);
+  add(id: number, field: number, at: number, old: number) {
     while (this.p < this.end && this.ids[this.p] < id) this.p++;
     if (this.p >= this.end || this.ids[this.p] !== id) return; // a deal the table does not hold (no date at all)
     if (this.n === this.row.length) this.grow();
-    const field = REVISED[r[1] as string];
     const j = this.n++;
     this.row[j] = this.p;
-    this.at[j] = Number(r[2]);
+    this.at[j] = at;
     if (this.at[j] > this.lastAt) this.lastAt = this.at[j];
     this.field[j] = field;
-    const old = field === Revised.EXPECTED_CLOSE ? num(r[4]) : field === Revised.CATEGORY ? Math.max(0, CATEGORY_CODES.indexOf(r[3] as never)) : num(r[3]);
-    this.old[j] = old ?? NaN;
+    this.old[j] = old;
   }
 
   private grow() {
@@ -214,6 +347,12 @@ class RevisionColumns {
 }
 
 interface SnapshotReader {
+  /** SQLite: the connection (chunks are read packed, fact-chunks.ts). */
+  sqlite?: SqliteDatabase;
+  /** The snapshot is this load's own read transaction (not a caller's transaction). */
+  ownSnapshot: boolean;
+  /** PostgreSQL: a second connection in this snapshot, or null when the pool has none to spare. */
+  second?(): Promise<SecondConnection | null>;
   all(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   /**
    * Rows as arrays (columns in SELECT order). With `kinds` (a letter per column: n number, b boolean, t text) and
@@ -237,6 +376,8 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
     const db = await knex.client.acquireConnection();
     try {
       const read: SnapshotReader = {
+        sqlite: db,
+        ownSnapshot: !db.inTransaction,
         all: async (sql, params = []) => db.prepare(sql).all(...params),
         each: async (sql, params, each) => {
           for (const r of db.prepare(sql).raw(true).iterate(...params)) each(r as unknown[]);
@@ -256,6 +397,34 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
   const client = (await knex.client.acquireConnection()) as PgClient;
   const native = (sql: string, params: unknown[]) => knex.raw(sql, params as never[]).toSQL().toNative();
   const read: SnapshotReader = {
+    ownSnapshot: true,
+    second: async () => {
+      // the pool's other connections serve other requests: take one only where there are several
+      if (!(Number((knex.client as { pool?: { max?: number } }).pool?.max) >= 2)) return null;
+      const [{ snapshot }] = (await client.query('select pg_export_snapshot() as snapshot')).rows as Array<{ snapshot: string }>;
+      const other = (await knex.client.acquireConnection()) as PgClient;
+      try {
+        await other.query('begin isolation level repeatable read read only');
+        await other.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`);
+      } catch {
+        await knex.client.releaseConnection(other);
+        return null;
+      }
+      return {
+        copy: async (sql, params) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of other.query(copyTo(`copy (${knex.raw(sql, params as never[]).toQuery()}) to stdout`))) chunks.push(chunk as Buffer);
+          return chunks;
+        },
+        close: async () => {
+          try {
+            await other.query('commit');
+          } finally {
+            await knex.client.releaseConnection(other);
+          }
+        },
+      };
+    },
     all: async (sql, params = []) => {
       const q = native(sql, params);
       return (await client.query({ text: q.sql, values: q.bindings as unknown[] })).rows as Array<Record<string, unknown>>;
@@ -282,6 +451,12 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
   }
 }
 
+interface SecondConnection {
+  /** A statement's COPY text (numeric parameters), as it arrives. */
+  copy(sql: string, params: number[]): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
+
 interface PgClient {
   query(q: string | { text: string; values: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
   query<S extends NodeJS.ReadableStream>(stream: S): S;
@@ -297,10 +472,14 @@ const { to: copyTo } = require('pg-copy-streams') as { to(sql: string): NodeJS.R
  * COPY's backslash escapes undone.
  */
 async function copyRows(client: PgClient, sql: string, kinds: string, each: (row: unknown[]) => void): Promise<void> {
+  await parseCopy(client.query(copyTo(`copy (${sql}) to stdout`)), kinds, each);
+}
+
+async function parseCopy(chunks: AsyncIterable<unknown> | Iterable<unknown>, kinds: string, each: (row: unknown[]) => void): Promise<void> {
   const decoder = new StringDecoder('utf8'); // a chunk may end inside a character
   const row = new Array<unknown>(kinds.length);
   let rest = '';
-  for await (const chunk of client.query(copyTo(`copy (${sql}) to stdout`))) {
+  for await (const chunk of chunks) {
     const text = rest + decoder.write(chunk as Buffer);
     let start = 0;
     for (let end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
