@@ -208,10 +208,11 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
     }
     // PostgreSQL: a second connection in the same snapshot runs every other chunk's statements (at most two ahead),
     // their COPY text kept until this one has added the chunks before
+    let helping = true; // until the second connection fails: then this one reads the chunks it had
     try {
       const asked = new Map<number, Promise<[Buffer[], Buffer[]]>>();
       const ask = (from: number) => {
-        for (let c = from; c < chunks.length && asked.size < 2; c++) {
+        for (let c = from; helping && c < chunks.length && asked.size < 2; c++) {
           if (c % 2 === 0 || asked.has(c)) continue;
           const [lo, hi] = chunks[c];
           const texts = (async () => [await other.copy(dealsSql, [lo, hi, lo, hi]), await other.copy(changesSql, [lo, hi])] as [Buffer[], Buffer[]])();
@@ -221,12 +222,14 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
       };
       for (let c = 0; c < chunks.length; c++) {
         ask(c);
-        if (c % 2 === 0) {
+        const texts = c % 2 === 1 && helping ? await asked.get(c)!.catch(() => null) : null;
+        asked.delete(c);
+        if (!texts) {
+          if (c % 2 === 1) helping = false;
           await readRows(...chunks[c]);
           continue;
         }
-        const [deals, changes] = await asked.get(c)!;
-        asked.delete(c);
+        const [deals, changes] = texts;
         const first = b.n;
         await parseCopy(deals, dealKinds, fill);
         revisions.startChunk(b.source.table.id, first, b.n);
@@ -244,20 +247,20 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
   const mine = new ChunkReader(read.sqlite, statements);
   const helper = await secondReader(read, statements, chunks.length, options);
   try {
-    // the second reader takes every other chunk, at most two ahead of the one added (its results wait in memory)
-    const theirs = (c: number) => helper !== null && c % 2 === 1;
-    const asked = new Map<number, Promise<ChunkRead>>();
+    // the second reader takes every other chunk, at most two ahead of the one added (its results wait in memory);
+    // when it fails, this connection (same snapshot) reads the chunks it had
+    let helping = helper !== null;
+    const theirs = (c: number) => helping && c % 2 === 1;
+    const asked = new Map<number, Promise<ChunkRead | null>>();
     const ask = (from: number) => {
-      for (let c = from; c < chunks.length && asked.size < 2; c++) if (theirs(c) && !asked.has(c)) asked.set(c, helper!.read(...chunks[c]));
+      for (let c = from; c < chunks.length && asked.size < 2; c++) if (theirs(c) && !asked.has(c)) asked.set(c, helper!.read(...chunks[c]).catch(() => null));
     };
     for (let c = 0; c < chunks.length; c++) {
       ask(c);
-      if (!theirs(c)) await addChunk(mine.read(...chunks[c]));
-      else {
-        const chunk = await asked.get(c)!;
-        asked.delete(c);
-        await addChunk(chunk);
-      }
+      const chunk = theirs(c) ? await asked.get(c)! : null;
+      asked.delete(c);
+      if (!chunk && c % 2 === 1) helping = false;
+      await addChunk(chunk ?? mine.read(...chunks[c]));
     }
   } finally {
     await helper?.close();
@@ -402,7 +405,9 @@ async function inSnapshot<T>(em: Em, dialect: Dialect, fn: (read: SnapshotReader
       // the pool's other connections serve other requests: take one only where there are several
       if (!(Number((knex.client as { pool?: { max?: number } }).pool?.max) >= 2)) return null;
       const [{ snapshot }] = (await client.query('select pg_export_snapshot() as snapshot')).rows as Array<{ snapshot: string }>;
-      const other = (await knex.client.acquireConnection()) as PgClient;
+      // none free in time (the pool serves requests too): this connection reads every chunk
+      const other = (await knex.client.acquireConnection().catch(() => null)) as PgClient | null;
+      if (!other) return null;
       try {
         await other.query('begin isolation level repeatable read read only');
         await other.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`);
