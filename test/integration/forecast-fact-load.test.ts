@@ -8,6 +8,7 @@ import { bumpDataVersionsSql } from '../../src/shared/answer-cache/data-versions
 import { DealStatus } from '../../src/shared/enums';
 import { loadFactsReference } from '../helpers/as-of-facts-reference';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { firstDifference } from '../helpers/first-difference';
 import { seededDatabase } from '../helpers/seeded-world';
 
 // better-sqlite3 ships no types: the calls used are typed here.
@@ -19,27 +20,7 @@ interface Sqlite {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => Sqlite;
 
-/** The first value (path and index) where two loads differ, or null: NaN equals NaN, 0 and -0 differ. */
-function difference(x: unknown, y: unknown, path = 'source'): string | null {
-  if (ArrayBuffer.isView(x)) {
-    const xs = x as unknown as ArrayLike<number>;
-    const ys = y as unknown as ArrayLike<number>;
-    if (xs.length !== ys.length) return `${path}: ${xs.length} vs ${ys.length} values`;
-    for (let i = 0; i < xs.length; i++) if (!Object.is(xs[i], ys[i])) return `${path}[${i}]: ${xs[i]} vs ${ys[i]}`;
-    return null;
-  }
-  if (x instanceof Map) return JSON.stringify([...x]) === JSON.stringify([...(y as Map<unknown, unknown>)]) ? null : `${path}: maps differ`;
-  if (x && typeof x === 'object') {
-    const keys = Object.keys(x).sort();
-    if (keys.join() !== Object.keys(y as object).sort().join()) return `${path}: keys differ`;
-    for (const key of keys) {
-      const d = difference((x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key], `${path}.${key}`);
-      if (d) return d;
-    }
-    return null;
-  }
-  return Object.is(x, y) ? null : `${path}: ${String(x)} vs ${String(y)}`;
-}
+const difference = (x: unknown, y: unknown) => firstDifference(x, y, 'source');
 
 /** 40 deal ids per statement: the small world's 600 deals and the odd ones below make many chunks. */
 const CHUNK = 40;

@@ -10,32 +10,10 @@ import { Rep } from '../../src/modules/rep/rep.entity';
 import { DealStatus, ForecastCategory } from '../../src/shared/enums';
 import { loadFactsReference } from '../helpers/as-of-facts-reference';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { firstDifference } from '../helpers/first-difference';
 import { seededDatabase } from '../helpers/seeded-world';
 
-/** The first column (or revision) where two tables differ, or null: NaN equals NaN, 0 and -0 differ. */
-function difference(a: FactTable, b: FactTable): string | null {
-  const walk = (x: unknown, y: unknown, path: string): string | null => {
-    if (ArrayBuffer.isView(x)) {
-      const xs = x as unknown as ArrayLike<number>;
-      const ys = y as unknown as ArrayLike<number>;
-      if (xs.length !== ys.length) return `${path}: ${xs.length} vs ${ys.length} values`;
-      for (let i = 0; i < xs.length; i++) if (!Object.is(xs[i], ys[i])) return `${path}[${i}]: ${xs[i]} vs ${ys[i]}`;
-      return null;
-    }
-    if (x instanceof Map) return JSON.stringify([...x]) === JSON.stringify([...(y as Map<unknown, unknown>)]) ? null : `${path}: maps differ`;
-    if (x && typeof x === 'object') {
-      const keys = Object.keys(x).sort();
-      if (keys.join() !== Object.keys(y as object).sort().join()) return `${path}: keys ${keys} vs ${Object.keys(y as object).sort()}`;
-      for (const key of keys) {
-        const d = walk((x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key], `${path}.${key}`);
-        if (d) return d;
-      }
-      return null;
-    }
-    return Object.is(x, y) ? null : `${path}: ${String(x)} vs ${String(y)}`;
-  };
-  return walk(a, b, 'table');
-}
+const difference = (a: FactTable, b: FactTable) => firstDifference(a, b, 'table');
 
 const at = (iso: string) => new Date(iso);
 const CHANGED = at('2026-03-10T12:00:00Z');

@@ -62,10 +62,15 @@ export async function verifyToken(settings: TokenSettings, token: string): Promi
     kept.delete(token);
     throw new UnauthenticatedError('The token has expired');
   }
-  return verifyTokenAfresh(settings, token);
+  const { identity, exp } = await verifyTokenAfresh(settings, token);
+  if (typeof exp === 'number') {
+    if (kept.size >= VERIFIED_KEPT) kept.delete(kept.keys().next().value!);
+    kept.set(token, { identity: { ...identity }, expiresAtMs: exp * 1000 });
+  }
+  return identity;
 }
 
-async function verifyTokenAfresh(settings: TokenSettings, token: string): Promise<Identity> {
+async function verifyTokenAfresh(settings: TokenSettings, token: string): Promise<{ identity: Identity; exp: unknown }> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, key(settings.secret), { algorithms: [ALGORITHM], issuer: settings.issuer, audience: settings.audience }));
@@ -78,13 +83,7 @@ async function verifyTokenAfresh(settings: TokenSettings, token: string): Promis
     throw new UnauthenticatedError('The token is not valid');
   }
   if (payload.role !== AccessRole.ADMIN && repId === null) throw new UnauthenticatedError('The token names no rep');
-  const identity: Identity = { subject: payload.sub, role: payload.role, repId, teamId };
-  if (typeof payload.exp === 'number') {
-    const kept = verifiedOf(settings);
-    if (kept.size >= VERIFIED_KEPT) kept.delete(kept.keys().next().value!);
-    kept.set(token, { identity: { ...identity }, expiresAtMs: payload.exp * 1000 });
-  }
-  return identity;
+  return { identity: { subject: payload.sub, role: payload.role, repId, teamId }, exp: payload.exp };
 }
 
 /** API keys: `pw_<id>_<secret>`; only a SHA-256 of the secret is stored, compared in constant time. */
