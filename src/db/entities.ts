@@ -18,7 +18,7 @@ import { ImportRun } from '../modules/import/import-run.entity';
 import { ApiKey } from '../modules/auth/api-key.entity';
 import { ScheduledRun } from '../modules/forecast-snapshots/scheduled-run.entity';
 import { AdminAuditEntry } from '../modules/admin/admin-audit.entity';
-import { DataVersion } from '../shared/answer-cache/data-version.entity';
+import { DataVersion, DataVersionTouch } from '../shared/answer-cache/data-version.entity';
 
 /** Every persisted entity. Feature modules add theirs here. */
 export const ENTITIES = [
@@ -46,4 +46,5 @@ export const ENTITIES = [
   ScheduledRun,
   AdminAuditEntry,
   DataVersion,
+  DataVersionTouch,
 ];

@@ -7,7 +7,7 @@
  * in progress instead of loading the same data twice.
  */
 import type { Em } from '../../db/orm';
-import { STAGE_STATS_TABLES, readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { STAGE_STATS_TABLES, parseVersionKey, readVersionsSql, touchRanges, versionKey } from '../../shared/answer-cache/data-versions';
 import { CancelledError, type HeavyJob, type HeavyWork, heavyWorkOf } from '../../shared/workers/pool';
 import type { FactSource } from './fact-source';
 import { type SourceLoad, loadFactSource } from './facts.sql';
@@ -22,8 +22,9 @@ class FactCache {
   private held: SourceLoad | null = null;
   private loading: Promise<SourceLoad> | null = null;
   private idle: NodeJS.Timeout | null = null;
-  /** Loads done since start (tests and benchmarks read it). */
+  /** Full loads and patches done since start (tests and benchmarks read them). */
   loads = 0;
+  patches = 0;
 
   constructor(private readonly work: HeavyWork) {}
 
@@ -37,18 +38,22 @@ class FactCache {
     // when there is one) may still lag behind what this request read on the primary: its load is served, as before.
     let loaded: SourceLoad | null = null;
     for (let attempt = 0; attempt < 2 && !(loaded && covers(loaded.versions!, wanted)); attempt++) {
-      this.loading ??= this.load(em).finally(() => (this.loading = null));
+      this.loading ??= this.load(em, wanted).finally(() => (this.loading = null));
       loaded = await untilAborted(this.loading, job.signal);
     }
     return loaded!.source;
   }
 
-  private async load(em: Em): Promise<SourceLoad> {
-    this.held = null; // never two copies: running tasks keep theirs until they finish
+  private async load(em: Em, wanted: string): Promise<SourceLoad> {
+    // only deal rows written since: those deals are read again and patched in (a new copy, fact-patch.ts); else
+    // the source is let go first, never two copies (running tasks keep theirs until they finish)
+    const previous = this.held?.versions && touchRanges(this.held.versions, wanted) ? this.held : undefined;
+    this.held = null;
     const loaded = this.work.database
-      ? await this.work.run('loadFactSource', { database: this.work.database, versionTables: FACT_TABLES })
-      : await loadFactSource(em, { versionTables: FACT_TABLES });
-    this.loads++;
+      ? await this.work.run('loadFactSource', { database: this.work.database, versionTables: FACT_TABLES, previous })
+      : await loadFactSource(em, { versionTables: FACT_TABLES, previous });
+    if (loaded.patchedDeals == null) this.loads++;
+    else this.patches++;
     this.held = loaded;
     this.touch();
     return loaded;
@@ -68,11 +73,10 @@ class FactCache {
 
 /** Versions as "db=…;deals=3;…" (versionKey): a load covers a request when it is of the same database and no older in any table. */
 function covers(loaded: string, wanted: string): boolean {
-  const parse = (key: string) => new Map(key.split(';').map((part) => part.split('=') as [string, string]));
-  const have = parse(loaded);
-  for (const [table, version] of parse(wanted)) {
+  const have = parseVersionKey(loaded);
+  for (const [table, version] of parseVersionKey(wanted)) {
     const mine = have.get(table);
-    if (mine === undefined || (table === 'db' ? mine !== version : Number(mine) < Number(version))) return false;
+    if (mine === undefined || (table === 'db' ? mine !== version : mine < version)) return false;
   }
   return true;
 }
@@ -107,7 +111,8 @@ export function factSource(em: Em, job?: HeavyJob): Promise<FactSource> {
   return cacheOf(em).get(em, job);
 }
 
-/** Loads since start and whether a source is held, for tests and benchmarks. */
-export function factCacheStats(em: Em): { loads: number } {
-  return { loads: cacheOf(em).loads };
+/** Full loads and patches since start, for tests and benchmarks. */
+export function factCacheStats(em: Em): { loads: number; patches: number } {
+  const cache = cacheOf(em);
+  return { loads: cache.loads, patches: cache.patches };
 }

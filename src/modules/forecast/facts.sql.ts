@@ -11,7 +11,8 @@ import { type Dialect, dialectOf, epochMsSql, isoTextMsSql, knexOf } from '../..
 import { StringDecoder } from 'node:string_decoder';
 import type { Em } from '../../db/orm';
 import { PipelineStage } from '../pipeline/stage.entity';
-import { STAGE_STATS_TABLES, readVersionsSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { STAGE_STATS_TABLES, readVersionsSql, touchRanges, touchedDeals, touchesSql, versionKey } from '../../shared/answer-cache/data-versions';
+import { patchFactSource } from './fact-patch';
 import { type ChunkRead, ChunkReader, HelperReader, type SqliteDatabase, packedSql, revisionOf } from './fact-chunks';
 import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, shared } from './fact-source';
 import { CATEGORY_CODES, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised } from './facts';
@@ -38,6 +39,9 @@ const AS_OF_FIELDS = ['AMOUNT', 'EXPECTED_CLOSE_DATE', 'OWNER', 'FORECAST_CATEGO
  */
 const LOAD_CHUNK = 100_000;
 
+/** Deal ids per statement when reading the deals a write touched (fact-patch.ts). */
+const ID_LIST = 500;
+
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
 /**
@@ -61,6 +65,8 @@ export interface SourceLoad {
   source: FactSource;
   /** The data versions of `versionTables`, read in the same snapshot as the facts (answer-cache/data-versions.ts). */
   versions: string | null;
+  /** Set when `previous` was patched instead of a full load: the deals read again. */
+  patchedDeals?: number;
 }
 
 /**
@@ -74,6 +80,11 @@ export async function loadFactSource(em: Em, options: LoadOptions = {}): Promise
   return inSnapshot(em, dialect, async (read) => {
     const versions = options.versionTables ? await readVersions(read, options.versionTables) : null;
     const shape = options.pipeline ?? pipelineOf(await read.all('select id, name, default_probability, is_won, is_lost from pipeline_stages order by position, id'));
+    const touched = options.previous?.versions && versions ? await touchedSince(read, options.previous.versions, versions) : null;
+    if (touched) {
+      const source = touched.length ? patchFactSource(options.previous!.source, touched, await readSource(read, dialect, shape, options, touched)) : options.previous!.source;
+      return { source, versions, patchedDeals: touched.length };
+    }
     return { source: await readSource(read, dialect, shape, options), versions };
   });
 }
@@ -81,6 +92,11 @@ export async function loadFactSource(em: Em, options: LoadOptions = {}): Promise
 export interface LoadOptions {
   pipeline?: PipelineShape;
   versionTables?: readonly string[];
+  /**
+   * A source loaded earlier with `versionTables`: when only the deal tables moved since and every bump listed the
+   * deals it wrote (data_version_touches), those deals are read and patched in (fact-patch.ts) instead of a full load.
+   */
+  previous?: SourceLoad;
   /** Deal ids per statement (tests: small chunks, so a small world has several). */
   chunkIds?: number;
   /** Tests: SQLite reads every chunk value by value, as PostgreSQL does (the packed text's reference). */
@@ -102,27 +118,32 @@ function pipelineOf(rows: Array<Record<string, unknown>>): PipelineShape {
   return { open: open.map((r) => ({ id: Number(r.id), name: String(r.name), defaultProbability: Number(r.default_probability) })), indexById };
 }
 
-async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape, options: LoadOptions): Promise<FactSource> {
+/** Every deal's facts, or (`only`: ascending ids) those deals' facts alone, value by value. */
+async function readSource(read: SnapshotReader, dialect: Dialect, shape: PipelineShape, options: LoadOptions, only?: number[]): Promise<FactSource> {
   const k = shape.open.length;
   const ms = (column: string) => epochMsFastSql(dialect, column);
   const pivots = shape.open.map((s, j) => `min(case when to_stage_id = ${Number(s.id)} then at end) as s${j}`).join(', ');
-  const dealsSql = `
+  // the deals of an id range (bound by ?, ?) or of a list of ids
+  const dealsSqlOf = (where: (column: string) => string) => `
     with h as (
       select deal_id, min(at) as first_at${pivots ? `, ${pivots}` : ''}
-      from deal_stage_changes where deal_id >= ? and deal_id < ? group by deal_id
+      from deal_stage_changes where ${where('deal_id')} group by deal_id
     )
     select d.id, ${ms('d.opened_at')} as opened, ${ms('d.closed_at')} as closed, d.status,
       d.amount_cents as amount, d.owner_id as rep, d.product_id as product, d.forecast_category as fc, ${ms('d.expected_close_date')} as ecd,
       d.stage_id as stage, ${ms('d.stage_entered_at')} as entered, d.stage_history_known as known
       ${shape.open.map((_, j) => `, ${ms(`h.s${j}`)} as s${j}`).join('')}, ${ms('d.created_at')} as since, ${ms('h.first_at')} as first_at
     from deals d left join h on h.deal_id = d.id
-    where d.id >= ? and d.id < ? and coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) is not null
+    where ${where('d.id')} and coalesce(d.opened_at, h.first_at, case when d.status = 'OPEN' then d.created_at end) is not null
     order by d.id`;
   // in (deal, time, id) order, as FactRevisions wants them (SQLite's deal_id, at index ends with the rowid, the id)
-  const changesSql = `select deal_id, field, ${ms('at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
+  const changesSqlOf = (where: (column: string) => string) => `select deal_id, field, ${ms('at')} as at, case when field <> 'EXPECTED_CLOSE_DATE' then old_value end as old_value,
       ${isoTextMsSql(dialect, "(case when field = 'EXPECTED_CLOSE_DATE' then old_value end)")} as old_ecd
-    from deal_changes where deal_id >= ? and deal_id < ? and field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) order by deal_id, at, id`;
-  const [ids] = await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
+    from deal_changes where ${where('deal_id')} and field in (${AS_OF_FIELDS.map((f) => `'${f}'`).join(', ')}) order by deal_id, at, id`;
+  const inRange = (column: string) => `${column} >= ? and ${column} < ?`;
+  const dealsSql = dealsSqlOf(inRange);
+  const changesSql = changesSqlOf(inRange);
+  const [ids] = only ? [{ n: only.length }] : await read.all('select count(*) as n, min(id) as lo, max(id) as hi from deals');
   // teams and product families from their (small) tables: joined in the query they cost PostgreSQL a sort of every row
   const repTeam = new Map<number, number>();
   await read.each('select id, team_id from reps where team_id is not null', [], (r) => repTeam.set(Number(r[0]), Number(r[1])));
@@ -197,6 +218,20 @@ async function readSource(read: SnapshotReader, dialect: Dialect, shape: Pipelin
     row.firstChangeAt = orNull(v[o + 13 + k]);
     addSourceRow(b, row);
   };
+  if (only) {
+    for (let from = 0; from < only.length; from += ID_LIST) {
+      const list = only.slice(from, from + ID_LIST).join(', ');
+      const inList = (column: string) => `${column} in (${list})`;
+      const first = b.n;
+      await read.each(dealsSqlOf(inList), [], fill, dealKinds);
+      revisions.startChunk(b.source.table.id, first, b.n);
+      await read.each(changesSqlOf(inList), [], (r) => {
+        revisionOf(r, one);
+        revisions.add(one.deal, one.field, one.at, one.old);
+      }, 'ntntn');
+    }
+    return finishFactSource(b, revisions.finish(repTeam));
+  }
   const size = options.chunkIds ?? LOAD_CHUNK;
   const chunks: Array<[number, number]> = [];
   for (let from = Number(ids.lo); from <= Number(ids.hi); from += size) chunks.push([from, from + size]);
@@ -363,6 +398,18 @@ interface SnapshotReader {
    * was the load's largest cost (4 s of a 1M-deal load's CPU), and its rows arrived a chunk at a time.
    */
   each(sql: string, params: unknown[], fn: (row: unknown[]) => void, kinds?: string): Promise<void>;
+}
+
+/** More deals than this written since a load: a full load again (a patch reads them by id). */
+const MAX_PATCHED_DEALS = 50_000;
+
+/** The deals written between two version keys, as the touch rows in this snapshot list them; null: a full load. */
+async function touchedSince(read: SnapshotReader, held: string, wanted: string): Promise<number[] | null> {
+  const ranges = touchRanges(held, wanted);
+  if (!ranges) return null;
+  if (!ranges.length) return [];
+  const touched = touchedDeals(ranges, (await read.all(touchesSql(ranges))) as Array<{ table_name: string; version: number; deal_ids: string }>);
+  return touched && touched.length <= MAX_PATCHED_DEALS ? touched : null;
 }
 
 async function readVersions(read: SnapshotReader, tables: readonly string[]): Promise<string> {

@@ -79,7 +79,7 @@ async function workerEm(database: DatabaseConfig): Promise<Em> {
  * synchronous better-sqlite3 work; a million deals, seconds), with the data versions of `versionTables` read in
  * the same snapshot. Its columns are shared memory: returning them shares them with the caller.
  */
-export async function loadFactSourceTask({ database, versionTables }: { database: DatabaseConfig; versionTables: readonly string[] }): Promise<SourceLoad> {
+export async function loadFactSourceTask({ database, versionTables, previous }: { database: DatabaseConfig; versionTables: readonly string[]; previous?: SourceLoad }): Promise<SourceLoad> {
   const { loadFactSource } = await import('./facts.sql');
-  return loadFactSource(await workerEm(database), { versionTables });
+  return loadFactSource(await workerEm(database), { versionTables, previous });
 }

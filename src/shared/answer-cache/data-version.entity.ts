@@ -15,3 +15,22 @@ export class DataVersion {
   @Property({ type: 'integer' })
   version!: number;
 }
+
+/**
+ * The deals one bump of a deal table's version wrote (deals, deal_changes, deal_stage_changes), written in the
+ * same transaction as the bump: a reader holding the forecast's facts at an older version re-reads only those deals
+ * (src/modules/forecast/fact-patch.ts) when every version since its own has its row. Bulk writers (the import, the
+ * seed) bump without one, so their readers load everything again; old rows are pruned as versions move on.
+ */
+@Entity({ tableName: 'data_version_touches' })
+export class DataVersionTouch {
+  @PrimaryKey({ type: 'string', length: 64 })
+  tableName!: string;
+
+  @PrimaryKey({ type: 'integer' })
+  version!: number;
+
+  /** The deal ids, ascending, comma-separated; '*' when there were too many to list. */
+  @Property({ type: 'text' })
+  dealIds!: string;
+}

@@ -15,6 +15,7 @@ import { Migration20261201181001_forecast_revisions_index } from './Migration202
 import { Migration20261201190001_target_lookup_indexes } from './Migration20261201190001_target_lookup_indexes';
 import { Migration20261201200001_deal_status_sort_index } from './Migration20261201200001_deal_status_sort_index';
 import { Migration20261201200101_account_fk_indexes } from './Migration20261201200101_account_fk_indexes';
+import { Migration20261201232415_data_version_touches } from './Migration20261201232415_data_version_touches';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -35,4 +36,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201190001_target_lookup_indexes', class: Migration20261201190001_target_lookup_indexes },
   { name: 'Migration20261201200001_deal_status_sort_index', class: Migration20261201200001_deal_status_sort_index },
   { name: 'Migration20261201200101_account_fk_indexes', class: Migration20261201200101_account_fk_indexes },
+  { name: 'Migration20261201232415_data_version_touches', class: Migration20261201232415_data_version_touches },
 ];

@@ -1,0 +1,167 @@
+/**
+ * A fact source brought up to date by the deals written since it was loaded: the rows of the touched deals are
+ * replaced by their fresh reads (or dropped: deleted, or without a date any more), new deals are inserted in id
+ * order, and every other row is copied in blocks. The result is the source a full load would give at the new data
+ * versions, array for array (the fact-patch tests hold it to one), in new shared arrays: tables are never changed
+ * once built, so tasks still reading the old source are unaffected. Pure: no database imports.
+ */
+import { type FactRevisions, type FactTable, Outcome } from './facts';
+import { type FactSource, shared } from './fact-source';
+
+/** The row columns of a source: [array of the source, values per row]; entries hold one value per open stage. */
+function columnsOf(s: FactSource): Array<[ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, number]> {
+  const t = s.table;
+  const k = t.stages.length;
+  return [
+    [t.id, 1], [t.created, 1], [t.closed, 1], [t.outcome, 1], [t.amount, 1], [t.team, 1], [t.rep, 1], [t.product, 1],
+    [t.family, 1], [t.category, 1], [t.expectedClose, 1], [t.entries, k], [t.historyKnown, 1], [t.dateUnknown, 1],
+    [s.opened, 1], [s.firstChange, 1], [s.stageEnteredAt, 1], [s.knownSince, 1], [s.currentStage, 1], [s.noEntries, 1],
+  ];
+}
+
+type Column = ReturnType<typeof columnsOf>[number][0];
+
+/** An empty shared array of the same kind as `like`, for `n` values. */
+function sharedLike(like: Column, n: number): Column & { set(a: ArrayLike<number>, at: number): void } {
+  if (like instanceof Float64Array) return shared.f64(n);
+  if (like instanceof Int32Array) return shared.i32(n);
+  if (like instanceof Int16Array) return shared.i16(n);
+  return shared.u8(n);
+}
+
+/**
+ * `held` with the deals `touched` (ascending ids) replaced by `fresh` (their rows as read now, ascending; a touched
+ * deal absent from it is gone). Both sources must share the pipeline's stages and the reps' teams (a write to those
+ * tables needs a full load).
+ */
+export function patchFactSource(held: FactSource, touched: ArrayLike<number>, fresh: FactSource): FactSource {
+  const a = held.table;
+  const b = fresh.table;
+  // the rows of the result, in id order: a block of held rows [from, to) or one fresh row
+  const runs: Array<{ from: number; to: number } | { fresh: number }> = [];
+  let i = 0;
+  let f = 0;
+  let x = 0;
+  while (i < a.n || f < b.n) {
+    const heldId = i < a.n ? a.id[i] : Infinity;
+    const freshId = f < b.n ? b.id[f] : Infinity;
+    while (x < touched.length && touched[x] < heldId) x++;
+    if (freshId <= heldId) {
+      runs.push({ fresh: f++ });
+      if (freshId === heldId) i++; // replaced
+      continue;
+    }
+    if (x < touched.length && touched[x] === heldId) {
+      i++; // touched and not read again: deleted, or no longer dated
+      continue;
+    }
+    // held rows up to the next touched or fresh id
+    const from = i;
+    const until = Math.min(freshId, x < touched.length ? touched[x] : Infinity);
+    while (i < a.n && a.id[i] < until) i++;
+    runs.push({ from, to: i });
+  }
+  const n = runs.reduce((sum, r) => sum + ('fresh' in r ? 1 : r.to - r.from), 0);
+  const heldColumns = columnsOf(held);
+  const freshColumns = columnsOf(fresh);
+  const out = heldColumns.map(([column, width]) => sharedLike(column, n * width));
+  const rowOf = new Int32Array(a.n).fill(-1); // held row -> its row in the result
+  const freshRowOf = new Int32Array(b.n);
+  let at = 0;
+  for (const r of runs) {
+    if ('fresh' in r) {
+      heldColumns.forEach(([, w], c) => out[c].set(freshColumns[c][0].subarray(r.fresh * w, (r.fresh + 1) * w), at * w));
+      freshRowOf[r.fresh] = at++;
+      continue;
+    }
+    heldColumns.forEach(([column, w], c) => out[c].set(column.subarray(r.from * w, r.to * w), at * w));
+    for (let row = r.from; row < r.to; row++) rowOf[row] = at++;
+  }
+  const [id, created, closed, outcome, amount, team, rep, product, family, category, expectedClose, entries, historyKnown, dateUnknown, opened, firstChange, stageEnteredAt, knownSince, currentStage, noEntries] = out;
+  const families = renumberFamilies(family as Int32Array, runs, a.families, b.families);
+  const revisions = mergeRevisions(a.revisions, b.revisions, rowOf, freshRowOf);
+  const table: FactTable = {
+    stages: a.stages, n, id: id as Float64Array, created: created as Float64Array, closed: closed as Float64Array, outcome: outcome as Uint8Array,
+    amount: amount as Float64Array, team: team as Int32Array, rep: rep as Int32Array, product: product as Int32Array, family: family as Int32Array,
+    families, category: category as Uint8Array, expectedClose: expectedClose as Float64Array, entries: entries as Float64Array,
+    historyKnown: historyKnown as Uint8Array, dateUnknown: dateUnknown as Uint8Array, ...(revisions && { revisions }),
+  };
+  const source: FactSource = {
+    table, opened: opened as Float64Array, firstChange: firstChange as Float64Array, stageEnteredAt: stageEnteredAt as Float64Array,
+    knownSince: knownSince as Float64Array, currentStage: currentStage as Int16Array, noEntries: noEntries as Uint8Array, latest: -Infinity,
+  };
+  source.latest = latestOf(source);
+  return source;
+}
+
+/**
+ * Family indexes as a full load numbers them: by first appearance in row order (the held and fresh rows' indexes
+ * point into their own lists until then).
+ */
+function renumberFamilies(family: Int32Array, runs: Array<{ from: number; to: number } | { fresh: number }>, heldNames: string[], freshNames: string[]): string[] {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const numberOf = (name: string) => {
+    let v = index.get(name);
+    if (v === undefined) index.set(name, (v = names.push(name) - 1));
+    return v;
+  };
+  let row = 0;
+  for (const r of runs) {
+    const count = 'fresh' in r ? 1 : r.to - r.from;
+    const list = 'fresh' in r ? freshNames : heldNames;
+    for (let end = row + count; row < end; row++) if (family[row] >= 0) family[row] = numberOf(list[family[row]]);
+  }
+  return names;
+}
+
+/** Both sources' revisions of the rows kept, renumbered to the result's rows: still sorted by row, then time. */
+function mergeRevisions(held: FactRevisions | undefined, fresh: FactRevisions | undefined, rowOf: Int32Array, freshRowOf: Int32Array): FactRevisions | undefined {
+  if (!held && !fresh) return undefined;
+  const heldN = held?.n ?? 0;
+  const freshN = fresh?.n ?? 0;
+  let n = 0;
+  for (let j = 0; j < heldN; j++) if (rowOf[held!.row[j]] >= 0) n++;
+  n += freshN;
+  const row = shared.i32(n);
+  const at = shared.f64(n);
+  const field = shared.u8(n);
+  const old = shared.f64(n);
+  let lastAt = -Infinity;
+  let out = 0;
+  const take = (r: FactRevisions, j: number, target: number) => {
+    row[out] = target;
+    at[out] = r.at[j];
+    field[out] = r.field[j];
+    old[out++] = r.old[j];
+    if (r.at[j] > lastAt) lastAt = r.at[j];
+  };
+  // both lists are sorted by their rows, and rows keep their order: a merge by result row
+  let h = 0;
+  let f = 0;
+  for (;;) {
+    while (h < heldN && rowOf[held!.row[h]] < 0) h++;
+    const heldRow = h < heldN ? rowOf[held!.row[h]] : Infinity;
+    const freshRow = f < freshN ? freshRowOf[fresh!.row[f]] : Infinity;
+    if (heldRow === Infinity && freshRow === Infinity) break;
+    if (heldRow < freshRow) take(held!, h, heldRow), h++;
+    else take(fresh!, f, freshRow), f++;
+  }
+  return { n, row, at, field, old, lastAt, repTeam: fresh?.repTeam ?? held!.repTeam };
+}
+
+const later = (a: number, b: number) => (b > a ? b : a); // NaN never wins
+
+/** The latest time the as-of derivation compares, as addSourceRow and finishFactSource track it while loading. */
+function latestOf(s: FactSource): number {
+  const t = s.table;
+  const k = t.stages.length;
+  let latest = -Infinity;
+  for (let i = 0; i < t.n; i++) {
+    if (!s.noEntries[i]) for (let e = 0; e < k; e++) latest = later(latest, t.entries[i * k + e]);
+    // existsSince(s, i, Infinity): opened_at, else the first stage change, else created_at when open
+    const exists = !Number.isNaN(s.opened[i]) ? s.opened[i] : !Number.isNaN(s.firstChange[i]) ? s.firstChange[i] : t.outcome[i] === Outcome.OPEN ? s.knownSince[i] : NaN;
+    latest = later(later(latest, exists), s.firstChange[i]);
+  }
+  return t.revisions?.n ? later(latest, t.revisions.lastAt) : latest;
+}
