@@ -1,5 +1,5 @@
 import { patchFactSource } from '../../src/modules/forecast/fact-patch';
-import { type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource } from '../../src/modules/forecast/fact-source';
+import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, newLineage } from '../../src/modules/forecast/fact-source';
 import { type OpenStage, Outcome, Revised, revisionsOf } from '../../src/modules/forecast/facts';
 import { firstDifference } from '../helpers/first-difference';
 
@@ -25,13 +25,13 @@ interface Change {
 }
 
 /** The source a full load of these rows and changes gives (rows in id order; changes by deal, then time). */
-function sourceOf(rows: SourceRow[], changes: Change[]) {
+function sourceOf(rows: SourceRow[], changes: Change[]): FactSource {
   const b = createFactSource(STAGES, rows.length);
   rows.forEach((r) => addSourceRow(b, r));
   const kept = changes.filter((c) => rows.some((r) => r.id === c.id)).sort((x, y) => x.id - y.id || x.at - y.at);
   const rowIndex = (id: number) => rows.findIndex((r) => r.id === id);
   const revisions = revisionsOf(kept.map((c) => rowIndex(c.id)), kept.map((c) => c.at), kept.map((c) => c.field), kept.map((c) => c.old), new Map([[10, 1], [11, 1], [12, 2]]));
-  return finishFactSource(b, revisions);
+  return { ...finishFactSource(b, revisions), lineage: newLineage() };
 }
 
 describe('a fact source patched with the deals written since', () => {
@@ -54,6 +54,8 @@ describe('a fact source patched with the deals written since', () => {
     expect(firstDifference(patched, reference, 'source')).toBeNull();
     expect(patched.table.families).toEqual(['Add-on', 'Core', 'Beta']);
     for (const asOf of [day(0), day(25), day(70), day(200)]) expect(firstDifference(factsAt(patched, asOf), factsAt(reference, asOf), `asOf ${asOf}`)).toBeNull();
+    // deal 1's family differs as soon as it exists: every view after its creation changed
+    expect(patched.lineage).toEqual({ id: held.lineage!.id, generation: 1, changes: [{ generation: 1, stableUntil: day(1) }] });
     // the held source is not changed
     expect(firstDifference(held, sourceOf(before, changes), 'held')).toBeNull();
   });
@@ -65,5 +67,17 @@ describe('a fact source patched with the deals written since', () => {
     const shrunk = patchFactSource(held, [3], sourceOf([], []));
     expect(shrunk.latest).toBe(sourceOf(rows.slice(0, 2), []).latest);
     expect(shrunk.latest).toBeLessThan(held.latest);
+  });
+
+  it('says up to when every past view is unchanged: a change today leaves the views before it alone', () => {
+    const rows = [row(1), row(2), row(3)];
+    const held = sourceOf(rows, []);
+    // deal 2 won on day 90, its amount raised on day 89 (the revision keeps the old amount for the views before)
+    const won = row(2, { outcome: Outcome.WON, closedAt: day(90), currentStage: -1, amountCents: 7777 });
+    const once = patchFactSource(held, [2], sourceOf([won], [{ id: 2, field: Revised.AMOUNT, at: day(89), old: 2000 }]));
+    expect(once.lineage!.changes).toEqual([{ generation: 1, stableUntil: day(89) }]);
+    // nothing any view holds changed (a renamed deal): never
+    const twice = patchFactSource(once, [3], sourceOf([rows[2]], []));
+    expect(twice.lineage).toEqual({ id: held.lineage!.id, generation: 2, changes: [{ generation: 1, stableUntil: day(89) }, { generation: 2, stableUntil: Infinity }] });
   });
 });

@@ -5,8 +5,11 @@
  * versions, array for array (the fact-patch tests hold it to one), in new shared arrays: tables are never changed
  * once built, so tasks still reading the old source are unaffected. Pure: no database imports.
  */
-import { type FactRevisions, type FactTable, Outcome } from './facts';
-import { type FactSource, shared } from './fact-source';
+import { type FactRevisions, type FactTable, Outcome, Revised } from './facts';
+import { type FactLineage, type FactSource, newLineage, shared } from './fact-source';
+
+/** Changes a lineage keeps: a result older than that many patches is computed again. */
+const LINEAGE_CHANGES = 64;
 
 /** The row columns of a source: [array of the source, values per row]; entries hold one value per open stage. */
 function columnsOf(s: FactSource): Array<[ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, number]> {
@@ -39,6 +42,7 @@ export function patchFactSource(held: FactSource, touched: ArrayLike<number>, fr
   const b = fresh.table;
   // the rows of the result, in id order: a block of held rows [from, to) or one fresh row
   const runs: Array<{ from: number; to: number } | { fresh: number }> = [];
+  const pairs: Array<[number, number]> = []; // per touched deal: its held row and its fresh row (-1: none)
   let i = 0;
   let f = 0;
   let x = 0;
@@ -47,12 +51,13 @@ export function patchFactSource(held: FactSource, touched: ArrayLike<number>, fr
     const freshId = f < b.n ? b.id[f] : Infinity;
     while (x < touched.length && touched[x] < heldId) x++;
     if (freshId <= heldId) {
+      pairs.push([freshId === heldId ? i : -1, f]);
       runs.push({ fresh: f++ });
       if (freshId === heldId) i++; // replaced
       continue;
     }
     if (x < touched.length && touched[x] === heldId) {
-      i++; // touched and not read again: deleted, or no longer dated
+      pairs.push([i++, -1]); // touched and not read again: deleted, or no longer dated
       continue;
     }
     // held rows up to the next touched or fresh id
@@ -91,7 +96,104 @@ export function patchFactSource(held: FactSource, touched: ArrayLike<number>, fr
     knownSince: knownSince as Float64Array, currentStage: currentStage as Int16Array, noEntries: noEntries as Uint8Array, latest: -Infinity,
   };
   source.latest = latestOf(source);
+  source.lineage = nextGeneration(held.lineage, Math.min(...pairs.map(([h, r]) => stableUntil(held.table, h, fresh.table, r))));
   return source;
+}
+
+function nextGeneration(held: FactLineage | undefined, stable: number): FactLineage {
+  if (!held) return newLineage();
+  const generation = held.generation + 1;
+  return { id: held.id, generation, changes: [...held.changes.slice(1 - LINEAGE_CHANGES), { generation, stableUntil: stable }] };
+}
+
+/** The revisions of row i (sorted by row): [from, to). */
+function revisionRange(r: FactRevisions | undefined, i: number): [number, number] {
+  if (!r || i < 0) return [0, 0];
+  let lo = 0;
+  let hi = r.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (r.row[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  let to = lo;
+  while (to < r.n && r.row[to] === i) to++;
+  return [lo, to];
+}
+
+/**
+ * A deal's row as the as-of view of `asOf` has it (factsAsOf over the table, with what is not yet known then
+ * masked: creation, close, stage entries and revisions at or after asOf), or null when the view cannot see the deal
+ * (neither created nor closed before asOf; row -1: not in the table).
+ */
+export function rowAsOf(t: FactTable, i: number, asOf: number): number[] | null {
+  if (i < 0 || !(t.created[i] < asOf || t.closed[i] < asOf)) return null;
+  const k = t.stages.length;
+  const closed = t.closed[i] < asOf;
+  const undatedClose = Number.isNaN(t.closed[i]) && t.outcome[i] !== Outcome.OPEN;
+  let amount = t.amount[i];
+  let expectedClose = t.expectedClose[i];
+  let rep = t.rep[i];
+  let team = t.team[i];
+  let category = t.category[i];
+  const kept: number[] = [];
+  const r = t.revisions;
+  const [from, to] = revisionRange(r, i);
+  let restored = 0;
+  for (let j = from; j < to; j++) {
+    if (r!.at[j] < asOf) {
+      kept.push(r!.at[j], r!.field[j], r!.old[j]);
+      continue;
+    }
+    // as factsAsOf restores them: the old value of each field's first change at or after asOf
+    const bit = 1 << r!.field[j];
+    if (restored & bit) continue;
+    restored |= bit;
+    const old = r!.old[j];
+    if (r!.field[j] === Revised.AMOUNT) amount = old || 0;
+    else if (r!.field[j] === Revised.EXPECTED_CLOSE) expectedClose = old;
+    else if (r!.field[j] === Revised.OWNER) {
+      rep = old || 0;
+      team = r!.repTeam.get(old) ?? 0;
+    } else category = old || 0;
+  }
+  const family = t.family[i] < 0 ? -1 : familyCode(t.families[t.family[i]]);
+  const row = [t.id[i], t.created[i] < asOf ? t.created[i] : NaN, closed ? t.closed[i] : NaN, closed || undatedClose ? t.outcome[i] : Outcome.OPEN, amount, expectedClose, rep, team, category, t.product[i], family, t.historyKnown[i], t.dateUnknown[i]];
+  for (let s = 0; s < k; s++) row.push(t.entries[i * k + s] < asOf ? t.entries[i * k + s] : NaN);
+  row.push(kept.length, ...kept);
+  return row;
+}
+
+/** A family name as a number a row can hold (names compare, not their positions in a table's list). */
+const familyCodes = new Map<string, number>();
+const familyCode = (name: string) => {
+  let code = familyCodes.get(name);
+  if (code === undefined) familyCodes.set(name, (code = familyCodes.size));
+  return code;
+};
+
+const sameRow = (x: number[] | null, y: number[] | null) => (x === null || y === null ? x === y : x.length === y.length && x.every((v, j) => Object.is(v, y[j])));
+
+/**
+ * The latest time up to which every as-of view sees this deal the same in `a` (row ia) and `b` (row ib): a row as
+ * of d changes only as d passes one of its times, so the views are compared once per interval between them.
+ * -Infinity: they differ from the start; Infinity: never.
+ */
+export function stableUntil(a: FactTable, ia: number, b: FactTable, ib: number): number {
+  const times = new Set<number>();
+  for (const [t, i] of [[a, ia], [b, ib]] as Array<[FactTable, number]>) {
+    if (i < 0) continue;
+    const k = t.stages.length;
+    times.add(t.created[i]).add(t.closed[i]);
+    for (let s = 0; s < k; s++) times.add(t.entries[i * k + s]);
+    const [from, to] = revisionRange(t.revisions, i);
+    for (let j = from; j < to; j++) times.add(t.revisions!.at[j]);
+  }
+  const ends = [...times].filter((v) => Number.isFinite(v)).sort((x, y) => x - y);
+  ends.push(Infinity);
+  // a view as of d in (ends[j - 1], ends[j]] reads the row as of ends[j]
+  for (let j = 0; j < ends.length; j++) if (!sameRow(rowAsOf(a, ia, ends[j]), rowAsOf(b, ib, ends[j]))) return j === 0 ? -Infinity : ends[j - 1];
+  return Infinity;
 }
 
 /**

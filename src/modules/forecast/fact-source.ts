@@ -25,6 +25,26 @@ export interface FactSource {
   noEntries: Uint8Array;
   /** Every time the derivation compares is before this: a view as of it or later is `table` itself. */
   latest: number;
+  /** The loads and patches this source descends from (fact-patch.ts): what past as-of views each patch left alone. */
+  lineage?: FactLineage;
+}
+
+/**
+ * A full load starts a lineage; each patch adds a generation and the time up to which every as-of view is unchanged
+ * by it (`stableUntil`: a view as of d <= it reads the same rows and values as before). A result computed on a view
+ * of generation g still holds at a later generation when every change since has d <= stableUntil
+ * (past-forecast-memo.ts).
+ */
+export interface FactLineage {
+  id: number;
+  generation: number;
+  /** The most recent changes, oldest first. */
+  changes: Array<{ generation: number; stableUntil: number }>;
+}
+
+/** A lineage for a fresh full load (a random id: no other load, process or database shares it). */
+export function newLineage(): FactLineage {
+  return { id: Math.floor(Math.random() * 2 ** 52), generation: 0, changes: [] };
 }
 
 /** A row of the load: a DealFactRow (today's values, every entry) and its first stage change of any kind. */

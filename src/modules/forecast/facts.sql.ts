@@ -14,7 +14,7 @@ import { PipelineStage } from '../pipeline/stage.entity';
 import { STAGE_STATS_TABLES, readVersionsSql, touchRanges, touchedDeals, touchesSql, versionKey } from '../../shared/answer-cache/data-versions';
 import { patchFactSource } from './fact-patch';
 import { type ChunkRead, ChunkReader, HelperReader, type SqliteDatabase, packedSql, revisionOf } from './fact-chunks';
-import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, shared } from './fact-source';
+import { type FactSource, type SourceRow, addSourceRow, createFactSource, factsAt, finishFactSource, newLineage, shared } from './fact-source';
 import { CATEGORY_CODES, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised } from './facts';
 
 export interface PipelineShape {
@@ -85,7 +85,7 @@ export async function loadFactSource(em: Em, options: LoadOptions = {}): Promise
       const source = touched.length ? patchFactSource(options.previous!.source, touched, await readSource(read, dialect, shape, options, touched)) : options.previous!.source;
       return { source, versions, patchedDeals: touched.length };
     }
-    return { source: await readSource(read, dialect, shape, options), versions };
+    return { source: { ...(await readSource(read, dialect, shape, options)), lineage: newLineage() }, versions };
   });
 }
 

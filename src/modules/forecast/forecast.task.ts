@@ -47,11 +47,11 @@ export interface SourceTask {
 }
 
 export function forecastFromSourceTask({ source, factsAsOf, ...task }: SourceTask & Omit<ForecastTask, 'facts'>): ServedForecastResult {
-  return forecastTask({ ...task, facts: factsAt(source, factsAsOf) });
+  return forecastTask({ ...task, options: { ...task.options, lineage: source.lineage }, facts: factsAt(source, factsAsOf) });
 }
 
 export function backtestFromSourceTask({ source, factsAsOf, ...task }: SourceTask & Omit<BacktestTask, 'facts'>): BacktestResult {
-  return backtestTask({ ...task, facts: factsAt(source, factsAsOf) });
+  return backtestTask({ ...task, options: { ...task.options, lineage: source.lineage }, facts: factsAt(source, factsAsOf) });
 }
 
 export interface StageStatsTask extends SourceTask {

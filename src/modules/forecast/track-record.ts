@@ -13,6 +13,8 @@ import { DEFAULT_WEIGHT_OPTIONS } from './stage-weights';
 import type { AccuracyMetrics } from './metrics';
 import { type Period, shiftPeriod } from '../../shared/period';
 import { type ForecastScope, scopeFilter } from './scope';
+import type { FactLineage } from './fact-source';
+import { memoizedPastForecast } from './past-forecast-memo';
 
 /** The deal-win model as a candidate: its P(win) and the end of its training window (it is judged only after it). */
 export interface DealModelCandidate {
@@ -29,6 +31,8 @@ export interface ServeOptions extends ForecastOptions {
    * period's dates (the as-of view's owners), not the deals they own today. Absent: `include` as given.
    */
   scope?: ForecastScope;
+  /** The fact source's lineage: with a scope and no deal model, past forecasts are kept across writes (past-forecast-memo.ts). */
+  lineage?: FactLineage;
 }
 
 /** True for a scope by owner (a team or a rep): its deals are those the owners of each as-of view hold. */
@@ -114,9 +118,7 @@ export function pastForecast(
     label: period.label,
     asOf,
     end: period.end,
-    // won as the record stands, by whoever owned the deal when the period ended
-    // (the whole company: no view needed to tell who owned what)
-    actual: actualWon(t, period, byOwner(options.scope) ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped),
+    actual: pastActual(t, period, scoped, options),
     pipeline: f.total.expected,
     runRate: runRateForecast(known, period, asOf, include, () => 0, earliest)?.total ?? null,
     dealModel: deal,
@@ -124,6 +126,23 @@ export function pastForecast(
     simulatedP50: simulate ? f.total.p50 : null,
     simulatedP90: simulate ? f.total.p90 : null,
   };
+}
+
+/** Won in the period as the record stands, by whoever owned the deal when the period ended (the whole company: no view needed). */
+function pastActual(t: FactTable, period: Period, scoped: (i: number) => boolean, options: ServeOptions): number {
+  return actualWon(t, period, byOwner(options.scope) ? scopeFilter(factsAsOf(t, period.end), options.scope) : scoped);
+}
+
+/**
+ * pastForecast, kept across writes that leave the view of its date unchanged (past-forecast-memo.ts): for the
+ * forecasts of a scope (`include` is then the scope's filter) without a deal model (a function: no key).
+ */
+function keptPastForecast(t: FactTable, period: Period, asOf: number, scoped: (i: number) => boolean, options: ServeOptions, earliest: number, simulate: boolean, closedPart?: ClosedPart): PastForecast {
+  const compute = () => pastForecast(t, period, asOf, scoped, options, earliest, simulate, closedPart);
+  if (!options.scope || options.dealModel || options.winFn) return compute();
+  const { simulations, seed, weightOptions, calendar } = options;
+  const question = { label: period.label, start: period.start, end: period.end, asOf, simulate, earliest, scope: options.scope, simulations: simulate ? simulations : 0, seed, weightOptions, calendar };
+  return memoizedPastForecast(options.lineage, question, asOf, compute, () => pastActual(t, period, scoped, options));
 }
 
 /** The past periods of the same kind that judge the methods for `period` as of `asOf`, oldest first. */
@@ -139,7 +158,7 @@ export function trackRecord(
   const dates = trackRecordDates(period, asOf, options, earliest);
   const at = walk ?? closedWalk(t, dates.map((d) => d.asOf));
   // oldest first: the walk adds each period's newly closed deals to the last one's
-  return dates.map(({ p, asOf: d }) => pastForecast(t, p, d, include, options, earliest, false, at(d)));
+  return dates.map(({ p, asOf: d }) => keptPastForecast(t, p, d, include, options, earliest, false, at(d)));
 }
 
 /** The past periods of a track record and their as-of dates (same offset into the period), oldest first. */
@@ -279,8 +298,8 @@ export function runBacktest(t: FactTable, periods: Period[], options: ServeOptio
   }
   // oldest first, so that one walk over the closed deals serves every period's model
   const at = closedWalk(t, [...warmUpPeriods, ...periods].map((p) => p.start));
-  const warmUp = warmUpPeriods.map((p) => pastForecast(t, p, p.start, include, options, earliest, false, at(p.start)));
-  const points = periods.map((p) => pastForecast(t, p, p.start, include, options, earliest, true, at(p.start)));
+  const warmUp = warmUpPeriods.map((p) => keptPastForecast(t, p, p.start, include, options, earliest, false, at(p.start)));
+  const points = periods.map((p) => keptPastForecast(t, p, p.start, include, options, earliest, true, at(p.start)));
   const replay = replayServed([...warmUp, ...points], choice).slice(warmUp.length);
   const rows = replay.map(({ point, served }, j) => {
     const blendWeight = served.blendWeight;
