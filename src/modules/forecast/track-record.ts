@@ -4,7 +4,7 @@
  * those closed periods only (method-choice.ts), and the backtest that replays the same choice period by period.
  * Pure: a FactTable and plain options in, numbers out, so a worker can run it on serialised inputs.
  */
-import { type FactTable, Outcome, earliestCreated, factsAsOf } from './facts';
+import { DAY_MS, type FactTable, Outcome, earliestCreated, factsAsOf } from './facts';
 import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWon, computeForecast, fixedWeightForecast } from './engine';
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
 import { type ThinSpot, type WinProbabilityFn, buildHistoryModel } from './model';
@@ -161,11 +161,15 @@ export function trackRecord(
   return dates.map(({ p, asOf: d }) => keptPastForecast(t, p, d, include, options, earliest, false, at(d)));
 }
 
-/** The past periods of a track record and their as-of dates (same offset into the period), oldest first. */
+/**
+ * The past periods of a track record and their as-of dates (the same whole days into the period), oldest first.
+ * Whole days: a forecast as of now asks the same past questions all day long, so their answers are kept across
+ * requests and writes (past-forecast-memo.ts) instead of moving with the clock.
+ */
 function trackRecordDates(period: Period, asOf: number, options: ServeOptions, earliest: number): Array<{ p: Period; asOf: number }> {
   const choice = options.choice ?? DEFAULT_CHOICE_OPTIONS;
   const wanted = choice.window + choice.minPeriods; // the oldest few only fit the blend weight of the next ones
-  const offset = asOf - period.start;
+  const offset = Math.floor((asOf - period.start) / DAY_MS) * DAY_MS;
   const out: Array<{ p: Period; asOf: number }> = [];
   for (let k = 1; out.length < wanted && k <= 120; k++) {
     const p = shiftPeriod(period, k);
