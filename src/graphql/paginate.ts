@@ -58,10 +58,12 @@ export async function paginate<T extends object>(
  * matching^2 > rows x page size x 4 (a step of the walk reads a row; a sorted row costs less).
  * PostgreSQL's planner weighs the LIMIT itself.
  *
- * The choice only needs to know whether `matching` passes sqrt(rows x page size x 4), so where the client did not
- * ask for the page's totalCount the matching rows are counted up to that bound and no further, in the statement that
- * reads the statistics (one statement: 83k open deals at 1M are counted to 14,284). Where it asked, the page's own
- * count (computed once, `total`) decides, with the statistics read beside it.
+ * What it costs a page that did not ask for totalCount: the choice only needs to know whether `matching` passes
+ * sqrt(rows x page size x 4), so the matching rows are counted up to that bound and no further, in the statement
+ * that reads the statistics (83k open deals at 1M are counted to 14,284). A page that asked for totalCount decides
+ * with its own count (computed once). And the choice is kept per connection, filter and page size for
+ * CHOICE_KEPT_MS while the statistics read the same (the next pages of a list read them, not count): it only picks
+ * the plan, never the rows, so a choice some seconds old costs at worst a slower page.
  */
 async function sqliteSortIndexHint<T extends object>(
   em: Em,
@@ -78,34 +80,65 @@ async function sqliteSortIndexHint<T extends object>(
   const meta = em.getMetadata().get(entity.name);
   const index = meta.indexes.find((i) => typeof i.name === 'string' && Array.isArray(i.properties) && i.properties.length === 1 && i.properties[0] === key);
   if (!index) return undefined;
+  const hint = `indexed by ${em.getPlatform().quoteIdentifier(index.name as string)}`;
   const perRow = (first + 1) * 4;
-  let rows: number | null;
+  const kept = keptChoices(em);
+  const memo = choiceKey(meta.tableName, perRow, where);
+  const known = memo == null ? undefined : kept.get(memo);
+  let stat: string | null;
   let matching: number;
   if (total) {
-    rows = await tableRows(em, meta.tableName);
-    if (rows == null) return undefined;
+    stat = await tableStat(em, meta.tableName);
+    if (stat == null) return undefined;
     matching = await total();
   } else {
+    if (known && Date.now() - known.at < CHOICE_KEPT_MS && (await tableStat(em, meta.tableName)) === known.stat) return known.hint ? hint : undefined;
     const bounded = await boundedCount(em, entity, where, meta.tableName, perRow);
     if (!bounded) return undefined;
-    ({ rows, matching } = bounded);
+    ({ stat, matching } = bounded);
   }
-  return matching * matching > rows * perRow ? `indexed by ${em.getPlatform().quoteIdentifier(index.name as string)}` : undefined;
+  const rows = Number.parseInt(stat, 10);
+  if (!Number.isFinite(rows)) return undefined;
+  const chosen = matching * matching > rows * perRow;
+  if (memo != null) {
+    kept.delete(memo); // re-inserted: the oldest entry is the first one
+    kept.set(memo, { stat, hint: chosen, at: Date.now() });
+    if (kept.size > CHOICES_KEPT) kept.delete(kept.keys().next().value!);
+  }
+  return chosen ? hint : undefined;
 }
 
-/** The table's row count in SQLite's statistics (ANALYZE, `PRAGMA optimize`), or null before any. */
-async function tableRows(em: Em, table: string): Promise<number | null> {
-  const [stat] = await em.getConnection().execute<Array<{ stat: string }>>('select stat from sqlite_stat1 where tbl = ? limit 1', [table]).catch(() => []);
-  const rows = stat ? Number.parseInt(stat.stat, 10) : NaN;
-  return Number.isFinite(rows) ? rows : null;
+/** How long a sort-index choice is kept (while the statistics stay the same), and how many per connection. */
+export const CHOICE_KEPT_MS = 30_000;
+const CHOICES_KEPT = 500;
+const choices = new WeakMap<object, Map<string, { stat: string; hint: boolean; at: number }>>();
+const keptChoices = (em: Em) => {
+  const connection = em.getConnection();
+  let kept = choices.get(connection);
+  if (!kept) choices.set(connection, (kept = new Map()));
+  return kept;
+};
+/** The filter as text (ids, statuses, dates): the same list asked again has the same key; null when not plain data. */
+function choiceKey(table: string, perRow: number, where: unknown): string | null {
+  try {
+    return `${table} ${perRow} ${JSON.stringify(where)}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The table's statistics in sqlite_stat1 (ANALYZE, `PRAGMA optimize`; its row count first), or null before any. */
+async function tableStat(em: Em, table: string): Promise<string | null> {
+  const [row] = await em.getConnection().execute<Array<{ stat: string }>>('select stat from sqlite_stat1 where tbl = ? limit 1', [table]).catch(() => []);
+  return row?.stat ?? null;
 }
 
 /**
- * In one statement, the table's row count in SQLite's statistics (null before any: then nothing is counted) and the
- * rows `where` matches, counted up to floor(sqrt(rows x perRow)) + 2: past the bound matching^2 > rows x perRow holds
- * whatever the rest, below it the count is exact, so the choice is the one the full count gives.
+ * In one statement, the table's statistics (null before any: then nothing is counted) and the rows `where` matches,
+ * counted up to floor(sqrt(rows x perRow)) + 2: past the bound matching^2 > rows x perRow holds whatever the rest,
+ * below it the count is exact, so the choice is the one the full count gives.
  */
-async function boundedCount<T extends object>(em: Em, entity: new (...args: never[]) => T, where: FilterQuery<T>, table: string, perRow: number): Promise<{ rows: number; matching: number } | null> {
+async function boundedCount<T extends object>(em: Em, entity: new (...args: never[]) => T, where: FilterQuery<T>, table: string, perRow: number): Promise<{ stat: string; matching: number } | null> {
   // the page's own where, as em.count would apply it; the ids (distinct: a join could repeat a row) up to the bound
   const matches = (em.fork() as Em).createQueryBuilder(entity).select('id', true).where(where).getKnexQuery().toSQL();
   const stat = 'select stat from sqlite_stat1 where tbl = ? limit 1';
@@ -117,11 +150,10 @@ async function boundedCount<T extends object>(em: Em, entity: new (...args: neve
   } catch (error) {
     if (/no such table: sqlite_stat1/.test((error as Error).message)) return null; // never analyzed
     // an SQLite without sqrt(): the statistics and the full count, as two statements
-    const rows = await tableRows(em, table);
-    return rows == null ? null : { rows, matching: await em.fork().count(entity, where) };
+    const known = await tableStat(em, table);
+    return known == null ? null : { stat: known, matching: await em.fork().count(entity, where) };
   }
-  const rows = row?.stat ? Number.parseInt(row.stat, 10) : NaN;
-  return Number.isFinite(rows) ? { rows, matching: Number(row!.n) } : null;
+  return row?.stat == null ? null : { stat: row.stat, matching: Number(row.n) };
 }
 
 /** Whether the field being resolved selects `name` (directly, or in a fragment): an alias still asks for it. */

@@ -1,5 +1,5 @@
 import type { Em } from '../../src/db/orm';
-import { selectsField } from '../../src/graphql/paginate';
+import { CHOICE_KEPT_MS, selectsField } from '../../src/graphql/paginate';
 import { identityOfRep } from '../../src/modules/auth/access.policy';
 import { SYSTEM_IDENTITY, type Identity } from '../../src/modules/auth/identity';
 import { Rep } from '../../src/modules/rep/rep.entity';
@@ -23,22 +23,24 @@ describe('the deals page\'s sort-index choice on sqlite', () => {
   });
   afterAll(async () => app?.close());
 
-  const PAGE = (first: number, withTotal: boolean, filter: string) =>
-    `{ deals(first: ${first}, filter: ${filter}, sort: { field: UPDATED_AT, direction: DESC }) { ${withTotal ? 'totalCount' : ''} edges { node { id } } } }`;
+  const PAGE = (first: number, withTotal: boolean, filter: string, after?: string) =>
+    `{ deals(first: ${first}, filter: ${filter}, sort: { field: UPDATED_AT, direction: DESC }${after ? `, after: "${after}"` : ''}) { ${withTotal ? 'totalCount' : ''} pageInfo { endCursor } edges { node { id } } } }`;
 
   /** The page's statements and ids, asked as `identity`. */
-  async function page(identity: Readonly<Identity>, first: number, withTotal: boolean, filter: string) {
+  async function page(identity: Readonly<Identity>, first: number, withTotal: boolean, filter: string, after?: string) {
     const sql: string[] = [];
     const knex = (app.orm.em as Em).getKnex();
     const listen = (q: { sql: string }) => sql.push(q.sql);
     knex.on('query', listen);
     try {
-      const res = await app.execute<{ deals: { totalCount?: number; edges: Array<{ node: { id: string } }> } }>(PAGE(first, withTotal, filter), {}, identity);
+      const res = await app.execute<{ deals: { totalCount?: number; pageInfo: { endCursor: string }; edges: Array<{ node: { id: string } }> } }>(PAGE(first, withTotal, filter, after), {}, identity);
       expect(res.errors).toBeUndefined();
       const deals = sql.filter((q) => /\bfrom `deals`/.test(q));
       return {
         hinted: deals.some((q) => q.includes('indexed by `deals_updated_at_index`')),
         fullCounts: deals.filter((q) => /^select count\(\*\) as `count` from `deals`/.test(q)).length,
+        boundedCounts: deals.filter((q) => q.startsWith('select (select stat from sqlite_stat1')).length,
+        endCursor: res.data!.deals.pageInfo.endCursor,
         statements: deals.length,
         ids: res.data!.deals.edges.map((e) => e.node.id),
       };
@@ -97,6 +99,33 @@ describe('the deals page\'s sort-index choice on sqlite', () => {
     }
     expect(hinted).toBeGreaterThan(3);
     expect(plain).toBeGreaterThan(3);
+  });
+
+  it('is kept for the next pages of the same list while the statistics read the same, for a while', async () => {
+    const filter = '{ statuses: [WON, LOST] }';
+    const first = await page(SYSTEM_IDENTITY, 20, false, '{ statuses: [WON] }'); // another list: its own choice
+    expect(first.boundedCounts).toBe(1);
+    const one = await page(SYSTEM_IDENTITY, 20, true, filter); // a list's first page with its header count
+    expect([one.fullCounts, one.boundedCounts]).toEqual([1, 0]);
+    const two = await page(SYSTEM_IDENTITY, 20, false, filter, one.endCursor); // its next page: no count at all
+    expect([two.fullCounts, two.boundedCounts, two.hinted]).toEqual([0, 0, one.hinted]);
+    const otherSize = await page(SYSTEM_IDENTITY, 50, false, filter, one.endCursor); // the page size is in the choice
+    expect(otherSize.boundedCounts).toBe(1);
+    const analyzed = await statRows();
+    try {
+      await setStatRows(analyzed + 1); // new statistics (an ANALYZE): counted again
+      expect((await page(SYSTEM_IDENTITY, 20, false, filter, one.endCursor)).boundedCounts).toBe(1);
+      expect((await page(SYSTEM_IDENTITY, 20, false, filter, one.endCursor)).boundedCounts).toBe(0);
+      const now = Date.now();
+      const later = jest.spyOn(Date, 'now').mockReturnValue(now + CHOICE_KEPT_MS + 1); // the clock, not the database
+      try {
+        expect((await page(SYSTEM_IDENTITY, 20, false, filter, one.endCursor)).boundedCounts).toBe(1);
+      } finally {
+        later.mockRestore();
+      }
+    } finally {
+      await setStatRows(analyzed);
+    }
   });
 
   it('the bounded count stops at the bound', async () => {
