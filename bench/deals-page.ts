@@ -5,9 +5,11 @@
  * request, the main thread's busy time per request (server and client share the event loop; the process's CPU also
  * counts worker and GC threads), the load average and server RSS. `--total` adds `totalCount` to the page (the
  * list's header count); `--requests N` (default 50) measures N requests after 20 warm-up ones; `--role MANAGER` (or AE)
- * asks as the first rep of that role with a team instead of an EXEC (the access rules then narrow every statement).
+ * asks as the first rep of that role with a team instead of an EXEC (the access rules then narrow every statement);
+ * `--sort UPDATED_AT` (or CREATED_AT, AMOUNT, NAME) sorts the page by that field, newest first, instead
+ * of by id (a sorted page is where SQLite's sort-index choice, src/graphql/paginate.ts, reads the statistics and counts).
  *
- *   npm run build && node dist/bench/deals-page.js [database-url] [--total] [--requests 200] [--role MANAGER]   (default /tmp/pipewise-bench/1m.db)
+ *   npm run build && node dist/bench/deals-page.js [database-url] [--total] [--requests 200] [--role MANAGER] [--sort UPDATED_AT]   (default /tmp/pipewise-bench/1m.db)
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -32,15 +34,18 @@ const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 50;
 const roleArg = process.argv.indexOf('--role');
 const ROLE = (roleArg > 0 ? process.argv[roleArg + 1] : 'EXEC') as keyof typeof AccessRole;
 if (!['EXEC', 'MANAGER', 'AE'].includes(ROLE)) throw new Error(`--role: EXEC, MANAGER or AE, not ${ROLE}`);
+const sortArg = process.argv.indexOf('--sort');
+const SORT = sortArg > 0 ? process.argv[sortArg + 1] : null;
+if (SORT != null && !/^[A-Z_]+$/.test(SORT)) throw new Error(`--sort: a DealSortField (UPDATED_AT, CREATED_AT, AMOUNT...), not ${SORT}`);
 const PAGE = `query($after: String) {
-  deals(first: 50, after: $after, filter: { statuses: [OPEN] }) {
+  deals(first: 50, after: $after, filter: { statuses: [OPEN] }${SORT ? `, sort: { field: ${SORT}, direction: DESC }` : ''}) {
     pageInfo { endCursor hasNextPage }${WITH_TOTAL ? ' totalCount' : ''}
     edges { node { id name amount owner { name team { name } } account { name segment } product { name } stage { name } } }
   }
 }`;
 
 async function main() {
-  const url = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--requests' && all[i - 1] !== '--role') ?? '/tmp/pipewise-bench/1m.db';
+  const url = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !['--requests', '--role', '--sort'].includes(all[i - 1])) ?? '/tmp/pipewise-bench/1m.db';
   // No scheduled snapshot run beside the measurement (it would load the shared machine, and write to the world).
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'bench-only-secret-'.padEnd(48, 'x'), RATE_LIMIT_PER_MINUTE: '100000', FORECAST_SNAPSHOT_EVERY_HOURS: '0' }, {
     database: parseDatabaseUrl(url),
@@ -102,7 +107,7 @@ async function main() {
   }
   const cpu = process.cpuUsage(cpu0);
   const busy = performance.eventLoopUtilization(elu0).active;
-  console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}, as ${ROLE} rep ${rep.id}`);
+  console.log(`database: ${config.database.kind} ${url}${WITH_TOTAL ? ' (with totalCount)' : ''}, as ${ROLE} rep ${rep.id}, sorted by ${SORT ?? 'ID'} DESC`);
   console.log(`SQL statements per page of 50 deals with owner+team, account, product, stage: ${perRequest}`);
   console.log(`latency over ${REQUESTS} requests (pages 1-10, keyset): p50 ${quantile(timings, 0.5).toFixed(1)} ms, p95 ${quantile(timings, 0.95).toFixed(1)} ms`);
   console.log(`per statement, p50 / p95 ms: ${[...perTable].map(([t, ms]) => `${t} ${quantile(ms, 0.5).toFixed(2)} / ${quantile(ms, 0.95).toFixed(2)}`).join(', ')}`);

@@ -201,8 +201,10 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       await rateLimiter?.close();
       await ipRateLimiter?.close();
       await scoring.stop();
+      // The scheduler first knows it stops, then the pool's close cancels its forecast: that run ends as cancelled.
+      const snapshotsStopped = snapshots.stop();
       await workers.close();
-      await snapshots.stop();
+      await snapshotsStopped;
       await answers.close();
       await orm.close(true);
     },

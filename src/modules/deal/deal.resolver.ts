@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Connection, PageArgs } from '../../graphql/connection';
 import { paginate } from '../../graphql/paginate';
@@ -20,10 +21,10 @@ export const DealConnection = Connection(Deal);
 @Resolver(() => Deal)
 export class DealResolver {
   @Query(() => DealConnection, { description: 'Deals matching the filters, newest first by default.' })
-  async deals(@Args() page: PageArgs, @Args() { filter, sort }: DealQueryArgs, @Ctx() ctx: Context) {
+  async deals(@Args() page: PageArgs, @Args() { filter, sort }: DealQueryArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const field = sort?.field ?? DealSortField.ID;
     const direction = (sort?.direction ?? SortDirection.DESC) === SortDirection.ASC ? 'asc' : 'desc';
-    return paginate(ctx.em, Deal, await deals.visibleDealWhere(ctx.em, ctx.access, filter), { [field]: direction }, page, ctx.config.maxPageSize);
+    return paginate(ctx.em, Deal, await deals.visibleDealWhere(ctx.em, ctx.access, filter), { [field]: direction }, page, ctx.config.maxPageSize, info);
   }
 
   @Query(() => Deal)

@@ -6,7 +6,8 @@ export enum RunStatus { RUNNING = 'RUNNING', DONE = 'DONE', FAILED = 'FAILED' }
 /**
  * One run of a scheduled job for one time slot. The unique (job, slot) row is the claim: when several servers
  * share the database, the one whose insert lands runs the job; the others see the conflict and skip it. A claim
- * left RUNNING past its lease (its server died) can be taken over.
+ * left RUNNING past its lease (its server died) can be taken over, and so can one RUNNING with a finish time: its
+ * server's shutdown cancelled the run and released the claim (the message says so).
  */
 @Entity({ tableName: 'scheduled_runs' })
 @Unique({ properties: ['job', 'slot'] })

@@ -60,6 +60,20 @@ export class TooManyHeavyRequestsError extends AppError {
   }
 }
 
+/**
+ * The work was cancelled because the pool is closing (the server shuts down): an expected end for a background job
+ * caught mid-run, not a failure. Requests do not see it in a clean stop (the HTTP server drains before the pool closes).
+ */
+export class PoolClosedError extends AppError {
+  constructor(task: string) {
+    super('SERVICE_UNAVAILABLE', `The ${task} computation was cancelled: the server is shutting down`);
+    this.name = 'PoolClosedError';
+  }
+}
+
+/** Whether `error` is the end of work the pool's shutdown cancelled (see PoolClosedError). */
+export const cancelledByShutdown = (error: unknown): boolean => error instanceof PoolClosedError;
+
 /** The work was cancelled because the request's deadline passed (the HTTP layer answers 503 TIMEOUT). */
 export class CancelledError extends AppError {
   constructor(task: string) {
@@ -71,6 +85,7 @@ export class WorkerPool implements HeavyWork {
   private piscina: Piscina | null = null;
   private readonly inflight = new Map<string, number>();
   private running = 0;
+  private closed = false;
   private readonly perCaller: number;
   private readonly logger: Logger;
 
@@ -101,6 +116,7 @@ export class WorkerPool implements HeavyWork {
 
   async run<K extends TaskName>(name: K, input: TaskInputOrLater<K>, job: HeavyJob = {}, transfer?: Transferable[]): Promise<TaskOutput<K>> {
     const { caller, signal } = job;
+    if (this.closed) throw new PoolClosedError(name);
     if (signal?.aborted) throw new CancelledError(name);
     const held = caller ? (this.inflight.get(caller) ?? 0) : 0;
     if (caller && held >= this.perCaller) {
@@ -116,10 +132,13 @@ export class WorkerPool implements HeavyWork {
     try {
       const data = await inputOf(input);
       if (signal?.aborted) throw new CancelledError(name);
+      if (this.closed) throw new PoolClosedError(name); // closed while its input loaded: start no new pool
       this.running++;
       handed = true;
       return (await this.threads().run({ task: name, input: data }, { signal: signal ?? null, transferList: transfer as never })) as TaskOutput<K>;
     } catch (error) {
+      // piscina's destroy() ends running and queued tasks with this plain Error: the pool closed, nothing failed
+      if (this.closed && handed && (error as Error).message === 'Terminating worker thread') throw new PoolClosedError(name);
       if ((error as Error).name === 'AbortError') {
         this.logger.warn({ task: name, caller, durationMs: Math.round(performance.now() - started) }, 'heavy task cancelled at the request deadline');
         throw new CancelledError(name);
@@ -143,7 +162,9 @@ export class WorkerPool implements HeavyWork {
     return { threads: this.piscina?.threads.length ?? 0, pending: this.running, queued: this.piscina?.queueSize ?? 0 };
   }
 
+  /** Ends the threads: running and queued tasks reject with PoolClosedError, later runs too (no new pool starts). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.piscina?.destroy();
     this.piscina = null;
   }
