@@ -1,7 +1,8 @@
 import { DateTimeType, Entity, Enum, Property, Unique } from '@mikro-orm/core';
 import { BaseEntity } from '../../shared/base.entity';
 
-export enum RunStatus { RUNNING = 'RUNNING', DONE = 'DONE', FAILED = 'FAILED' }
+/** CANCELLED: the server's own shutdown cut the run off; the next check of any server runs the slot again. */
+export enum RunStatus { RUNNING = 'RUNNING', DONE = 'DONE', FAILED = 'FAILED', CANCELLED = 'CANCELLED' }
 
 /**
  * One run of a scheduled job for one time slot. The unique (job, slot) row is the claim: when several servers

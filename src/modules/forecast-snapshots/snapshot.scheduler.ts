@@ -5,7 +5,7 @@
  * that died mid-run) is taken over by the next server that checks.
  *
  * A run the server's own shutdown cancels (the worker pool closing under its forecast) is an expected end, not a
- * failure: the claim is released (still RUNNING, finished, its message says it was cancelled), logged as a warning,
+ * failure: the claim is released as CANCELLED (its message says why), logged as a warning,
  * and the next check of any server (the restarted one, 5 s after its start) runs the slot again at once.
  */
 import os from 'node:os';
@@ -37,13 +37,13 @@ export async function claimSlot(em: Em, job: string, slot: string, instance: str
     ),
   )) as unknown[];
   if (inserted.length) return true;
-  // a claim whose holder died before finishing, or released by a shutdown that cancelled its run: take it over
-  // (one statement, so only one taker wins)
+  // a claim whose holder died before finishing, or cancelled by its server's shutdown: take it over (one statement,
+  // so only one taker wins)
   const res = (await em.execute(
     knex('scheduled_runs')
-      .update({ instance, started_at: ts(now), updated_at: ts(now), finished_at: null, message: null })
-      .where({ job, slot, status: RunStatus.RUNNING })
-      .where((q) => q.where('started_at', '<', ts(new Date(now.getTime() - LEASE_MS))).orWhereNotNull('finished_at'))
+      .update({ instance, status: RunStatus.RUNNING, started_at: ts(now), updated_at: ts(now), finished_at: null, message: null })
+      .where({ job, slot })
+      .where((q) => q.where({ status: RunStatus.CANCELLED }).orWhere((running) => running.where({ status: RunStatus.RUNNING }).where('started_at', '<', ts(new Date(now.getTime() - LEASE_MS)))))
       .returning('id'),
   )) as unknown[];
   return res.length > 0;
@@ -53,12 +53,9 @@ export async function finishSlot(em: Em, job: string, slot: string, status: RunS
   await em.nativeUpdate(ScheduledRun, { job, slot }, { status, finishedAt: new Date(), message });
 }
 
-/**
- * Gives up `instance`'s claim on (job, slot) after its shutdown cancelled the run: it stays RUNNING (the schema
- * knows no other unfinished state) with a finish time and `message`, which lets the next check take it over at once.
- */
+/** Gives up `instance`'s claim on (job, slot) after its shutdown cancelled the run: the next check takes it over at once. */
 export async function releaseSlot(em: Em, job: string, slot: string, instance: string, message: string): Promise<void> {
-  await em.nativeUpdate(ScheduledRun, { job, slot, instance, status: RunStatus.RUNNING }, { finishedAt: new Date(), message });
+  await em.nativeUpdate(ScheduledRun, { job, slot, instance, status: RunStatus.RUNNING }, { status: RunStatus.CANCELLED, finishedAt: new Date(), message });
 }
 
 export interface SnapshotScheduler {

@@ -16,6 +16,7 @@ import { Migration20261201190001_target_lookup_indexes } from './Migration202612
 import { Migration20261201200001_deal_status_sort_index } from './Migration20261201200001_deal_status_sort_index';
 import { Migration20261201200101_account_fk_indexes } from './Migration20261201200101_account_fk_indexes';
 import { Migration20261201232415_data_version_touches } from './Migration20261201232415_data_version_touches';
+import { Migration20261202000042_run_cancelled } from './Migration20261202000042_run_cancelled';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const postgresqlMigrations = [
@@ -37,4 +38,5 @@ export const postgresqlMigrations = [
   { name: 'Migration20261201200001_deal_status_sort_index', class: Migration20261201200001_deal_status_sort_index },
   { name: 'Migration20261201200101_account_fk_indexes', class: Migration20261201200101_account_fk_indexes },
   { name: 'Migration20261201232415_data_version_touches', class: Migration20261201232415_data_version_touches },
+  { name: 'Migration20261202000042_run_cancelled', class: Migration20261202000042_run_cancelled },
 ];

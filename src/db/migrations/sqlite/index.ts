@@ -15,6 +15,7 @@ import { Migration20261201181000_forecast_revisions_index } from './Migration202
 import { Migration20261201190000_target_lookup_indexes } from './Migration20261201190000_target_lookup_indexes';
 import { Migration20261201200000_deal_status_sort_index } from './Migration20261201200000_deal_status_sort_index';
 import { Migration20261201232410_data_version_touches } from './Migration20261201232410_data_version_touches';
+import { Migration20261202000037_run_cancelled } from './Migration20261202000037_run_cancelled';
 
 /** Applied in order; a new migration is generated with `pipewise migration:create` and listed here. */
 export const sqliteMigrations = [
@@ -35,4 +36,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261201190000_target_lookup_indexes', class: Migration20261201190000_target_lookup_indexes },
   { name: 'Migration20261201200000_deal_status_sort_index', class: Migration20261201200000_deal_status_sort_index },
   { name: 'Migration20261201232410_data_version_touches', class: Migration20261201232410_data_version_touches },
+  { name: 'Migration20261202000037_run_cancelled', class: Migration20261202000037_run_cancelled },
 ];
