@@ -99,7 +99,12 @@ describe.each(DATABASES)('scheduled forecast snapshots on %s', (kind) => {
     const written = await backfillWeeklySnapshots(em, 1, END);
     expect(written).toBeGreaterThan(0);
     expect(await count()).toBe(before + written); // what it says it wrote is what is stored
-    expect(await backfillWeeklySnapshots(em, 1, END)).toBe(0); // quarters with snapshots are left alone
+    expect(await backfillWeeklySnapshots(em, 1, END)).toBe(0); // weeks with snapshots are left alone
+    // a backfill cut off before its last week (a shutdown) is completed by the next one, that week only
+    const lastWeek = new Date(periodOrFail('2026-Q3').start + 13 * WEEK);
+    const cut = await app.orm.em.fork().nativeDelete(ForecastSnapshot, { asOf: lastWeek });
+    expect(cut).toBeGreaterThan(0);
+    expect(await backfillWeeklySnapshots(em, 1, END)).toBe(cut);
 
     const call = await app.execute<{ forecastCall: { period: string; weeks: any[] } }>(`{ forecastCall(period: "2026-Q3") { period weeks { week weekStart asOf expected p10 p90 closedWon } } }`);
     expect(call.errors).toBeUndefined();

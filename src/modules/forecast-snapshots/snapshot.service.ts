@@ -75,17 +75,19 @@ export async function takeForecastSnapshots(em: Em, now = new Date()): Promise<n
 
 /**
  * First run of a new installation: weekly snapshots (company and teams) of the current and the last `quarters`
- * quarters, as of each week start, from what was known then (the as-of forecast). Quarters that already have
- * snapshots are left alone.
+ * quarters, as of each week start, from what was known then (the as-of forecast). Weeks that already have a
+ * snapshot are left alone, so a backfill cut off by a shutdown is completed by the next one.
  */
 export async function backfillWeeklySnapshots(em: Em, quarters: number, now = new Date(), stopped: () => boolean = () => false): Promise<number> {
   const current = currentPeriods(now)[1];
   let n = 0;
   for (let k = quarters; k >= 0; k--) {
     const period = shiftPeriod(current, k);
-    const existing = await em.fork().count(ForecastSnapshot, { periodStart: new Date(period.start), periodEnd: new Date(period.end) });
-    if (existing) continue;
-    for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) n += await snapshotPeriod(em.fork() as Em, period, new Date(at), true);
+    const taken = await em.fork().find(ForecastSnapshot, { periodStart: new Date(period.start), periodEnd: new Date(period.end), groupBy: ForecastGroupBy.COMPANY }, { fields: ['asOf'] });
+    for (let at = period.start; at < Math.min(period.end, now.getTime()) && !stopped(); at += WEEK_MS) {
+      if (taken.some((s) => s.asOf.getTime() >= at && s.asOf.getTime() < at + WEEK_MS)) continue;
+      n += await snapshotPeriod(em.fork() as Em, period, new Date(at), true);
+    }
   }
   return n;
 }
