@@ -87,6 +87,15 @@ describe.each(DATABASES)('the fact source patched with the deals written since o
     expect(again.source).toBe(patched.source);
   });
 
+  it('patches in every deal of concurrent writers, each bump with its own touch row', async () => {
+    const held = await full();
+    const deals = await em().find(Deal, { status: DealStatus.OPEN }, { orderBy: { id: 'desc' }, limit: 10 });
+    await Promise.all(deals.map((d, k) => write(UPDATE, { id: d.id, v: d.version, input: { amount: 1_000 + k } })));
+    const patched = await patch(held);
+    expect(patched.patchedDeals).toBe(10);
+    await expectSameAsFullLoad(patched);
+  });
+
   it('loads everything again when a write did not name its deals, or changed reps', async () => {
     const held = await full();
     // a bulk writer (the import, the seed) bumps the versions without touch rows
