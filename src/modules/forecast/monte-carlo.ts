@@ -151,26 +151,57 @@ export function simulate(input: SimulationInput): SimulationResult {
 }
 
 /** Deals to approximate: smallest variance first, until the exact draws fit the budget. */
-function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulations: number, budget: number): number[] {
+function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulations: number, budget: number): Int32Array {
   let draws = 0;
   for (let d = 0; d < P.length; d++) if (P[d] > 0 && P[d] < 1) draws += Math.min(P[d], 1 - P[d]) * simulations;
-  if (draws <= budget) return [];
-  const order: number[] = [];
+  if (draws <= budget) return new Int32Array(0);
+  let L = 0;
+  const order = new Int32Array(P.length);
   const variance = new Float64Array(P.length);
+  let finite = true;
   for (let d = 0; d < P.length; d++) {
     if (!(P[d] > 0 && P[d] < 1)) continue;
-    order.push(d);
+    order[L++] = d;
     variance[d] = A[d] * A[d] * P[d] * (1 - P[d]);
+    if (!Number.isFinite(variance[d])) finite = false;
   }
-  // computed once per deal, not twice per comparison (the same numbers: the same stable order)
-  order.sort((x, y) => variance[x] - variance[y]);
-  const out: number[] = [];
-  for (const d of order) {
+  const sorted = finite ? sortByKey(order.subarray(0, L), variance) : Int32Array.from(Array.from(order.subarray(0, L)).sort((x, y) => variance[x] - variance[y]));
+  let m = 0;
+  for (; m < L; m++) {
     if (draws <= budget) break;
-    draws -= Math.min(P[d], 1 - P[d]) * simulations;
-    out.push(d);
+    draws -= Math.min(P[sorted[m]], 1 - P[sorted[m]]) * simulations;
   }
-  return out;
+  return sorted.subarray(0, m);
+}
+
+/**
+ * `items` (ascending) stably sorted by key[item], for finite keys >= 0 (variances): the order of a stable
+ * comparison sort (ties keep the lower item first), by a radix sort of the keys' bits, which for non-negative
+ * doubles order as their values (+0 is the only zero a product of squares and probabilities gives). 100,000 deals
+ * sort in a few milliseconds instead of ~45 ms through a comparator.
+ */
+export function sortByKey(items: Int32Array, key: Float64Array): Int32Array {
+  const bits = new Uint32Array(key.buffer, key.byteOffset, 2 * key.length);
+  let from = items.slice();
+  let to = new Int32Array(items.length);
+  const count = new Int32Array(1 << 16);
+  // four 16-bit digits, least significant first (little-endian words: low word at 2 x i); each pass is stable
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let x = 0; x < from.length; x++) count[(bits[2 * from[x] + word] >>> shift) & 0xffff]++;
+    if (count[(bits[2 * from[0] + word] >>> shift) & 0xffff] === from.length) continue; // one digit for all: nothing moves
+    let sum = 0;
+    for (let b = 0; b < count.length; b++) {
+      const c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (let x = 0; x < from.length; x++) to[count[(bits[2 * from[x] + word] >>> shift) & 0xffff]++] = from[x];
+    [from, to] = [to, from];
+  }
+  return from;
 }
 
 function normal(rng: () => number): number {
