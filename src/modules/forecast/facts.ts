@@ -323,6 +323,71 @@ export function openRowsAt(t: FactTable, asOf: number): OpenRows {
 export const OPEN_ROWS_DATES_KEPT = 96;
 const openRowsKept = new WeakMap<Float64Array, { closed: Float64Array; outcome: Uint8Array; entries: Float64Array; byDate: Map<number, OpenRows> }>();
 
+/**
+ * The deals closed in [from, to), ascending: what a scan of every deal for a close inside a window finds, in its
+ * order. A forecast, its run rate and its actuals each scanned the whole table for the few deals closed inside one
+ * period, 40-odd times in a track record and a backtest; the deals sorted by close time are kept per table (as-of
+ * views share the closed column) and each window is two binary searches.
+ */
+export function closedRowsBetween(t: FactTable, from: number, to: number): Int32Array {
+  let kept = closedOrderKept.get(t.closed);
+  if (!kept) closedOrderKept.set(t.closed, (kept = closedOrder(t.closed)));
+  if (Number.isNaN(from) || Number.isNaN(to)) return new Int32Array(0);
+  const lo = lowerBound(kept.at, from);
+  const hi = lowerBound(kept.at, to);
+  return hi > lo ? kept.rows.slice(lo, hi).sort() : new Int32Array(0);
+}
+const closedOrderKept = new WeakMap<Float64Array, { rows: Int32Array; at: Float64Array }>();
+
+/** First position whose value is >= x. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The rows with a close time sorted by it (LSD radix sort of the doubles' bits mapped to an unsigned order). */
+function closedOrder(closed: Float64Array): { rows: Int32Array; at: Float64Array } {
+  let m = 0;
+  for (let i = 0; i < closed.length; i++) if (!Number.isNaN(closed[i])) m++;
+  let rows = new Int32Array(m);
+  const hi = new Uint32Array(closed.length);
+  const lo = new Uint32Array(closed.length);
+  const bits = new Uint32Array(closed.buffer, closed.byteOffset, 2 * closed.length);
+  m = 0;
+  for (let i = 0; i < closed.length; i++) {
+    if (Number.isNaN(closed[i])) continue;
+    rows[m++] = i;
+    // negative doubles order reversed by their bits: flip them all; others: set the sign bit (little-endian words)
+    const neg = bits[2 * i + 1] >>> 31 === 1;
+    hi[i] = neg ? ~bits[2 * i + 1] >>> 0 : (bits[2 * i + 1] | 0x80000000) >>> 0;
+    lo[i] = neg ? ~bits[2 * i] >>> 0 : bits[2 * i];
+  }
+  let to = new Int32Array(m);
+  const count = new Int32Array(1 << 16);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let x = 0; x < m; x++) count[(word[rows[x]] >>> shift) & 0xffff]++;
+    if (m === 0 || count[(word[rows[0]] >>> shift) & 0xffff] === m) continue;
+    let sum = 0;
+    for (let b = 0; b < count.length; b++) {
+      const c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (let x = 0; x < m; x++) to[count[(word[rows[x]] >>> shift) & 0xffff]++] = rows[x];
+    [rows, to] = [to, rows];
+  }
+  return { rows, at: Float64Array.from(rows, (i) => closed[i]) };
+}
+
 /** The earliest creation time (Infinity when no deal has one), kept per table: every estimator of every date asks. */
 export function earliestCreated(t: FactTable): number {
   let earliest = earliestKept.get(t.created);
