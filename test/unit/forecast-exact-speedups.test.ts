@@ -83,9 +83,6 @@ describe('the deals closed in a window', () => {
       const to = from + rng() * 1e12;
       expect(Array.from(closedRowsBetween(t, from, to))).toEqual(scan(from, to));
     }
-    // narrow windows (a few deals: their kept rows sorted back) and wide ones (more than 1/16 of the deals: a scan)
-    for (let d = -1; d <= 20; d++) expect(Array.from(closedRowsBetween(t, d * DAY_MS, (d + 1) * DAY_MS))).toEqual(scan(d * DAY_MS, (d + 1) * DAY_MS));
-    expect(scan(DAY_MS, 2 * DAY_MS).length).toBeLessThan(n / 16);
     expect(scan(-Infinity, Infinity).length).toBeGreaterThan(3000);
   });
 

@@ -325,30 +325,19 @@ const openRowsKept = new WeakMap<Float64Array, { closed: Float64Array; outcome: 
 
 /**
  * The deals closed in [from, to), ascending: what a scan of every deal for a close inside a window finds, in its
- * order. A track record or a backtest asks 40-odd windows of one table (each period's closed-won, actuals, run
- * rate): from the fourth on, the deals sorted by close time are kept per table (as-of views share the closed
- * column) and a narrow window is two binary searches; a single forecast scans, as sorting would cost it more.
+ * order. A forecast, its run rate and its actuals each scanned the whole table for the few deals closed inside one
+ * period, 40-odd times in a track record and a backtest; the deals sorted by close time are kept per table (as-of
+ * views share the closed column) and each window is two binary searches.
  */
 export function closedRowsBetween(t: FactTable, from: number, to: number): Int32Array {
-  if (Number.isNaN(from) || Number.isNaN(to)) return new Int32Array(0);
   let kept = closedOrderKept.get(t.closed);
-  if (!kept) closedOrderKept.set(t.closed, (kept = { asked: 0, order: null }));
-  if (!kept.order && ++kept.asked > 3) kept.order = closedOrder(t.closed);
-  let lo = 0;
-  let hi = t.n;
-  if (kept.order) {
-    lo = lowerBound(kept.order.at, from);
-    hi = lowerBound(kept.order.at, to);
-    if (hi <= lo) return new Int32Array(0);
-    // a wide window (new business reads years): sorting its rows back to ascending costs more than a scan
-    if (16 * (hi - lo) < t.n) return kept.order.rows.slice(lo, hi).sort();
-  }
-  const out = new Int32Array(hi - lo);
-  let m = 0;
-  for (let i = 0; i < t.n; i++) if (t.closed[i] >= from && t.closed[i] < to) out[m++] = i;
-  return out.subarray(0, m);
+  if (!kept) closedOrderKept.set(t.closed, (kept = closedOrder(t.closed)));
+  if (Number.isNaN(from) || Number.isNaN(to)) return new Int32Array(0);
+  const lo = lowerBound(kept.at, from);
+  const hi = lowerBound(kept.at, to);
+  return hi > lo ? kept.rows.slice(lo, hi).sort() : new Int32Array(0);
 }
-const closedOrderKept = new WeakMap<Float64Array, { asked: number; order: { rows: Int32Array; at: Float64Array } | null }>();
+const closedOrderKept = new WeakMap<Float64Array, { rows: Int32Array; at: Float64Array }>();
 
 /** First position whose value is >= x. */
 function lowerBound(sorted: Float64Array, x: number): number {
