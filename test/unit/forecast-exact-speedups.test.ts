@@ -2,11 +2,9 @@
  * This session's faster compute paths give what the code they replace gave, bit for bit: each reference below is
  * the replaced code, run on seeded inputs that reach its ties and edge cases.
  */
-import { DAY_MS, type OpenStage, Revised, closedRowsBetween, createFactTable, factsAsOf, revisionsOf } from '../../src/modules/forecast/facts';
 import { createRng, simulate, sortByKey } from '../../src/modules/forecast/monte-carlo';
 
 const rng = createRng(4242);
-const STAGES3: OpenStage[] = [0.2, 0.5, 0.8].map((p, s) => ({ id: s + 1, name: `S${s}`, defaultProbability: p }));
 
 describe('the deals to approximate, sorted by variance', () => {
   it('come in the order of the stable comparison sort they replace (ties: the lower deal first)', () => {
@@ -63,33 +61,3 @@ function referenceApproximated(P: Float64Array, A: Float64Array, simulations: nu
 
 /** What simulate printed for the call above before the radix sort (commit 1986a91). */
 const REFERENCE_TOTALS = [517516493.5525454, 550709088.5751705, 587859436.3527931];
-
-describe('the deals closed in a window', () => {
-  const n = 5000;
-  const closed = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rng();
-    // NaN (open), ties, negative times (before 1970), -0 and +0, an infinite close
-    closed[i] = r < 0.2 ? NaN : r < 0.4 ? Math.floor(rng() * 20) * DAY_MS : r < 0.5 ? -rng() * 1e12 : r < 0.52 ? (rng() < 0.5 ? -0 : 0) : r < 0.53 ? Infinity : rng() * 2e12;
-  }
-  const t = { ...createFactTable(STAGES3, n), closed };
-  const scan = (from: number, to: number) => Array.from({ length: n }, (_, i) => i).filter((i) => t.closed[i] >= from && t.closed[i] < to);
-
-  it('are the deals a scan of every deal finds, ascending, for any window', () => {
-    const bounds = [-Infinity, -1e12, -5e11, -0, 0, 3 * DAY_MS, 10 * DAY_MS, 19 * DAY_MS + 1, 1e12, 2e12, Infinity, NaN];
-    for (const from of bounds) for (const to of bounds) expect([from, to, Array.from(closedRowsBetween(t, from, to))]).toEqual([from, to, scan(from, to)]);
-    for (let j = 0; j < 200; j++) {
-      const from = (rng() - 0.3) * 2e12;
-      const to = from + rng() * 1e12;
-      expect(Array.from(closedRowsBetween(t, from, to))).toEqual(scan(from, to));
-    }
-    expect(scan(-Infinity, Infinity).length).toBeGreaterThan(3000);
-  });
-
-  it('serve an as-of view of the table from the same kept order (it shares the closed column)', () => {
-    const view = factsAsOf({ ...t, revisions: revisionsOf([0], [5e12], [Revised.AMOUNT], [1]) }, 0);
-    expect(view.closed).toBe(t.closed);
-    expect(view.amount).not.toBe(t.amount);
-    expect(Array.from(closedRowsBetween(view, 0, 1e12))).toEqual(scan(0, 1e12));
-  });
-});

@@ -2,7 +2,7 @@
  * The forecast of one period as of a date, by group, and the backtest that replays it over past periods with
  * the run-rate and fixed-weight baselines. Pure: a FactTable in, numbers out (the service adds names and quotas).
  */
-import { type FactTable, Outcome, closedRowsBetween, openRowsAt } from './facts';
+import { type FactTable, Outcome, openRowsAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryIndex, categoryOf } from './metrics';
 import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, emptyOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
@@ -122,9 +122,7 @@ export function computeForecast(
   const closedWon = new Map<number, number>();
   const won = Outcome.WON;
   const until = Math.min(asOf, period.end);
-  const closedIn = closedRowsBetween(t, period.start, until);
-  for (let x = 0; x < closedIn.length; x++) {
-    const i = closedIn[x];
+  for (let i = 0; i < t.n; i++) {
     if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < until && include(i)) {
       const g = groupOf(i);
       slot(g);
@@ -279,11 +277,7 @@ export function openIncluded(rows: Int32Array, include: (i: number) => boolean):
 export function actualWon(t: FactTable, period: Period, include: (i: number) => boolean = () => true): number {
   let sum = 0;
   const won = Outcome.WON;
-  const closedIn = closedRowsBetween(t, period.start, period.end);
-  for (let x = 0; x < closedIn.length; x++) {
-    const i = closedIn[x];
-    if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < period.end && include(i)) sum += t.amount[i];
-  }
+  for (let i = 0; i < t.n; i++) if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < period.end && include(i)) sum += t.amount[i];
   return sum;
 }
 

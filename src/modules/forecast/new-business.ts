@@ -4,7 +4,7 @@
  * with a seasonal index (month of quarter, or quarter of year) shrunk toward 1. Pure.
  */
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { type FactTable, Outcome, closedRowsBetween, earliestCreated } from './facts';
+import { type FactTable, Outcome, earliestCreated } from './facts';
 import { type Period, seasonKey, shiftPeriod } from '../../shared/period';
 
 export interface NewBusinessOptions {
@@ -55,10 +55,7 @@ export function estimateNewBusiness(
   // analogues are most recent first: starts descending. `include` (a closure) is asked last: few won deals were
   // created and won inside one analogue
   const won = Outcome.WON;
-  // only deals closed inside an analogue count: those closed between the oldest one's start and the newest one's end
-  const rows = analogues.length ? closedRowsBetween(t, analogues[analogues.length - 1].start, analogues[0].end) : new Int32Array(0);
-  for (let x = 0; x < rows.length; x++) {
-    const i = rows[x];
+  for (let i = 0; i < t.n; i++) {
     if (t.outcome[i] !== won || !(t.closed[i] < asOf)) continue;
     const c = t.closed[i];
     const k = findAnalogue(analogues, c);

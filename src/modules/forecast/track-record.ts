@@ -4,7 +4,7 @@
  * those closed periods only (method-choice.ts), and the backtest that replays the same choice period by period.
  * Pure: a FactTable and plain options in, numbers out, so a worker can run it on serialised inputs.
  */
-import { type FactTable, Outcome, closedRowsBetween, earliestCreated, factsAsOf } from './facts';
+import { type FactTable, Outcome, earliestCreated, factsAsOf } from './facts';
 import { type ForecastOptions, type ForecastResult, type GroupForecast, actualWon, computeForecast, fixedWeightForecast } from './engine';
 import { type ChoiceOptions, type ForecastMethod, type PastForecast, type ServedForecast, DEFAULT_CHOICE_OPTIONS, replayServed, serveForecast, servedAccuracy } from './method-choice';
 import { type ThinSpot, type WinProbabilityFn, buildHistoryModel } from './model';
@@ -67,16 +67,7 @@ export function runRateForecast(
   let total = 0;
   const won = Outcome.WON;
   const until = Math.min(asOf, period.end);
-  // the deals closed in either window, ascending (a deal in both read once)
-  const inPeriod = closedRowsBetween(t, period.start, until);
-  const inPast = closedRowsBetween(t, from, past[0].end);
-  const rows = new Int32Array(inPeriod.length + inPast.length);
-  rows.set(inPeriod);
-  rows.set(inPast, inPeriod.length);
-  rows.sort();
-  for (let x = 0; x < rows.length; x++) {
-    const i = rows[x];
-    if (x > 0 && i === rows[x - 1]) continue;
+  for (let i = 0; i < t.n; i++) {
     if (t.outcome[i] !== won) continue;
     const c = t.closed[i];
     let v = 0;
