@@ -175,33 +175,49 @@ function pickApproximated(P: ArrayLike<number>, A: ArrayLike<number>, simulation
 }
 
 /**
- * `items` (ascending) stably sorted by key[item], for finite keys >= 0 (variances): the order of a stable
- * comparison sort (ties keep the lower item first), by a radix sort of the keys' bits, which for non-negative
- * doubles order as their values (+0 is the only zero a product of squares and probabilities gives). 100,000 deals
- * sort in a few milliseconds instead of ~45 ms through a comparator.
+ * `items` (ascending) stably sorted by key[item], for finite keys >= 0 (variances): the order of a stable comparison
+ * sort (ties keep the lower item first). Non-negative doubles order as their bits, so each key's lowest mantissa bits
+ * are replaced by its position among the items and the engine's native numeric sort of those doubles (no comparator
+ * called 10^6 times) orders them; the few runs of keys that agree above those bits are then put in order by their
+ * full keys (an insertion sort, stable). +0 is the only zero a product of squares and probabilities gives.
+ * About 6 ms for 100,000 deals even in a process's first forecast, where the comparator sort took 40-70 ms.
  */
 export function sortByKey(items: Int32Array, key: Float64Array): Int32Array {
-  const bits = new Uint32Array(key.buffer, key.byteOffset, 2 * key.length);
-  let from = items.slice();
-  let to = new Int32Array(items.length);
-  const count = new Int32Array(1 << 16);
-  // four 16-bit digits, least significant first (little-endian words: low word at 2 x i); each pass is stable
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass >> 1;
-    const shift = (pass & 1) * 16;
-    count.fill(0);
-    for (let x = 0; x < from.length; x++) count[(bits[2 * from[x] + word] >>> shift) & 0xffff]++;
-    if (count[(bits[2 * from[0] + word] >>> shift) & 0xffff] === from.length) continue; // one digit for all: nothing moves
-    let sum = 0;
-    for (let b = 0; b < count.length; b++) {
-      const c = count[b];
-      count[b] = sum;
-      sum += c;
-    }
-    for (let x = 0; x < from.length; x++) to[count[(bits[2 * from[x] + word] >>> shift) & 0xffff]++] = from[x];
-    [from, to] = [to, from];
+  const L = items.length;
+  let b = 1;
+  while (b < 31 && 2 ** b < L) b++;
+  const low = 2 ** b - 1; // the position bits
+  const keyBits = new Uint32Array(key.buffer, key.byteOffset, 2 * key.length);
+  const packed = new Float64Array(L);
+  const bits = new Uint32Array(packed.buffer);
+  // little-endian words: the low word of double j at 2 j
+  for (let x = 0; x < L; x++) {
+    const d = items[x];
+    bits[2 * x] = ((keyBits[2 * d] & ~low) | x) >>> 0;
+    bits[2 * x + 1] = keyBits[2 * d + 1];
   }
-  return from;
+  packed.sort();
+  const out = new Int32Array(L);
+  let run = 0; // start of the current run of keys equal above the position bits
+  let moves = 0;
+  for (let p = 0; p < L; p++) {
+    out[p] = items[bits[2 * p] & low];
+    if (p > 0 && (bits[2 * p + 1] !== bits[2 * p - 1] || (bits[2 * p] & ~low) !== (bits[2 * p - 2] & ~low))) run = p;
+    // insert out[p] among the run (in position order so far) by its full key; equal keys stay in position order
+    const d = out[p];
+    const v = key[d];
+    let q = p;
+    while (q > run && key[out[q - 1]] > v) {
+      out[q] = out[q - 1];
+      q--;
+    }
+    out[q] = d;
+    // many keys that close and out of order (never seen in a forecast's variances; equal keys never move): the
+    // comparison sort rather than a quadratic insertion
+    moves += p - q;
+    if (moves > 4 * L + 1024) return Int32Array.from(Array.from(items).sort((x, y) => key[x] - key[y]));
+  }
+  return out;
 }
 
 function normal(rng: () => number): number {
