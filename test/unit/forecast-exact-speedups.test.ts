@@ -2,7 +2,10 @@
  * This session's faster compute paths give what the code they replace gave, bit for bit: each reference below is
  * the replaced code, run on seeded inputs that reach its ties and edge cases.
  */
+import { CATEGORY_CODES, DAY_MS, type DealFactRow, type FactRevisions, type FactTable, type OpenStage, Outcome, Revised, createFactTable, finishFactTable, revisionsOf, setFact } from '../../src/modules/forecast/facts';
+import { type FactSource, addSourceRow, createFactSource, factsAt, finishFactSource } from '../../src/modules/forecast/fact-source';
 import { createRng, simulate, sortByKey } from '../../src/modules/forecast/monte-carlo';
+import { firstDifference } from '../helpers/first-difference';
 
 const rng = createRng(4242);
 
@@ -63,3 +66,123 @@ function referenceApproximated(P: Float64Array, A: Float64Array, simulations: nu
 
 /** What simulate printed for the call above before the radix sort (commit 1986a91). */
 const REFERENCE_TOTALS = [517516493.5525454, 550709088.5751705, 587859436.3527931];
+
+describe('the as-of table of a fact source, column by column', () => {
+  const STAGES: OpenStage[] = [0.2, 0.5, 0.8, 0.9].map((p, s) => ({ id: s + 1, name: `S${s}`, defaultProbability: p }));
+  const own = createRng(31);
+  const T0 = Date.UTC(2025, 0, 1);
+  const n = 3000;
+  const b = createFactSource(STAGES, n);
+  const [row, at, field, old]: [number[], number[], Revised[], Array<number | null>] = [[], [], [], []];
+  for (let i = 0; i < n; i++) {
+    const created = T0 + own() * 500 * DAY_MS;
+    const entries: Array<number | null> = [null, null, null, null];
+    let t = created;
+    // some deals with no entry at all (setFact's fallbacks: the current stage from stage_entered_at or opened_at)
+    if (i % 11 !== 0) for (let s = 0; s < 4 && (s === 0 || own() < 0.6); s++) entries[s] = t += own() * 30 * DAY_MS;
+    const outcome = own() < 0.3 ? Outcome.OPEN : own() < 0.5 ? Outcome.WON : Outcome.LOST;
+    const r = {
+      id: 1000 + i,
+      openedAt: i % 7 === 0 ? null : created,
+      closedAt: outcome === Outcome.OPEN || i % 29 === 0 ? null : t + own() * 20 * DAY_MS,
+      outcome,
+      amountCents: Math.round(own() * 1e6),
+      teamId: i % 13 === 0 ? null : 1 + (i % 3),
+      repId: i % 17 === 0 ? null : 1 + (i % 9),
+      productId: 1 + (i % 4),
+      // families by creation time: an earlier view names fewer of them, in its own first-seen order; and none
+      family: i % 5 === 0 ? null : ['Zeta', 'Alpha', 'Core', 'Beta'][Math.min(3, Math.floor((created - T0) / (125 * DAY_MS)))],
+      forecastCategory: i % 3 === 0 ? null : CATEGORY_CODES[1 + (i % 4)],
+      expectedCloseAt: i % 4 === 0 ? null : t + own() * 90 * DAY_MS,
+      currentStage: outcome === Outcome.OPEN ? Math.floor(own() * 4) : -1,
+      stageEnteredAt: i % 6 === 0 ? null : t,
+      entries,
+      stageHistoryKnown: i % 19 !== 0,
+      knownSince: i % 23 === 0 ? null : created - own() * 10 * DAY_MS,
+      firstChangeAt: entries.find((e) => e != null) ?? (i % 2 ? created + DAY_MS : null),
+    };
+    expect(addSourceRow(b, r)).toBe(true);
+    const times = Array.from({ length: own() < 0.4 ? Math.floor(own() * 5) : 0 }, () => created + own() * 600 * DAY_MS).sort((x, y) => x - y);
+    for (const when of times) {
+      const f = Math.floor(own() * 4) as Revised;
+      row.push(i);
+      at.push(when);
+      field.push(f);
+      // empty old values, and a category code no CATEGORY_CODES entry names (read as none)
+      old.push(own() < 0.15 ? null : f === Revised.AMOUNT ? Math.round(own() * 2e6) : f === Revised.EXPECTED_CLOSE ? T0 + own() * 700 * DAY_MS : f === Revised.OWNER ? 1 + Math.floor(own() * 9) : own() < 0.2 ? 7 : Math.floor(own() * 5));
+    }
+  }
+  const source = finishFactSource(b, revisionsOf(row, at, field, old, new Map(Array.from({ length: 9 }, (_, r) => [r + 1, 1 + (r % 3)]))));
+
+  it('is the table the row-by-row derivation through setFact built, at dates all over the history', () => {
+    let derived = 0;
+    for (let day = -10; day <= 720; day += 9) {
+      const asOf = T0 + day * DAY_MS;
+      const got = factsAt(source, asOf);
+      if (got !== source.table) derived++;
+      expect([day, firstDifference(got, referenceFactsAt(source, asOf), 'table')]).toEqual([day, null]);
+    }
+    expect(derived).toBeGreaterThan(50);
+    // the branches the table takes: deals with no date of their own, families renumbered, unknown codes restored
+    const mid = factsAt(source, T0 + 300 * DAY_MS);
+    expect(mid.dateUnknown.some((v) => v === 1)).toBe(true);
+    expect(mid.families).not.toEqual(source.table.families);
+    expect(mid.n).toBeLessThan(source.table.n);
+  });
+});
+
+/** factsAt before it wrote the columns itself (commit 1986a91): a row per kept deal through setFact. */
+function referenceFactsAt(s: FactSource, asOf: number): FactTable {
+  const t = s.table;
+  if (asOf > s.latest) return t;
+  const r = t.revisions!;
+  const k = t.stages.length;
+  const out = createFactTable(t.stages, t.n);
+  const families = new Map<string, number>();
+  const dealRow: DealFactRow = {
+    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
+    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
+  };
+  const existsSince = (i: number) => (!Number.isNaN(s.opened[i]) ? s.opened[i] : s.firstChange[i] < asOf ? s.firstChange[i] : t.outcome[i] === Outcome.OPEN ? s.knownSince[i] : NaN);
+  const kept: number[][] = [[], [], [], []];
+  let lastAt = -Infinity;
+  let n = 0;
+  let j = 0;
+  for (let i = 0; i < t.n; i++) {
+    const from = j;
+    while (j < r.n && r.row[j] === i) j++;
+    if (!(existsSince(i) < asOf)) continue;
+    let [amount, expectedClose, rep, team, category] = [t.amount[i], t.expectedClose[i], t.rep[i], t.team[i], t.category[i]];
+    let restored = 0;
+    for (let x = from; x < j; x++) {
+      if (r.at[x] < asOf) {
+        [n, r.at[x], r.field[x], r.old[x]].forEach((v, c) => kept[c].push(v));
+        if (r.at[x] > lastAt) lastAt = r.at[x];
+        continue;
+      }
+      const bit = 1 << r.field[x];
+      if (restored & bit) continue;
+      restored |= bit;
+      const v = r.old[x];
+      if (r.field[x] === Revised.AMOUNT) amount = Number.isNaN(v) ? 0 : v;
+      else if (r.field[x] === Revised.EXPECTED_CLOSE) expectedClose = v;
+      else if (r.field[x] === Revised.OWNER) [rep, team] = Number.isNaN(v) ? [0, 0] : [v, r.repTeam.get(v) ?? 0];
+      else category = Number.isNaN(v) ? 0 : v;
+    }
+    Object.assign(dealRow, {
+      id: t.id[i], openedAt: Number.isNaN(s.opened[i]) ? null : s.opened[i], closedAt: Number.isNaN(t.closed[i]) ? null : t.closed[i], outcome: t.outcome[i],
+      amountCents: amount, repId: rep, teamId: team, productId: t.product[i], family: t.family[i] < 0 ? null : t.families[t.family[i]],
+      forecastCategory: CATEGORY_CODES[category] ?? null, expectedCloseAt: Number.isNaN(expectedClose) ? null : expectedClose, currentStage: s.currentStage[i],
+      stageEnteredAt: Number.isNaN(s.stageEnteredAt[i]) ? null : s.stageEnteredAt[i], stageHistoryKnown: t.historyKnown[i] === 1, knownSince: Number.isNaN(s.knownSince[i]) ? null : s.knownSince[i],
+    });
+    for (let e = 0; e < k; e++) {
+      const v = s.noEntries[i] ? NaN : t.entries[i * k + e];
+      dealRow.entries[e] = v < asOf ? v : null;
+    }
+    setFact(out, n++, dealRow, families);
+  }
+  const revisions: FactRevisions = {
+    n: kept[0].length, row: Int32Array.from(kept[0]), at: Float64Array.from(kept[1]), field: Uint8Array.from(kept[2]), old: Float64Array.from(kept[3]), lastAt, repTeam: r.repTeam,
+  };
+  return finishFactTable(out, n, revisions);
+}
