@@ -87,12 +87,12 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   const bandSlots = new Slots();
   const useBand = dimensions.includes('band');
   const company = emptyStageCounts(k);
-  const wonTimes = Array.from({ length: k }, () => new Times());
-  const lostTimes = Array.from({ length: k }, () => new Times());
-  const censored = Array.from({ length: k }, () => new Times());
-  const advanced = Array.from({ length: k }, () => new Times());
-  const lostIn = Array.from({ length: k }, () => new Times());
-  const stillIn = Array.from({ length: k }, () => new Times());
+  const wonTimes: number[][] = Array.from({ length: k }, () => []);
+  const lostTimes: number[][] = Array.from({ length: k }, () => []);
+  const censored: number[][] = Array.from({ length: k }, () => []);
+  const advanced: number[][] = Array.from({ length: k }, () => []);
+  const lostIn: number[][] = Array.from({ length: k }, () => []);
+  const stillIn: number[][] = Array.from({ length: k }, () => []);
   // the stages deal i entered before asOf (entry times and stage indexes, ascending by stage), read once per deal
   const entered = new Float64Array(k);
   const enteredStage = new Int32Array(k);
@@ -121,7 +121,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
   const tally: StageTally = { k, asOf, cutoff, ap, company, team: teamSlots, family: familySlots, band: useBand ? bandSlots : null, bandBounds, regular: part?.regular, top: part?.top };
   let maxWonCycle = part ? part.maxWonCycle : -Infinity;
   let closedDeals = 0;
-  const fromCreation = [new Times(), new Times(), new Times()]; // won, lost, still open (days since creation)
+  const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
   for (let i = 0; i < t.n; i++) {
     if (closedBefore(t, i, asOf)) {
       closedDeals++;
@@ -186,8 +186,8 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       message: `${amounts.zeroLost} of ${amounts.lost} lost deals carry amount 0 (won: ${amounts.zeroWon} of ${amounts.won}): the amount says how a deal ended, not its size, so size bands do not adjust win rates.`,
     });
   }
-  const curves = wonTimes.map((won, s) => closeCurve(won.view(), lostTimes[s].view(), censored[s].view(), part?.wonFromEntry[s], part?.lostFromEntry[s]));
-  const stageCurves = advanced.map((adv, s) => closeCurve(adv.view(), lostIn[s].view(), stillIn[s].view(), part?.advanced[s], part?.lostIn[s]));
+  const curves = wonTimes.map((won, s) => closeCurve(won, lostTimes[s], censored[s], part?.wonFromEntry[s], part?.lostFromEntry[s]));
+  const stageCurves = advanced.map((adv, s) => closeCurve(adv, lostIn[s], stillIn[s], part?.advanced[s], part?.lostIn[s]));
   const horizon = Math.min(3660, Math.ceil(Math.max(1, ...curves.map((c) => c.maxTime), ...stageCurves.map((c) => c.maxTime))) + 1);
   return {
     asOf,
@@ -197,7 +197,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     curves,
     stageCurves,
     timing: stageCurves.map((c, s) => buildStageTiming(c, s + 1 < k ? curves[s + 1] : null, horizon)),
-    creationCurve: closeCurve(fromCreation[0].view(), fromCreation[1].view(), fromCreation[2].view(), part?.wonFromCreation, part?.lostFromCreation),
+    creationCurve: closeCurve(fromCreation[0], fromCreation[1], fromCreation[2], part?.wonFromCreation, part?.lostFromCreation),
     stageless,
     maxWonCycleDays: maxWonCycle > 0 ? maxWonCycle / DAY_MS : null,
     closedDeals,
@@ -207,28 +207,6 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
     thin,
     warnings: thin.map((x) => x.message),
   };
-}
-
-/**
- * A growing list of durations in a typed array: a model pushes some 10^5 of them (the open deals' ages), and arrays
- * of numbers that size, alive while they grow, kept the young-generation collector copying them.
- */
-class Times {
-  private a = new Float64Array(64);
-  private n = 0;
-
-  push(x: number): void {
-    if (this.n === this.a.length) {
-      const grown = new Float64Array(2 * this.n);
-      grown.set(this.a);
-      this.a = grown;
-    }
-    this.a[this.n++] = x;
-  }
-
-  view(): Float64Array {
-    return this.a.subarray(0, this.n);
-  }
 }
 
 export interface DealOutlook {
