@@ -122,7 +122,8 @@ export function computeForecast(
   const closedWon = new Map<number, number>();
   const won = Outcome.WON;
   const until = Math.min(asOf, period.end);
-  for (let i = 0; i < t.n; i++) {
+  // as of the period's start (a past period's forecast, the bench's) nothing can have closed in it yet: no scan
+  for (let i = 0; until > period.start && i < t.n; i++) {
     if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < until && include(i)) {
       const g = groupOf(i);
       slot(g);
