@@ -8,7 +8,7 @@
  * error, which widens the simulated range. Uses only deals closed before asOf. Pure.
  */
 import { type FactTable, Outcome, earliestCreated, openRowsAt } from './facts';
-import { type HistoryModel, type WinProbabilityFn, outlookInStage, pipelineAmount } from './model';
+import { type HistoryModel, type WinProbabilityFn, emptyOutlook, outlookInStage, pipelineAmount } from './model';
 import { type Period, shiftPeriod } from '../../shared/period';
 
 export interface CalendarOptions {
@@ -49,6 +49,7 @@ export function calendarCorrection(
   const key = calendarKey(period);
   const offset = Math.max(0, asOf - period.start);
   let used = 0;
+  const scratch = emptyOutlook();
   for (let step = 1; step <= 48 && used < options.analogues; step++) {
     const a = shiftPeriod(period, step);
     if (a.start < earliest) break;
@@ -60,7 +61,7 @@ export function calendarCorrection(
     for (let j = 0; j < open.rows.length; j++) {
       const i = open.rows[j];
       if (!include(i)) continue;
-      const o = outlookInStage(t, model, i, open.stage[j], open.enteredAt[j], from, a.end, winFn, from);
+      const o = outlookInStage(t, model, i, open.stage[j], open.enteredAt[j], from, a.end, winFn, from, scratch);
       const s = calendarStage(model, o.stage);
       const amount = pipelineAmount(t, model, i);
       mine.expected[s] += o.probability * amount;

@@ -25,6 +25,8 @@ export interface ClosedPart {
   asOf: number;
   /** 1 for a deal whose durations, creation-to-close time and reached stages are in the counts below once it closed. */
   regular: Uint8Array;
+  /** A regular deal's highest stage reached (reachedMax): the same for every date after its close. */
+  top: Int16Array;
   /** Per stage: entry to close of won / lost deals (model.ts wonTimes, lostTimes). */
   wonFromEntry: HourCounts[];
   lostFromEntry: HourCounts[];
@@ -82,10 +84,12 @@ export function closedWalk(t: FactTable, dates: number[]): ClosedWalk {
   const bucket = new Int32Array(t.n).fill(-1);
   const starts = new Int32Array(sorted.length + 1);
   const regular = new Uint8Array(t.n);
+  const top = new Int16Array(t.n);
   for (let i = 0; i < t.n; i++) {
     const c = t.closed[i];
     if (Number.isNaN(c)) continue;
     regular[i] = isRegular(t, i) ? 1 : 0;
+    if (regular[i]) top[i] = reachedMax(t, i, Infinity);
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
@@ -109,6 +113,7 @@ export function closedWalk(t: FactTable, dates: number[]): ClosedWalk {
     part = {
       asOf: NaN,
       regular,
+      top,
       wonFromEntry: stageCounts(),
       lostFromEntry: stageCounts(),
       advanced: stageCounts(),
@@ -150,10 +155,7 @@ export function closedWalk(t: FactTable, dates: number[]): ClosedWalk {
       return;
     }
     const isWon = t.outcome[i] === Outcome.WON;
-    if (t.historyKnown[i]) {
-      const top = reachedMax(t, i, Infinity);
-      for (let s = 0; s <= top; s++) p.reached[isWon ? 0 : 1][s]++;
-    }
+    if (t.historyKnown[i]) for (let s = 0; s <= top[i]; s++) p.reached[isWon ? 0 : 1][s]++;
     const created = t.created[i];
     if (created <= closed) addTime(isWon ? p.wonFromCreation : p.lostFromCreation, (closed - created) / DAY_MS);
     if (isWon && closed - created > p.maxWonCycle) p.maxWonCycle = closed - created;

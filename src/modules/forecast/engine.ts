@@ -4,7 +4,7 @@
  */
 import { type FactTable, Outcome, openRowsAt } from './facts';
 import { type CategoryName, type CategoryTotals, CATEGORY_ORDER, categoryIndex, categoryOf } from './metrics';
-import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, outlookInStage, pipelineAmount } from './model';
+import { type DealOutlook, type HistoryModel, type ThinSpot, type WinProbabilityFn, buildHistoryModel, dealOutlook, emptyOutlook, outlookInStage, pipelineAmount } from './model';
 import { estimateNewBusiness } from './new-business';
 import { closedWalk } from './closed-walk';
 import { calendarCorrection, calendarStage } from './calendar';
@@ -97,12 +97,13 @@ export function computeForecast(
   const pTiming = new Float64Array(m);
   const closeAt = new Float64Array(m);
   const flags = new Uint8Array(m); // 1: default weight, 2: stale
+  const scratch = emptyOutlook();
   for (let j = 0; j < m; j++) {
     const i = (open[j] = openAt.rows[included[j]]);
     // the kept stages are as of asOf; a model of another date places the deal at its own date
     const o =
       model.asOf === asOf
-        ? outlookInStage(t, model, i, openAt.stage[included[j]], openAt.enteredAt[included[j]], period.start, period.end, options.winFn, asOf)
+        ? outlookInStage(t, model, i, openAt.stage[included[j]], openAt.enteredAt[included[j]], period.start, period.end, options.winFn, asOf, scratch)
         : dealOutlook(t, model, i, period.start, period.end, options.winFn);
     if (calendar) {
       o.pTiming = Math.min(1, o.pTiming * calendar.ratio[calendarStage(model, o.stage)]);
@@ -121,7 +122,8 @@ export function computeForecast(
   const closedWon = new Map<number, number>();
   const won = Outcome.WON;
   const until = Math.min(asOf, period.end);
-  for (let i = 0; i < t.n; i++) {
+  // as of the period's start (a past period's forecast, the bench's) nothing can have closed in it yet: no scan
+  for (let i = 0; until > period.start && i < t.n; i++) {
     if (t.outcome[i] === won && t.closed[i] >= period.start && t.closed[i] < until && include(i)) {
       const g = groupOf(i);
       slot(g);

@@ -151,7 +151,9 @@ function existsSince(s: FactSource, i: number, asOf: number): number {
 
 /**
  * The fact table as an as-of load at `asOf` reads it (identical arrays). Costs one pass over the deals and their
- * revisions and a new table; none when every recorded time is before asOf (the forecast as of now).
+ * revisions and a new table; none when every recorded time is before asOf (the forecast as of now). Written column
+ * by column with what setFact (facts.ts) makes of the row an as-of load reads, without that row: an object per deal,
+ * a family name looked up and a category code searched per deal cost most of the pass at a million deals.
  */
 export function factsAt(s: FactSource, asOf: number): FactTable {
   const t = s.table;
@@ -159,11 +161,8 @@ export function factsAt(s: FactSource, asOf: number): FactTable {
   const r = t.revisions!;
   const k = t.stages.length;
   const out = createFactTable(t.stages, t.n);
-  const families = new Map<string, number>();
-  const row: DealFactRow = {
-    id: 0, openedAt: null, closedAt: null, outcome: Outcome.OPEN, amountCents: 0, teamId: null, repId: null, productId: null,
-    family: null, forecastCategory: null, expectedCloseAt: null, currentStage: -1, stageEnteredAt: null, entries: new Array(k).fill(null),
-  };
+  // setFact numbers the families in the order the kept rows first name them
+  const familyOf = new Int32Array(t.families.length).fill(-1);
   // the revisions kept (made before asOf), renumbered to the rows kept
   const keptRow = new Int32Array(r.n);
   const keptAt = new Float64Array(r.n);
@@ -177,10 +176,6 @@ export function factsAt(s: FactSource, asOf: number): FactTable {
     const from = j;
     while (j < r.n && r.row[j] === i) j++;
     if (!(existsSince(s, i, asOf) < asOf)) continue;
-    row.id = t.id[i];
-    row.openedAt = Number.isNaN(s.opened[i]) ? null : s.opened[i];
-    row.closedAt = Number.isNaN(t.closed[i]) ? null : t.closed[i];
-    row.outcome = t.outcome[i];
     let amount = t.amount[i];
     let expectedClose = t.expectedClose[i];
     let rep = t.rep[i];
@@ -208,22 +203,55 @@ export function factsAt(s: FactSource, asOf: number): FactTable {
         team = Number.isNaN(old) ? 0 : (r.repTeam.get(old) ?? 0);
       } else category = Number.isNaN(old) ? 0 : old;
     }
-    row.amountCents = amount;
-    row.repId = rep;
-    row.teamId = team;
-    row.productId = t.product[i];
-    row.family = t.family[i] < 0 ? null : t.families[t.family[i]];
-    row.forecastCategory = CATEGORY_CODES[category] ?? null;
-    row.expectedCloseAt = Number.isNaN(expectedClose) ? null : expectedClose;
-    row.currentStage = s.currentStage[i];
-    row.stageEnteredAt = Number.isNaN(s.stageEnteredAt[i]) ? null : s.stageEnteredAt[i];
-    row.stageHistoryKnown = t.historyKnown[i] === 1;
-    row.knownSince = Number.isNaN(s.knownSince[i]) ? null : s.knownSince[i];
-    for (let e = 0; e < k; e++) {
-      const at = s.noEntries[i] ? NaN : t.entries[i * k + e];
-      row.entries[e] = at < asOf ? at : null;
+    // setFact's row: the entries made before asOf (none for a deal whose entries were setFact's fallbacks)
+    const opened = s.opened[i];
+    const currentStage = s.currentStage[i];
+    let first = NaN;
+    let any = false;
+    if (!s.noEntries[i]) {
+      for (let e = 0; e < k; e++) {
+        const at = t.entries[i * k + e];
+        if (at < asOf) {
+          out.entries[n * k + e] = at;
+          any = true;
+          if (!(at >= first)) first = at;
+        }
+      }
     }
-    setFact(out, n++, row, families);
+    if (!any && currentStage >= 0) {
+      const at = Number.isNaN(s.stageEnteredAt[i]) ? opened : s.stageEnteredAt[i];
+      if (!Number.isNaN(at)) {
+        out.entries[n * k + currentStage] = at;
+        first = at;
+      }
+    }
+    out.id[n] = t.id[i];
+    out.created[n] = Number.isNaN(opened) ? first : opened;
+    if (Number.isNaN(out.created[n]) && t.outcome[i] === Outcome.OPEN && !Number.isNaN(s.knownSince[i])) {
+      out.created[n] = s.knownSince[i];
+      if (currentStage >= 0) out.entries[n * k + currentStage] = s.knownSince[i];
+      out.dateUnknown[n] = 1;
+    }
+    out.closed[n] = t.outcome[i] !== Outcome.OPEN && !Number.isNaN(t.closed[i]) ? t.closed[i] : NaN;
+    out.outcome[n] = t.outcome[i];
+    out.amount[n] = amount;
+    out.team[n] = team;
+    out.rep[n] = rep;
+    out.product[n] = t.product[i];
+    const f = t.family[i];
+    if (f < 0) out.family[n] = -1;
+    else {
+      if (familyOf[f] < 0) {
+        familyOf[f] = out.families.length;
+        out.families.push(t.families[f]);
+      }
+      out.family[n] = familyOf[f];
+    }
+    // a category index with no code (CATEGORY_CODES) reads as none, as setFact's lookup of the code does
+    out.category[n] = CATEGORY_CODES[category] != null ? category : 0;
+    out.expectedClose[n] = Number.isNaN(expectedClose) ? NaN : expectedClose;
+    out.historyKnown[n] = t.historyKnown[i] === 1 ? 1 : 0;
+    n++;
   }
   const revisions: FactRevisions = {
     n: kept,

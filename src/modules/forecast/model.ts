@@ -118,7 +118,7 @@ export function buildHistoryModel(t: FactTable, asOf: number, options: WeightOpt
       else stillIn[s].push((asOf - e) / DAY_MS);
     }
   };
-  const tally: StageTally = { k, asOf, cutoff, ap, company, team: teamSlots, family: familySlots, band: useBand ? bandSlots : null, bandBounds };
+  const tally: StageTally = { k, asOf, cutoff, ap, company, team: teamSlots, family: familySlots, band: useBand ? bandSlots : null, bandBounds, regular: part?.regular, top: part?.top };
   let maxWonCycle = part ? part.maxWonCycle : -Infinity;
   let closedDeals = 0;
   const fromCreation: number[][] = [[], [], []]; // won, lost, still open (days since creation)
@@ -242,7 +242,7 @@ export function dealOutlook(
   return outlookInStage(t, model, i, stage, enteredAt, from, to, winFn, asOf);
 }
 
-/** dealOutlook of a deal whose stage and entry time at asOf are known (openRowsAt keeps them per date). */
+/** dealOutlook of a deal whose stage and entry time at asOf are known (openRowsAt keeps them per date); written to `out` when given. */
 export function outlookInStage(
   t: FactTable,
   model: HistoryModel,
@@ -253,6 +253,7 @@ export function outlookInStage(
   to: number,
   winFn: WinProbabilityFn | undefined,
   asOf: number,
+  out?: DealOutlook,
 ): DealOutlook {
   const age = (asOf - enteredAt) / DAY_MS;
   const w = model.weights[stage];
@@ -302,8 +303,24 @@ export function outlookInStage(
       expectedCloseAt = Number.isFinite(median) ? enteredAt + median * DAY_MS : null;
     }
   }
-  return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
+  if (!out) return { index: i, stage, ageInStageDays: age, pWin, pTiming, probability: pWin * pTiming, expectedCloseAt, usedDefaultWeight, stale };
+  out.index = i;
+  out.stage = stage;
+  out.ageInStageDays = age;
+  out.pWin = pWin;
+  out.pTiming = pTiming;
+  out.probability = pWin * pTiming;
+  out.expectedCloseAt = expectedCloseAt;
+  out.usedDefaultWeight = usedDefaultWeight;
+  out.stale = stale;
+  return out;
 }
+
+/**
+ * An outlook to fill (outlookInStage's `out`): a forecast reads each deal's outlook into its columns at once, and an
+ * object per open deal and date (10^5 per forecast, five dates each in a track record) kept the collector busy.
+ */
+export const emptyOutlook = (): DealOutlook => ({ index: -1, stage: 0, ageInStageDays: 0, pWin: 0, pTiming: 0, probability: 0, expectedCloseAt: null, usedDefaultWeight: false, stale: false });
 
 /** Logit shift of deal i's team, product family and size band at a stage (0 where not learned). */
 function segmentLogit(t: FactTable, model: HistoryModel, i: number, stage: number): number {

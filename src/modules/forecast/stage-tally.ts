@@ -2,7 +2,7 @@
  * A history model's per-date counting of closed deals (model.ts): the company's and each segment's (team, product
  * family, size band) per-stage reached and won sums. Pure.
  */
-import { type FactTable, daysInStage, reachedMax } from './facts';
+import { DAY_MS, type FactTable, reachedMax } from './facts';
 import { type Apportioner, type StageCounts, sizeBandOf } from './stage-weights';
 
 /** One date's counting of closed deals: its cut-offs and apportioner, and the sums it adds to. */
@@ -16,6 +16,9 @@ export interface StageTally {
   family: Slots;
   band: Slots | null;
   bandBounds: [number, number];
+  /** The walk's regular deals and their highest stage reached (closed-walk.ts), when the model has its part. */
+  regular?: Uint8Array;
+  top?: Int16Array;
 }
 
 /**
@@ -29,27 +32,39 @@ export function tallyClosedDeal(t: FactTable, i: number, isWon: number, x: Stage
   const teamRow = x.team.row(t.team[i], k);
   const familyRow = x.family.row(t.family[i], k);
   const bandRow = x.band ? x.band.row(sizeBandOf(t.amount[i], x.bandBounds), k) : -1;
-  const team = x.team;
-  const family = x.family;
-  const band = x.band;
+  // the sums as they are once the rows are open (opening a row may grow them)
+  const { reached: teamReached, won: teamWon } = x.team;
+  const { reached: familyReached, won: familyWon } = x.family;
+  const bandReached = x.band ? x.band.reached : null;
+  const bandWon = x.band ? x.band.won : null;
   const created = t.created[i];
-  const top = reachedMax(t, i, x.asOf);
+  const base = i * k;
+  const top = x.regular && x.regular[i] === 1 ? x.top![i] : reachedMax(t, i, x.asOf);
   for (let s = 0; s <= top; s++) {
-    const e = t.entries[i * k + s];
+    const e = t.entries[base + s];
     // reachedAt: the entry, or the creation when the history does not say
     if (!((Number.isNaN(e) ? created : e) < cutoff[s])) continue;
     company.reached[s]++;
     company.won[s] += isWon;
-    team.reached[teamRow + s] += 1;
-    team.won[teamRow + s] += isWon;
-    family.reached[familyRow + s] += 1;
-    family.won[familyRow + s] += isWon;
-    if (band) {
-      band.reached[bandRow + s] += 1;
-      band.won[bandRow + s] += isWon;
+    teamReached[teamRow + s] += 1;
+    teamWon[teamRow + s] += isWon;
+    familyReached[familyRow + s] += 1;
+    familyWon[familyRow + s] += isWon;
+    if (bandReached) {
+      bandReached[bandRow + s] += 1;
+      bandWon![bandRow + s] += isWon;
     }
     if (isWon) {
-      const d = daysInStage(t, i, s, t.closed[i]);
+      // daysInStage (facts.ts) until the close: to the next entry after this one, or to the close
+      let d = NaN;
+      if (!Number.isNaN(e)) {
+        let next = t.closed[i];
+        for (let j = 0; j < k; j++) {
+          const y = t.entries[base + j];
+          if (j !== s && y > e && y < next) next = y;
+        }
+        d = (next - e) / DAY_MS;
+      }
       if (!(d <= company.maxWon[s])) company.maxWon[s] = d;
     }
   }
@@ -66,13 +81,13 @@ export function tallyClosedDeal(t: FactTable, i: number, isWon: number, x: Stage
     company.reached[s] += v;
     company.won[s] += w;
     company.apportioned[s] += v;
-    team.reached[teamRow + s] += v;
-    team.won[teamRow + s] += w;
-    family.reached[familyRow + s] += v;
-    family.won[familyRow + s] += w;
-    if (band) {
-      band.reached[bandRow + s] += v;
-      band.won[bandRow + s] += w;
+    teamReached[teamRow + s] += v;
+    teamWon[teamRow + s] += w;
+    familyReached[familyRow + s] += v;
+    familyWon[familyRow + s] += w;
+    if (bandReached) {
+      bandReached[bandRow + s] += v;
+      bandWon![bandRow + s] += w;
     }
   }
 }
