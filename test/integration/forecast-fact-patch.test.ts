@@ -6,7 +6,7 @@ import { type SourceLoad, loadFactSource } from '../../src/modules/forecast/fact
 import { PipelineStage } from '../../src/modules/pipeline/stage.entity';
 import { Product } from '../../src/modules/product/product.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
-import { bumpDataVersionsSql } from '../../src/shared/answer-cache/data-versions';
+import { TOUCHES_KEPT, bumpDataVersionsSql } from '../../src/shared/answer-cache/data-versions';
 import { DealStatus, RepRole } from '../../src/shared/enums';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { firstDifference } from '../helpers/first-difference';
@@ -94,6 +94,22 @@ describe.each(DATABASES)('the fact source patched with the deals written since o
     const patched = await patch(held);
     expect(patched.patchedDeals).toBe(10);
     await expectSameAsFullLoad(patched);
+  });
+
+  it('prunes touch rows once they are more versions behind than are kept', async () => {
+    const run = (sql: string) => em().getConnection().execute(sql);
+    const [{ version }] = await run(`select version from data_versions where table_name = 'deals'`);
+    // old rows a reader this far behind would never use, then the deals version just before a multiple of 100
+    const base = Math.ceil((Number(version) + 1) / 100) * 100 + TOUCHES_KEPT;
+    await run(`insert into data_version_touches (table_name, version, deal_ids) values ('deals', ${base - TOUCHES_KEPT - 5}, '1'), ('deals', ${base - TOUCHES_KEPT}, '2'), ('deals', ${base - TOUCHES_KEPT + 1}, '3')`);
+    await run(`update data_versions set version = ${base - 1} where table_name = 'deals'`);
+    const deal = (await em().find(Deal, { status: DealStatus.OPEN }, { limit: 1 }))[0];
+    await write(UPDATE, { id: deal.id, v: deal.version, input: { amount: 321 } });
+    const left = await run(`select version, deal_ids from data_version_touches where table_name = 'deals' and version >= ${base - TOUCHES_KEPT - 5} order by version`);
+    expect(left.map((r: { version: number | string; deal_ids: string }) => [Number(r.version), r.deal_ids])).toEqual([
+      [base - TOUCHES_KEPT + 1, '3'],
+      [base, String(deal.id)],
+    ]);
   });
 
   it('loads everything again when a write did not name its deals, or changed reps', async () => {
