@@ -105,8 +105,8 @@ describe.each(DATABASES)('the fact source patched with the deals written since o
     await run(`update data_versions set version = ${base - 1} where table_name = 'deals'`);
     const deal = (await em().find(Deal, { status: DealStatus.OPEN }, { limit: 1 }))[0];
     await write(UPDATE, { id: deal.id, v: deal.version, input: { amount: 321 } });
-    const left = await run(`select version, deal_ids from data_version_touches where table_name = 'deals' and version >= ${base - TOUCHES_KEPT - 5} order by version`);
-    expect(left.map((r: { version: number | string; deal_ids: string }) => [Number(r.version), r.deal_ids])).toEqual([
+    const left = (await run(`select version, deal_ids from data_version_touches where table_name = 'deals' and version >= ${base - TOUCHES_KEPT - 5} order by version`)) as Array<{ version: number | string; deal_ids: string }>;
+    expect(left.map((r) => [Number(r.version), r.deal_ids])).toEqual([
       [base - TOUCHES_KEPT + 1, '3'],
       [base, String(deal.id)],
     ]);
