@@ -1,7 +1,3 @@
-import fs from 'node:fs';
-import pino from 'pino';
-import { type App, createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { Em } from '../../src/db/orm';
 import { Deal } from '../../src/modules/deal/deal.entity';
 import { FACT_TABLES, factSource } from '../../src/modules/forecast/fact-cache';
@@ -13,7 +9,7 @@ import { PipelineStage } from '../../src/modules/pipeline/stage.entity';
 import { Rep } from '../../src/modules/rep/rep.entity';
 import { DealStatus, RepRole } from '../../src/shared/enums';
 import { parsePeriod, shiftPeriod } from '../../src/shared/period';
-import { DATABASES, type TestDatabase, tempModelsDir } from '../helpers/databases';
+import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
 import { seededDatabase } from '../helpers/seeded-world';
 
 /*
@@ -33,14 +29,8 @@ const AS_OF = Date.now() + 15 * 60_000;
 const QUARTER = parsePeriod('2026-Q4');
 const OPTIONS = { simulations: 300, seed: 3, topDeals: 5 };
 
-async function appOver(db: TestDatabase): Promise<App> {
-  const config = loadConfig({ NODE_ENV: 'test' }, { database: db.config, seedDemoWhenEmpty: false, modelsDir: tempModelsDir(), answerCache: { maxMb: 0, ttlMs: 1000 } } as never);
-  return createApp(config, { logger: pino({ level: 'silent' }) });
-}
-
 describe.each(DATABASES)('past forecasts kept across writes on %s', (kind) => {
-  let db: TestDatabase;
-  let app: App;
+  let app: TestApp;
   let teamId: number;
   const em = () => app.orm.em.fork() as Em;
 
@@ -70,15 +60,10 @@ describe.each(DATABASES)('past forecasts kept across writes on %s', (kind) => {
   }
 
   beforeAll(async () => {
-    db = await seededDatabase(kind, 'standard');
-    app = await appOver(db);
+    app = await createTestApp(kind, { db: await seededDatabase(kind, 'standard') });
     teamId = (await em().find(Rep, { role: RepRole.AE }, { limit: 1, populate: ['team'] }))[0].team!.id;
   }, 120_000);
-  afterAll(async () => {
-    await app?.stop();
-    await db?.drop();
-    if (app) fs.rmSync(app.config.modelsDir, { recursive: true, force: true });
-  });
+  afterAll(async () => app?.close());
 
   it('answers after each kind of write as computed afresh, reusing the past forecasts the write left alone', async () => {
     const first = await expectAsAfresh();

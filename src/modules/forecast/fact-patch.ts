@@ -6,7 +6,7 @@
  * once built, so tasks still reading the old source are unaffected. Pure: no database imports.
  */
 import { type FactRevisions, type FactTable, Outcome, Revised } from './facts';
-import { type FactLineage, type FactSource, newLineage, shared } from './fact-source';
+import { type FactLineage, type FactSource, existsSince, later, newLineage, shared } from './fact-source';
 
 /** Changes a lineage keeps: a result older than that many patches is computed again. */
 const LINEAGE_CHANGES = 64;
@@ -252,8 +252,6 @@ function mergeRevisions(held: FactRevisions | undefined, fresh: FactRevisions | 
   return { n, row, at, field, old, lastAt, repTeam: fresh?.repTeam ?? held!.repTeam };
 }
 
-const later = (a: number, b: number) => (b > a ? b : a); // NaN never wins
-
 /** The latest time the as-of derivation compares, as addSourceRow and finishFactSource track it while loading. */
 function latestOf(s: FactSource): number {
   const t = s.table;
@@ -261,9 +259,7 @@ function latestOf(s: FactSource): number {
   let latest = -Infinity;
   for (let i = 0; i < t.n; i++) {
     if (!s.noEntries[i]) for (let e = 0; e < k; e++) latest = later(latest, t.entries[i * k + e]);
-    // existsSince(s, i, Infinity): opened_at, else the first stage change, else created_at when open
-    const exists = !Number.isNaN(s.opened[i]) ? s.opened[i] : !Number.isNaN(s.firstChange[i]) ? s.firstChange[i] : t.outcome[i] === Outcome.OPEN ? s.knownSince[i] : NaN;
-    latest = later(later(latest, exists), s.firstChange[i]);
+    latest = later(later(latest, existsSince(s, i, Infinity)), s.firstChange[i]);
   }
   return t.revisions?.n ? later(latest, t.revisions.lastAt) : latest;
 }

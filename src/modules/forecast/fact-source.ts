@@ -99,7 +99,8 @@ export function createFactSource(stages: FactTable['stages'], capacity: number):
 }
 
 const nan = (v: number | null | undefined) => (v == null ? NaN : v);
-const later = (a: number, b: number) => (b > a ? b : a); // NaN never wins
+/** The later of two times; NaN never wins. */
+export const later = (a: number, b: number) => (b > a ? b : a);
 
 /** Appends a deal (rows in id order); false when the builder is full (a deal inserted since the count). */
 export function addSourceRow(b: FactSourceBuilder, r: SourceRow): boolean {
@@ -143,7 +144,7 @@ export function finishFactSource(b: FactSourceBuilder, revisions: FactRevisions)
 }
 
 /** coalesce(opened_at, first stage change before asOf, created_at when open): the deal exists at asOf when this is before it. */
-function existsSince(s: FactSource, i: number, asOf: number): number {
+export function existsSince(s: FactSource, i: number, asOf: number): number {
   if (!Number.isNaN(s.opened[i])) return s.opened[i];
   if (s.firstChange[i] < asOf) return s.firstChange[i];
   return s.table.outcome[i] === Outcome.OPEN ? s.knownSince[i] : NaN;
