@@ -1,14 +1,18 @@
 /**
  * The Forecast page viewed twice, then once more after a write: its two requests as the app sends them (forecast +
  * the call week by week; the backtest of six quarters), over HTTP, production mode, ADMIN token. The first view
- * computes (cold), the second is served by the answer cache (warm), and after a deal moves (one mutation) the
- * forecast is computed again: the cache never serves an answer older than the data.
+ * computes (cold: the fact file is removed first, so its facts come from the database), the second is served by the
+ * answer cache (warm), and after a deal moves (one mutation) the forecast is computed again: the cache never serves
+ * an answer older than the data. Then the server restarts: its first view reads the facts from the fact file
+ * (src/modules/forecast/fact-file.ts); and once more after a deal moved while it was down (another server, without
+ * the file, made the write): the file's facts with that deal patched in.
  *
  *   npm run build && node dist/bench/answer-cache.js [database-url] [--no-write]     (default /tmp/pipewise-bench/1m.db)
  *
- * The write changes the database: give it a copy of a benchmark world, or pass --no-write.
+ * The write changes the database: give it a copy of a benchmark world, or pass --no-write (then one restart only).
  * Prints wall time, the process's CPU time and the cache report of each request, and the load average.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -47,9 +51,12 @@ const quarter = (d: Date, k = 0) => {
   return { label: `${y}-Q${q + 1}`, start: new Date(Date.UTC(y, q * 3, 1)) };
 };
 
-async function main(): Promise<void> {
+type Post = (query: string, variables: Record<string, unknown>) => Promise<{ extensions?: { answerCache?: unknown } }>;
+
+/** A server over the world (`factsFile`: where it keeps its facts, null: nowhere), run until `use` returns. */
+async function withServer(factsFile: string | null, use: (post: Post, app: import('../src/app').App) => Promise<void>): Promise<void> {
   const config = loadConfig(
-    { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', RATE_LIMIT_PER_MINUTE: '0', REQUEST_TIMEOUT_MS: '600000' },
+    { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: randomBytes(32).toString('base64url'), FORECAST_SNAPSHOT_EVERY_HOURS: '0', RATE_LIMIT_PER_MINUTE: '0', REQUEST_TIMEOUT_MS: '600000', FORECAST_FACTS_FILE: factsFile ?? 'off' },
     { database: parseDatabaseUrl(DB), seedDemoWhenEmpty: false, modelsDir: path.join(os.tmpdir(), 'pipewise-bench-models') },
   );
   // No background training or scoring sweep beside the measurement (they load the machine and write to the world).
@@ -58,46 +65,62 @@ async function main(): Promise<void> {
     const url = await app.listen(0, '127.0.0.1');
     app.http.keepAliveTimeout = 600_000;
     const token = await signToken(tokenSettings(config.auth), { subject: 'bench-admin', role: AccessRole.ADMIN, repId: null, teamId: null });
-    const post = async (query: string, variables: Record<string, unknown>) => {
+    await use(async (query, variables) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { errors?: Array<{ message: string }>; data?: Record<string, unknown>; extensions?: { answerCache?: unknown } };
+      const body = (await res.json()) as { errors?: Array<{ message: string }>; extensions?: { answerCache?: unknown } };
       if (body.errors?.length) throw new Error(body.errors[0].message);
       return body;
-    };
-    const now = new Date();
-    const page: Array<[string, string, Record<string, unknown>]> = [
-      ['forecast + call by week', FORECAST_PAGE, { period: quarter(now).label }],
-      ['backtest (6 quarters)', BACKTEST, { from: quarter(now, -6).start.toISOString(), to: quarter(now).start.toISOString() }],
-    ];
-    const rows: Array<Record<string, unknown>> = [];
-    const view = async (label: string) => {
-      for (const [name, query, variables] of page) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const body = await post(query, variables);
-        const wallMs = Math.round(performance.now() - t0);
-        const c = process.cpuUsage(c0);
-        const row = { view: label, request: name, wallMs, cpuMs: Math.round((c.user + c.system) / 1000), answerCache: body.extensions?.answerCache ?? null, load1: Math.round(os.loadavg()[0] * 100) / 100 };
-        rows.push(row);
-        console.log(`${label.padEnd(18)} ${name.padEnd(26)} wall ${String(wallMs).padStart(7)} ms  CPU ${String(row.cpuMs).padStart(7)} ms  cache ${JSON.stringify(row.answerCache)}  load ${row.load1}`);
-      }
-    };
-    await view('first view');
-    await view('second view');
-    if (WRITE) {
-      // One open deal moves to its next open stage: deals, deal_changes and deal_stage_changes change.
-      const [deal] = await app.orm.em.getConnection().execute(
-        `select d.id, d.version, s.position from deals d join pipeline_stages s on s.id = d.stage_id where d.status = 'OPEN' order by d.id desc limit 1`,
-      );
-      const [next] = await app.orm.em.getConnection().execute(`select id from pipeline_stages where is_won = ${config.database.kind === 'sqlite' ? 0 : 'false'} and is_lost = ${config.database.kind === 'sqlite' ? 0 : 'false'} and position > ? order by position limit 1`, [deal.position]);
-      await post(`mutation($input: MoveDealStageInput!) { moveDealStage(input: $input) { id } }`, { input: { dealId: String(deal.id), version: Number(deal.version), stageId: String(next?.id ?? deal.stage_id) } });
-      await view('after a write');
-      await view('after, again');
-    }
-    console.log(JSON.stringify({ bench: 'answer-cache', db: DB, rows }));
+    }, app);
   } finally {
-    await app.stop();
+    await app.stop(); // writes the facts not yet in the file
   }
+}
+
+/** One open deal moves to its next open stage: deals, deal_changes and deal_stage_changes change. */
+async function moveADeal(post: Post, app: import('../src/app').App): Promise<void> {
+  const connection = app.orm.em.getConnection();
+  const no = app.config.database.kind === 'sqlite' ? 0 : 'false';
+  const [deal] = await connection.execute(`select d.id, d.version, d.stage_id, s.position from deals d join pipeline_stages s on s.id = d.stage_id where d.status = 'OPEN' order by d.id desc limit 1`);
+  const [next] = await connection.execute(`select id from pipeline_stages where is_won = ${no} and is_lost = ${no} and position > ? order by position limit 1`, [deal.position]);
+  await post(`mutation($input: MoveDealStageInput!) { moveDealStage(input: $input) { id } }`, { input: { dealId: String(deal.id), version: Number(deal.version), stageId: String(next?.id ?? deal.stage_id) } });
+}
+
+async function main(): Promise<void> {
+  const factsFile = parseDatabaseUrl(DB).kind === 'sqlite' ? `${parseDatabaseUrl(DB).url}.forecast-facts` : path.join(os.tmpdir(), 'pipewise-bench-forecast.facts');
+  fs.rmSync(factsFile, { force: true }); // the first view loads from the database
+  const now = new Date();
+  const page: Array<[string, string, Record<string, unknown>]> = [
+    ['forecast + call by week', FORECAST_PAGE, { period: quarter(now).label }],
+    ['backtest (6 quarters)', BACKTEST, { from: quarter(now, -6).start.toISOString(), to: quarter(now).start.toISOString() }],
+  ];
+  const rows: Array<Record<string, unknown>> = [];
+  const view = async (post: Post, label: string) => {
+    for (const [name, query, variables] of page) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const body = await post(query, variables);
+      const wallMs = Math.round(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      const row = { view: label, request: name, wallMs, cpuMs: Math.round((c.user + c.system) / 1000), answerCache: body.extensions?.answerCache ?? null, load1: Math.round(os.loadavg()[0] * 100) / 100 };
+      rows.push(row);
+      console.log(`${label.padEnd(26)} ${name.padEnd(26)} wall ${String(wallMs).padStart(7)} ms  CPU ${String(row.cpuMs).padStart(7)} ms  cache ${JSON.stringify(row.answerCache)}  load ${row.load1}`);
+    }
+  };
+  await withServer(factsFile, async (post, app) => {
+    await view(post, 'first view');
+    await view(post, 'second view');
+    if (!WRITE) return;
+    await moveADeal(post, app);
+    await view(post, 'after a write');
+    await view(post, 'after, again');
+  });
+  await withServer(factsFile, (post) => view(post, 'after a restart (file)'));
+  if (WRITE) {
+    await withServer(null, moveADeal);
+    await withServer(factsFile, (post) => view(post, 'restart, a write since'));
+  }
+  console.log(JSON.stringify({ bench: 'answer-cache', db: DB, factsFile, rows }));
+  fs.rmSync(factsFile, { force: true });
 }
 
 main().catch((error) => {

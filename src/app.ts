@@ -21,7 +21,8 @@ import { jitGateway } from './graphql/execution';
 import { startSnapshotScheduler, type SnapshotScheduler } from './modules/forecast-snapshots/snapshot.scheduler';
 import { startScoring, type RuntimeOptions, type ScoringRuntime } from './modules/scoring/scoring.runtime';
 import { createLogger } from './shared/logger';
-import { WorkerPool, registerHeavyWork } from './shared/workers/pool';
+import { WorkerPool, cancelledByShutdown, registerHeavyWork } from './shared/workers/pool';
+import { factCacheStats, factSource, flushFactFile, useFactFile } from './modules/forecast/fact-cache';
 import { SYSTEM_IDENTITY, type Identity } from './modules/auth/identity';
 import { mountWebApp } from './web-app';
 import { answerCachePlugin, createAnswerCache, registerAnswerCache } from './shared/answer-cache';
@@ -57,6 +58,11 @@ export interface App {
    */
   execute<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, identity?: Readonly<Identity>): Promise<{ data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }>;
   listen(port?: number, host?: string): Promise<string>;
+  /**
+   * Reads the forecast's facts (from the fact file when it still serves, else the database) so the first forecast
+   * does not wait for them; main.ts calls it once the server listens (FORECAST_FACTS_WARM). Never throws.
+   */
+  warmForecastFacts(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +79,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
   }
   const workers = new WorkerPool({ threads: config.workers.threads, perCaller: config.workers.perCaller, logger, database: readDatabase(config.database) }); // forecast facts load from the replica when there is one
   registerHeavyWork(orm.em, workers);
+  useFactFile(orm.em as Em, { file: config.forecastFacts.file, logger });
   const scoring = startScoring(orm, config, logger, { work: workers, ...options.scoring });
   const snapshots = startSnapshotScheduler(orm, config, logger);
   const answers = await createAnswerCache({ ...config.answerCache, redisUrl: config.redisUrl, logger });
@@ -185,6 +192,19 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
           resolve(`http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}/graphql`);
         });
       }),
+    async warmForecastFacts() {
+      const em = orm.em.fork() as Em;
+      const before = factCacheStats(em);
+      const t0 = performance.now();
+      try {
+        await factSource(em);
+        const after = factCacheStats(em);
+        const from = after.loads > before.loads ? 'database' : after.fileReads > before.fileReads ? (after.patches > before.patches ? 'file, patched' : 'file') : 'memory';
+        logger.info({ seconds: Math.round(performance.now() - t0) / 1000, from }, 'forecast facts ready');
+      } catch (error) {
+        if (!cancelledByShutdown(error)) logger.warn({ err: error }, 'forecast facts could not be read at start; the first forecast reads them');
+      }
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -205,6 +225,7 @@ export async function createApp(config: Readonly<AppConfig>, options: AppOptions
       const snapshotsStopped = snapshots.stop();
       await workers.close();
       await snapshotsStopped;
+      await flushFactFile(orm.em as Em);
       await answers.close();
       await orm.close(true);
     },

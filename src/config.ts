@@ -117,6 +117,18 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Scheduled forecast snapshots (the call over time); one server of several takes each one. */
   forecastSnapshots: ForecastSnapshotConfig;
+  forecastFacts: ForecastFactsConfig;
+}
+
+export interface ForecastFactsConfig {
+  /**
+   * FORECAST_FACTS_FILE: where the forecast's facts are kept between starts (src/modules/forecast/fact-file.ts), so
+   * a restart reads them instead of every deal's history: beside the SQLite file, or in the installation's data
+   * folder for PostgreSQL; "off" (the default in tests and for in-memory SQLite) keeps them in memory only.
+   */
+  file: string | null;
+  /** FORECAST_FACTS_WARM: read them once the server listens, before the first forecast asks (off in tests). */
+  warmOnStart: boolean;
 }
 
 export interface ForecastSnapshotConfig {
@@ -247,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       everyHours: intFrom(env, 'FORECAST_SNAPSHOT_EVERY_HOURS', nodeEnv === 'test' ? 0 : 24, 0, 24 * 31),
       backfillQuarters: intFrom(env, 'FORECAST_SNAPSHOT_BACKFILL_QUARTERS', 4, 0, 20),
     },
+    forecastFacts: { file: null, warmOnStart: boolFrom(env, 'FORECAST_FACTS_WARM', nodeEnv !== 'test') },
     ...overrides,
   };
   if (config.processes > 1 && config.database.url === ':memory:') {
@@ -255,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const explicit = overrides.modelsDir ?? (env.MODELS_DIR ? path.resolve(env.MODELS_DIR) : undefined);
   config.modelsDir = explicit ?? defaultModelsDir(config.database);
   config.demoModelsDir = 'demoModelsDir' in overrides ? overrides.demoModelsDir! : explicit ? null : path.join(ROOT, 'models');
+  if (!overrides.forecastFacts) config.forecastFacts.file = factsFileFrom(env, config.database, nodeEnv);
   return Object.freeze(config);
 }
 
@@ -285,6 +299,21 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
 export function defaultModelsDir(database: DatabaseConfig): string {
   if (database.kind === 'sqlite' && database.url !== ':memory:') return path.join(path.dirname(database.url), 'models');
   return path.join(ROOT, 'data', 'models');
+}
+
+/** FORECAST_FACTS_FILE, else beside the SQLite file, or data/forecast-facts/<host>-<port>-<database>.facts for PostgreSQL. */
+function factsFileFrom(env: NodeJS.ProcessEnv, database: DatabaseConfig, nodeEnv: AppConfig['env']): string | null {
+  const given = env.FORECAST_FACTS_FILE?.trim();
+  if (given) return given.toLowerCase() === 'off' ? null : path.resolve(given);
+  if (nodeEnv === 'test' || database.url === ':memory:') return null;
+  return defaultFactsFile(database);
+}
+
+export function defaultFactsFile(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite') return `${database.url}.forecast-facts`;
+  const url = new URL(database.url);
+  const name = [url.hostname, url.port || '5432', url.pathname.replace(/^\//, '') || 'postgres'].join('-').replace(/[^\w.-]+/g, '_');
+  return path.join(ROOT, 'data', 'forecast-facts', `${name}.facts`);
 }
 
 /** Development only: requests without a token act as ADMIN unless AUTH_ANONYMOUS=off. */

@@ -33,6 +33,7 @@ export async function serve(): Promise<void> {
   }
 
   const url = await app.listen();
+  if (config.forecastFacts.warmOnStart) void app.warmForecastFacts();
   logger.info({ url, app: url.replace(/graphql$/, ''), database, ...(isClusterWorker() && { backgroundJobs: background }) }, `Pipewise GraphQL at ${url}, the app at ${url.replace(/graphql$/, '')} (${database})`);
   if (config.auth.anonymousRole) {
     logger.warn(

@@ -29,6 +29,17 @@ describe('loadConfig', () => {
     for (const url of ['/srv/crm/pipewise.db', 'postgres://db/sales', undefined]) expect(loadConfig({ DATABASE_URL: url }).modelsDir).not.toBe(committed);
   });
 
+  it('keeps the forecast facts beside the SQLite file, in data/ for PostgreSQL, nowhere in tests or in memory, or where FORECAST_FACTS_FILE says', () => {
+    const root = path.resolve(__dirname, '../..');
+    expect(loadConfig({ DATABASE_URL: '/srv/crm/pipewise.db' }).forecastFacts).toEqual({ file: path.resolve('/srv/crm/pipewise.db.forecast-facts'), warmOnStart: true });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:secret@db.internal:6432/sales' }).forecastFacts.file).toBe(path.join(root, 'data', 'forecast-facts', 'db.internal-6432-sales.facts'));
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/sales' }).forecastFacts.file).toBe(path.join(root, 'data', 'forecast-facts', 'db-5432-sales.facts'));
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: '/srv/crm/pipewise.db' }).forecastFacts).toEqual({ file: null, warmOnStart: false });
+    expect(loadConfig({}, { database: parseDatabaseUrl(':memory:') }).forecastFacts.file).toBeNull();
+    expect(loadConfig({ FORECAST_FACTS_FILE: 'off', DATABASE_URL: '/srv/crm/pipewise.db' }).forecastFacts.file).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test', FORECAST_FACTS_FILE: '/var/cache/pw.facts', FORECAST_FACTS_WARM: 'true' }).forecastFacts).toEqual({ file: '/var/cache/pw.facts', warmOnStart: true });
+  });
+
   it('defaults to port 4000, development, seeding an empty database', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ env: 'development', port: 4000, seedDemoWhenEmpty: true, maxPageSize: 100 });
