@@ -10,9 +10,12 @@
  *    no snapshot): the full path of a company forecast (SQL load + compute, 10,000 simulations), and a 12-period
  *    monthly backtest (2,000 simulations per period; goal < 30 s). Env BENCH_SQLITE / BENCH_POSTGRES override the
  *    locations; then the same forecast in parts (a fresh fact load alone, the as-of table derived from it, the compute
- *    on it, the fact source's size); the backtest, stage weights and cycle durations then read the forecast's fact
+ *    on it, the fact source's size), then that forecast after a restart (its facts read from a fact file the load wrote,
+ *    src/modules/forecast/fact-file.ts, then the compute); the backtest, stage weights and cycle durations then read the forecast's fact
  *    load (src/modules/forecast/fact-cache.ts: `factLoads` stays 1). Prints a JSON line per figure.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type OpenStage, buildFactTable } from '../src/modules/forecast/facts';
 import { computeForecast } from '../src/modules/forecast/engine';
@@ -159,6 +162,33 @@ async function benchDatabase(kind: 'sqlite' | 'postgresql'): Promise<void> {
       sourceMB: Math.round(sourceBytes / 1e5) / 10,
       sourceMBPerMillionDeals: Math.round((sourceBytes / source.table.n) * 10) / 10,
     });
+    // a restarted server: the facts read from the fact file its predecessor wrote (src/modules/forecast/fact-file.ts)
+    // instead of the database, then the same compute
+    const { readFactFile, writeFactFile } = require('../src/modules/forecast/fact-file') as typeof import('../src/modules/forecast/fact-file');
+    const { FACT_TABLES } = require('../src/modules/forecast/fact-cache') as typeof import('../src/modules/forecast/fact-cache');
+    const file = path.join(os.tmpdir(), `pipewise-bench-${kind}.forecast-facts`);
+    t0 = performance.now();
+    await writeFactFile(file, await loadFactSource(em(), { versionTables: FACT_TABLES }));
+    const writeSeconds = seconds(t0);
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const restored = (await readFactFile(file))!;
+    const read = { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) };
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const again = computeServedForecast(factsAt(restored.source, asOf.getTime()), parsePeriod('2026-Q4')!, asOf.getTime(), () => 0, () => true, { simulations: 10_000, seed: 42, topDeals: 10 });
+    const compute = { seconds: seconds(t0), cpuSeconds: cpuSeconds(c0) };
+    print({
+      figure: `${kind}: the same forecast after a restart (facts from the fact file, then the compute)`,
+      seconds: Math.round((read.seconds + compute.seconds) * 100) / 100,
+      cpuSeconds: Math.round((read.cpuSeconds + compute.cpuSeconds) * 100) / 100,
+      fileRead: read,
+      compute,
+      fileMB: Math.round(fs.statSync(file).size / 1e5) / 10,
+      fileWriteSeconds: writeSeconds,
+      sameExpected: again.forecast.total.expected === f.total.expected,
+    });
+    fs.rmSync(file, { force: true });
     const { getCycleDurations, getStageWeights } = require('../src/modules/forecast/history.service') as typeof import('../src/modules/forecast/history.service');
     t0 = performance.now();
     c0 = process.cpuUsage();
