@@ -114,7 +114,7 @@ class FactCache {
 
   private async writeFile(): Promise<void> {
     this.fileTimer = null;
-    await this.writing; // one write at a time: the latest source wins
+    while (this.writing) await this.writing; // one write at a time, the latest source wins; a flush waits for it
     const load = this.unwritten;
     const file = this.fileOptions.file;
     if (!load || !file) return;
