@@ -16,7 +16,8 @@ export interface CliResult {
  * DATABASE_URL or MODELS_DIR), so a CLI test writes only where it says.
  */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+  // no forecast fact file unless a test names one: PostgreSQL's default is the checkout's data/ folder
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', NODE_ENV: 'development', FORECAST_FACTS_FILE: 'off' };
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);

@@ -94,6 +94,7 @@ describe.each(DATABASES)('two server processes (WEB_CONCURRENCY=2) on %s', (kind
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       MODELS_DIR: path.join(dir, 'models'),
+      FORECAST_FACTS_FILE: path.join(dir, 'forecast.facts'), // both processes keep it: not the checkout's data/
       FORECAST_SNAPSHOT_EVERY_HOURS: '0',
     };
     delete env.WORKER_THREADS;

@@ -28,6 +28,7 @@ run('running in production: two instances behind a load balancer', () => {
       JWT_SECRET: randomBytes(48).toString('base64'),
       REDIS_URL: 'redis://127.0.0.1:6379/11',
       MODELS_DIR: path.join(dir, 'models'),
+      FORECAST_FACTS_FILE: path.join(dir, 'forecast.facts'), // not the checkout's data/
       HOST: '127.0.0.1',
     };
   });

@@ -13,7 +13,7 @@ function start(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code:
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'src/shared/workers/ts-register.js'), path.join(PROJECT_ROOT, 'src/main.ts')], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: '4181', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: '4181', HOST: '127.0.0.1', LOG_LEVEL: 'info', FORECAST_FACTS_FILE: 'off', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -71,7 +71,7 @@ describe('start-up faults (the real entry point)', () => {
     const file = path.join(dir, 'asked.db');
     const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'src/shared/workers/ts-register.js'), path.join(PROJECT_ROOT, 'src/main.ts')], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL: file, MIGRATE_ON_START: 'true', PORT: '4182', HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL: file, MIGRATE_ON_START: 'true', PORT: '4182', HOST: '127.0.0.1', FORECAST_FACTS_FILE: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -27,7 +27,7 @@ const LEADS = 'id,source,created\nS1,Referral,2024-01-02\nS2,Webinar,2024-01-03\
  * start-up line naming its GraphQL URL, runs `use`, stops it with SIGTERM; returns the child's output.
  */
 async function withServer(database: DatabaseConfig, modelsDir: string, use: (url: string) => Promise<void>): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', MODELS_DIR: modelsDir, LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', MODELS_DIR: modelsDir, LOG_LEVEL: 'info', FORECAST_FACTS_FILE: path.join(path.dirname(modelsDir), 'forecast.facts') }; // not the checkout's data/
   delete env.SEED_DEMO;
   const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
