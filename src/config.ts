@@ -309,7 +309,7 @@ function factsFileFrom(env: NodeJS.ProcessEnv, database: DatabaseConfig, nodeEnv
   return defaultFactsFile(database);
 }
 
-export function defaultFactsFile(database: DatabaseConfig): string {
+function defaultFactsFile(database: DatabaseConfig): string {
   if (database.kind === 'sqlite') return `${database.url}.forecast-facts`;
   const url = new URL(database.url);
   const name = [url.hostname, url.port || '5432', url.pathname.replace(/^\//, '') || 'postgres'].join('-').replace(/[^\w.-]+/g, '_');

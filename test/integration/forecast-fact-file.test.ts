@@ -10,11 +10,10 @@ import { Rep } from '../../src/modules/rep/rep.entity';
 import { FACT_TABLES, factCacheStats } from '../../src/modules/forecast/fact-cache';
 import { readFactFile, writeFactFile } from '../../src/modules/forecast/fact-file';
 import { loadFactSource } from '../../src/modules/forecast/facts.sql';
-import { fileSource } from '../../src/modules/import/csv-source';
-import { runImport } from '../../src/modules/import/import.service';
 import { DealStatus } from '../../src/shared/enums';
 import { DATABASES, type TestApp, type TestDatabase, createTestApp, tempModelsDir } from '../helpers/databases';
 import { firstDifference } from '../helpers/first-difference';
+import { importOlistFunnel } from '../helpers/olist';
 import { seededDatabase } from '../helpers/seeded-world';
 
 /*
@@ -182,10 +181,7 @@ describe.each(DATABASES)('the Olist funnel\'s facts in a file on %s', (kind) => 
 
   beforeAll(async () => {
     app = await createTestApp(kind);
-    const dir = path.resolve(__dirname, '../../examples/olist');
-    const mapping = JSON.parse(fs.readFileSync(path.join(dir, 'mapping.json'), 'utf8'));
-    const report = await runImport(app.orm.em as Em, kind, mapping, (f) => fileSource(path.basename(f), path.resolve(dir, f)));
-    expect(report.status).toBe('COMMITTED');
+    await importOlistFunnel(app);
   }, 120_000);
   afterAll(async () => app?.close());
 

@@ -3,23 +3,15 @@
  * the committed mapping. The export has only won deals and no amounts, so the honest forecast is one that says so:
  * no lost deal to check a win rate against, no revenue to go by, and a backtest that names its method all the same.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
-import type { Em } from '../../src/db/orm';
-import { fileSource } from '../../src/modules/import/csv-source';
-import { runImport } from '../../src/modules/import/import.service';
-
-const MAPPING_DIR = path.resolve(__dirname, '../../examples/olist');
+import { importOlistFunnel } from '../helpers/olist';
 
 describe.each(DATABASES)('forecast of the Olist funnel on %s', (kind) => {
   let app: TestApp;
 
   beforeAll(async () => {
     app = await createTestApp(kind);
-    const mapping = JSON.parse(fs.readFileSync(path.join(MAPPING_DIR, 'mapping.json'), 'utf8'));
-    const report = await runImport(app.orm.em as Em, kind, mapping, (file) => fileSource(path.basename(file), path.resolve(MAPPING_DIR, file)));
-    expect(report.status).toBe('COMMITTED');
+    await importOlistFunnel(app);
   }, 120_000);
   afterAll(async () => app?.close());
 

@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Em } from '../../src/db/orm';
-import { fileSource } from '../../src/modules/import/csv-source';
-import { runImport } from '../../src/modules/import/import.service';
 import { ModelKind } from '../../src/modules/scoring/scoring.entity';
 import { loadExamples, trainSettings } from '../../src/modules/scoring/training-data';
 import { initTensorflow } from '../../src/modules/scoring/tf-backend';
 import { DATABASES, createTestApp, type TestApp } from '../helpers/databases';
+import { importOlistFunnel } from '../helpers/olist';
 import { trainScoringModel, type TrainedModelInfo } from '../../src/modules/scoring/trainer';
 import { CLOSED_DEAL_COLUMNS, olistExamples } from '../../bench/olist-funnel';
 
@@ -68,10 +65,7 @@ describe.each(DATABASES)('lead model on the Olist funnel imported on %s', (kind)
 
   beforeAll(async () => {
     app = await createTestApp(kind);
-    const dir = path.resolve(__dirname, '../../examples/olist');
-    const mapping = JSON.parse(fs.readFileSync(path.join(dir, 'mapping.json'), 'utf8'));
-    const report = await runImport(app.orm.em as Em, kind, mapping, (file) => fileSource(path.basename(file), path.resolve(dir, file)));
-    expect(report.status).toBe('COMMITTED');
+    await importOlistFunnel(app);
   }, 120_000);
   afterAll(async () => app?.close());
 
